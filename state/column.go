@@ -1,0 +1,277 @@
+package state
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+)
+
+// This file puts a State on its model's column: database/sql's Scanner and
+// driver.Valuer, encoding/json's Marshaler and Unmarshaler, and encoding's
+// TextMarshaler, TextAppender and TextUnmarshaler. Each reader accepts only
+// values the Type declares.
+
+// typeOf returns the Type a State[T] reads into: the Type of the state it
+// holds, else the one T names (see Typed), else nil.
+func typeOf[T comparable](s State[T]) *Type[T] {
+	if s.d != nil {
+		return s.d.typ
+	}
+	var zero T
+	if tt, ok := any(zero).(Typed[T]); ok {
+		return tt.StateType()
+	}
+	return nil
+}
+
+// typeName names the Type of s for messages, even when s holds no state.
+func typeName[T comparable](s State[T]) string {
+	if t := typeOf(s); t != nil {
+		return t.name
+	}
+	return "State[" + reflect.TypeFor[T]().String() + "]"
+}
+
+// unbound is the error for reading into a zero State whose T does not name
+// its Type: there is no way to know which values are valid.
+func unbound[T comparable](op string, v any) error {
+	return fmt.Errorf("state: %s %s into a State[%s] that holds no state: %[3]s does not name its state type; "+
+		"give %[3]s a StateType method (see state.Typed) or assign the field a state first",
+		op, describeValue(v), reflect.TypeFor[T]())
+}
+
+// Scan implements database/sql's Scanner. It accepts the SQL value of a
+// declared state (an integer or a string, as the driver returns it), or the
+// state's text form. Anything else, including NULL, is an error and leaves s
+// unchanged; database/sql adds the column's name to it. Scanning a known
+// value allocates nothing.
+func (s *State[T]) Scan(src any) error {
+	t := typeOf(*s)
+	if t == nil {
+		return unbound[T]("scan", src)
+	}
+	if src == nil {
+		return &ValueError{Type: t.name, Op: "scan", Known: t.known(), Err: ErrNoState}
+	}
+	d := t.fromSQL(src)
+	if d == nil {
+		if b, ok := src.([]byte); ok {
+			src = bytes.Clone(b) // the driver may reuse b
+		}
+		return t.unknown("scan", src)
+	}
+	s.d = d
+	return nil
+}
+
+func (t *Type[T]) fromSQL(src any) *decl[T] {
+	switch v := src.(type) {
+	case int64:
+		if d := t.byInt[v]; d != nil {
+			return d
+		}
+		if len(t.byStr) > 0 { // string states kept in a column with numeric affinity
+			return t.byText[strconv.FormatInt(v, 10)]
+		}
+	case string:
+		if d := t.byStr[v]; d != nil {
+			return d
+		}
+		return t.byText[v]
+	case []byte:
+		if d := t.byStr[string(v)]; d != nil {
+			return d
+		}
+		return t.byText[string(v)]
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			if d := t.byInt[int64(v)]; d != nil {
+				return d
+			}
+		}
+		return t.byText[strconv.FormatFloat(v, 'g', -1, 64)]
+	case bool:
+		return t.byText[strconv.FormatBool(v)]
+	case time.Time:
+		return t.byText[v.Format(time.RFC3339Nano)]
+	case T:
+		return t.byValue[v]
+	}
+	return nil
+}
+
+// Value implements database/sql/driver's Valuer: it returns the state's
+// value as the driver stores it (an int64 for integer types, a string for
+// string types). The zero State is an error, never a silent zero or NULL.
+func (s State[T]) Value() (driver.Value, error) {
+	if s.d == nil {
+		return nil, &ValueError{Type: typeName(s), Op: "value", Err: ErrNoState}
+	}
+	if s.d.dvErr != nil {
+		return nil, fmt.Errorf("state: %s %q cannot be stored in SQL: %w", s.d.typ.name, s.d.title, s.d.dvErr)
+	}
+	return s.d.dv, nil
+}
+
+// MarshalJSON writes the state's value as JSON (2, or "published"). The zero
+// State is an error.
+func (s State[T]) MarshalJSON() ([]byte, error) {
+	if s.d == nil {
+		return nil, &ValueError{Type: typeName(s), Op: "encode JSON", Err: ErrNoState}
+	}
+	if s.d.json == nil {
+		return nil, fmt.Errorf("state: %s %q has no JSON form", s.d.typ.name, s.d.title)
+	}
+	return bytes.Clone(s.d.json), nil
+}
+
+// UnmarshalJSON reads a state's value from JSON. A value the Type does not
+// declare, or null, is an error that leaves s unchanged. The error is a
+// *json.UnmarshalTypeError, which encoding/json completes with the name of
+// the struct field being decoded; its Value says what was found and what
+// the Type declares.
+func (s *State[T]) UnmarshalJSON(data []byte) error {
+	t := typeOf(*s)
+	if t == nil {
+		return unbound[T]("decode JSON", string(data))
+	}
+	if d := t.byJSON[string(data)]; d != nil {
+		s.d = d
+		return nil
+	}
+	if string(data) == "null" {
+		return &json.UnmarshalTypeError{Value: "null (a " + t.name + " is required; use state.Null where there may be none)", Type: reflect.TypeFor[State[T]]()}
+	}
+	// Not in canonical form, such as "\u0064raft": decode it as a T.
+	var v T
+	if err := json.Unmarshal(data, &v); err == nil {
+		if d := t.byValue[v]; d != nil {
+			s.d = d
+			return nil
+		}
+	}
+	return &json.UnmarshalTypeError{
+		Value: fmt.Sprintf("%s (not a %s; it declares %s)", truncate(data, 64), t.name, t.known()),
+		Type:  reflect.TypeFor[State[T]](),
+	}
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "..."
+}
+
+// MarshalText writes the state's text form: the decimal value for integer
+// types, the value itself for string types, or the value's own MarshalText.
+// The zero State is an error.
+func (s State[T]) MarshalText() ([]byte, error) {
+	return s.AppendText(nil)
+}
+
+// AppendText appends the state's text form to b. It allocates nothing when b
+// has room.
+func (s State[T]) AppendText(b []byte) ([]byte, error) {
+	if s.d == nil {
+		return b, &ValueError{Type: typeName(s), Op: "encode text", Err: ErrNoState}
+	}
+	return append(b, s.d.text...), nil
+}
+
+// UnmarshalText reads a state from its text form (see MarshalText). Text the
+// Type does not declare is a *ValueError that leaves s unchanged.
+func (s *State[T]) UnmarshalText(text []byte) error {
+	t := typeOf(*s)
+	if t == nil {
+		return unbound[T]("decode text", string(text))
+	}
+	d := t.byText[string(text)]
+	if d == nil {
+		return t.unknown("decode text", string(text))
+	}
+	s.d = d
+	return nil
+}
+
+// Null is a State field whose column may be NULL. The zero Null holds no
+// state and reads and writes as SQL NULL, JSON null and empty text; any
+// other value must be declared by the Type, as for State. State's methods,
+// such as In and Get, are promoted:
+//
+//	type Project struct {
+//		Review state.Null[ReviewStatus] // NULL until a review starts
+//	}
+//
+//	p.Review = state.Null[ReviewStatus]{Requested}
+//	if p.Review.In(Approved) { ... }
+type Null[T comparable] struct {
+	State[T]
+}
+
+// Scan implements database/sql's Scanner; NULL makes n hold no state.
+func (n *Null[T]) Scan(src any) error {
+	if src == nil {
+		n.State = State[T]{}
+		return nil
+	}
+	return n.State.Scan(src)
+}
+
+// Value implements driver.Valuer; the zero Null is NULL.
+func (n Null[T]) Value() (driver.Value, error) {
+	if n.d == nil {
+		return nil, nil
+	}
+	return n.State.Value()
+}
+
+// MarshalJSON writes null for the zero Null, and the state's value otherwise.
+func (n Null[T]) MarshalJSON() ([]byte, error) {
+	if n.d == nil {
+		return []byte("null"), nil
+	}
+	return n.State.MarshalJSON()
+}
+
+// UnmarshalJSON reads null as no state, and a declared value as its state.
+func (n *Null[T]) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		n.State = State[T]{}
+		return nil
+	}
+	return n.State.UnmarshalJSON(data)
+}
+
+// MarshalText writes empty text for the zero Null.
+func (n Null[T]) MarshalText() ([]byte, error) { return n.AppendText(nil) }
+
+// AppendText appends nothing for the zero Null.
+func (n Null[T]) AppendText(b []byte) ([]byte, error) {
+	if n.d == nil {
+		return b, nil
+	}
+	return n.State.AppendText(b)
+}
+
+// UnmarshalText reads empty text as no state.
+func (n *Null[T]) UnmarshalText(text []byte) error {
+	if len(text) == 0 {
+		n.State = State[T]{}
+		return nil
+	}
+	return n.State.UnmarshalText(text)
+}
+
+// String returns the state's title, or "(null)" when n holds no state.
+func (n Null[T]) String() string {
+	if n.d == nil {
+		return "(null)"
+	}
+	return n.d.title
+}

@@ -1,0 +1,134 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors, for use with errors.Is.
+var (
+	// ErrUnknownValue: a value was read (from SQL, JSON or text) that the
+	// state type does not declare. The error is a *ValueError.
+	ErrUnknownValue = errors.New("value not declared")
+	// ErrNoState: a state was required but the field holds none (SQL NULL,
+	// JSON null, or a State that was never assigned).
+	ErrNoState = errors.New("no state")
+	// ErrForeignState: a state of one Type was used where a state of
+	// another Type was wanted.
+	ErrForeignState = errors.New("state of another type")
+	// ErrDuplicate: a declaration repeats the value or title of an earlier
+	// one. The error is a *DeclarationError.
+	ErrDuplicate = errors.New("duplicate declaration")
+	// ErrNoSQL: a conditional state was asked for SQL but has no SQL
+	// expression (see Conditional.WithSQL).
+	ErrNoSQL = errors.New("no SQL expression")
+)
+
+// A DeclarationError reports a state, group, conditional state or manager
+// that cannot be declared. Declarations happen at package initialisation,
+// so the methods that declare panic with a *DeclarationError: a program
+// with a broken declaration does not start.
+type DeclarationError struct {
+	Type string // the state type, e.g. "ProjectState"
+	At   string // where the rejected declaration is, as file:line
+	Msg  string // what is wrong, naming the earlier declaration if any
+	Err  error  // ErrDuplicate, ErrForeignState or nil
+}
+
+func (e *DeclarationError) Error() string {
+	var b strings.Builder
+	b.WriteString("state: ")
+	if e.Type != "" {
+		b.WriteString(e.Type)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.At != "" {
+		b.WriteString(" (declared at ")
+		b.WriteString(e.At)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func (e *DeclarationError) Unwrap() error { return e.Err }
+
+// A ValueError reports a value that a state type does not declare, or a
+// missing state, met while reading or writing a state field.
+//
+// When a State is read with database/sql, the column is named by Rows.Scan's
+// own wrapping of this error. JSON decoding reports a
+// *json.UnmarshalTypeError instead, which encoding/json completes with the
+// struct field's name (see State.UnmarshalJSON).
+type ValueError struct {
+	Type  string // the state type, e.g. "ProjectState"
+	Field string // the model field or column, when known
+	Op    string // "scan", "value", "decode text", "encode text", "encode JSON", ...
+	Value any    // the rejected value as it was found; nil for a missing state
+	Known string // the declared values, for the message
+	Err   error  // ErrUnknownValue, ErrNoState or ErrForeignState
+}
+
+func (e *ValueError) Error() string {
+	var b strings.Builder
+	b.WriteString("state: ")
+	b.WriteString(e.Op)
+	if e.Field != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Field)
+	}
+	b.WriteString(": ")
+	switch {
+	case errors.Is(e.Err, ErrNoState):
+		fmt.Fprintf(&b, "%s is required but there is no state", e.Type)
+	case errors.Is(e.Err, ErrForeignState):
+		fmt.Fprintf(&b, "%v is not a %s", e.Value, e.Type)
+	default:
+		fmt.Fprintf(&b, "%s does not declare %s", e.Type, describeValue(e.Value))
+	}
+	if e.Known != "" {
+		b.WriteString(" (declared: ")
+		b.WriteString(e.Known)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func (e *ValueError) Unwrap() error { return e.Err }
+
+func describeValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", v)
+	case []byte:
+		return fmt.Sprintf("%q", v)
+	default:
+		return fmt.Sprintf("%v (%T)", v, v)
+	}
+}
+
+// An EnumMismatchError reports how a state type differs from the full list
+// of an enum's values it was checked against with Type.MatchEnum.
+type EnumMismatchError[T comparable] struct {
+	Type       string
+	Missing    []T // enum values no state declares
+	Extra      []T // state values the enum does not list
+	Duplicates []T // enum values listed more than once
+}
+
+func (e *EnumMismatchError[T]) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, fmt.Sprintf("no state for enum values %v", e.Missing))
+	}
+	if len(e.Extra) > 0 {
+		parts = append(parts, fmt.Sprintf("states %v are not in the enum", e.Extra))
+	}
+	if len(e.Duplicates) > 0 {
+		parts = append(parts, fmt.Sprintf("enum values %v are listed more than once", e.Duplicates))
+	}
+	return "state: " + e.Type + " does not match its enum: " + strings.Join(parts, "; ")
+}

@@ -1,0 +1,187 @@
+package state
+
+import (
+	"fmt"
+	"log/slog"
+	"reflect"
+
+	"github.com/statecraft/statecraft/state/sqlexpr"
+)
+
+// A Manager binds a Type to one field of a model type M, stored in one
+// column. It is what knows both the model and the states: it reads a
+// model's current state, declares conditional states (which test the
+// model), and renders predicates on the field's column.
+//
+// A model may have several Managers, one per state field, such as a
+// Project's publication status and its review status:
+//
+//	var (
+//		Status = state.Bind(ProjectState, "status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
+//		Review = state.Bind(ReviewState, "review", func(p *Project) *state.State[ReviewStatus] { return &p.Review })
+//	)
+//
+// The field function must return a pointer into the model it is given, and
+// must not fail: it is called on every check. For a Null field, return the
+// address of its State: &p.Review.State.
+type Manager[M any, T comparable] struct {
+	typ    *Type[T]
+	column sqlexpr.Ident
+	name   string // the column as given, for messages
+	model  string // M's name, for messages
+	field  func(*M) *State[T]
+	pos    string
+	conds  []*Conditional[M, T]
+	titles map[string]string
+}
+
+// Bind returns the Manager of the field of M that field points to, whose
+// column is named column (a name such as "status", or a qualified name such
+// as "projects.status"). Bind panics with a *DeclarationError if an
+// argument is missing or field returns nil.
+func Bind[M any, T comparable](t *Type[T], column string, field func(m *M) *State[T]) *Manager[M, T] {
+	pos := callerPos(1)
+	model := reflect.TypeFor[M]().String()
+	switch {
+	case t == nil:
+		panic(&DeclarationError{At: pos, Msg: "Bind of a nil Type to " + model})
+	case column == "":
+		panic(&DeclarationError{Type: t.name, At: pos, Msg: "Bind to " + model + " needs a column name"})
+	case field == nil:
+		panic(&DeclarationError{Type: t.name, At: pos, Msg: "Bind to " + model + "." + column + " needs a field function"})
+	}
+	if field(new(M)) == nil {
+		panic(&DeclarationError{Type: t.name, At: pos, Msg: "the field function of " + model + "." + column + " returned nil"})
+	}
+	return &Manager[M, T]{
+		typ:    t,
+		column: sqlexpr.ParseIdent(column),
+		name:   column,
+		model:  model,
+		field:  field,
+		pos:    pos,
+		titles: map[string]string{},
+	}
+}
+
+// Type returns the Type the Manager binds.
+func (m *Manager[M, T]) Type() *Type[T] { return m.typ }
+
+// Column returns the column the field is stored in.
+func (m *Manager[M, T]) Column() sqlexpr.Ident { return m.column }
+
+// Model returns the name of the model type, such as "main.Project".
+func (m *Manager[M, T]) Model() string { return m.model }
+
+// String returns the model and column, such as "main.Project.status".
+func (m *Manager[M, T]) String() string { return m.model + "." + m.name }
+
+// Field returns a pointer to the model's state field.
+func (m *Manager[M, T]) Field(model *M) *State[T] { return m.field(model) }
+
+// Get returns the model's current state. It is the zero State if the field
+// holds none.
+func (m *Manager[M, T]) Get(model *M) State[T] { return *m.field(model) }
+
+// Set sets the model's state field to s. It is an error if s is the zero
+// State or a state of another Type; the field is then left as it was.
+// Transitions are the usual way to change a state: Set is for building
+// models and for the transition machinery itself.
+func (m *Manager[M, T]) Set(model *M, s State[T]) error {
+	if s.d == nil {
+		return &ValueError{Type: m.typ.name, Field: m.String(), Op: "set", Err: ErrNoState}
+	}
+	if s.d.typ != m.typ {
+		return &ValueError{Type: m.typ.name, Field: m.String(), Op: "set", Value: s.d.typ.name + "." + s.d.title, Err: ErrForeignState}
+	}
+	*m.field(model) = s
+	return nil
+}
+
+// Is reports whether the model's current state is in set.
+func (m *Manager[M, T]) Is(model *M, set Set[T]) bool {
+	return set.Contains(*m.field(model))
+}
+
+// In returns the Condition "the model's state is in set", which tests models
+// in Go and renders as SQL on the Manager's column. Use it to state what
+// one state field requires of another ("review is Approved"), or to query:
+//
+//	if Review.In(Approved).Match(p) { ... }
+//	where, args, err := Status.In(Gone).Expr().Render(sqlexpr.Postgres)
+//
+// In panics with a *DeclarationError if set belongs to another Type.
+func (m *Manager[M, T]) In(set Set[T]) Membership[M, T] {
+	if set == nil || set.Type() != m.typ {
+		if set == nil {
+			panic(&DeclarationError{Type: m.typ.name, At: callerPos(1), Msg: m.String() + ".In(nil)"})
+		}
+		panic(foreignSet(m.typ, callerPos(1), set))
+	}
+	return Membership[M, T]{m: m, set: set}
+}
+
+// Conditionals returns the conditional states declared on the Manager, in
+// declaration order.
+func (m *Manager[M, T]) Conditionals() []*Conditional[M, T] {
+	return append([]*Conditional[M, T](nil), m.conds...)
+}
+
+// A Condition is a test on a model of type M that also renders as SQL, so
+// the same definition answers "is this object X?" in Go and "which rows are
+// X?" in SQL. Memberships (Manager.In) and conditional states implement it.
+// Its ToSql method follows the common query-builder convention.
+type Condition[M any] interface {
+	// Match reports whether model satisfies the condition.
+	Match(model *M) bool
+	// Expr returns the condition as a SQL predicate.
+	Expr() sqlexpr.Expr
+	// ToSql renders Expr with ? placeholders.
+	ToSql() (string, []any, error)
+	// String describes the condition, such as "review is Approved".
+	String() string
+}
+
+// Membership is the Condition "the model's state is in a set", made by
+// Manager.In. It is a small value; matching allocates nothing.
+type Membership[M any, T comparable] struct {
+	m   *Manager[M, T]
+	set Set[T]
+}
+
+// Match reports whether the model's current state is in the set.
+func (c Membership[M, T]) Match(model *M) bool { return c.set.Contains(*c.m.field(model)) }
+
+// Manager returns the Manager whose field is tested.
+func (c Membership[M, T]) Manager() *Manager[M, T] { return c.m }
+
+// Set returns the set the state must be in.
+func (c Membership[M, T]) Set() Set[T] { return c.set }
+
+// Expr returns the predicate on the Manager's column, such as
+// "status" IN (?, ?).
+func (c Membership[M, T]) Expr() sqlexpr.Expr { return setExpr(c.set, c.m.column) }
+
+// ToSql renders Expr with ? placeholders.
+func (c Membership[M, T]) ToSql() (string, []any, error) { return c.Expr().ToSql() }
+
+// String describes the condition, such as "status is Gone".
+func (c Membership[M, T]) String() string { return c.m.name + " is " + c.set.Title() }
+
+// LogValue logs the condition's description.
+func (c Membership[M, T]) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+func (m *Manager[M, T]) declare(title, pos string) {
+	if title == "" {
+		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: "a conditional state of " + m.String() + " needs a title"})
+	}
+	if prev, ok := m.typ.titles[title]; ok {
+		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
+			Msg: fmt.Sprintf("conditional state %q of %s has the title of a state or group declared at %s", title, m, prev)})
+	}
+	if prev, ok := m.titles[title]; ok {
+		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
+			Msg: fmt.Sprintf("conditional state %q of %s is already declared at %s", title, m, prev)})
+	}
+	m.titles[title] = pos
+}

@@ -1,0 +1,444 @@
+// Package sqlexpr builds parameterised SQL predicates.
+//
+// It is the SQL side of statecraft's states: every state, group and
+// conditional state renders an [Expr], so the definition that answers "is
+// this object X?" in Go also answers "which rows are X?" in SQL.
+//
+// An Expr is an immutable tree. Values are always bound as arguments and
+// never written into the SQL text; identifiers are always quoted. The same
+// Expr renders for PostgreSQL ($1, $2, ...) and for SQLite or MySQL (?):
+//
+//	e := sqlexpr.And(
+//		sqlexpr.Col("status").In(2, 3),
+//		sqlexpr.New("start_at > ?", sqlexpr.Lazy(time.Now)),
+//	)
+//	query, args, err := e.Render(sqlexpr.Postgres)
+//	// query: "status" IN ($1, $2) AND (start_at > $3)
+//
+// Expr also has a ToSql method, so it can be passed to query builders that
+// accept the common ToSql() (string, []any, error) convention, such as
+// squirrel's Where.
+package sqlexpr
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A Dialect says how a database writes placeholders and quotes identifiers.
+// Use the predeclared [Postgres], [SQLite] and [MySQL].
+type Dialect struct {
+	name   string
+	dollar bool // $1, $2 rather than ?
+	quote  byte // identifier quote character
+	escape bool // write a literal question mark as ?? (ToSql convention)
+}
+
+// The dialects statecraft renders for.
+var (
+	// Postgres writes numbered placeholders ($1, $2) and quotes identifiers
+	// with double quotes. It suits pgx and lib/pq.
+	Postgres = Dialect{name: "postgres", dollar: true, quote: '"'}
+	// SQLite writes ? placeholders and quotes identifiers with double quotes.
+	SQLite = Dialect{name: "sqlite", quote: '"'}
+	// MySQL writes ? placeholders and quotes identifiers with backticks.
+	MySQL = Dialect{name: "mysql", quote: '`'}
+
+	// question is the dialect of ToSql: ? placeholders, ANSI double quotes,
+	// and a literal question mark escaped as ?? so that a builder which
+	// later numbers the placeholders leaves it alone.
+	question = Dialect{name: "question", quote: '"', escape: true}
+)
+
+// String returns the dialect's name: "postgres", "sqlite" or "mysql".
+func (d Dialect) String() string { return d.name }
+
+// ErrEmpty is returned when rendering the zero Expr, which stands for "no
+// expression". [And] and [Or] skip zero Exprs; rendering one on its own, or
+// negating one, is an error.
+var ErrEmpty = errors.New("sqlexpr: empty expression")
+
+// Sqlizer is the common query-builder convention for a SQL fragment with
+// ? placeholders. [Expr] implements it, and [From] accepts any
+// implementation, so fragments from other builders can be composed here.
+type Sqlizer interface {
+	ToSql() (sql string, args []any, err error)
+}
+
+// Expr is a SQL boolean expression with bound arguments. The zero Expr is
+// "no expression" (see [ErrEmpty]). Exprs are immutable and safe for
+// concurrent use.
+type Expr struct {
+	n *node
+}
+
+type kind uint8
+
+const (
+	kRaw kind = iota + 1
+	kCmp
+	kIn
+	kNull
+	kAnd
+	kOr
+	kNot
+	kConst
+	kErr
+	kFrom
+)
+
+type node struct {
+	kind kind
+	sql  string // kRaw: the SQL text; kCmp: the operator
+	not  bool   // kIn: NOT IN; kNull: IS NOT NULL; kConst: false
+	col  Ident  // kCmp, kIn, kNull
+	args []any  // kRaw, kCmp (one), kIn
+	kids []Expr // kAnd, kOr, kNot (one)
+	err  error  // kErr
+	from Sqlizer
+}
+
+// True and False are the constant predicates. They render as 1=1 and 1=0,
+// which every SQL database accepts.
+var (
+	True  = Expr{&node{kind: kConst}}
+	False = Expr{&node{kind: kConst, not: true}}
+)
+
+// New returns a raw SQL expression. Each ? in sql is a placeholder for the
+// next argument; write ?? for a literal question mark (for example
+// PostgreSQL's jsonb ? operator). Question marks inside single-quoted
+// strings and double-quoted identifiers are left alone. The number of
+// placeholders must match len(args); a mismatch is reported when the Expr
+// is rendered.
+//
+// The SQL text is the caller's: never build it from outside input. Bind
+// outside input as an argument instead.
+func New(sql string, args ...any) Expr {
+	return Expr{&node{kind: kRaw, sql: sql, args: args}}
+}
+
+// Err returns an Expr that fails to render with err. It lets a function that
+// must return an Expr report a problem at the point where the SQL is built.
+func Err(err error) Expr {
+	if err == nil {
+		err = errors.New("sqlexpr: Err(nil)")
+	}
+	return Expr{&node{kind: kErr, err: err}}
+}
+
+// From wraps a fragment from another query builder. Its ToSql is called each
+// time the Expr is rendered; its ? placeholders are renumbered for the
+// target dialect.
+func From(s Sqlizer) Expr {
+	if s == nil {
+		return Err(errors.New("sqlexpr: From(nil)"))
+	}
+	if e, ok := s.(Expr); ok {
+		return e
+	}
+	return Expr{&node{kind: kFrom, from: s}}
+}
+
+// And returns the conjunction of es. Zero Exprs are skipped; with nothing
+// left it returns [True]. An And of one Expr is that Expr.
+func And(es ...Expr) Expr { return join(kAnd, es) }
+
+// Or returns the disjunction of es. Zero Exprs are skipped; with nothing
+// left it returns [False]. An Or of one Expr is that Expr.
+func Or(es ...Expr) Expr { return join(kOr, es) }
+
+func join(k kind, es []Expr) Expr {
+	kids := make([]Expr, 0, len(es))
+	for _, e := range es {
+		if e.n == nil {
+			continue
+		}
+		if e.n.kind == k { // flatten (a AND b) AND c
+			kids = append(kids, e.n.kids...)
+			continue
+		}
+		kids = append(kids, e)
+	}
+	switch len(kids) {
+	case 0:
+		if k == kAnd {
+			return True
+		}
+		return False
+	case 1:
+		return kids[0]
+	}
+	return Expr{&node{kind: k, kids: kids}}
+}
+
+// Not returns the negation of e.
+func Not(e Expr) Expr {
+	if e.n == nil {
+		return Err(fmt.Errorf("sqlexpr: Not of an empty expression: %w", ErrEmpty))
+	}
+	return Expr{&node{kind: kNot, kids: []Expr{e}}}
+}
+
+// And returns And(e, others...).
+func (e Expr) And(others ...Expr) Expr { return And(append([]Expr{e}, others...)...) }
+
+// Or returns Or(e, others...).
+func (e Expr) Or(others ...Expr) Expr { return Or(append([]Expr{e}, others...)...) }
+
+// Not returns Not(e).
+func (e Expr) Not() Expr { return Not(e) }
+
+// IsZero reports whether e is the zero Expr.
+func (e Expr) IsZero() bool { return e.n == nil }
+
+// ToSql renders e with ? placeholders and ANSI double-quoted identifiers, the
+// convention of query builders such as squirrel, which number the
+// placeholders themselves. A literal question mark is written ??.
+func (e Expr) ToSql() (string, []any, error) { return e.Render(question) }
+
+// Render returns e as SQL for dialect d, with its arguments in placeholder
+// order. PostgreSQL placeholders are numbered from $1.
+func (e Expr) Render(d Dialect) (string, []any, error) {
+	b, args, err := e.AppendSQL(nil, nil, d)
+	if err != nil {
+		return "", nil, err
+	}
+	return string(b), args, nil
+}
+
+// AppendSQL appends e rendered for dialect d to dst and its arguments to
+// args. PostgreSQL placeholders are numbered from len(args)+1, so an Expr
+// can be placed after the arguments a query already has. On error the
+// returned slices are dst and args unchanged.
+func (e Expr) AppendSQL(dst []byte, args []any, d Dialect) ([]byte, []any, error) {
+	if d.name == "" {
+		return dst, args, errors.New("sqlexpr: zero Dialect; use sqlexpr.Postgres, sqlexpr.SQLite or sqlexpr.MySQL")
+	}
+	if e.n == nil {
+		return dst, args, ErrEmpty
+	}
+	r := renderer{buf: dst, args: args, d: d}
+	if err := r.expr(e, false); err != nil {
+		return dst, args, err
+	}
+	return r.buf, r.args, nil
+}
+
+// String returns e rendered for PostgreSQL followed by its arguments, for
+// logs and test failures. It is not meant to be executed.
+func (e Expr) String() string {
+	s, args, err := e.Render(Postgres)
+	if err != nil {
+		return "!(" + err.Error() + ")"
+	}
+	if len(args) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s)
+	b.WriteString(" [")
+	for i, a := range args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%#v", a)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// lazy is an argument resolved each time an Expr is rendered.
+type lazy interface {
+	resolve() any
+}
+
+type lazyArg[V any] struct{ f func() V }
+
+func (l lazyArg[V]) resolve() any { return l.f() }
+
+// Lazy returns an argument whose value is f() at the time the Expr is
+// rendered rather than when it is built, for predicates relative to the
+// present: sqlexpr.New("start_at > ?", sqlexpr.Lazy(time.Now)). The
+// expression can then be declared once, at package level.
+func Lazy[V any](f func() V) any { return lazyArg[V]{f} }
+
+type renderer struct {
+	buf  []byte
+	args []any
+	d    Dialect
+}
+
+func (r *renderer) arg(v any) {
+	if l, ok := v.(lazy); ok {
+		v = l.resolve()
+	}
+	r.args = append(r.args, v)
+	if r.d.dollar {
+		r.buf = append(r.buf, '$')
+		r.buf = strconv.AppendInt(r.buf, int64(len(r.args)), 10)
+		return
+	}
+	r.buf = append(r.buf, '?')
+}
+
+// expr renders e; paren asks for parentheses around compound expressions.
+func (r *renderer) expr(e Expr, paren bool) error {
+	n := e.n
+	if n == nil {
+		return ErrEmpty
+	}
+	switch n.kind {
+	case kConst:
+		if n.not {
+			r.buf = append(r.buf, "1=0"...)
+		} else {
+			r.buf = append(r.buf, "1=1"...)
+		}
+	case kErr:
+		return n.err
+	case kCmp:
+		if err := r.ident(n.col); err != nil {
+			return err
+		}
+		r.buf = append(r.buf, ' ')
+		r.buf = append(r.buf, n.sql...)
+		r.buf = append(r.buf, ' ')
+		r.arg(n.args[0])
+	case kNull:
+		if err := r.ident(n.col); err != nil {
+			return err
+		}
+		if n.not {
+			r.buf = append(r.buf, " IS NOT NULL"...)
+		} else {
+			r.buf = append(r.buf, " IS NULL"...)
+		}
+	case kIn:
+		if len(n.args) == 0 { // x IN () is not SQL; it is never true
+			if n.not {
+				r.buf = append(r.buf, "1=1"...)
+			} else {
+				r.buf = append(r.buf, "1=0"...)
+			}
+			return nil
+		}
+		if err := r.ident(n.col); err != nil {
+			return err
+		}
+		if len(n.args) == 1 {
+			if n.not {
+				r.buf = append(r.buf, " <> "...)
+			} else {
+				r.buf = append(r.buf, " = "...)
+			}
+			r.arg(n.args[0])
+			return nil
+		}
+		if n.not {
+			r.buf = append(r.buf, " NOT IN ("...)
+		} else {
+			r.buf = append(r.buf, " IN ("...)
+		}
+		for i, a := range n.args {
+			if i > 0 {
+				r.buf = append(r.buf, ", "...)
+			}
+			r.arg(a)
+		}
+		r.buf = append(r.buf, ')')
+	case kAnd, kOr:
+		op := " AND "
+		if n.kind == kOr {
+			op = " OR "
+		}
+		if paren {
+			r.buf = append(r.buf, '(')
+		}
+		for i, k := range n.kids {
+			if i > 0 {
+				r.buf = append(r.buf, op...)
+			}
+			if err := r.expr(k, true); err != nil {
+				return err
+			}
+		}
+		if paren {
+			r.buf = append(r.buf, ')')
+		}
+	case kNot:
+		r.buf = append(r.buf, "NOT "...)
+		return r.expr(n.kids[0], true)
+	case kRaw:
+		if paren {
+			r.buf = append(r.buf, '(')
+		}
+		if err := r.raw(n.sql, n.args); err != nil {
+			return err
+		}
+		if paren {
+			r.buf = append(r.buf, ')')
+		}
+	case kFrom:
+		sql, args, err := n.from.ToSql()
+		if err != nil {
+			return fmt.Errorf("sqlexpr: %T.ToSql: %w", n.from, err)
+		}
+		if paren {
+			r.buf = append(r.buf, '(')
+		}
+		if err := r.raw(sql, args); err != nil {
+			return fmt.Errorf("%w (in the fragment of %T)", err, n.from)
+		}
+		if paren {
+			r.buf = append(r.buf, ')')
+		}
+	default:
+		return fmt.Errorf("sqlexpr: corrupt expression (kind %d)", n.kind)
+	}
+	return nil
+}
+
+// raw copies sql, replacing each placeholder outside quotes with the next
+// argument in the target dialect.
+func (r *renderer) raw(sql string, args []any) error {
+	used := 0
+	var quote byte // the quote we are inside, or 0
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0 // a doubled quote reopens at once: same result
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '?':
+			if i+1 < len(sql) && sql[i+1] == '?' {
+				i++
+				if r.d.escape {
+					r.buf = append(r.buf, "??"...)
+				} else {
+					r.buf = append(r.buf, '?')
+				}
+				continue
+			}
+			if used == len(args) {
+				return fmt.Errorf("sqlexpr: %q has more placeholders than its %d arguments", sql, len(args))
+			}
+			r.arg(args[used])
+			used++
+			continue
+		}
+		r.buf = append(r.buf, c)
+	}
+	if quote != 0 {
+		return fmt.Errorf("sqlexpr: %q has an unterminated %c quote", sql, quote)
+	}
+	if used != len(args) {
+		return fmt.Errorf("sqlexpr: %q has %d placeholders for %d arguments", sql, used, len(args))
+	}
+	return nil
+}

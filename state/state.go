@@ -1,0 +1,155 @@
+package state
+
+import (
+	"database/sql/driver"
+	"log/slog"
+)
+
+// State is one declared state of a Type, such as Draft or Published.
+//
+// A State is a small comparable handle: compare states with ==, keep them in
+// maps, and put one directly on a model as the field that holds the model's
+// current state:
+//
+//	type Project struct {
+//		ID     int64
+//		Status state.State[ProjectStatus]
+//	}
+//
+//	p.Status = Published
+//	if p.Status == Published { ... }
+//	if p.Status.In(Gone) { ... }
+//
+// As a field, a State reads and writes SQL (database/sql Scanner and
+// Valuer), JSON and text, and rejects any value its Type does not declare;
+// see the methods in column.go. The zero State holds no state: it is how a
+// field looks before it is assigned, and writing it anywhere is an error.
+// Use [Null] for a column where NULL is a legitimate value.
+type State[T comparable] struct {
+	d *decl[T]
+}
+
+// decl is what a State handle points to: everything declared about it,
+// plus its encodings, computed once at declaration so that reading and
+// writing a state allocate nothing.
+type decl[T comparable] struct {
+	typ   *Type[T]
+	index int // declaration order within typ, and its bit in group masks
+	value T
+	title string
+	desc  string
+	final bool
+	pos   string // file:line of the declaration
+
+	dv    driver.Value // the value as written to SQL
+	dvErr error        // why the value cannot be written to SQL, if it cannot
+	text  string       // text form (MarshalText), unique within typ
+	json  []byte       // JSON form
+}
+
+// Get returns the state's value, such as 2 for Published. It returns the zero
+// T for the zero State.
+//
+// (The method is not called Value: that name belongs to database/sql's
+// driver.Valuer, which State implements.)
+func (s State[T]) Get() T {
+	if s.d == nil {
+		var zero T
+		return zero
+	}
+	return s.d.value
+}
+
+// Title returns the state's human title, such as "Published", or "" for the
+// zero State.
+func (s State[T]) Title() string {
+	if s.d == nil {
+		return ""
+	}
+	return s.d.title
+}
+
+// Description returns the state's description, if it was given one.
+func (s State[T]) Description() string {
+	if s.d == nil {
+		return ""
+	}
+	return s.d.desc
+}
+
+// Final reports whether the state was declared final with [Final]: no
+// transition needs to leave it.
+func (s State[T]) Final() bool { return s.d != nil && s.d.final }
+
+// Type returns the Type that declares s, or nil for the zero State.
+func (s State[T]) Type() *Type[T] {
+	if s.d == nil {
+		return nil
+	}
+	return s.d.typ
+}
+
+// IsZero reports whether s is the zero State, which holds no state.
+func (s State[T]) IsZero() bool { return s.d == nil }
+
+// Is reports whether s is other. It is the same as s == other.
+func (s State[T]) Is(other State[T]) bool { return s == other }
+
+// In reports whether s is a member of set: the state itself, or a member of
+// the group. The zero State is in no set. It allocates nothing.
+func (s State[T]) In(set Set[T]) bool { return set != nil && set.Contains(s) }
+
+// Contains reports whether other is s, so that a State is a [Set] of one.
+func (s State[T]) Contains(other State[T]) bool { return s.d != nil && s == other }
+
+// Or returns the anonymous group of s and others, titled after its members
+// ("Withdrawn or Deleted"). To give a group its own title and list it among
+// the Type's groups, declare it with [Type.Group]. Or panics if a set
+// belongs to another Type.
+func (s State[T]) Or(others ...Set[T]) *Group[T] {
+	s.mustBeDeclared("Or")
+	return union(s.d.typ, callerPos(1), append([]Set[T]{s}, others...))
+}
+
+// Len returns 1, or 0 for the zero State.
+func (s State[T]) Len() int {
+	if s.d == nil {
+		return 0
+	}
+	return 1
+}
+
+// String returns the state's title, or "(no state)" for the zero State.
+func (s State[T]) String() string {
+	if s.d == nil {
+		return "(no state)"
+	}
+	return s.d.title
+}
+
+// LogValue logs the state as its type, value and title.
+func (s State[T]) LogValue() slog.Value {
+	if s.d == nil {
+		return slog.StringValue("(no state)")
+	}
+	return slog.GroupValue(
+		slog.String("type", s.d.typ.name),
+		slog.Any("value", s.d.value),
+		slog.String("title", s.d.title),
+	)
+}
+
+func (s State[T]) bits() bitset {
+	if s.d == nil {
+		return nil
+	}
+	b := make(bitset, s.d.index/64+1)
+	b.set(s.d.index)
+	return b
+}
+
+func (s State[T]) mustBeDeclared(op string) {
+	if s.d == nil {
+		panic(&DeclarationError{At: callerPos(2), Msg: op + " on the zero State, which is no declared state", Err: ErrNoState})
+	}
+}

@@ -1,0 +1,263 @@
+package state_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/state"
+)
+
+// declErr runs f, which must panic with a *state.DeclarationError, and
+// returns it.
+func declErr(t *testing.T, f func()) *state.DeclarationError {
+	t.Helper()
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		f()
+	}()
+	de, ok := got.(*state.DeclarationError)
+	require.Truef(t, ok, "want a panic with *state.DeclarationError, got %T: %v", got, got)
+	return de
+}
+
+// positions returns the file:line positions a message names.
+func positions(msg string) []string {
+	return regexp.MustCompile(`[\w.]+_test\.go:\d+`).FindAllString(msg, -1)
+}
+
+func TestTypeDeclaresStatesInOrder(t *testing.T) {
+	var titles []string
+	var values []ProjectStatus
+	for s := range ProjectState.States() {
+		titles = append(titles, s.Title())
+		values = append(values, s.Get())
+		assert.Same(t, ProjectState, s.Type())
+	}
+	assert.Equal(t, []string{"Draft", "Published", "Withdrawn", "Deleted"}, titles)
+	assert.Equal(t, []ProjectStatus{1, 2, 3, 4}, values)
+	assert.Equal(t, 4, ProjectState.Len())
+	assert.Equal(t, "ProjectState", ProjectState.Name())
+	assert.Equal(t, "ProjectState", ProjectState.String())
+	assert.Equal(t, "Taken down by its owner", Withdrawn.Description())
+	assert.True(t, Deleted.Final())
+	assert.False(t, Draft.Final())
+}
+
+func TestLookupAndParse(t *testing.T) {
+	s, ok := ProjectState.Lookup(2)
+	assert.True(t, ok)
+	assert.Equal(t, Published, s)
+
+	s, ok = ProjectState.Lookup(9)
+	assert.False(t, ok)
+	assert.True(t, s.IsZero())
+
+	s, err := ProjectState.Parse("3")
+	require.NoError(t, err)
+	assert.Equal(t, Withdrawn, s)
+
+	r, err := ReviewState.Parse("approved")
+	require.NoError(t, err)
+	assert.Equal(t, Approved, r)
+
+	_, err = ProjectState.Parse("Draft") // titles are not values
+	assert.ErrorIs(t, err, state.ErrUnknownValue)
+	var ve *state.ValueError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "ProjectState", ve.Type)
+	assert.Equal(t, "Draft", ve.Value)
+	assert.Contains(t, err.Error(), `ProjectState does not declare "Draft"`)
+	assert.Contains(t, err.Error(), `1 "Draft", 2 "Published", 3 "Withdrawn", 4 "Deleted"`)
+}
+
+func TestDuplicateValueNamesBothDeclarations(t *testing.T) {
+	typ := state.NewType[int]("Dup")
+	typ.State(1, "One")
+	de := declErr(t, func() { typ.State(1, "Uno") })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	assert.Equal(t, "Dup", de.Type)
+	msg := de.Error()
+	assert.Contains(t, msg, `value 1 of state "Uno" is already the value of state "One"`)
+	pos := positions(msg)
+	require.Len(t, pos, 2, msg)
+	assert.NotEqual(t, pos[0], pos[1], "both declarations are named: %s", msg)
+	assert.Equal(t, 1, typ.Len(), "the rejected state is not declared")
+}
+
+func TestDuplicateTitleNamesBothDeclarations(t *testing.T) {
+	typ := state.NewType[string]("Dup")
+	one := typ.State("a", "Open")
+	for name, declare := range map[string]func(){
+		"state":       func() { typ.State("b", "Open") },
+		"group":       func() { typ.Group("Open", one) },
+		"conditional": func() { state.Bind(typ, "s", func(m *struct{ S state.State[string] }) *state.State[string] { return &m.S }).Conditional("Open", one, func(*struct{ S state.State[string] }) bool { return true }) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			de := declErr(t, declare)
+			assert.ErrorIs(t, de, state.ErrDuplicate)
+			assert.Contains(t, de.Error(), `"Open"`)
+			require.Len(t, positions(de.Error()), 2, de.Error())
+		})
+	}
+}
+
+func TestDuplicateConditionalOnOneManager(t *testing.T) {
+	type M struct{ S state.State[int] }
+	typ := state.NewType[int]("T")
+	a := typ.State(1, "A")
+	m := state.Bind(typ, "s", func(m *M) *state.State[int] { return &m.S })
+	m.Conditional("Soon", a, func(*M) bool { return true })
+	de := declErr(t, func() { m.Conditional("Soon", a, func(*M) bool { return false }) })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	require.Len(t, positions(de.Error()), 2, de.Error())
+}
+
+func TestTextFormsMustBeDistinct(t *testing.T) {
+	typ := state.NewType[float64]("F")
+	typ.State(1, "One")
+	de := declErr(t, func() { typ.State(math.NaN(), "NaN") })
+	assert.Contains(t, de.Error(), "not equal to itself")
+}
+
+type color int
+
+const (
+	red color = iota + 1
+	green
+	blue
+)
+
+func (c color) String() string { return [...]string{"?", "Red", "Green", "Blue"}[c] }
+
+func TestTitleFromStringer(t *testing.T) {
+	colors := state.NewType[color]("Color")
+	r := colors.State(red, "")
+	assert.Equal(t, "Red", r.Title())
+	de := declErr(t, func() { state.NewType[int]("T").State(1, "") })
+	assert.Contains(t, de.Error(), "needs a title")
+}
+
+func TestMatchEnum(t *testing.T) {
+	colors := state.NewType[color]("Color")
+	colors.State(red, "")
+	colors.State(green, "")
+	require.NoError(t, colors.MatchEnum(red, green))
+
+	err := colors.MatchEnum(red, blue, red)
+	var me *state.EnumMismatchError[color]
+	require.ErrorAs(t, err, &me)
+	want := &state.EnumMismatchError[color]{Type: "Color", Missing: []color{blue}, Extra: []color{green}, Duplicates: []color{red}}
+	if diff := cmp.Diff(want, me); diff != "" {
+		t.Errorf("MatchEnum mismatch (-want +got):\n%s", diff)
+	}
+	assert.Equal(t, "state: Color does not match its enum: no state for enum values [Blue]; states [Green] are not in the enum; enum values [Red] are listed more than once", err.Error())
+}
+
+func TestGroups(t *testing.T) {
+	assert.Equal(t, "Gone", Gone.Title())
+	assert.True(t, Gone.Named())
+	assert.Equal(t, 2, Gone.Len())
+	assert.True(t, Gone.Contains(Withdrawn))
+	assert.True(t, Gone.Contains(Deleted))
+	assert.False(t, Gone.Contains(Draft))
+	assert.False(t, Gone.Contains(state.State[ProjectStatus]{}), "the zero State is in no group")
+	assert.True(t, Deleted.In(Gone))
+	assert.False(t, Published.In(Gone))
+	assert.False(t, Published.In(nil))
+
+	anon := Deleted.Or(Draft)
+	assert.Equal(t, "Deleted or Draft", anon.Title())
+	assert.False(t, anon.Named())
+	assert.Equal(t, []State{Draft, Deleted}, slices.Collect(anon.States()), "members iterate in declaration order")
+
+	nested := ProjectState.Group("Everything but published", Gone.Or(Draft))
+	assert.Equal(t, []State{Draft, Withdrawn, Deleted}, slices.Collect(nested.States()), "nested groups flatten")
+	assert.Equal(t, 3, nested.Len())
+
+	assert.Equal(t, []State{Draft, Published, Withdrawn, Deleted}, slices.Collect(ProjectState.Any().States()))
+	assert.Equal(t, "any ProjectState", ProjectState.Any().Title())
+
+	var titles []string
+	for g := range ProjectState.Groups() {
+		titles = append(titles, g.Title())
+	}
+	assert.Equal(t, []string{"Gone", "Visible", "Everything but published"}, titles)
+}
+
+// State is short for the fixture's state type in tables.
+type State = state.State[ProjectStatus]
+
+func TestGroupsRejectOtherTypes(t *testing.T) {
+	a := state.NewType[int]("A")
+	b := state.NewType[int]("B")
+	a1 := a.State(1, "A1")
+	b1 := b.State(1, "B1")
+
+	de := declErr(t, func() { a1.Or(b1) })
+	assert.ErrorIs(t, de, state.ErrForeignState)
+	assert.Contains(t, de.Error(), "cannot combine B1 of B with states of A")
+
+	de = declErr(t, func() { a.Group("Mixed", b1) })
+	assert.ErrorIs(t, de, state.ErrForeignState)
+
+	de = declErr(t, func() { a1.Or(state.State[int]{}) })
+	assert.ErrorIs(t, de, state.ErrForeignState)
+
+	// Same value type, different Types: never members of each other's sets.
+	assert.False(t, a.Any().Contains(b1))
+	assert.False(t, a1.Contains(b1))
+}
+
+func TestManyStatesSpanSeveralWords(t *testing.T) {
+	typ := state.NewType[int]("Many")
+	var all []state.State[int]
+	for i := range 200 {
+		all = append(all, typ.State(i, fmt.Sprint("S", i)))
+	}
+	g := typ.Group("Edges", all[0].Or(all[63], all[64], all[199]))
+	assert.Equal(t, 4, g.Len())
+	for i, s := range all {
+		want := i == 0 || i == 63 || i == 64 || i == 199
+		assert.Equal(t, want, g.Contains(s), "state %d", i)
+	}
+	assert.Equal(t, 200, typ.Any().Len())
+}
+
+func TestStateStringAndZero(t *testing.T) {
+	var zero State
+	assert.True(t, zero.IsZero())
+	assert.Equal(t, "(no state)", zero.String())
+	assert.Equal(t, "", zero.Title())
+	assert.Nil(t, zero.Type())
+	assert.Equal(t, ProjectStatus(0), zero.Get())
+	assert.Equal(t, "Published", Published.String())
+	assert.Equal(t, "Published", fmt.Sprint(Published))
+	assert.True(t, Published.Is(Published))
+	assert.False(t, Published.Is(Draft))
+	assert.Equal(t, 1, Published.Len())
+	assert.Equal(t, 0, zero.Len())
+	declErr(t, func() { zero.Or(Draft) })
+}
+
+func TestNewTypeNeedsAName(t *testing.T) {
+	declErr(t, func() { state.NewType[int]("") })
+	typ := state.NewType[int]("T")
+	declErr(t, func() { typ.Group("", typ.State(1, "A")) })
+	declErr(t, func() { typ.Group("Empty", nil) })
+	declErr(t, func() { typ.Group("Final", typ.Any(), state.Final()) })
+}
+
+func TestDeclarationErrorFormat(t *testing.T) {
+	err := &state.DeclarationError{Type: "T", At: "x.go:3", Msg: "broken", Err: state.ErrDuplicate}
+	assert.Equal(t, "state: T: broken (declared at x.go:3)", err.Error())
+	assert.True(t, errors.Is(err, state.ErrDuplicate))
+}
