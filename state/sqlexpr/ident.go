@@ -3,6 +3,7 @@ package sqlexpr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,7 +16,7 @@ type Ident struct {
 // Col returns the identifier made of parts, each quoted on its own:
 // Col("status") renders as "status" and Col("p", "status") as "p"."status".
 // A part that is empty or holds a NUL byte makes rendering fail.
-func Col(parts ...string) Ident { return Ident{parts: parts} }
+func Col(parts ...string) Ident { return Ident{parts: slices.Clone(parts)} }
 
 // ParseIdent splits a dotted name such as "p.status" into a qualified
 // identifier. Use [Col] for names that themselves contain dots.
@@ -55,17 +56,29 @@ func (r *renderer) ident(id Ident) error {
 	return nil
 }
 
-func appendIdent(dst []byte, id Ident, q byte) ([]byte, error) {
+// check reports whether id can be rendered.
+func (id Ident) check() error {
 	if len(id.parts) == 0 {
-		return dst, errors.New("sqlexpr: empty identifier")
+		return errors.New("sqlexpr: empty identifier")
 	}
-	for i, p := range id.parts {
+	for _, p := range id.parts {
 		if p == "" {
-			return dst, fmt.Errorf("sqlexpr: identifier %q has an empty part", strings.Join(id.parts, "."))
+			return fmt.Errorf("sqlexpr: identifier %q has an empty part", strings.Join(id.parts, "."))
 		}
 		if strings.IndexByte(p, 0) >= 0 {
-			return dst, fmt.Errorf("sqlexpr: identifier %q holds a NUL byte", p)
+			return fmt.Errorf("sqlexpr: identifier %q holds a NUL byte", p)
 		}
+	}
+	return nil
+}
+
+// appendIdent appends id quoted with q to dst. On error it returns dst as
+// it was, so that no partly quoted identifier escapes.
+func appendIdent(dst []byte, id Ident, q byte) ([]byte, error) {
+	if err := id.check(); err != nil {
+		return dst, err
+	}
+	for i, p := range id.parts {
 		if i > 0 {
 			dst = append(dst, '.')
 		}
@@ -116,7 +129,7 @@ func (id Ident) cmp(op string, v any) Expr {
 // In returns id IN (vs...). With one value it renders as id = v; with none
 // it renders as the constant false, since IN () is not valid SQL.
 func (id Ident) In(vs ...any) Expr {
-	return Expr{&node{kind: kIn, col: id, args: vs}}
+	return Expr{&node{kind: kIn, col: id, args: slices.Clone(vs)}}
 }
 
 // NotIn returns id NOT IN (vs...). With one value it renders as id <> v;
@@ -124,7 +137,7 @@ func (id Ident) In(vs ...any) Expr {
 //
 // As in SQL, a row whose id is NULL is in neither In nor NotIn.
 func (id Ident) NotIn(vs ...any) Expr {
-	return Expr{&node{kind: kIn, col: id, args: vs, not: true}}
+	return Expr{&node{kind: kIn, col: id, args: slices.Clone(vs), not: true}}
 }
 
 // IsNull returns id IS NULL.

@@ -23,6 +23,7 @@ package sqlexpr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -111,13 +112,14 @@ var (
 // next argument; write ?? for a literal question mark (for example
 // PostgreSQL's jsonb ? operator). Question marks inside single-quoted
 // strings and double-quoted identifiers are left alone. The number of
-// placeholders must match len(args); a mismatch is reported when the Expr
-// is rendered.
+// placeholders must match len(args), and a placeholder must not be followed
+// directly by a digit (PostgreSQL would read $1 then 0 as $10); either
+// mistake is reported when the Expr is rendered.
 //
 // The SQL text is the caller's: never build it from outside input. Bind
 // outside input as an argument instead.
 func New(sql string, args ...any) Expr {
-	return Expr{&node{kind: kRaw, sql: sql, args: args}}
+	return Expr{&node{kind: kRaw, sql: sql, args: slices.Clone(args)}}
 }
 
 // Err returns an Expr that fails to render with err. It lets a function that
@@ -318,6 +320,9 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		}
 	case kIn:
 		if len(n.args) == 0 { // x IN () is not SQL; it is never true
+			if err := n.col.check(); err != nil {
+				return err
+			}
 			if n.not {
 				r.buf = append(r.buf, "1=1"...)
 			} else {
@@ -424,6 +429,10 @@ func (r *renderer) raw(sql string, args []any) error {
 					r.buf = append(r.buf, '?')
 				}
 				continue
+			}
+			if i+1 < len(sql) && '0' <= sql[i+1] && sql[i+1] <= '9' {
+				// $1 then 0 would read as $10, and ? then 1 as SQLite's ?1.
+				return fmt.Errorf("sqlexpr: %q has a placeholder followed by a digit; separate them with a space", sql)
 			}
 			if used == len(args) {
 				return fmt.Errorf("sqlexpr: %q has more placeholders than its %d arguments", sql, len(args))

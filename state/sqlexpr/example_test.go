@@ -1,0 +1,244 @@
+package sqlexpr_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/statecraft/statecraft/state/sqlexpr"
+)
+
+// fixedNow stands in for time.Now so that the examples' output is stable.
+func fixedNow() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+
+// A predicate is declared once and rendered for each database.
+func Example() {
+	scheduled := sqlexpr.And(
+		sqlexpr.Col("status").In(2, 3),
+		sqlexpr.New("start_at > ?", sqlexpr.Lazy(fixedNow)), // use time.Now in real code
+	)
+
+	for _, d := range []sqlexpr.Dialect{sqlexpr.Postgres, sqlexpr.SQLite, sqlexpr.MySQL} {
+		where, args, err := scheduled.Render(d)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%-8s WHERE %s\n         %v\n", d, where, args)
+	}
+	// Output:
+	// postgres WHERE "status" IN ($1, $2) AND (start_at > $3)
+	//          [2 3 2025-06-01 12:00:00 +0000 UTC]
+	// sqlite   WHERE "status" IN (?, ?) AND (start_at > ?)
+	//          [2 3 2025-06-01 12:00:00 +0000 UTC]
+	// mysql    WHERE `status` IN (?, ?) AND (start_at > ?)
+	//          [2 3 2025-06-01 12:00:00 +0000 UTC]
+}
+
+// Values are always bound as arguments, whatever they hold.
+func Example_boundValues() {
+	name := `x'; DROP TABLE t; --` // say, from a form
+	where, args, _ := sqlexpr.Col("name").Eq(name).Render(sqlexpr.Postgres)
+	fmt.Println(where)
+	fmt.Printf("%q\n", args)
+	// Output:
+	// "name" = $1
+	// ["x'; DROP TABLE t; --"]
+}
+
+func ExampleIdent_In() {
+	for _, e := range []sqlexpr.Expr{
+		sqlexpr.Col("p", "status").In("draft", "review"),
+		sqlexpr.Col("p", "status").In("draft"),
+		sqlexpr.Col("p", "status").In(), // no value can match
+		sqlexpr.Col("p", "status").NotIn("gone", "spam"),
+	} {
+		fmt.Println(e)
+	}
+	// Output:
+	// "p"."status" IN ($1, $2) ["draft", "review"]
+	// "p"."status" = $1 ["draft"]
+	// 1=0
+	// "p"."status" NOT IN ($1, $2) ["gone", "spam"]
+}
+
+func ExampleIdent_Eq() {
+	fmt.Println(sqlexpr.Col("deleted_at").Eq(nil))
+	fmt.Println(sqlexpr.Col("owner").Eq("alice"))
+	fmt.Println(sqlexpr.Col("owner").Ne(nil))
+	// Output:
+	// "deleted_at" IS NULL
+	// "owner" = $1 ["alice"]
+	// "owner" IS NOT NULL
+}
+
+func ExampleAnd() {
+	visible := sqlexpr.And(
+		sqlexpr.Col("deleted_at").IsNull(),
+		sqlexpr.Or(sqlexpr.Col("owner").Eq("alice"), sqlexpr.Col("public").Eq(true)),
+	)
+	fmt.Println(visible)
+
+	// Zero Exprs are skipped, which makes optional filters easy.
+	var byTag sqlexpr.Expr // no tag filter this time
+	fmt.Println(sqlexpr.And(visible, byTag, sqlexpr.Col("kind").Ge(2)))
+
+	// Nothing at all is the constant true.
+	fmt.Println(sqlexpr.And())
+	// Output:
+	// "deleted_at" IS NULL AND ("owner" = $1 OR "public" = $2) ["alice", true]
+	// "deleted_at" IS NULL AND ("owner" = $1 OR "public" = $2) AND "kind" >= $3 ["alice", true, 2]
+	// 1=1
+}
+
+func ExampleOr() {
+	fmt.Println(sqlexpr.Or(
+		sqlexpr.Col("a").Lt(0),
+		sqlexpr.And(sqlexpr.Col("b").Gt(1), sqlexpr.Col("c").Le(2)),
+	))
+	fmt.Println(sqlexpr.Or())
+	// Output:
+	// "a" < $1 OR ("b" > $2 AND "c" <= $3) [0, 1, 2]
+	// 1=0
+}
+
+func ExampleNot() {
+	active := sqlexpr.Col("status").In(1, 2)
+	fmt.Println(sqlexpr.Not(active))
+	fmt.Println(active.Or(sqlexpr.Col("legacy").Eq(true)).Not())
+
+	_, _, err := sqlexpr.Not(sqlexpr.Expr{}).Render(sqlexpr.Postgres)
+	fmt.Println(err)
+	// Output:
+	// NOT "status" IN ($1, $2) [1, 2]
+	// NOT ("status" IN ($1, $2) OR "legacy" = $3) [1, 2, true]
+	// sqlexpr: Not of an empty expression: sqlexpr: empty expression
+}
+
+// New takes a raw fragment with ? placeholders; ?? is a literal question
+// mark, here PostgreSQL's jsonb "has key" operator, and question marks in
+// quotes are left alone.
+func ExampleNew() {
+	e := sqlexpr.New(`tags ?? ? AND note <> '?' AND "why?" = ?`, "urgent", 1)
+	q, args, _ := e.Render(sqlexpr.Postgres)
+	fmt.Println(q, args)
+
+	_, _, err := sqlexpr.New("a = ? AND b = ?", 1).Render(sqlexpr.Postgres)
+	fmt.Println(err)
+	// Output:
+	// tags ? $1 AND note <> '?' AND "why?" = $2 [urgent 1]
+	// sqlexpr: "a = ? AND b = ?" has more placeholders than its 1 arguments
+}
+
+// Lazy arguments are resolved each time the Expr is rendered, so a predicate
+// relative to the present can be declared once, at package level.
+func ExampleLazy() {
+	now := fixedNow()
+	clock := func() time.Time { return now } // use time.Now in real code
+	started := sqlexpr.New("start_at <= ?", sqlexpr.Lazy(clock))
+
+	_, args, _ := started.Render(sqlexpr.SQLite)
+	fmt.Println(args)
+
+	now = now.Add(24 * time.Hour)
+	_, args, _ = started.Render(sqlexpr.SQLite)
+	fmt.Println(args)
+	// Output:
+	// [2025-06-01 12:00:00 +0000 UTC]
+	// [2025-06-02 12:00:00 +0000 UTC]
+}
+
+// ToSql follows the query-builder convention (as in squirrel's Where): ?
+// placeholders, which the builder numbers, and ?? for a literal question
+// mark, which it turns back into one.
+func ExampleExpr_ToSql() {
+	var where sqlexpr.Sqlizer = sqlexpr.And(
+		sqlexpr.Col("status").In(2, 3),
+		sqlexpr.New("meta ?? ?", "pinned"),
+	)
+	sql, args, _ := where.ToSql()
+	fmt.Println(sql)
+	fmt.Println(args)
+	// Output:
+	// "status" IN (?, ?) AND (meta ?? ?)
+	// [2 3 pinned]
+}
+
+// AppendSQL adds a predicate to a query that already has arguments; the
+// PostgreSQL placeholders continue from them.
+func ExampleExpr_AppendSQL() {
+	query := []byte(`SELECT id FROM project WHERE "org_id" = $1 AND `)
+	args := []any{42}
+
+	query, args, err := sqlexpr.Col("status").In("live", "paused").AppendSQL(query, args, sqlexpr.Postgres)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(query))
+	fmt.Println(args)
+	// Output:
+	// SELECT id FROM project WHERE "org_id" = $1 AND "status" IN ($2, $3)
+	// [42 live paused]
+}
+
+// rawFragment stands in for a fragment from another query builder.
+type rawFragment struct {
+	sql  string
+	args []any
+}
+
+func (f rawFragment) ToSql() (string, []any, error) { return f.sql, f.args, nil }
+
+func ExampleFrom() {
+	other := rawFragment{"score > ? OR featured", []any{10}}
+	e := sqlexpr.And(sqlexpr.Col("status").Eq(1), sqlexpr.From(other))
+	q, args, _ := e.Render(sqlexpr.Postgres)
+	fmt.Println(q, args)
+	// Output:
+	// "status" = $1 AND (score > $2 OR featured) [1 10]
+}
+
+func ExampleErr() {
+	lookup := func(name string) sqlexpr.Expr {
+		if name == "" {
+			return sqlexpr.Err(fmt.Errorf("no state named %q", name))
+		}
+		return sqlexpr.Col("state").Eq(name)
+	}
+	_, _, err := sqlexpr.And(lookup("live"), lookup("")).Render(sqlexpr.Postgres)
+	fmt.Println(err)
+	// Output:
+	// no state named ""
+}
+
+func ExampleIdent_Quote() {
+	id := sqlexpr.ParseIdent(`p.we"ird`)
+	pg, _ := id.Quote(sqlexpr.Postgres)
+	my, _ := id.Quote(sqlexpr.MySQL)
+	fmt.Println(pg)
+	fmt.Println(my)
+
+	_, err := sqlexpr.ParseIdent("p..status").Quote(sqlexpr.Postgres)
+	fmt.Println(err)
+	// Output:
+	// "p"."we""ird"
+	// `p`.`we"ird`
+	// sqlexpr: identifier "p..status" has an empty part
+}
+
+func ExampleCol() {
+	fmt.Println(sqlexpr.Col("file.name"))         // one part holding a dot
+	fmt.Println(sqlexpr.ParseIdent("f.name"))     // two parts
+	fmt.Println(sqlexpr.Col("f", "name").Parts()) // the parts
+	// Output:
+	// "file.name"
+	// "f"."name"
+	// [f name]
+}
+
+func ExampleExpr_String() {
+	e := sqlexpr.Col("n").Ge(sqlexpr.Lazy(func() int { return 7 }))
+	fmt.Println(e.String())
+	fmt.Println(sqlexpr.Expr{}.String())
+	// Output:
+	// "n" >= $1 [7]
+	// !(sqlexpr: empty expression)
+}
