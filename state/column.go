@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"reflect"
 	"strconv"
@@ -88,6 +89,8 @@ func (t *Type[T]) fromSQL(src any) *decl[T] {
 			return d
 		}
 		return t.byText[string(v)]
+	case int: // not from a driver, but from a caller scanning by hand
+		return t.fromSQL(int64(v))
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
 			if d := t.byInt[int64(v)]; d != nil {
@@ -136,6 +139,7 @@ func (s State[T]) MarshalJSON() ([]byte, error) {
 // the struct field being decoded; its Value says what was found and what
 // the Type declares.
 func (s *State[T]) UnmarshalJSON(data []byte) error {
+	data = trimJSONSpace(data) // encoding/json trims, but direct callers may not
 	t := typeOf(*s)
 	if t == nil {
 		return unbound[T]("decode JSON", string(data))
@@ -159,6 +163,12 @@ func (s *State[T]) UnmarshalJSON(data []byte) error {
 		Value: fmt.Sprintf("%s (not a %s; it declares %s)", truncate(data, 64), t.name, t.known()),
 		Type:  reflect.TypeFor[State[T]](),
 	}
+}
+
+// trimJSONSpace trims the whitespace JSON allows around a value, so that a
+// null with whitespace around it is seen as null, not decoded as the zero T.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\r\n")
 }
 
 func truncate(b []byte, n int) string {
@@ -214,6 +224,14 @@ type Null[T comparable] struct {
 	State[T]
 }
 
+// LogValue logs the state, or "(null)" when n holds no state.
+func (n Null[T]) LogValue() slog.Value {
+	if n.d == nil {
+		return slog.StringValue("(null)")
+	}
+	return n.State.LogValue()
+}
+
 // Scan implements database/sql's Scanner; NULL makes n hold no state.
 func (n *Null[T]) Scan(src any) error {
 	if src == nil {
@@ -241,7 +259,7 @@ func (n Null[T]) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads null as no state, and a declared value as its state.
 func (n *Null[T]) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
+	if string(trimJSONSpace(data)) == "null" {
 		n.State = State[T]{}
 		return nil
 	}

@@ -95,6 +95,10 @@ func (s State[T]) IsZero() bool { return s.d == nil }
 // Is reports whether s is other. It is the same as s == other.
 func (s State[T]) Is(other State[T]) bool { return s == other }
 
+// Equal reports whether s and other are the same state, like s == other.
+// It lets github.com/google/go-cmp compare models holding states.
+func (s State[T]) Equal(other State[T]) bool { return s == other }
+
 // In reports whether s is a member of set: the state itself, or a member of
 // the group. The zero State is in no set. It allocates nothing.
 func (s State[T]) In(set Set[T]) bool { return set != nil && set.Contains(s) }

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/statecraft/statecraft/internal/callsite"
 )
 
 // Type declares the states one field of a model can take, the groups they
@@ -370,11 +370,4 @@ func textForm(v any, dv driver.Value) string {
 
 // callerPos returns "dir/file.go:line" for the caller skip frames above the
 // function that calls callerPos.
-func callerPos(skip int) string {
-	_, file, line, ok := runtime.Caller(skip + 1)
-	if !ok {
-		return "unknown position"
-	}
-	dir, base := filepath.Split(file)
-	return filepath.Join(filepath.Base(dir), base) + ":" + strconv.Itoa(line)
-}
+func callerPos(skip int) string { return callsite.Pos(skip) }

@@ -97,9 +97,11 @@ func TestDuplicateTitleNamesBothDeclarations(t *testing.T) {
 	typ := state.NewType[string]("Dup")
 	one := typ.State("a", "Open")
 	for name, declare := range map[string]func(){
-		"state":       func() { typ.State("b", "Open") },
-		"group":       func() { typ.Group("Open", one) },
-		"conditional": func() { state.Bind(typ, "s", func(m *struct{ S state.State[string] }) *state.State[string] { return &m.S }).Conditional("Open", one, func(*struct{ S state.State[string] }) bool { return true }) },
+		"state": func() { typ.State("b", "Open") },
+		"group": func() { typ.Group("Open", one) },
+		"conditional": func() {
+			state.Bind(typ, "s", func(m *struct{ S state.State[string] }) *state.State[string] { return &m.S }).Conditional("Open", one, func(*struct{ S state.State[string] }) bool { return true })
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			de := declErr(t, declare)

@@ -1,0 +1,868 @@
+package state_test
+
+import (
+	"bytes"
+	"database/sql"
+	"database/sql/driver"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/state"
+)
+
+// The field types implement the interfaces database/sql, encoding/json and
+// encoding look for.
+var (
+	_ sql.Scanner              = (*state.State[ProjectStatus])(nil)
+	_ driver.Valuer            = state.State[ProjectStatus]{}
+	_ json.Marshaler           = state.State[ProjectStatus]{}
+	_ json.Unmarshaler         = (*state.State[ProjectStatus])(nil)
+	_ encoding.TextMarshaler   = state.State[ProjectStatus]{}
+	_ encoding.TextAppender    = state.State[ProjectStatus]{}
+	_ encoding.TextUnmarshaler = (*state.State[ProjectStatus])(nil)
+	_ slog.LogValuer           = state.State[ProjectStatus]{}
+	_ fmt.Stringer             = state.State[ProjectStatus]{}
+
+	_ sql.Scanner              = (*state.Null[ReviewStatus])(nil)
+	_ driver.Valuer            = state.Null[ReviewStatus]{}
+	_ json.Marshaler           = state.Null[ReviewStatus]{}
+	_ json.Unmarshaler         = (*state.Null[ReviewStatus])(nil)
+	_ encoding.TextMarshaler   = state.Null[ReviewStatus]{}
+	_ encoding.TextAppender    = state.Null[ReviewStatus]{}
+	_ encoding.TextUnmarshaler = (*state.Null[ReviewStatus])(nil)
+	_ fmt.Stringer             = state.Null[ReviewStatus]{}
+)
+
+// colPlainStatus does not implement state.Typed: a zero State of it cannot
+// know which values are valid.
+type colPlainStatus int
+
+var colPlainState = state.NewType[colPlainStatus]("PlainState")
+
+var (
+	colPlainOn  = colPlainState.State(1, "On")
+	colPlainOff = colPlainState.State(2, "Off")
+)
+
+// colCode is a string state type whose values look like numbers, as a
+// string column with numeric affinity (SQLite) may return them as integers
+// or reals.
+type colCode string
+
+func (colCode) StateType() *state.Type[colCode] { return colCodes }
+
+var colCodes = state.NewType[colCode]("Code")
+
+var (
+	colTen = colCodes.State("10", "Ten")
+	colX   = colCodes.State("x", "Ex")
+)
+
+// assertState asserts that got is want, printing titles rather than the
+// states' internals when it is not.
+func assertState[T comparable](t *testing.T, want, got state.State[T], msgAndArgs ...any) bool {
+	t.Helper()
+	if want == got {
+		return true
+	}
+	return assert.Fail(t, fmt.Sprintf("want state %v (%v), got %v (%v)", want, want.Type(), got, got.Type()), msgAndArgs...)
+}
+
+// colReview is short for the fixture's review state.
+type colReview = state.State[ReviewStatus]
+
+// projectKnown lists the fixture's ProjectState values as messages show them.
+const projectKnown = `1 "Draft", 2 "Published", 3 "Withdrawn", 4 "Deleted"`
+
+// colCmp compares models and fields holding states: a State is equal to
+// another exactly when it is the same state.
+var colCmp = cmp.Options{
+	cmp.Comparer(func(a, b state.State[ProjectStatus]) bool { return a == b }),
+	cmp.Comparer(func(a, b state.State[ReviewStatus]) bool { return a == b }),
+}
+
+func TestColumnScanProjectState(t *testing.T) {
+	tests := []struct {
+		name string
+		src  any
+		want State // zero: an error is expected
+		err  error // the sentinel the error wraps
+		msg  string
+	}{
+		{name: "int64", src: int64(2), want: Published},
+		{name: "int64 other", src: int64(4), want: Deleted},
+		{name: "string", src: "3", want: Withdrawn},
+		{name: "bytes", src: []byte("1"), want: Draft},
+		{name: "float64 integral", src: float64(2), want: Published},
+		{name: "float64 negative zero is not a state", src: math.Copysign(0, -1), err: state.ErrUnknownValue},
+		{name: "T itself", src: ProjectStatus(3), want: Withdrawn},
+		{name: "unknown int64", src: int64(9), err: state.ErrUnknownValue,
+			msg: `state: scan: ProjectState does not declare 9 (int64) (declared: ` + projectKnown + `)`},
+		{name: "unknown T", src: ProjectStatus(0), err: state.ErrUnknownValue, msg: "ProjectState does not declare 0 (state_test.ProjectStatus)"},
+		{name: "negative", src: int64(-2), err: state.ErrUnknownValue},
+		{name: "huge", src: int64(math.MaxInt64), err: state.ErrUnknownValue},
+		{name: "title is not a value", src: "Published", err: state.ErrUnknownValue,
+			msg: `ProjectState does not declare "Published"`},
+		{name: "padded string", src: " 2", err: state.ErrUnknownValue},
+		{name: "empty string", src: "", err: state.ErrUnknownValue},
+		{name: "decimal text", src: "2.0", err: state.ErrUnknownValue},
+		{name: "unknown bytes", src: []byte("22"), err: state.ErrUnknownValue, msg: `ProjectState does not declare "22"`},
+		{name: "fractional float64", src: 2.5, err: state.ErrUnknownValue, msg: "does not declare 2.5 (float64)"},
+		{name: "float64 beyond 2^53", src: float64(1 << 60), err: state.ErrUnknownValue},
+		{name: "NaN", src: math.NaN(), err: state.ErrUnknownValue},
+		{name: "infinity", src: math.Inf(1), err: state.ErrUnknownValue},
+		{name: "bool", src: true, err: state.ErrUnknownValue},
+		{name: "time", src: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), err: state.ErrUnknownValue},
+		{name: "NULL", src: nil, err: state.ErrNoState,
+			msg: `state: scan: ProjectState is required but there is no state (declared: ` + projectKnown + `)`},
+	}
+	for _, tt := range tests {
+		// Scan into a zero field (a freshly declared model) and into fields
+		// already holding a state (a reused model).
+		for _, start := range []State{{}, Published, Draft} {
+			t.Run(fmt.Sprintf("%s/into %v", tt.name, start), func(t *testing.T) {
+				field := start
+				err := field.Scan(tt.src)
+				if tt.err == nil {
+					require.NoError(t, err)
+					assertState(t, tt.want, field)
+					return
+				}
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tt.err)
+				var ve *state.ValueError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, "ProjectState", ve.Type)
+				assert.Equal(t, "scan", ve.Op)
+				assert.Equal(t, projectKnown, ve.Known, "the error lists the declared values")
+				if f, ok := tt.src.(float64); ok && math.IsNaN(f) {
+					assert.True(t, math.IsNaN(ve.Value.(float64)), "the error holds the rejected value")
+				} else if tt.err == state.ErrUnknownValue {
+					assert.Equal(t, tt.src, ve.Value, "the error holds the rejected value")
+				}
+				assert.Contains(t, err.Error(), "ProjectState")
+				if tt.msg != "" {
+					assert.Contains(t, err.Error(), tt.msg)
+				}
+				assertState(t, start, field, "a failed Scan leaves the field as it was")
+			})
+		}
+	}
+}
+
+func TestColumnScanReviewState(t *testing.T) {
+	tests := []struct {
+		name string
+		src  any
+		want colReview
+		err  error
+	}{
+		{name: "string", src: "approved", want: Approved},
+		{name: "bytes", src: []byte("rejected"), want: Rejected},
+		{name: "T itself", src: ReviewStatus("requested"), want: Requested},
+		{name: "case matters", src: "Approved", err: state.ErrUnknownValue},
+		{name: "title is not a value", src: "Review requested", err: state.ErrUnknownValue},
+		{name: "int64", src: int64(2), err: state.ErrUnknownValue},
+		{name: "float64", src: 1.5, err: state.ErrUnknownValue},
+		{name: "empty", src: "", err: state.ErrUnknownValue},
+		{name: "unknown T", src: ReviewStatus("maybe"), err: state.ErrUnknownValue},
+		{name: "NULL", src: nil, err: state.ErrNoState},
+	}
+	for _, tt := range tests {
+		for _, start := range []colReview{{}, Approved} {
+			t.Run(fmt.Sprintf("%s/into %v", tt.name, start), func(t *testing.T) {
+				field := start
+				err := field.Scan(tt.src)
+				if tt.err == nil {
+					require.NoError(t, err)
+					assertState(t, tt.want, field)
+					return
+				}
+				assert.ErrorIs(t, err, tt.err)
+				assert.Contains(t, err.Error(), "ReviewState")
+				assert.Contains(t, err.Error(), `requested "Review requested", approved "Approved", rejected "Rejected"`)
+				assertState(t, start, field, "a failed Scan leaves the field as it was")
+			})
+		}
+	}
+}
+
+// A string state type whose values look like numbers scans from the
+// integers and reals a column with numeric affinity returns.
+func TestColumnScanNumericText(t *testing.T) {
+	for _, src := range []any{"10", []byte("10"), int64(10), float64(10), colCode("10")} {
+		var c state.State[colCode]
+		require.NoError(t, c.Scan(src), "%T %v", src, src)
+		assertState(t, colTen, c, "%T %v", src, src)
+	}
+	for _, src := range []any{int64(11), float64(10.5), "010", int64(0)} {
+		c := colX
+		err := c.Scan(src)
+		assert.ErrorIs(t, err, state.ErrUnknownValue, "%T %v", src, src)
+		assertState(t, colX, c)
+	}
+	v, err := colTen.Value()
+	require.NoError(t, err)
+	assert.Equal(t, "10", v, "a string state is written as a string, even when it looks like a number")
+}
+
+func TestColumnScanBytesErrorDoesNotAliasBuffer(t *testing.T) {
+	buf := []byte("nope")
+	field := Published
+	err := field.Scan(buf)
+	require.ErrorIs(t, err, state.ErrUnknownValue)
+
+	copy(buf, "XXXX") // the driver reuses its buffer for the next row
+	var ve *state.ValueError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, []byte("nope"), ve.Value, "the error keeps its own copy of the value")
+	assert.Contains(t, err.Error(), `ProjectState does not declare "nope"`)
+	assert.NotContains(t, err.Error(), "XXXX")
+	assertState(t, Published, field)
+}
+
+// A State whose T does not name its Type reads only into a field already
+// holding a state; a zero field explains how to fix that.
+func TestColumnUntypedState(t *testing.T) {
+	t.Run("assigned field", func(t *testing.T) {
+		s := colPlainOn
+		require.NoError(t, s.Scan(int64(2)))
+		assertState(t, colPlainOff, s)
+		require.NoError(t, s.UnmarshalJSON([]byte("1")))
+		assertState(t, colPlainOn, s)
+		require.NoError(t, s.UnmarshalText([]byte("2")))
+		assertState(t, colPlainOff, s)
+
+		err := s.Scan(int64(3))
+		assert.ErrorIs(t, err, state.ErrUnknownValue)
+		assert.Contains(t, err.Error(), "PlainState does not declare 3")
+		assertState(t, colPlainOff, s)
+	})
+
+	reads := map[string]func(*state.State[colPlainStatus]) error{
+		"scan":        func(s *state.State[colPlainStatus]) error { return s.Scan(int64(1)) },
+		"scan NULL":   func(s *state.State[colPlainStatus]) error { return s.Scan(nil) },
+		"decode JSON": func(s *state.State[colPlainStatus]) error { return s.UnmarshalJSON([]byte("1")) },
+		"decode text": func(s *state.State[colPlainStatus]) error { return s.UnmarshalText([]byte("1")) },
+	}
+	for op, read := range reads {
+		t.Run("zero field "+op, func(t *testing.T) {
+			var s state.State[colPlainStatus]
+			err := read(&s)
+			require.Error(t, err)
+			msg := err.Error()
+			assert.Contains(t, msg, strings.TrimSuffix(op, " NULL"))
+			assert.Contains(t, msg, "State[state_test.colPlainStatus] that holds no state")
+			assert.Contains(t, msg, "StateType", "the message says how to fix it")
+			assert.Contains(t, msg, "state.Typed")
+			assert.Contains(t, msg, "assign the field a state first")
+			assert.True(t, s.IsZero(), "the field is left as it was")
+		})
+	}
+
+	t.Run("zero field writes", func(t *testing.T) {
+		var s state.State[colPlainStatus]
+		_, err := s.Value()
+		assert.ErrorIs(t, err, state.ErrNoState)
+		assert.Equal(t, "state: value: State[state_test.colPlainStatus] is required but there is no state", err.Error())
+		_, err = s.MarshalJSON()
+		assert.ErrorIs(t, err, state.ErrNoState)
+		_, err = s.MarshalText()
+		assert.ErrorIs(t, err, state.ErrNoState)
+	})
+
+	t.Run("null", func(t *testing.T) {
+		var n state.Null[colPlainStatus]
+		require.NoError(t, n.Scan(nil), "NULL needs no Type")
+		require.NoError(t, n.UnmarshalJSON([]byte("null")))
+		require.NoError(t, n.UnmarshalText(nil))
+		assert.True(t, n.IsZero())
+		err := n.Scan(int64(1))
+		assert.ErrorContains(t, err, "StateType")
+		assert.True(t, n.IsZero())
+	})
+}
+
+func TestColumnValue(t *testing.T) {
+	tests := []struct {
+		name  string
+		value driver.Valuer
+		want  driver.Value
+	}{
+		{"int state", Published, int64(2)},
+		{"another int state", Deleted, int64(4)},
+		{"string state", Approved, "approved"},
+		{"null int state", state.Null[ProjectStatus]{State: Draft}, int64(1)},
+		{"null string state", state.Null[ReviewStatus]{State: Rejected}, "rejected"},
+		{"zero null", state.Null[ReviewStatus]{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.value.Value()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.True(t, got == nil || driver.IsValue(got), "%T is a driver.Value", got)
+		})
+	}
+
+	var zero State
+	v, err := zero.Value()
+	assert.Nil(t, v)
+	assert.ErrorIs(t, err, state.ErrNoState)
+	var ve *state.ValueError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "value", ve.Op)
+	assert.Equal(t, "state: value: ProjectState is required but there is no state", err.Error())
+
+	var zr colReview
+	_, err = zr.Value()
+	assert.ErrorIs(t, err, state.ErrNoState)
+	assert.Contains(t, err.Error(), "ReviewState is required")
+}
+
+// Null reads and writes like database/sql's own nullable types: NULL is no
+// state, and any other value must be declared.
+func TestColumnNullSQL(t *testing.T) {
+	for _, n := range []state.Null[ReviewStatus]{{}, {State: Requested}, {State: Approved}, {State: Rejected}} {
+		t.Run(n.String(), func(t *testing.T) {
+			v, err := n.Value()
+			require.NoError(t, err)
+			if n.IsZero() {
+				assert.Nil(t, v)
+			}
+			for _, start := range []state.Null[ReviewStatus]{{}, {State: Rejected}, {State: Requested}} {
+				back := start
+				require.NoError(t, back.Scan(v))
+				assertState(t, n.State, back.State, "Value then Scan round-trips")
+			}
+		})
+	}
+
+	n := state.Null[ReviewStatus]{State: Approved}
+	require.NoError(t, n.Scan(nil))
+	assert.True(t, n.IsZero(), "NULL clears the field")
+	assert.Equal(t, "(null)", n.String())
+
+	n = state.Null[ReviewStatus]{State: Approved}
+	err := n.Scan("maybe")
+	assert.ErrorIs(t, err, state.ErrUnknownValue)
+	assert.Equal(t, state.Null[ReviewStatus]{State: Approved}, n, "a failed Scan leaves the field as it was")
+
+	var np state.Null[ProjectStatus]
+	require.NoError(t, np.Scan(int64(3)), "a zero Null of a Typed T scans")
+	assert.True(t, np.In(Gone), "State's methods are promoted")
+	assertState(t, Withdrawn, np.State)
+}
+
+// database/sql's generic sql.Null wraps a State the way Null does: it
+// hands non-NULL values to State.Scan and writes State.Value.
+func TestColumnSQLNullWrapper(t *testing.T) {
+	var n sql.Null[State]
+	require.NoError(t, n.Scan(int64(2)))
+	assert.True(t, n.Valid)
+	assertState(t, Published, n.V)
+	v, err := n.Value()
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), v)
+
+	require.NoError(t, n.Scan(nil))
+	assert.False(t, n.Valid)
+
+	n = sql.Null[State]{V: Draft, Valid: true}
+	err = n.Scan(int64(7))
+	assert.ErrorIs(t, err, state.ErrUnknownValue)
+	assertState(t, Draft, n.V)
+
+	_, err = sql.Null[State]{Valid: true}.Value()
+	assert.ErrorIs(t, err, state.ErrNoState, "a valid sql.Null around the zero State is still an error")
+}
+
+func TestColumnJSONMarshalProject(t *testing.T) {
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	p := Project{ID: 7, Status: Published, Review: state.Null[ReviewStatus]{State: Approved}, StartAt: start}
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"ID":7,"Status":2,"Review":"approved","StartAt":"2026-12-01T09:00:00Z"}`, string(b))
+	assert.Equal(t, `{"ID":7,"Status":2,"Review":"approved","StartAt":"2026-12-01T09:00:00Z"}`, string(b))
+
+	var back Project
+	require.NoError(t, json.Unmarshal(b, &back), "a zero model decodes: its state types are Typed")
+	if diff := cmp.Diff(p, back, colCmp); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+
+	p.Review = state.Null[ReviewStatus]{}
+	b, err = json.Marshal(p)
+	require.NoError(t, err)
+	assert.Equal(t, `{"ID":7,"Status":2,"Review":null,"StartAt":"2026-12-01T09:00:00Z"}`, string(b))
+
+	back = Project{Review: state.Null[ReviewStatus]{State: Rejected}}
+	require.NoError(t, json.Unmarshal(b, &back))
+	if diff := cmp.Diff(p, back, colCmp); diff != "" {
+		t.Errorf("round trip with null review (-want +got):\n%s", diff)
+	}
+	assert.True(t, back.Review.IsZero(), "null clears a Null")
+
+	_, err = json.Marshal(Project{ID: 8})
+	require.Error(t, err, "a model whose State was never assigned cannot be written")
+	assert.ErrorIs(t, err, state.ErrNoState)
+	var me *json.MarshalerError
+	assert.ErrorAs(t, err, &me)
+	assert.Contains(t, err.Error(), "ProjectState is required but there is no state")
+}
+
+func TestColumnJSONUnknownValueNamesField(t *testing.T) {
+	stateType := "state.State[github.com/statecraft/statecraft/state_test.ProjectStatus]"
+	reviewType := "state.State[github.com/statecraft/statecraft/state_test.ReviewStatus]"
+	tests := []struct {
+		name  string
+		json  string
+		field string
+		typ   string
+		want  []string // in the message besides the field and type
+	}{
+		{"unknown int", `{"Status":9}`, "Status", stateType, []string{"9", "not a ProjectState", projectKnown}},
+		{"string for an int", `{"Status":"2"}`, "Status", stateType, []string{`"2"`, "not a ProjectState"}},
+		{"real for an int", `{"Status":2.0}`, "Status", stateType, []string{"2.0", "not a ProjectState"}},
+		{"title", `{"Status":"Published"}`, "Status", stateType, []string{`"Published"`}},
+		{"bool", `{"Status":true}`, "Status", stateType, []string{"true"}},
+		{"object", `{"Status":{"v":2}}`, "Status", stateType, []string{`{"v":2}`}},
+		{"huge", `{"Status":123456789012345678901234567890}`, "Status", stateType, []string{"123456789012345678901234567890"}},
+		{"null state", `{"Status":null}`, "Status", stateType, []string{"null", "a ProjectState is required", "state.Null"}},
+		{"unknown review", `{"Review":"maybe"}`, "Review", reviewType, []string{`"maybe"`, "not a ReviewState", `approved "Approved"`}},
+		{"int for a string", `{"Review":2}`, "Review", reviewType, []string{"2", "not a ReviewState"}},
+		{"long value is truncated", `{"Review":"` + strings.Repeat("a", 100) + `"}`, "Review", reviewType,
+			[]string{`"` + strings.Repeat("a", 63) + `...`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Project{ID: 1, Status: Published, Review: state.Null[ReviewStatus]{State: Requested}}
+			err := json.Unmarshal([]byte(tt.json), &p)
+			require.Error(t, err)
+			var ute *json.UnmarshalTypeError
+			require.ErrorAs(t, err, &ute)
+			assert.Equal(t, "Project", ute.Struct)
+			assert.Equal(t, tt.field, ute.Field)
+			assert.Equal(t, tt.typ, ute.Type.String())
+			msg := err.Error()
+			assert.Contains(t, msg, "Go struct field Project."+tt.field+" ", "the message names the field")
+			assert.Contains(t, msg, tt.typ)
+			for _, w := range tt.want {
+				assert.Contains(t, msg, w)
+			}
+			assertState(t, Published, p.Status, "a rejected value leaves the field as it was")
+			assertState(t, Requested, p.Review.State, "a rejected value leaves the field as it was")
+		})
+	}
+
+	t.Run("among other fields", func(t *testing.T) {
+		p := Project{Status: Published}
+		err := json.Unmarshal([]byte(`{"ID":5,"Status":9,"Review":"approved"}`), &p)
+		assert.ErrorContains(t, err, "Project.Status")
+		assert.Equal(t, int64(5), p.ID, "fields before the bad one are decoded")
+		assertState(t, Published, p.Status)
+	})
+}
+
+func TestColumnJSONDirect(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  string
+		want  State // zero: an error is expected
+		msgIn string
+	}{
+		{name: "canonical", data: "2", want: Published},
+		{name: "leading space", data: " 2", want: Published},
+		{name: "surrounding whitespace", data: "\t4\r\n", want: Deleted},
+		{name: "exponent", data: "3e0", msgIn: "not a ProjectState"},
+		{name: "real", data: "2.0", msgIn: "not a ProjectState"},
+		{name: "unknown", data: "5", msgIn: "5 (not a ProjectState; it declares " + projectKnown + ")"},
+		{name: "null", data: "null", msgIn: "null (a ProjectState is required"},
+		{name: "padded null", data: " null ", msgIn: "null (a ProjectState is required"},
+		{name: "empty", data: "", msgIn: "not a ProjectState"},
+		{name: "two values", data: "2 3", msgIn: "not a ProjectState"},
+		{name: "garbage", data: "\xff", msgIn: "not a ProjectState"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, start := range []State{{}, Draft} {
+				s := start
+				err := s.UnmarshalJSON([]byte(tt.data))
+				if !tt.want.IsZero() {
+					require.NoError(t, err)
+					assertState(t, tt.want, s)
+					continue
+				}
+				require.Error(t, err)
+				var ute *json.UnmarshalTypeError
+				require.ErrorAs(t, err, &ute)
+				assert.Contains(t, err.Error(), tt.msgIn)
+				assertState(t, start, s, "a rejected value leaves the field as it was")
+			}
+		})
+	}
+}
+
+func TestColumnJSONNonCanonical(t *testing.T) {
+	var r colReview
+	require.NoError(t, r.UnmarshalJSON([]byte(`"\u0061pproved"`)))
+	assertState(t, Approved, r)
+
+	var p Project
+	require.NoError(t, json.Unmarshal([]byte(`{"Status":2,"Review":"\u0072ejected"}`), &p))
+	assertState(t, Rejected, p.Review.State)
+
+	r = Requested
+	err := r.UnmarshalJSON([]byte(`"\u0041pproved"`))
+	assert.ErrorContains(t, err, "not a ReviewState", "escapes are decoded, but values are still case-sensitive")
+	assertState(t, Requested, r)
+
+	err = r.UnmarshalJSON([]byte(`"approved\u0000"`))
+	assert.Error(t, err)
+	assertState(t, Requested, r)
+}
+
+// JSON null is the absence of a state: an error for a State, and no state
+// for a Null, whatever whitespace surrounds it and even when the Type
+// declares a state whose value is the zero value.
+func TestColumnJSONNull(t *testing.T) {
+	n := state.Null[ReviewStatus]{State: Approved}
+	require.NoError(t, n.UnmarshalJSON([]byte("null")))
+	assert.True(t, n.IsZero())
+
+	n = state.Null[ReviewStatus]{State: Approved}
+	require.NoError(t, n.UnmarshalJSON([]byte(" null\n")))
+	assert.True(t, n.IsZero(), "padded null is null")
+
+	n = state.Null[ReviewStatus]{State: Approved}
+	require.NoError(t, n.UnmarshalJSON([]byte(`"rejected"`)))
+	assertState(t, Rejected, n.State)
+	err := n.UnmarshalJSON([]byte(`"nope"`))
+	assert.ErrorContains(t, err, "not a ReviewState")
+	assertState(t, Rejected, n.State)
+
+	b, err := state.Null[ReviewStatus]{}.MarshalJSON()
+	require.NoError(t, err)
+	assert.Equal(t, "null", string(b))
+
+	// A Type that declares the zero value: null must not decode as it.
+	type level int
+	levels := state.NewType[level]("Level")
+	unset := levels.State(0, "Unset")
+	high := levels.State(1, "High")
+	for _, data := range []string{"null", " null", "null\t", "\r\nnull "} {
+		s := high
+		err := s.UnmarshalJSON([]byte(data))
+		assert.ErrorContains(t, err, "a Level is required", "%q", data)
+		assertState(t, high, s, "%q", data)
+
+		ln := state.Null[level]{State: high}
+		require.NoError(t, ln.UnmarshalJSON([]byte(data)), "%q", data)
+		assert.True(t, ln.IsZero(), "%q", data)
+	}
+	s := high
+	require.NoError(t, s.UnmarshalJSON([]byte("0")))
+	assertState(t, unset, s, "the zero value itself decodes")
+}
+
+func TestColumnMarshalJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		m    json.Marshaler
+		want string
+	}{
+		{"int", Published, "2"},
+		{"string", Approved, `"approved"`},
+		{"null int", state.Null[ProjectStatus]{State: Deleted}, "4"},
+		{"null string", state.Null[ReviewStatus]{State: Requested}, `"requested"`},
+		{"zero null", state.Null[ReviewStatus]{}, "null"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.m.MarshalJSON()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(b))
+
+			for i := range b { // the caller owns the result
+				b[i] = 'X'
+			}
+			again, err := tt.m.MarshalJSON()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(again), "mutating one result does not affect the next")
+		})
+	}
+
+	var zero State
+	b, err := zero.MarshalJSON()
+	assert.Nil(t, b)
+	assert.ErrorIs(t, err, state.ErrNoState)
+	var ve *state.ValueError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "encode JSON", ve.Op)
+	assert.Equal(t, "state: encode JSON: ProjectState is required but there is no state", err.Error())
+}
+
+func TestColumnText(t *testing.T) {
+	b, err := Published.MarshalText()
+	require.NoError(t, err)
+	assert.Equal(t, "2", string(b))
+	b, err = Approved.MarshalText()
+	require.NoError(t, err)
+	assert.Equal(t, "approved", string(b))
+
+	b, err = Deleted.AppendText([]byte("status="))
+	require.NoError(t, err)
+	assert.Equal(t, "status=4", string(b))
+
+	var zero State
+	b, err = zero.AppendText([]byte("status="))
+	assert.ErrorIs(t, err, state.ErrNoState)
+	assert.Equal(t, "status=", string(b), "nothing is appended for the zero State")
+	_, err = zero.MarshalText()
+	assert.ErrorIs(t, err, state.ErrNoState)
+	assert.EqualError(t, err, "state: encode text: ProjectState is required but there is no state")
+
+	for _, s := range []State{Draft, Published, Withdrawn, Deleted} {
+		text, err := s.MarshalText()
+		require.NoError(t, err)
+		var back State
+		require.NoError(t, back.UnmarshalText(text))
+		assertState(t, s, back)
+		parsed, err := ProjectState.Parse(string(text))
+		require.NoError(t, err)
+		assertState(t, s, parsed)
+	}
+
+	for _, text := range []string{"", "0", "02", " 2", "2.0", "Published", "published"} {
+		s := Published
+		err := s.UnmarshalText([]byte(text))
+		assert.ErrorIs(t, err, state.ErrUnknownValue, "%q", text)
+		var ve *state.ValueError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "decode text", ve.Op)
+		assert.Equal(t, text, ve.Value)
+		assert.Equal(t, fmt.Sprintf("state: decode text: ProjectState does not declare %q (declared: %s)", text, projectKnown), err.Error())
+		assertState(t, Published, s, "a rejected value leaves the field as it was")
+
+		_, err = ProjectState.Parse(text)
+		assert.ErrorIs(t, err, state.ErrUnknownValue)
+	}
+
+	var r colReview
+	require.NoError(t, r.UnmarshalText([]byte("rejected")))
+	assertState(t, Rejected, r)
+}
+
+func TestColumnNullText(t *testing.T) {
+	var n state.Null[ReviewStatus]
+	b, err := n.MarshalText()
+	require.NoError(t, err)
+	assert.Empty(t, b, "no state is empty text")
+	b, err = n.AppendText([]byte("review="))
+	require.NoError(t, err)
+	assert.Equal(t, "review=", string(b))
+
+	require.NoError(t, n.UnmarshalText([]byte("approved")))
+	assertState(t, Approved, n.State)
+	b, err = n.AppendText([]byte("review="))
+	require.NoError(t, err)
+	assert.Equal(t, "review=approved", string(b))
+
+	err = n.UnmarshalText([]byte("Approved"))
+	assert.ErrorIs(t, err, state.ErrUnknownValue)
+	assertState(t, Approved, n.State)
+
+	require.NoError(t, n.UnmarshalText([]byte{}))
+	assert.True(t, n.IsZero(), "empty text clears the field")
+}
+
+// A State is a text key: maps keyed by state encode as JSON objects, keyed
+// by the states' text forms.
+//
+// (encoding/json decodes a map key with UnmarshalJSON when the key type has
+// one, passing the quoted key, so only string states decode as keys: "2" is
+// not the JSON form of Published.)
+func TestColumnTextMapKeys(t *testing.T) {
+	counts := map[State]int{Published: 3, Deleted: 1}
+	b, err := json.Marshal(counts)
+	require.NoError(t, err)
+	assert.Equal(t, `{"2":3,"4":1}`, string(b))
+
+	reviews := map[colReview]int{Approved: 2, Rejected: 1}
+	b, err = json.Marshal(reviews)
+	require.NoError(t, err)
+	assert.Equal(t, `{"approved":2,"rejected":1}`, string(b))
+	var back map[colReview]int
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, reviews, back)
+
+	err = json.Unmarshal([]byte(`{"maybe":1}`), &back)
+	assert.ErrorContains(t, err, "not a ReviewState")
+}
+
+func TestColumnFmt(t *testing.T) {
+	assert.Equal(t, "Published", fmt.Sprint(Published))
+	assert.Equal(t, "Review requested", fmt.Sprintf("%s", Requested))
+	assert.Equal(t, `"Published"`, fmt.Sprintf("%q", Published))
+	assert.Equal(t, "(no state)", fmt.Sprint(State{}))
+	assert.Equal(t, "(null)", fmt.Sprint(state.Null[ReviewStatus]{}))
+	assert.Equal(t, "Approved", fmt.Sprint(state.Null[ReviewStatus]{State: Approved}))
+
+	p := Project{ID: 1, Status: Withdrawn, Review: state.Null[ReviewStatus]{State: Approved}, StartAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	assert.Equal(t, "{1 Withdrawn Approved 2026-01-02 03:04:05 +0000 UTC}", fmt.Sprint(p))
+	p.Review = state.Null[ReviewStatus]{}
+	p.Status = State{}
+	assert.Equal(t, "{1 (no state) (null) 2026-01-02 03:04:05 +0000 UTC}", fmt.Sprint(p))
+}
+
+func TestColumnSlog(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	log.Info("loaded",
+		"status", Published,
+		"review", state.Null[ReviewStatus]{State: Approved},
+		"unset", State{},
+		"group", Gone,
+	)
+	assert.Equal(t, `level=INFO msg=loaded`+
+		` status.type=ProjectState status.value=2 status.title=Published`+
+		` review.type=ReviewState review.value=approved review.title=Approved`+
+		` unset="(no state)"`+
+		` group.type=ProjectState group.title=Gone group.states="[Withdrawn Deleted]"`+"\n", buf.String())
+}
+
+func TestColumnManagerSetLeavesFieldUnchanged(t *testing.T) {
+	p := Project{Status: Published, Review: state.Null[ReviewStatus]{State: Approved}}
+
+	err := Status.Set(&p, State{})
+	assert.ErrorIs(t, err, state.ErrNoState)
+	assert.Contains(t, err.Error(), "set state_test.Project.status")
+	assertState(t, Published, p.Status)
+
+	// A state of another Type with the same value type and the same value.
+	other := state.NewType[ProjectStatus]("OtherProjectState")
+	otherPublished := other.State(2, "Other published")
+	err = Status.Set(&p, otherPublished)
+	assert.ErrorIs(t, err, state.ErrForeignState)
+	assert.Contains(t, err.Error(), "OtherProjectState.Other published is not a ProjectState")
+	assertState(t, Published, p.Status)
+	assert.NotEqual(t, otherPublished, p.Status)
+
+	err = Review.Set(&p, colReview{})
+	assert.ErrorIs(t, err, state.ErrNoState)
+	assertState(t, Approved, p.Review.State)
+
+	require.NoError(t, Status.Set(&p, Withdrawn))
+	assertState(t, Withdrawn, p.Status)
+	require.NoError(t, Review.Set(&p, Rejected))
+	assertState(t, Rejected, p.Review.State)
+}
+
+// Reading a known value, testing membership and appending text allocate
+// nothing.
+func TestColumnAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation may allocate")
+	}
+	check := func(name string, f func()) {
+		t.Helper()
+		f() // warm up caches such as the runtime's itab cache
+		assert.Zero(t, testing.AllocsPerRun(200, f), name)
+	}
+
+	var ps State
+	var (
+		srcInt   any = int64(2)
+		srcStr   any = "3"
+		srcBytes any = []byte("4")
+		srcT     any = ProjectStatus(1)
+	)
+	var err error
+	check("Scan int64 into a zero field", func() { ps = State{}; err = ps.Scan(srcInt) })
+	require.NoError(t, err)
+	assertState(t, Published, ps)
+	check("Scan string into a zero int field", func() { ps = State{}; err = ps.Scan(srcStr) })
+	require.NoError(t, err)
+	assertState(t, Withdrawn, ps)
+	check("Scan []byte into a zero field", func() { ps = State{}; err = ps.Scan(srcBytes) })
+	require.NoError(t, err)
+	assertState(t, Deleted, ps)
+	check("Scan T into a zero field", func() { ps = State{}; err = ps.Scan(srcT) })
+	require.NoError(t, err)
+	assertState(t, Draft, ps)
+
+	var rs colReview
+	var rn state.Null[ReviewStatus]
+	var srcApproved any = "approved"
+	var srcRejected any = []byte("rejected")
+	check("Scan string into a zero field", func() { rs = colReview{}; err = rs.Scan(srcApproved) })
+	require.NoError(t, err)
+	assertState(t, Approved, rs)
+	check("Scan []byte into a zero string field", func() { rs = colReview{}; err = rs.Scan(srcRejected) })
+	require.NoError(t, err)
+	assertState(t, Rejected, rs)
+	check("Scan string into a zero Null", func() { rn = state.Null[ReviewStatus]{}; err = rn.Scan(srcApproved) })
+	require.NoError(t, err)
+	assertState(t, Approved, rn.State)
+
+	jsonKnown := []byte("2")
+	check("UnmarshalJSON of a known value", func() { ps = State{}; err = ps.UnmarshalJSON(jsonKnown) })
+	require.NoError(t, err)
+	assertState(t, Published, ps)
+	textKnown := []byte("approved")
+	check("UnmarshalText of a known value", func() { rs = colReview{}; err = rs.UnmarshalText(textKnown) })
+	require.NoError(t, err)
+	assertState(t, Approved, rs)
+
+	var in, contains, match bool
+	p := &Project{Status: Deleted}
+	check("State.In(group)", func() { in = p.Status.In(Gone) })
+	assert.True(t, in)
+	check("State.In(state)", func() { in = p.Status.In(Deleted) })
+	assert.True(t, in)
+	check("Group.Contains", func() { contains = Visible.Contains(p.Status) })
+	assert.False(t, contains)
+	check("Manager.Is", func() { match = Status.Is(p, Gone) })
+	assert.True(t, match)
+	gone := Status.In(Gone)
+	check("Membership.Match", func() { match = gone.Match(p) })
+	assert.True(t, match)
+
+	buf := make([]byte, 0, 64)
+	var out []byte
+	check("AppendText with room", func() { out, err = Published.AppendText(buf[:0]) })
+	require.NoError(t, err)
+	assert.Equal(t, "2", string(out))
+	check("Value", func() { _, err = Approved.Value() })
+	require.NoError(t, err)
+}
+
+// The error types carry their sentinel through errors.Is and errors.As.
+func TestColumnErrorsUnwrap(t *testing.T) {
+	s := Published
+	err := s.Scan(int64(9))
+	wrapped := fmt.Errorf("row 3: %w", err)
+	assert.True(t, errors.Is(wrapped, state.ErrUnknownValue))
+	assert.False(t, errors.Is(wrapped, state.ErrNoState))
+	var ve *state.ValueError
+	require.True(t, errors.As(wrapped, &ve))
+	assert.Equal(t, int64(9), ve.Value)
+}

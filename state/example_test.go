@@ -1,0 +1,187 @@
+package state_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
+)
+
+// The examples use the declarations of the seed's ProjectState:
+//
+//	type ProjectStatus int
+//
+//	func (ProjectStatus) StateType() *state.Type[ProjectStatus] { return ProjectState }
+//
+//	var ProjectState = state.NewType[ProjectStatus]("ProjectState")
+//
+//	var (
+//		Draft     = ProjectState.State(1, "Draft")
+//		Published = ProjectState.State(2, "Published")
+//		Withdrawn = ProjectState.State(3, "Withdrawn", state.Description("Taken down by its owner"))
+//		Deleted   = ProjectState.State(4, "Deleted", state.Final())
+//		Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+//	)
+//
+//	type Project struct {
+//		ID      int64
+//		Status  state.State[ProjectStatus]
+//		Review  state.Null[ReviewStatus]
+//		StartAt time.Time
+//	}
+//
+//	var Status = state.Bind(ProjectState, "status",
+//		func(p *Project) *state.State[ProjectStatus] { return &p.Status })
+
+func ExampleNewType() {
+	type Priority string
+	priority := state.NewType[Priority]("Priority")
+	low := priority.State("low", "Low")
+	high := priority.State("high", "High")
+	urgent := priority.State("urgent", "Urgent")
+	pressing := priority.Group("Pressing", high.Or(urgent))
+
+	for s := range priority.States() {
+		fmt.Printf("%s (%q) pressing=%v\n", s, s.Get(), s.In(pressing))
+	}
+	_ = low
+	// Output:
+	// Low ("low") pressing=false
+	// High ("high") pressing=true
+	// Urgent ("urgent") pressing=true
+}
+
+func ExampleType_Group() {
+	// Gone = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+	fmt.Println(Gone.Title(), Gone.Len())
+	for s := range Gone.States() {
+		fmt.Println("-", s)
+	}
+	fmt.Println(Deleted.In(Gone), Draft.In(Gone))
+
+	// An anonymous group is titled after its members.
+	fmt.Println(Draft.Or(Gone))
+	// Output:
+	// Gone 2
+	// - Withdrawn
+	// - Deleted
+	// true false
+	// Draft or Gone
+}
+
+func ExampleManager_Conditional() {
+	// Future = Status.Conditional("Future", Published,
+	//	func(p *Project) bool { return p.StartAt.After(now()) },
+	// ).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Lazy(now)))
+	p := &Project{Status: Published, StartAt: now().Add(24 * time.Hour)}
+	fmt.Println("future:", Future.Match(p))
+
+	p.StartAt = now().Add(-time.Hour)
+	fmt.Println("future:", Future.Match(p))
+
+	where, args, err := Future.Expr().Render(sqlexpr.Postgres)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(where)
+	fmt.Println(args[0], args[1].(time.Time).Format(time.DateOnly))
+	// Output:
+	// future: true
+	// future: false
+	// "status" = $1 AND ("start_at" > $2)
+	// 2 2026-11-25
+}
+
+func ExampleGroup_Expr() {
+	where, args, err := Gone.Expr("p.status").Render(sqlexpr.Postgres)
+	fmt.Println(where, args, err)
+
+	// Fragments satisfy the ToSql convention of query builders, with ?
+	// placeholders.
+	where, args, err = Status.In(Visible).Expr().And(Review.In(Approved).Expr()).ToSql()
+	fmt.Println(where, args, err)
+	// Output:
+	// "p"."status" IN ($1, $2) [3 4] <nil>
+	// "status" IN (?, ?) AND "review" = ? [1 2 approved] <nil>
+}
+
+func ExampleType_CheckConstraint() {
+	check, err := ProjectState.CheckConstraint(sqlexpr.SQLite, "status")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("CREATE TABLE projects (id INTEGER PRIMARY KEY, status INTEGER NOT NULL " + check + ")")
+
+	enum, err := ReviewState.CreateEnumType("review_state")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(enum)
+	// Output:
+	// CREATE TABLE projects (id INTEGER PRIMARY KEY, status INTEGER NOT NULL CHECK ("status" IN (1, 2, 3, 4)))
+	// CREATE TYPE "review_state" AS ENUM ('requested', 'approved', 'rejected')
+}
+
+func ExampleType_MatchEnum() {
+	// An existing enum, and a state type that forgot one of its values.
+	type Color int
+	const (
+		Red Color = iota + 1
+		Green
+		Blue
+	)
+	colors := state.NewType[Color]("Colors")
+	colors.State(Red, "Red")
+	colors.State(Green, "Green")
+
+	err := colors.MatchEnum(Red, Green, Blue)
+	fmt.Println(err)
+	// Output:
+	// state: Colors does not match its enum: no state for enum values [3]
+}
+
+func ExampleState_Scan() {
+	var p Project // Status holds no state yet; ProjectStatus names its Type.
+	fmt.Println(p.Status.Scan(int64(2)), p.Status)
+
+	err := p.Status.Scan(int64(9))
+	fmt.Println(errors.Is(err, state.ErrUnknownValue), p.Status)
+	fmt.Println(err)
+	// Output:
+	// <nil> Published
+	// true Published
+	// state: scan: ProjectState does not declare 9 (int64) (declared: 1 "Draft", 2 "Published", 3 "Withdrawn", 4 "Deleted")
+}
+
+func ExampleState_UnmarshalJSON() {
+	var p Project
+	err := json.Unmarshal([]byte(`{"Status": 3, "Review": null}`), &p)
+	fmt.Println(p.Status, p.Review, err)
+
+	err = json.Unmarshal([]byte(`{"Status": 7}`), &p)
+	var typeErr *json.UnmarshalTypeError
+	fmt.Println(errors.As(err, &typeErr), typeErr.Field, p.Status)
+	// Output:
+	// Withdrawn (null) <nil>
+	// true Status Withdrawn
+}
+
+func ExampleNull() {
+	var p Project
+	fmt.Println(p.Review, p.Review.IsZero())
+
+	// NULL is a legitimate value of a Null column.
+	v, err := p.Review.Value()
+	fmt.Println(v, err)
+
+	p.Review = state.Null[ReviewStatus]{State: Requested}
+	v, err = p.Review.Value()
+	fmt.Println(p.Review, v, err)
+	// Output:
+	// (null) true
+	// <nil> <nil>
+	// Review requested requested <nil>
+}
