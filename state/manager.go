@@ -70,6 +70,9 @@ func (m *Manager[M, T]) Type() *Type[T] { return m.typ }
 // Column returns the column the field is stored in.
 func (m *Manager[M, T]) Column() sqlexpr.Ident { return m.column }
 
+// Name returns the column's name as given to Bind, such as "status".
+func (m *Manager[M, T]) Name() string { return m.name }
+
 // Model returns the name of the model type, such as "main.Project".
 func (m *Manager[M, T]) Model() string { return m.model }
 
@@ -175,13 +178,24 @@ func (m *Manager[M, T]) declare(title, pos string) {
 	if title == "" {
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: "a conditional state of " + m.String() + " needs a title"})
 	}
-	if prev, ok := m.typ.titles[title]; ok {
-		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
-			Msg: fmt.Sprintf("conditional state %q of %s has the title of a state or group declared at %s", title, m, prev)})
-	}
 	if prev, ok := m.titles[title]; ok {
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
 			Msg: fmt.Sprintf("conditional state %q of %s is already declared at %s", title, m, prev)})
 	}
+	if prev, ok := m.typ.titles[title]; ok {
+		what := "a state or group"
+		for _, c := range m.typ.conds {
+			if i := c.info(); i.Title == title {
+				what = "a conditional state of " + i.Field
+				break
+			}
+		}
+		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
+			Msg: fmt.Sprintf("conditional state %q of %s has the title of %s declared at %s", title, m, what, prev)})
+	}
 	m.titles[title] = pos
+	// The Type's titles include its conditional states', so that a state or
+	// group declared later under the same title is rejected too, whatever
+	// the order of the declarations.
+	m.typ.titles[title] = pos
 }
