@@ -1,0 +1,49 @@
+package main
+
+import (
+	"time"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
+)
+
+// ProjectStatus is the value stored in the projects.status column.
+type ProjectStatus int
+
+// StateType lets a Project's zero Status field be scanned and decoded.
+func (ProjectStatus) StateType() *state.Type[ProjectStatus] { return ProjectState }
+
+// ProjectState declares the states of a project's publication status.
+var ProjectState = state.NewType[ProjectStatus]("ProjectState")
+
+var (
+	Draft     = ProjectState.State(1, "Draft")
+	Published = ProjectState.State(2, "Published")
+	Withdrawn = ProjectState.State(3, "Withdrawn", state.Description("Taken down by its owner"))
+	Deleted   = ProjectState.State(4, "Deleted", state.Final())
+
+	// Gone is the seed's is_gone = is_withdrawn | is_deleted, with its title.
+	Gone = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+)
+
+// Project is the application's own model; its state fields are plain
+// struct fields.
+type Project struct {
+	ID      int64
+	Title   string
+	Status  state.State[ProjectStatus]
+	StartAt time.Time
+}
+
+// Status binds ProjectState to Project.Status, stored in column "status".
+var Status = state.Bind(ProjectState, "status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
+
+// clock is the program's time; main fixes it so the output is the same on
+// every run.
+var clock = time.Now
+
+// Future is the seed's is_future: published, and starting in the future. The
+// Go test and the SQL predicate say the same thing.
+var Future = Status.Conditional("Future", Published,
+	func(p *Project) bool { return p.StartAt.After(clock()) },
+).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Lazy(func() time.Time { return clock() })))
