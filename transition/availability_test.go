@@ -1,0 +1,121 @@
+package transition_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// TestAvailabilityTable: state x transition x actor -> available, or every
+// reason it is not.
+func TestAvailabilityTable(t *testing.T) {
+	wrong := func(msg string) transition.Reason {
+		return transition.Reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
+	}
+	forbidden := func(who, name, only string) transition.Reason {
+		return transition.Reason{Err: transition.ErrForbidden, Check: only, Message: who + " may not " + name + ": only " + only}
+	}
+	needsReview := transition.Reason{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}
+
+	type key struct {
+		state      state.State[ProjectStatus]
+		review     state.State[ReviewStatus]
+		transition string
+		actor      User
+	}
+	cases := []struct {
+		key
+		want []transition.Reason // nil: available
+	}{
+		{key{Draft, Approved, "publish", alice}, nil},
+		{key{Draft, Approved, "publish", root}, nil},
+		{key{Draft, Approved, "publish", bob}, []transition.Reason{forbidden("bob", "publish", "the owner or an admin")}},
+		{key{Draft, Pending, "publish", alice}, []transition.Reason{needsReview}},
+		{key{Draft, Pending, "publish", bob}, []transition.Reason{forbidden("bob", "publish", "the owner or an admin"), needsReview}},
+		{key{Published, Pending, "publish", bob}, []transition.Reason{
+			wrong("status is Published; publish needs Draft or Withdrawn"),
+			forbidden("bob", "publish", "the owner or an admin"),
+			needsReview,
+		}},
+		{key{Withdrawn, Approved, "publish", alice}, nil},
+		{key{Deleted, Approved, "publish", root}, []transition.Reason{wrong("status is Deleted; publish needs Draft or Withdrawn")}},
+
+		{key{Published, Pending, "withdraw", alice}, nil},
+		{key{Published, Pending, "withdraw", root}, []transition.Reason{forbidden("root", "withdraw", "the owner")}},
+		{key{Draft, Pending, "withdraw", alice}, []transition.Reason{wrong("status is Draft; withdraw needs Published")}},
+
+		{key{Draft, Pending, "delete", alice}, nil},
+		{key{Withdrawn, Pending, "delete", root}, nil},
+		{key{Published, Pending, "delete", alice}, []transition.Reason{wrong("status is Published; delete needs Draft or Withdrawn")}},
+		{key{Draft, Pending, "delete", bob}, []transition.Reason{forbidden("bob", "delete", "the owner or an admin")}},
+
+		{key{Draft, Pending, "edit", bob}, nil},
+		{key{Published, Pending, "edit", bob}, []transition.Reason{wrong("status is Published; edit needs Draft")}},
+	}
+	ctx := testContext(&store{})
+	for _, c := range cases {
+		name := fmt.Sprintf("%s/%s/%s/%s", c.state, c.review, c.transition, c.actor)
+		t.Run(name, func(t *testing.T) {
+			p := &Project{ID: 1, Owner: "alice", Status: c.state, Review: c.review}
+			a, ok := Projects.Action(c.transition)
+			require.True(t, ok)
+
+			av, err := a.Availability(ctx, c.actor, p)
+			require.NoError(t, err)
+			if diff := cmp.Diff(c.want, av.Reasons, cmpErrors); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+			require.Equal(t, c.want == nil, av.Available)
+			require.Equal(t, c.want == nil, a.Can(ctx, c.actor, p), "Can agrees with Availability")
+			err = a.Check(ctx, c.actor, p)
+			if c.want == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, transition.ErrBlocked)
+				for _, r := range c.want {
+					require.ErrorIs(t, err, r.Err)
+				}
+			}
+		})
+	}
+}
+
+// TestMachineAvailable lists every transition of a machine, for a UI to
+// draw its buttons and forms.
+func TestMachineAvailable(t *testing.T) {
+	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
+	got, err := Projects.Available(testContext(&store{}), alice, p)
+	require.NoError(t, err)
+
+	type row struct {
+		Name       string
+		Available  bool
+		Targets    []string
+		Stays      bool
+		NeedsInput bool
+		Input      string
+		Reasons    int
+	}
+	var rows []row
+	for _, av := range got {
+		r := row{Name: av.Name, Available: av.Available, Targets: av.Targets, Stays: av.Stays, NeedsInput: av.NeedsInput, Reasons: len(av.Reasons)}
+		if av.Input != nil {
+			r.Input = av.Input.String()
+		}
+		rows = append(rows, r)
+	}
+	want := []row{
+		{Name: "publish", NeedsInput: true, Input: "transition_test.PublishInput", Reasons: 1},
+		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Input: "transition_test.WithdrawInput"},
+		{Name: "edit", Reasons: 1},
+		{Name: "delete", Reasons: 1},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("availability (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,260 @@
+package transition
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/statecraft/statecraft/state"
+)
+
+// RelatedCondition is a condition on a model related to M, such as "the
+// parent is published". Make one with [Related].
+type RelatedCondition[M any] interface {
+	// Name names the relation, such as "parent".
+	Name() string
+	// String describes the condition, such as "parent: status is Published".
+	String() string
+	// Check loads the related model and tests the condition. When it does
+	// not hold, why says so in words.
+	Check(ctx context.Context, model *M) (ok bool, why string, err error)
+}
+
+// Related returns the condition that the model related to M by load
+// satisfies cond:
+//
+//	transition.Related("parent", func(ctx context.Context, p *Project) (*Project, error) {
+//		return store.Parent(ctx, p)
+//	}, Status.In(Published))
+//
+// If load returns nil the relation is missing and the condition does not
+// hold; use IfAny on the result to let a missing relation pass. An error
+// from load is returned by the availability check, not reported as a
+// reason.
+func Related[M, R any](name string, load func(ctx context.Context, model *M) (*R, error), cond state.Condition[R]) *Relation[M, R] {
+	if name == "" || load == nil || cond == nil {
+		panic(&DeclarationError{Msg: "Related needs a name, a load function and a condition"})
+	}
+	return &Relation[M, R]{name: name, load: load, cond: cond}
+}
+
+// Relation is the RelatedCondition made by [Related].
+type Relation[M, R any] struct {
+	name     string
+	load     func(context.Context, *M) (*R, error)
+	cond     state.Condition[R]
+	optional bool
+}
+
+// IfAny returns a copy of the condition that also holds when there is no
+// related model, such as a project without a parent.
+func (r *Relation[M, R]) IfAny() *Relation[M, R] {
+	c := *r
+	c.optional = true
+	return &c
+}
+
+// Name names the relation.
+func (r *Relation[M, R]) Name() string { return r.name }
+
+// Condition returns the condition the related model must satisfy.
+func (r *Relation[M, R]) Condition() state.Condition[R] { return r.cond }
+
+// String describes the condition, such as "parent: status is Published".
+func (r *Relation[M, R]) String() string {
+	s := r.name + ": " + r.cond.String()
+	if r.optional {
+		s += " (if any)"
+	}
+	return s
+}
+
+// Check loads the related model and tests the condition.
+func (r *Relation[M, R]) Check(ctx context.Context, model *M) (bool, string, error) {
+	rel, err := r.load(ctx, model)
+	if err != nil {
+		return false, "", fmt.Errorf("transition: load %s: %w", r.name, err)
+	}
+	if rel == nil {
+		if r.optional {
+			return true, "", nil
+		}
+		return false, "there is no " + r.name, nil
+	}
+	if r.cond.Match(rel) {
+		return true, "", nil
+	}
+	return false, "needs " + r.String(), nil
+}
+
+// Can reports whether actor may run the transition on model now: the
+// model's state, the actor, and the conditions on the model and related
+// models all allow it. It stops at the first check that fails and, for a
+// transition with no related conditions, allocates nothing. It does not
+// plan causal chains; Check does.
+func (t *Transition[M, T, A, I]) Can(ctx context.Context, actor A, model *M) bool {
+	ok, err := t.precheck(ctx, actor, model, nil, "")
+	return ok && err == nil
+}
+
+// Check runs every pre-validation check and returns nil if the transition
+// is available, or a *BlockedError with every reason it is not. For a
+// transition with causal chains it plans the whole chain and reports the
+// reasons of every blocked step. An error that is not a *BlockedError
+// comes from loading a related model.
+func (t *Transition[M, T, A, I]) Check(ctx context.Context, actor A, model *M) error {
+	if ok, err := t.precheck(ctx, actor, model, nil, ""); err != nil {
+		return err
+	} else if ok && len(t.cascades) == 0 {
+		return nil
+	}
+	var in I
+	c := newChain(ctx, actor, t.m.now(ctx))
+	if _, err := planStepInput(c, t, model, in, nil, 0, true, false); err != nil {
+		return err
+	}
+	return c.blockedError(t, model)
+}
+
+// precheck runs the pre-validation checks on model. With reasons nil it
+// stops at the first failure and builds no messages; otherwise it appends
+// a Reason for every failure, with Object set to object.
+func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
+	check := "state"
+	defer func() {
+		if v := recover(); v != nil {
+			se := t.stepError(model, "check "+check, fmt.Errorf("panic: %v", v))
+			se.Panic = v
+			err = se
+		}
+	}()
+	ok := true
+	fail := func(r Reason) bool {
+		ok = false
+		if reasons == nil {
+			return false
+		}
+		r.Object = object
+		*reasons = append(*reasons, r)
+		return true
+	}
+	cur := t.m.mgr.Get(model)
+	if t.rule(cur) == nil {
+		if !fail(Reason{Err: ErrWrongState, Check: "state"}) {
+			return false, nil
+		}
+		(*reasons)[len(*reasons)-1].Message = t.wrongState(cur)
+	}
+	check = "allow"
+	if !t.allowed(ctx, actor, model) {
+		if !fail(Reason{Err: ErrForbidden, Check: t.allowTitle()}) {
+			return false, nil
+		}
+		(*reasons)[len(*reasons)-1].Message = t.forbidden(actor)
+	}
+	for _, c := range t.when {
+		check = "when"
+		if !c.Match(model) {
+			if !fail(Reason{Err: ErrUnmet, Check: c.String()}) {
+				return false, nil
+			}
+			(*reasons)[len(*reasons)-1].Message = "needs " + c.String()
+		}
+	}
+	for _, r := range t.related {
+		check = "related"
+		holds, why, err := r.Check(ctx, model)
+		if err != nil {
+			return false, err
+		}
+		if !holds && !fail(Reason{Err: ErrUnmet, Check: r.String(), Message: why}) {
+			return false, nil
+		}
+	}
+	return ok, nil
+}
+
+func (t *Transition[M, T, A, I]) allowed(ctx context.Context, actor A, model *M) bool {
+	if t.anyone {
+		return true
+	}
+	for _, g := range t.allow {
+		if g.fn(ctx, actor, model) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Transition[M, T, A, I]) allowTitle() string {
+	if len(t.allow) == 0 {
+		return "no one"
+	}
+	titles := make([]string, len(t.allow))
+	for i, g := range t.allow {
+		titles[i] = g.title
+	}
+	return strings.Join(titles, " or ")
+}
+
+func (t *Transition[M, T, A, I]) forbidden(actor A) string {
+	if len(t.allow) == 0 && !t.anyone {
+		return fmt.Sprintf("no actor may %s (it declares no Allow)", t.name)
+	}
+	return fmt.Sprintf("%v may not %s: only %s", actor, t.name, t.allowTitle())
+}
+
+func (t *Transition[M, T, A, I]) wrongState(cur state.State[T]) string {
+	var from []string
+	for _, r := range t.rules {
+		for _, s := range r.sources {
+			from = append(from, s.Title())
+		}
+	}
+	col := t.m.mgr.Name()
+	if cur.IsZero() {
+		return fmt.Sprintf("%s holds no state; %s needs %s", col, t.name, strings.Join(from, " or "))
+	}
+	return fmt.Sprintf("%s is %s; %s needs %s", col, cur, t.name, strings.Join(from, " or "))
+}
+
+// Availability says whether the transition is available to actor on
+// model, with every reason it is not, and what input it needs.
+func (t *Transition[M, T, A, I]) Availability(ctx context.Context, actor A, model *M) (Availability, error) {
+	av := Availability{Name: t.name, Title: t.title, Input: t.input, NeedsInput: t.input != nil}
+	err := t.Check(ctx, actor, model)
+	if b, ok := err.(*BlockedError); ok {
+		av.Reasons = b.Reasons
+		err = nil
+	}
+	if err != nil {
+		return av, err
+	}
+	av.Available = len(av.Reasons) == 0
+	if r := t.rule(t.m.mgr.Get(model)); r != nil {
+		for _, s := range r.targets {
+			av.Targets = append(av.Targets, s.Title())
+		}
+		av.Stays = r.stay
+	}
+	return av, nil
+}
+
+// Availability describes one transition for one actor and model, so that a
+// UI can draw its button, why it is disabled, and its form.
+type Availability struct {
+	Name       string   // the transition's name, such as "publish"
+	Title      string   // its human title
+	Available  bool     // whether it can run now
+	Reasons    []Reason // every reason it cannot, when it cannot
+	Targets    []string // the states it would move to from the current state
+	Stays      bool     // whether it keeps the current state
+	NeedsInput bool     // whether the actor must supply input
+	// Input is the input type, for generating a form; nil for NoInput.
+	Input reflect.Type `json:"-"`
+	// Schema is the input's JSON Schema, when the registry was given a
+	// schema generator.
+	Schema json.RawMessage `json:",omitempty"`
+}

@@ -1,0 +1,117 @@
+package transition_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// declPanic runs f and returns the *transition.DeclarationError it panics
+// with.
+func declPanic(t *testing.T, f func()) *transition.DeclarationError {
+	t.Helper()
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		f()
+	}()
+	require.NotNil(t, got, "the declaration was accepted")
+	de, ok := got.(*transition.DeclarationError)
+	require.True(t, ok, "panicked with %T: %v", got, got)
+	return de
+}
+
+// A little machine of its own, so these tests declare freely.
+type Door struct{ Status state.State[int] }
+
+var (
+	DoorState = state.NewType[int]("DoorState")
+	Closed    = DoorState.State(1, "Closed")
+	Opened    = DoorState.State(2, "Opened")
+	Locked    = DoorState.State(3, "Locked")
+
+	OtherType = state.NewType[int]("OtherType")
+	Elsewhere = OtherType.State(1, "Elsewhere")
+
+	DoorStatus = state.Bind(DoorState, "status", func(d *Door) *state.State[int] { return &d.Status })
+)
+
+func TestDeclarationsAreChecked(t *testing.T) {
+	doors := transition.For[User](DoorStatus)
+	transition.New[transition.NoInput](doors, "open", transition.From(Closed).To(Opened))
+
+	cases := []struct {
+		name string
+		f    func()
+		msg  string
+	}{
+		{"no rules", func() { transition.New[transition.NoInput](doors, "close") }, "needs at least one rule"},
+		{"no sources", func() { transition.New[transition.NoInput](doors, "close", transition.From[int]().To(Closed)) }, "rule 1 has no source states"},
+		{"foreign source", func() { transition.New[transition.NoInput](doors, "close", transition.From(Elsewhere).To(Closed)) }, "Elsewhere is a state of OtherType, not of DoorState"},
+		{"foreign target", func() { transition.New[transition.NoInput](doors, "close", transition.From(Opened).To(Elsewhere)) }, "Elsewhere is a state of OtherType, not of DoorState"},
+		{"zero target", func() {
+			transition.New[transition.NoInput](doors, "close", transition.From(Opened).To(state.State[int]{}))
+		}, "zero State as a target"},
+		{"duplicate name", func() { transition.New[transition.NoInput](doors, "open", transition.From(Locked).To(Opened)) }, "already taken by the transition declared at transition/declare_test.go"},
+		{"empty name", func() { transition.New[transition.NoInput](doors, "", transition.From(Locked).To(Opened)) }, "needs a name"},
+		{"name with space", func() { transition.New[transition.NoInput](doors, "slam shut", transition.From(Opened).To(Closed)) }, "no spaces or slashes"},
+		{"overlapping rules", func() {
+			transition.New[transition.NoInput](doors, "toggle", transition.From(Closed, Opened).To(Locked), transition.From(Opened).To(Closed))
+		}, "rules 1 and 2 both start from Opened"},
+		{"nil allow", func() {
+			transition.New[transition.NoInput](doors, "a1", transition.From(Opened).To(Closed)).Allow("x", nil)
+		}, "Allow needs a title and a function"},
+		{"nil effect", func() {
+			transition.New[transition.NoInput](doors, "a2", transition.From(Opened).To(Closed)).Effect("", func(context.Context, *transition.Event[Door, int, User, transition.NoInput]) error { return nil })
+		}, "Effect needs a title and a function"},
+		{"foreign initial", func() { doors.Initial(Elsewhere) }, "Elsewhere is a state of OtherType"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			de := declPanic(t, c.f)
+			assert.Contains(t, de.Error(), c.msg)
+			assert.Contains(t, de.Error(), "declare_test.go:", "the error points at the declaration")
+			assert.Equal(t, "transition_test.Door.status", de.Machine)
+		})
+	}
+	assert.ErrorIs(t, declPanic(t, func() {
+		transition.New[transition.NoInput](doors, "close", transition.From(Elsewhere).To(Closed))
+	}), state.ErrForeignState)
+	// A refused New leaves nothing behind; a refused Allow or Effect comes
+	// after its New, which stands.
+	assert.Equal(t, []string{"open", "a1", "a2"}, doors.Names())
+}
+
+func TestInfoDescribesTheDeclaration(t *testing.T) {
+	in := Publish.Info()
+	assert.Equal(t, "publish", in.Name)
+	assert.Equal(t, "Publish", in.Title)
+	assert.Equal(t, []transition.RuleInfo{{From: []string{"Draft", "Withdrawn"}, FromStates: []string{"Draft", "Withdrawn"}, To: []string{"Published"}}}, in.Rules)
+	assert.Equal(t, []string{"the owner", "an admin"}, in.Allow)
+	assert.Equal(t, []string{"review is Approved"}, in.When)
+	assert.Equal(t, []string{"parent: status is Published (if any)"}, in.Related)
+	assert.Equal(t, []string{"set the start date", "stamp the publication"}, in.Effects)
+	assert.Equal(t, 1, in.Validators)
+	assert.Empty(t, in.Required, "start_at is omitzero")
+
+	d := Delete.Info()
+	assert.Equal(t, []transition.CascadeInfo{{Name: "tasks", Machine: "transition_test.Task.status", Transition: "delete"}}, d.Cascades)
+	assert.Nil(t, d.Input)
+
+	assert.Equal(t, []string{"reason"}, Withdraw.Info().Required)
+	assert.True(t, Decide.Info().Chooses)
+	assert.Equal(t, []transition.RuleInfo{{From: []string{"Draft"}, FromStates: []string{"Draft"}, Stay: true}}, Edit.Info().Rules)
+
+	g := Projects.Graph()
+	assert.Equal(t, "ProjectState", g.Type)
+	assert.Equal(t, "status", g.Column)
+	assert.True(t, g.States[0].Initial)
+	assert.True(t, g.States[3].Final)
+	assert.Equal(t, []transition.GroupInfo{{Title: "Gone", Members: []string{"Withdrawn", "Deleted"}}}, g.Groups)
+	assert.Len(t, g.Transitions, 4)
+}

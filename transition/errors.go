@@ -1,0 +1,207 @@
+package transition
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors, for use with errors.Is. A *BlockedError matches every
+// sentinel among its reasons, as well as ErrBlocked.
+var (
+	// ErrBlocked: pre-validation refused the transition. The error is a
+	// *BlockedError listing every reason.
+	ErrBlocked = errors.New("transition blocked")
+	// ErrWrongState: the transition is not available from the model's
+	// current state.
+	ErrWrongState = errors.New("not available from the current state")
+	// ErrForbidden: the actor may not run the transition.
+	ErrForbidden = errors.New("actor not allowed")
+	// ErrUnmet: a condition on the model, or on a related model, does not
+	// hold.
+	ErrUnmet = errors.New("condition not met")
+	// ErrInvalidInput: the input was malformed or failed validation. The
+	// error is an *InputError with field-level errors.
+	ErrInvalidInput = errors.New("invalid input")
+	// ErrStep: an execution step failed or panicked; the model was
+	// restored. The error is a *StepError.
+	ErrStep = errors.New("execution step failed")
+	// ErrCycle: a causal chain reached an object it had already planned.
+	ErrCycle = errors.New("causal chain loops")
+	// ErrDefinition: a transition's declaration is incomplete in a way
+	// that is found when it runs, such as several possible targets and no
+	// Choose function. Registry checks report these at start-up.
+	ErrDefinition = errors.New("incomplete definition")
+	// ErrNotFound: no transition has the name asked for.
+	ErrNotFound = errors.New("no such transition")
+)
+
+// A DeclarationError reports a transition or machine that cannot be
+// declared. The declaring functions panic with it.
+type DeclarationError struct {
+	Machine    string // the machine, such as "main.Project.status"
+	Transition string // the transition's name, if it has one yet
+	At         string // file:line of the declaration
+	Msg        string
+	Err        error // a state package error, or nil
+}
+
+func (e *DeclarationError) Error() string {
+	var b strings.Builder
+	b.WriteString("transition: ")
+	if e.Machine != "" {
+		b.WriteString(e.Machine)
+		b.WriteString(": ")
+	}
+	if e.Transition != "" {
+		fmt.Fprintf(&b, "%q: ", e.Transition)
+	}
+	b.WriteString(e.Msg)
+	if e.At != "" {
+		b.WriteString(" (declared at ")
+		b.WriteString(e.At)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func (e *DeclarationError) Unwrap() error { return e.Err }
+
+// A Reason says why one pre-validation check refused a transition. Reasons
+// are data: a UI can show them next to a disabled button, and tests can
+// compare them.
+type Reason struct {
+	// Err is the kind of refusal: ErrWrongState, ErrForbidden, ErrUnmet,
+	// or ErrInvalidInput for a cascaded step whose input fails validation.
+	Err error
+	// Check names the check that failed, as declared: "state", the title
+	// given to Allow, a condition such as "review is Approved", or a
+	// related condition such as "parent: status is Published".
+	Check string
+	// Message explains the refusal in words, such as
+	// "status is Withdrawn; publish needs Draft".
+	Message string
+	// Object names the object the check concerns when it is not the one
+	// the transition was asked of: a related object, or a cascaded step's
+	// object, such as "main.Task 12 (delete)". Empty otherwise.
+	Object string
+}
+
+func (r Reason) String() string {
+	if r.Object != "" {
+		return r.Object + ": " + r.Message
+	}
+	return r.Message
+}
+
+// A BlockedError reports that pre-validation refused a transition, with
+// every reason, not only the first. For a causal chain, it lists the
+// reasons of every blocked step; none of the chain ran.
+type BlockedError struct {
+	Machine    string // such as "main.Project.status"
+	Transition string
+	Object     string // the object's identity, such as "main.Project 7"
+	Actor      string // the actor, as fmt prints it
+	State      string // the object's current state
+	Reasons    []Reason
+}
+
+func (e *BlockedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "transition: %s %q of %s (%s) by %s is blocked: ", e.Machine, e.Transition, e.Object, e.State, e.Actor)
+	for i, r := range e.Reasons {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(r.String())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrBlocked or the kind of one of the
+// reasons.
+func (e *BlockedError) Is(target error) bool {
+	if target == ErrBlocked {
+		return true
+	}
+	for _, r := range e.Reasons {
+		if r.Err == target {
+			return true
+		}
+	}
+	return false
+}
+
+// A FieldError is a problem with one field of a transition's input, for a
+// form to show next to that field. Field is the JSON name, with dots for
+// nested fields ("address.city"); it is empty for a problem with the input
+// as a whole.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e FieldError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// FieldErrors is a list of field errors. Validate functions may return one
+// (or a single FieldError) to say which fields are wrong; any other error
+// becomes a FieldError for the input as a whole.
+type FieldErrors []FieldError
+
+func (fe FieldErrors) Error() string {
+	parts := make([]string, len(fe))
+	for i, e := range fe {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// An InputError reports input that could not be decoded or failed
+// validation. It matches ErrInvalidInput.
+type InputError struct {
+	Machine    string
+	Transition string
+	Fields     FieldErrors
+	Err        error // the decoding or validation error, if it was a single one
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("transition: %s %q: invalid input: %s", e.Machine, e.Transition, e.Fields.Error())
+}
+
+// Is reports whether target is ErrInvalidInput.
+func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// A StepError reports a step of user code that failed or panicked: an
+// effect, an observer, a Choose function, or a pre-validation check (an
+// Allow function, a condition, a related load) that panicked. The models
+// the transition (or its causal chain) had changed are restored to what
+// they were before it began.
+type StepError struct {
+	Machine    string
+	Transition string
+	Object     string // the object the step ran on
+	Step       string // the effect's title, or "set state"
+	Panic      any    // the panic value, if the step panicked
+	Err        error  // the step's error, or an error describing the panic
+}
+
+func (e *StepError) Error() string {
+	what := "failed"
+	if e.Panic != nil {
+		what = "panicked"
+	}
+	return fmt.Sprintf("transition: %s %q of %s: step %q %s: %v", e.Machine, e.Transition, e.Object, e.Step, what, e.Err)
+}
+
+// Is reports whether target is ErrStep.
+func (e *StepError) Is(target error) bool { return target == ErrStep }
+
+func (e *StepError) Unwrap() error { return e.Err }

@@ -1,0 +1,133 @@
+package transition_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// Declaring a machine and its transitions, then running one.
+func Example() {
+	type Ticket struct {
+		ID     int
+		Status state.State[string]
+		Note   string
+	}
+	ticketState := state.NewType[string]("TicketState")
+	var (
+		open   = ticketState.State("open", "Open")
+		closed = ticketState.State("closed", "Closed", state.Final())
+	)
+	status := state.Bind(ticketState, "status", func(t *Ticket) *state.State[string] { return &t.Status })
+
+	// The application's own actor type.
+	type Agent struct{ Name string }
+	tickets := transition.For[Agent](status).Identify(func(t *Ticket) any { return t.ID })
+
+	type CloseInput struct {
+		Note string `json:"note"`
+	}
+	closeTicket := transition.New[CloseInput](tickets, "close",
+		transition.From(open).To(closed),
+	).AllowAnyone().
+		Effect("keep the note", func(_ context.Context, e *transition.Event[Ticket, string, Agent, CloseInput]) error {
+			e.Model.Note = e.Input.Note
+			return nil
+		})
+
+	t := &Ticket{ID: 42, Status: open}
+	ctx := transition.WithClock(context.Background(), func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) })
+	ev, err := closeTicket.Fire(ctx, Agent{"ana"}, t, CloseInput{Note: "fixed in 1.2"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ev)
+	fmt.Println(t.Status, t.Note, ev.At.Format(time.Kitchen))
+
+	_, err = closeTicket.Fire(ctx, Agent{"ana"}, t, CloseInput{})
+	fmt.Println(errors.Is(err, transition.ErrWrongState))
+	// Output:
+	// transition_test.Ticket 42: close Open -> Closed
+	// Closed fixed in 1.2 9:00AM
+	// true
+}
+
+// Listing what an actor can do to a project now, with every reason for
+// what it cannot.
+func ExampleMachine_Available() {
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Pending}
+	avail, err := Projects.Available(context.Background(), bob, p)
+	if err != nil {
+		panic(err)
+	}
+	for _, a := range avail {
+		if a.Available {
+			fmt.Printf("%s: available\n", a.Name)
+			continue
+		}
+		fmt.Printf("%s:\n", a.Name)
+		for _, r := range a.Reasons {
+			fmt.Printf("  - %s\n", r)
+		}
+	}
+	// Output:
+	// publish:
+	//   - bob may not publish: only the owner or an admin
+	//   - needs review is Approved
+	// withdraw:
+	//   - status is Draft; withdraw needs Published
+	//   - bob may not withdraw: only the owner
+	// edit: available
+	// delete:
+	//   - bob may not delete: only the owner or an admin
+}
+
+// Running a transition from a JSON payload, as an HTTP handler would.
+func ExampleTransition_FireJSON() {
+	ctx := context.Background()
+	p := &Project{ID: 7, Owner: "alice", Status: Published}
+
+	_, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": 3, "urgent": true}`))
+	var ie *transition.InputError
+	if errors.As(err, &ie) {
+		for _, f := range ie.Fields {
+			fmt.Printf("%s: %s\n", f.Field, f.Message)
+		}
+	}
+
+	rec, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": "out of budget"}`))
+	if err != nil {
+		panic(err)
+	}
+	e := rec.Entry()
+	fmt.Println(e.Transition, e.From.Title, "->", e.To.Title, "by", e.Actor, "because", p.Reason)
+	// Output:
+	// reason: must be a string, not number
+	// urgent: is not a field of this input
+	// withdraw Published -> Withdrawn by alice because out of budget
+}
+
+// Deleting a project deletes its tasks, and the actor must be allowed the
+// whole chain before any of it runs.
+func ExampleEach() {
+	p := &Project{ID: 1, Owner: "alice", Status: Draft}
+	tasks := []*Task{{ID: 10, Owner: "alice", Status: Open}, {ID: 11, Owner: "bob", Status: Open}}
+	ctx := withStore(context.Background(), &store{tasks: map[int64][]*Task{1: tasks}})
+
+	_, err := Delete.Fire(ctx, alice, p, transition.NoInput{})
+	fmt.Println(err)
+	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
+
+	_, err = Delete.Fire(ctx, root, p, transition.NoInput{})
+	fmt.Println(err)
+	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
+	// Output:
+	// transition: transition_test.Project.status "delete" of transition_test.Project 1 (Draft) by alice is blocked: transition_test.Task 11 (delete): alice may not delete: only the task's owner or an admin
+	// Draft Open Open
+	// <nil>
+	// Deleted Deleted Deleted
+}

@@ -1,0 +1,200 @@
+package transition
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/statecraft/statecraft/state"
+)
+
+// Fire runs the transition on model for actor with input in: it
+// pre-validates (state, actor, conditions, related models), validates the
+// input, plans and pre-validates any causal chain, runs the effects, sets
+// the state, and hands the events to the observers. It returns the event of
+// the transition asked for.
+//
+// If anything refuses or fails, model and every object of the chain are
+// left exactly as they were, and the error says why: a *BlockedError
+// (errors.Is ErrBlocked, ErrWrongState, ErrForbidden, ErrUnmet), an
+// *InputError (ErrInvalidInput), a *StepError (ErrStep) for an effect or
+// observer that failed or panicked, or an error wrapping ErrCycle.
+//
+// Without causal chains or related conditions, Fire allocates only the
+// event.
+func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in I) (*Event[M, T, A, I], error) {
+	if len(t.cascades) > 0 {
+		c := newChain(ctx, actor, t.m.now(ctx))
+		ev, err := planStep(c, t, model, in, nil, 0, true)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.blockedError(t, model); err != nil {
+			return nil, err
+		}
+		if err := c.run(); err != nil {
+			return nil, err
+		}
+		return ev, nil
+	}
+
+	ok, err := t.precheck(ctx, actor, model, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, t.blocked(ctx, actor, model)
+	}
+	from := t.m.mgr.Get(model)
+	ev := &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: actor, Input: in, At: t.m.now(ctx)}
+	if err := t.validate(model, &ev.Input); err != nil {
+		return nil, err
+	}
+	if ev.To, err = t.target(model, from, in); err != nil {
+		return nil, err
+	}
+	snap := *model
+	if err := t.apply(ctx, ev); err != nil {
+		*model = snap
+		return nil, err
+	}
+	if err := notify(ctx, t.m.observers, ev); err != nil {
+		*model = snap
+		return nil, t.stepError(model, "observe", err)
+	}
+	return ev, nil
+}
+
+// FireJSON decodes payload into the transition's input (see Decode) and
+// fires it: what an HTTP handler for POST /projects/7/transitions/publish
+// does with the request body.
+func (t *Transition[M, T, A, I]) FireJSON(ctx context.Context, actor A, model *M, payload []byte) (Record, error) {
+	in, err := t.Decode(payload)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := t.Fire(ctx, actor, model, in)
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// blocked builds the *BlockedError with every reason.
+func (t *Transition[M, T, A, I]) blocked(ctx context.Context, actor A, model *M) error {
+	var reasons []Reason
+	if _, err := t.precheck(ctx, actor, model, &reasons, ""); err != nil {
+		return err
+	}
+	return t.blockedError(actor, model, reasons)
+}
+
+func (t *Transition[M, T, A, I]) blockedError(actor A, model *M, reasons []Reason) *BlockedError {
+	return &BlockedError{
+		Machine:    t.m.String(),
+		Transition: t.name,
+		Object:     t.m.object(model),
+		Actor:      fmt.Sprint(actor),
+		State:      t.m.mgr.Get(model).String(),
+		Reasons:    reasons,
+	}
+}
+
+// target returns the state the transition moves the model to from from.
+func (t *Transition[M, T, A, I]) target(model *M, from state.State[T], in I) (state.State[T], error) {
+	r := t.rule(from)
+	switch {
+	case r == nil: // cannot happen after precheck
+		return from, fmt.Errorf("transition: %s: %w: no rule from %s", t, ErrWrongState, from)
+	case r.stay:
+		return from, nil
+	case len(r.targets) == 1:
+		return r.targets[0], nil
+	case t.choose == nil:
+		return from, fmt.Errorf("transition: %s: %w: the rule from %s has %d targets and the transition no Choose function", t, ErrDefinition, from, len(r.targets))
+	}
+	var to state.State[T]
+	if err := safeValidate(func() error { to = t.choose(model, in); return nil }); err != nil {
+		return from, t.stepError(model, "choose the target", err)
+	}
+	if !r.allows(to) {
+		return from, fmt.Errorf("transition: %s: %w: Choose returned %s, which is not a target of the rule from %s", t, ErrDefinition, to, from)
+	}
+	return to, nil
+}
+
+// apply runs the effects and sets the state. The caller restores the model
+// if it fails.
+func (t *Transition[M, T, A, I]) apply(ctx context.Context, ev *Event[M, T, A, I]) error {
+	for i := range t.effects {
+		if err := t.runEffect(ctx, &t.effects[i], ev); err != nil {
+			return err
+		}
+	}
+	if err := t.m.mgr.Set(ev.Model, ev.To); err != nil {
+		return t.stepError(ev.Model, "set state", err)
+	}
+	return nil
+}
+
+func (t *Transition[M, T, A, I]) runEffect(ctx context.Context, e *effect[M, T, A, I], ev *Event[M, T, A, I]) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			se := t.stepError(ev.Model, e.title, fmt.Errorf("panic: %v", v))
+			se.Panic = v
+			err = se
+		}
+	}()
+	if err := e.fn(ctx, ev); err != nil {
+		return t.stepError(ev.Model, e.title, err)
+	}
+	return nil
+}
+
+func (t *Transition[M, T, A, I]) stepError(model *M, step string, err error) *StepError {
+	if se, ok := err.(*StepError); ok {
+		if se.Machine == "" {
+			se.Machine, se.Transition, se.Object = t.m.String(), t.name, t.m.object(model)
+		}
+		return se
+	}
+	return &StepError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Step: step, Err: err}
+}
+
+// notify hands r to the observers, then to those in ctx; the first error
+// or panic stops it.
+func notify(ctx context.Context, obs []Observer, r Record) error {
+	for _, o := range obs {
+		if err := observe(ctx, o, r); err != nil {
+			return err
+		}
+	}
+	if extra, ok := ctx.Value(observersKey{}).([]Observer); ok {
+		for _, o := range extra {
+			if err := observe(ctx, o, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func observe(ctx context.Context, o Observer, r Record) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &StepError{Step: "observe", Panic: v, Err: fmt.Errorf("observer panicked: %v", v)}
+		}
+	}()
+	return o(ctx, r)
+}
+
+type observersKey struct{}
+
+// WithObservers returns a context whose transitions are also handed to
+// obs, after the machine's own observers: for a request's audit log, or a
+// test that records events.
+func WithObservers(ctx context.Context, obs ...Observer) context.Context {
+	if prev, ok := ctx.Value(observersKey{}).([]Observer); ok {
+		obs = append(append([]Observer(nil), prev...), obs...)
+	}
+	return context.WithValue(ctx, observersKey{}, obs)
+}

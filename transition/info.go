@@ -1,0 +1,158 @@
+package transition
+
+import (
+	"context"
+	"reflect"
+
+	"github.com/statecraft/statecraft/state"
+)
+
+// An Action is a transition of model M run by actor A, with its state
+// and input types erased, so that transitions of different inputs can be
+// listed and run together. Every *Transition is one.
+type Action[M any, A any] interface {
+	Name() string
+	Title() string
+	// Info describes the transition's declaration as data.
+	Info() Info
+	// Input returns the input type, or nil for NoInput.
+	Input() reflect.Type
+	Can(ctx context.Context, actor A, model *M) bool
+	Check(ctx context.Context, actor A, model *M) error
+	Availability(ctx context.Context, actor A, model *M) (Availability, error)
+	FireJSON(ctx context.Context, actor A, model *M, payload []byte) (Record, error)
+}
+
+// Info describes a transition's declaration as data: what the registry
+// checks and draws, and what documentation lists.
+type Info struct {
+	Name        string
+	Title       string
+	Description string
+	At          string // file:line of the declaration
+	Rules       []RuleInfo
+	Allow       []string // the titles given to Allow; empty with Anyone or for no one
+	Anyone      bool     // declared AllowAnyone
+	When        []string // conditions on the model, such as "review is Approved"
+	Related     []string // conditions on related models, such as "parent: status is Published"
+	Validators  int      // how many Validate functions it has
+	Chooses     bool     // whether it has a Choose function
+	Effects     []string // the effects' titles, in order
+	Cascades    []CascadeInfo
+	Input       reflect.Type // nil for NoInput
+	Required    []string     // the JSON names of the input's required fields
+}
+
+// RuleInfo describes a rule by the titles of its states.
+type RuleInfo struct {
+	From []string // titles of the source states and groups
+	// FromStates lists the titles of every source state, groups expanded.
+	FromStates []string
+	To         []string // titles of the targets; empty for Stay
+	Stay       bool
+}
+
+// Info describes the transition's declaration.
+func (t *Transition[M, T, A, I]) Info() Info {
+	in := Info{
+		Name: t.name, Title: t.title, Description: t.desc, At: t.pos,
+		Anyone: t.anyone, Validators: len(t.validators), Chooses: t.choose != nil,
+		Input: t.input, Required: t.required,
+	}
+	for _, r := range t.rules {
+		ri := RuleInfo{Stay: r.stay}
+		for _, s := range r.sources {
+			ri.From = append(ri.From, s.Title())
+		}
+		for s := range t.m.mgr.Type().States() {
+			if r.from(s) {
+				ri.FromStates = append(ri.FromStates, s.Title())
+			}
+		}
+		for _, s := range r.targets {
+			ri.To = append(ri.To, s.Title())
+		}
+		in.Rules = append(in.Rules, ri)
+	}
+	for _, g := range t.allow {
+		in.Allow = append(in.Allow, g.title)
+	}
+	for _, c := range t.when {
+		in.When = append(in.When, c.String())
+	}
+	for _, r := range t.related {
+		in.Related = append(in.Related, r.String())
+	}
+	for _, e := range t.effects {
+		in.Effects = append(in.Effects, e.title)
+	}
+	for _, c := range t.cascades {
+		in.Cascades = append(in.Cascades, c.Info())
+	}
+	return in
+}
+
+// Graph describes a machine as data: its states, groups, conditional
+// states and transitions. The registry checks and draws it.
+type Graph struct {
+	Machine      string // such as "main.Project.status"
+	Model        string // such as "main.Project"
+	Column       string // such as "status"
+	Type         string // the state type, such as "ProjectState"
+	States       []StateInfo
+	Groups       []GroupInfo
+	Conditionals []string // titles of the conditional states
+	Transitions  []Info
+}
+
+// StateInfo describes one state.
+type StateInfo struct {
+	Title       string
+	Value       string // the text form of its value
+	Description string
+	Initial     bool
+	Final       bool
+}
+
+// GroupInfo describes a named group.
+type GroupInfo struct {
+	Title   string
+	Members []string
+}
+
+// Graph describes the machine.
+func (m *Machine[M, T, A]) Graph() Graph {
+	typ := m.mgr.Type()
+	g := Graph{Machine: m.String(), Model: m.mgr.Model(), Column: m.mgr.Name(), Type: typ.Name()}
+	initial := m.InitialStates()
+	for s := range typ.States() {
+		text, _ := s.MarshalText()
+		g.States = append(g.States, StateInfo{
+			Title: s.Title(), Value: string(text), Description: s.Description(),
+			Initial: containsState(initial, s), Final: s.Final(),
+		})
+	}
+	for gr := range typ.Groups() {
+		gi := GroupInfo{Title: gr.Title()}
+		for s := range gr.States() {
+			gi.Members = append(gi.Members, s.Title())
+		}
+		g.Groups = append(g.Groups, gi)
+	}
+	for _, c := range m.mgr.Conditionals() {
+		g.Conditionals = append(g.Conditionals, c.Title())
+	}
+	for _, a := range m.actions {
+		g.Transitions = append(g.Transitions, a.Info())
+	}
+	return g
+}
+
+func containsState[T comparable](ss []state.State[T], s state.State[T]) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

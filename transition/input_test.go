@@ -1,0 +1,140 @@
+package transition_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/transition"
+)
+
+func TestDecodeRejectsWithFieldErrors(t *testing.T) {
+	cases := []struct {
+		name    string
+		payload string
+		want    transition.FieldErrors
+	}{
+		{"missing required", `{}`, transition.FieldErrors{{Field: "reason", Message: "is required"}}},
+		{"empty body", ``, transition.FieldErrors{{Field: "reason", Message: "is required"}}},
+		{"null", `null`, transition.FieldErrors{{Field: "reason", Message: "is required"}}},
+		{"wrong type", `{"reason": 42}`, transition.FieldErrors{{Field: "reason", Message: "must be a string, not number"}}},
+		{"unknown field", `{"reason": "x", "urgent": true}`, transition.FieldErrors{{Field: "urgent", Message: "is not a field of this input"}}},
+		{"every problem", `{"reason": [], "b": 1, "a": 2}`, transition.FieldErrors{
+			{Field: "a", Message: "is not a field of this input"},
+			{Field: "b", Message: "is not a field of this input"},
+			{Field: "reason", Message: "must be a string, not array"},
+		}},
+		{"not an object", `"reason"`, transition.FieldErrors{{Message: "the input must be a JSON object"}}},
+		{"array", `[1]`, transition.FieldErrors{{Message: "the input must be a JSON object"}}},
+		{"malformed", `{"reason": `, transition.FieldErrors{{Message: "malformed JSON at offset 10: unexpected end of JSON input"}}},
+		{"trailing data", `{"reason": "x"} {}`, transition.FieldErrors{{Message: "malformed JSON at offset 17: invalid character '{' after top-level value"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in, err := Withdraw.Decode([]byte(c.payload))
+			var ie *transition.InputError
+			require.ErrorAs(t, err, &ie)
+			require.ErrorIs(t, err, transition.ErrInvalidInput)
+			if diff := cmp.Diff(c.want, ie.Fields); diff != "" {
+				t.Errorf("field errors (-want +got):\n%s", diff)
+			}
+			assert.Equal(t, WithdrawInput{}, in, "a failed decode returns the zero input")
+			assert.Equal(t, "withdraw", ie.Transition)
+		})
+	}
+}
+
+func TestDecodeAccepts(t *testing.T) {
+	in, err := Withdraw.Decode([]byte(` {"reason": "budget"} `))
+	require.NoError(t, err)
+	assert.Equal(t, WithdrawInput{Reason: "budget"}, in)
+
+	// encoding/json matches names case-insensitively; so does the check
+	// for unknown fields.
+	in, err = Withdraw.Decode([]byte(`{"Reason": "budget"}`))
+	var ie *transition.InputError
+	require.ErrorAs(t, err, &ie, "a required field must be present under its own name")
+	assert.Equal(t, transition.FieldErrors{{Field: "reason", Message: "is required"}}, ie.Fields)
+	assert.Equal(t, WithdrawInput{}, in)
+
+	p, err := Publish.Decode([]byte(`{"start_at": "2027-01-02T03:04:05Z"}`))
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC), p.StartAt)
+
+	_, err = Publish.Decode([]byte(`{"start_at": "next tuesday"}`))
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Fields, 1)
+	assert.Equal(t, "start_at", ie.Fields[0].Field, "a field's own decoding error is placed on the field")
+
+	_, err = Delete.Decode(nil)
+	require.NoError(t, err)
+	_, err = Delete.Decode([]byte(`{"force": true}`))
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, transition.FieldErrors{{Field: "force", Message: "is not a field of this input"}}, ie.Fields)
+}
+
+func TestFireJSON(t *testing.T) {
+	ctx := testContext(&store{})
+	p := &Project{ID: 1, Owner: "alice", Status: Published}
+
+	_, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": ""}`))
+	require.ErrorIs(t, err, transition.ErrInvalidInput, "the input's own Validate runs")
+	assert.Equal(t, Published, p.Status)
+
+	r, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": "done"}`))
+	require.NoError(t, err)
+	assert.Equal(t, WithdrawInput{Reason: "done"}, r.Entry().Input)
+	assert.Equal(t, Withdrawn, p.Status)
+
+	_, err = Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": "again"}`))
+	assert.ErrorIs(t, err, transition.ErrWrongState)
+}
+
+func TestValidateAgainstTheModel(t *testing.T) {
+	ctx := testContext(&store{})
+	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
+	_, err := Publish.Fire(ctx, alice, p, PublishInput{StartAt: clock().Add(-time.Hour)})
+	var ie *transition.InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, transition.FieldErrors{{Field: "start_at", Message: "must not move the start earlier"}}, ie.Fields)
+	var fe transition.FieldError
+	require.True(t, errors.As(err, &fe), "a single validation error is kept for errors.As")
+	assert.Equal(t, Draft, p.Status)
+}
+
+func TestValidationErrorsCombine(t *testing.T) {
+	doors := transition.For[User](DoorStatus)
+	lock := transition.New[lockInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
+		Validate(func(*Door, lockInput) error {
+			return transition.FieldErrors{{Field: "code", Message: "is too short"}, {Field: "code", Message: "must be digits"}}
+		}).
+		Validate(func(*Door, lockInput) error { return errors.New("the door is jammed") }).
+		Validate(func(*Door, lockInput) error { panic("validator bug") })
+	d := &Door{Status: Closed}
+	_, err := lock.Fire(testContext(&store{}), alice, d, lockInput{Code: "x"})
+	var ie *transition.InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, transition.FieldErrors{
+		{Field: "code", Message: "must be set"}, // from the pointer-receiver Validate
+		{Field: "code", Message: "is too short"},
+		{Field: "code", Message: "must be digits"},
+		{Message: "the door is jammed"},
+		{Message: "validation panicked: validator bug"},
+	}, ie.Fields)
+	assert.Equal(t, Closed, d.Status)
+}
+
+type lockInput struct {
+	Code string `json:"code"`
+}
+
+func (in *lockInput) Validate() error {
+	if len(in.Code) < 4 {
+		return transition.FieldError{Field: "code", Message: "must be set"}
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package transition_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/transition"
+)
+
+// TestProjectLifecycle walks the seed's Project example end to end: draft,
+// publish with a start date, withdraw with a required reason, delete, and
+// the Gone group.
+func TestProjectLifecycle(t *testing.T) {
+	ctx := testContext(&store{})
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
+
+	start := clock().Add(72 * time.Hour)
+	ev, err := Publish.Fire(ctx, alice, p, PublishInput{StartAt: start})
+	require.NoError(t, err)
+	assert.Equal(t, Published, p.Status)
+	assert.Equal(t, start, p.StartAt, "the effect sets the start date")
+	assert.Equal(t, clock(), p.PublishedAt, "the effect stamps the time from the injected clock")
+	assert.False(t, p.Status.In(Gone))
+
+	want := transition.Entry{
+		Machine:    "transition_test.Project.status",
+		Model:      "transition_test.Project",
+		Object:     int64(7),
+		StateType:  "ProjectState",
+		Transition: "publish",
+		From:       transition.StateRef{Value: ProjectStatus(1), Title: "Draft"},
+		To:         transition.StateRef{Value: ProjectStatus(2), Title: "Published"},
+		Actor:      alice,
+		Input:      PublishInput{StartAt: start},
+		At:         clock(),
+	}
+	if diff := cmp.Diff(want, ev.Entry()); diff != "" {
+		t.Errorf("publish event (-want +got):\n%s", diff)
+	}
+	assert.Equal(t, "transition_test.Project 7: publish Draft -> Published", ev.String())
+
+	// Withdraw needs a reason: without one nothing changes.
+	before := *p
+	_, err = Withdraw.Fire(ctx, alice, p, WithdrawInput{})
+	var ie *transition.InputError
+	require.ErrorAs(t, err, &ie)
+	assert.ErrorIs(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, transition.FieldErrors{{Field: "reason", Message: "is required"}}, ie.Fields)
+	assert.Equal(t, before, *p)
+
+	ev2, err := Withdraw.Fire(ctx, alice, p, WithdrawInput{Reason: "budget cut"})
+	require.NoError(t, err)
+	assert.Equal(t, Withdrawn, p.Status)
+	assert.Equal(t, "budget cut", p.Reason)
+	assert.True(t, p.Status.In(Gone))
+	assert.Equal(t, "Withdrawn", ev2.To.Title())
+
+	// Gone is a source of delete; Deleted is final and in Gone.
+	_, err = Delete.Fire(ctx, alice, p, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Equal(t, Deleted, p.Status)
+	assert.True(t, p.Status.In(Gone))
+
+	// Nothing leaves Deleted.
+	for _, name := range Projects.Names() {
+		a, _ := Projects.Action(name)
+		assert.False(t, a.Can(ctx, root, p), name)
+	}
+}
+
+// TestPublishNeedsApprovedReview: a second state manager on the same model
+// gates publishing.
+func TestPublishNeedsApprovedReview(t *testing.T) {
+	ctx := testContext(&store{})
+	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Pending}
+
+	_, err := Publish.Fire(ctx, alice, p, PublishInput{})
+	var be *transition.BlockedError
+	require.ErrorAs(t, err, &be)
+	assert.ErrorIs(t, err, transition.ErrUnmet)
+	assert.NotErrorIs(t, err, transition.ErrForbidden)
+	assert.Equal(t, []transition.Reason{{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}}, be.Reasons)
+	assert.Equal(t, Draft, p.Status)
+
+	// Only an admin may decide; deciding picks its target from the input.
+	_, err = Decide.Fire(ctx, alice, p, DecideInput{Approve: true})
+	assert.ErrorIs(t, err, transition.ErrForbidden)
+	ev, err := Decide.Fire(ctx, root, p, DecideInput{Approve: true})
+	require.NoError(t, err)
+	assert.Equal(t, Approved, ev.To)
+
+	_, err = Publish.Fire(ctx, alice, p, PublishInput{})
+	require.NoError(t, err)
+	assert.Equal(t, Published, p.Status)
+}
+
+func TestDecideRejects(t *testing.T) {
+	p := &Project{Review: Pending}
+	ev, err := Decide.Fire(testContext(&store{}), root, p, DecideInput{Approve: false})
+	require.NoError(t, err)
+	assert.Equal(t, Rejected, p.Review)
+	assert.Equal(t, Pending, ev.From)
+}
+
+// TestPublishNeedsPublishedParent: a state manager on a related model gates
+// publishing.
+func TestPublishNeedsPublishedParent(t *testing.T) {
+	parent := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved}
+	child := &Project{ID: 2, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
+	s := &store{projects: map[int64]*Project{1: parent, 2: child}}
+	ctx := testContext(s)
+
+	err := Publish.Check(ctx, alice, child)
+	var be *transition.BlockedError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, []transition.Reason{{
+		Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
+		Message: "needs parent: status is Published (if any)",
+	}}, be.Reasons)
+	assert.False(t, Publish.Can(ctx, alice, child))
+
+	_, err = Publish.Fire(ctx, alice, parent, PublishInput{})
+	require.NoError(t, err)
+	require.NoError(t, Publish.Check(ctx, alice, child))
+	_, err = Publish.Fire(ctx, alice, child, PublishInput{})
+	require.NoError(t, err)
+
+	// A failing load is an error of its own, not a reason.
+	s.fail = errors.New("database down")
+	orphan := &Project{ID: 3, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
+	err = Publish.Check(ctx, alice, orphan)
+	require.ErrorContains(t, err, "database down")
+	assert.NotErrorIs(t, err, transition.ErrBlocked)
+	_, err = Publish.Fire(ctx, alice, orphan, PublishInput{})
+	require.ErrorContains(t, err, "database down")
+	assert.Equal(t, Draft, orphan.Status)
+}
+
+// TestDeleteCascadesToTasks: deleting a project deletes its tasks; one task
+// the actor may not delete blocks the whole chain, and nothing changes.
+func TestDeleteCascadesToTasks(t *testing.T) {
+	newWorld := func() (*Project, *store) {
+		p := &Project{ID: 1, Owner: "alice", Status: Draft}
+		s := &store{tasks: map[int64][]*Task{1: {
+			{ID: 10, ProjectID: 1, Owner: "alice", Status: Open},
+			{ID: 11, ProjectID: 1, Owner: "bob", Status: Done},
+			{ID: 12, ProjectID: 1, Owner: "alice", Status: TaskDeleted}, // already deleted: skipped
+		}}}
+		return p, s
+	}
+
+	t.Run("one forbidden task blocks the chain", func(t *testing.T) {
+		p, s := newWorld()
+		ctx := testContext(s)
+		beforeP, beforeTasks := *p, copyTasks(s.tasks[1])
+
+		err := Delete.Check(ctx, alice, p)
+		var be *transition.BlockedError
+		require.ErrorAs(t, err, &be)
+		assert.ErrorIs(t, err, transition.ErrForbidden)
+		want := []transition.Reason{{
+			Err: transition.ErrForbidden, Check: "the task's owner or an admin",
+			Message: "alice may not delete: only the task's owner or an admin",
+			Object:  "transition_test.Task 11 (delete)",
+		}}
+		if diff := cmp.Diff(want, be.Reasons, cmpErrors); diff != "" {
+			t.Errorf("reasons (-want +got):\n%s", diff)
+		}
+		assert.False(t, Delete.Can(ctx, alice, p) && Delete.Check(ctx, alice, p) == nil)
+
+		_, err = Delete.Fire(ctx, alice, p, transition.NoInput{})
+		require.ErrorAs(t, err, &be)
+		assert.Equal(t, "transition_test.Project 1", be.Object)
+		assert.Equal(t, beforeP, *p, "the project is unchanged")
+		assert.Equal(t, beforeTasks, copyTasks(s.tasks[1]), "no task changed")
+	})
+
+	t.Run("allowed for the whole chain", func(t *testing.T) {
+		p, s := newWorld()
+		var got []string
+		ctx := transition.WithObservers(testContext(s), func(_ context.Context, r transition.Record) error {
+			e := r.Entry()
+			cause := ""
+			if e.Cause != nil {
+				cause = " caused by " + e.Cause.Transition
+			}
+			got = append(got, e.Model+" "+e.From.Title+" -> "+e.To.Title+cause)
+			return nil
+		})
+		ev, err := Delete.Fire(ctx, root, p, transition.NoInput{})
+		require.NoError(t, err)
+		assert.Nil(t, ev.Cause)
+		assert.Equal(t, Deleted, p.Status)
+		for _, task := range s.tasks[1] {
+			assert.Equal(t, TaskDeleted, task.Status, "task %d", task.ID)
+		}
+		assert.Equal(t, []string{
+			"transition_test.Project Draft -> Deleted",
+			"transition_test.Task Open -> Deleted caused by delete",
+			"transition_test.Task Done -> Deleted caused by delete",
+		}, got, "observers receive every event, in order")
+	})
+}
+
+func copyTasks(ts []*Task) []Task {
+	out := make([]Task, len(ts))
+	for i, t := range ts {
+		out[i] = *t
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+// Package schema describes transition inputs as JSON Schema, for forms.
+//
+// It generates the schema from the Go input type with
+// github.com/invopop/jsonschema, following the same rules as the
+// transition package's decoding: field names from json tags, a field is
+// required unless its json tag says omitempty or omitzero (or its
+// jsonschema tag says required), and no other properties are allowed.
+// Tags such as `jsonschema:"minLength=1,title=Reason"` add constraints and
+// titles.
+//
+// It is a package of its own so that programs that do not draw forms do
+// not link the generator:
+//
+//	reg.SetSchemas(schema.JSON)
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/statecraft/statecraft/transition"
+)
+
+// Reflect returns the JSON Schema of input type t, with its definitions
+// inlined, so a form renderer needs no reference resolution. A nil t (a
+// transition that takes NoInput) has the schema of an empty object.
+func Reflect(t reflect.Type) *jsonschema.Schema {
+	r := &jsonschema.Reflector{
+		Anonymous:      true,
+		DoNotReference: true,
+		ExpandedStruct: true,
+	}
+	if t == nil {
+		t = reflect.TypeFor[transition.NoInput]()
+	}
+	return r.ReflectFromType(t)
+}
+
+// JSON returns the JSON Schema of input type t as JSON. Its signature suits
+// the registry's SetSchemas.
+func JSON(t reflect.Type) (json.RawMessage, error) {
+	b, err := json.Marshal(Reflect(t))
+	if err != nil {
+		return nil, fmt.Errorf("schema: %v: %w", t, err)
+	}
+	return b, nil
+}
+
+// Of returns the JSON Schema of a transition's input.
+func Of(t interface{ Input() reflect.Type }) *jsonschema.Schema {
+	return Reflect(t.Input())
+}

@@ -1,0 +1,51 @@
+package schema_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/transition/schema"
+)
+
+type withdrawInput struct {
+	Reason  string    `json:"reason" jsonschema:"minLength=1,title=Reason"`
+	Notify  bool      `json:"notify,omitempty"`
+	Until   time.Time `json:"until,omitzero"`
+	Comment string    `json:"comment,omitempty" jsonschema:"required"`
+	secret  string
+}
+
+func TestReflectFollowsDecodingRules(t *testing.T) {
+	s := schema.Reflect(reflect.TypeFor[withdrawInput]())
+	require.Equal(t, "object", s.Type)
+	require.ElementsMatch(t, []string{"reason", "comment"}, s.Required)
+
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.Equal(t, false, doc["additionalProperties"], "unknown fields are rejected by decoding, so the schema must say so")
+	props := doc["properties"].(map[string]any)
+	require.Len(t, props, 4, "unexported fields are not part of the input")
+	want := map[string]any{"type": "string", "minLength": float64(1), "title": "Reason"}
+	if diff := cmp.Diff(want, props["reason"]); diff != "" {
+		t.Errorf("reason (-want +got):\n%s", diff)
+	}
+	require.Equal(t, "date-time", props["until"].(map[string]any)["format"])
+}
+
+func TestNoInputIsAnEmptyObject(t *testing.T) {
+	b, err := schema.JSON(nil)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{},"additionalProperties":false}`, string(b))
+
+	b2, err := schema.JSON(reflect.TypeFor[transition.NoInput]())
+	require.NoError(t, err)
+	require.JSONEq(t, string(b), string(b2))
+}

@@ -1,0 +1,286 @@
+package transition
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/statecraft/statecraft/internal/callsite"
+	"github.com/statecraft/statecraft/state"
+)
+
+// NoInput is the input type of a transition that needs nothing from the
+// actor.
+type NoInput struct{}
+
+// A Transition moves the state field of a model M from some states to
+// others, run by an actor A with input I. Declare one with [New]; its
+// declaring methods (Allow, When, Effect, ...) return it, so a declaration
+// reads as one expression:
+//
+//	var Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
+//		transition.From(Published).To(Withdrawn),
+//	).Allow("owner", isOwner).
+//		Effect("record the reason", func(ctx context.Context, e *ProjectEvent[WithdrawInput]) error {
+//			e.Model.WithdrawnBecause = e.Input.Reason
+//			return nil
+//		})
+//
+// Every stage is kept as data (see Info), so the registry can list, check
+// and draw it. A Transition is safe for concurrent use once declared.
+type Transition[M any, T comparable, A any, I any] struct {
+	m          *Machine[M, T, A]
+	name       string
+	title      string
+	desc       string
+	pos        string
+	rules      []Rule[T]
+	anyone     bool
+	allow      []actorGuard[M, A]
+	when       []state.Condition[M]
+	related    []RelatedCondition[M]
+	validators []func(*M, I) error
+	choose     func(*M, I) state.State[T]
+	effects    []effect[M, T, A, I]
+	cascades   []Cascade[M, A]
+	input      reflect.Type // nil for NoInput
+	required   []string     // JSON names of the input's required fields
+	self       bool         // whether I (or *I) implements Validator
+}
+
+type actorGuard[M, A any] struct {
+	title string
+	fn    func(ctx context.Context, actor A, m *M) bool
+}
+
+type effect[M any, T comparable, A, I any] struct {
+	title string
+	fn    func(ctx context.Context, e *Event[M, T, A, I]) error
+}
+
+// New declares the transition name on machine m, taking input of type I
+// (use [NoInput] for none), available by the given rules:
+//
+//	var Delete = transition.New[transition.NoInput](Projects, "delete",
+//		transition.From(Draft, Withdrawn).To(Deleted),
+//	)
+//
+// New panics with a *DeclarationError if there are no rules, a rule has no
+// sources or mentions a state of another Type, two rules start from the
+// same state, or the name is empty or already taken on m.
+func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, rules ...Rule[T]) *Transition[M, T, A, I] {
+	pos := callsite.Pos(0)
+	if m == nil {
+		panic(&DeclarationError{Transition: name, At: pos, Msg: "New on a nil Machine"})
+	}
+	fail := func(msg string) {
+		panic(&DeclarationError{Machine: m.String(), Transition: name, At: pos, Msg: msg})
+	}
+	switch {
+	case name == "":
+		fail("a transition needs a name")
+	case strings.ContainsAny(name, " \t\n/"):
+		fail("a transition's name is used in URLs and diagrams: use no spaces or slashes (give it a title with Titled)")
+	case len(rules) == 0:
+		fail("a transition needs at least one rule, such as transition.From(Draft).To(Published)")
+	}
+	if prev, ok := m.byName[name]; ok {
+		fail("the name is already taken by the transition declared at " + prev.Info().At)
+	}
+	for i, r := range rules {
+		if len(r.sources) == 0 {
+			fail(fmt.Sprintf("rule %d has no source states", i+1))
+		}
+		for _, s := range r.sources {
+			m.mustOwn(s, name, pos)
+		}
+		for _, s := range r.targets {
+			if s.IsZero() {
+				fail(fmt.Sprintf("rule %d has the zero State as a target", i+1))
+			}
+			m.mustOwn(s, name, pos)
+		}
+	}
+	// Two rules from one state would make the target ambiguous.
+	for s := range m.mgr.Type().States() {
+		first := -1
+		for i := range rules {
+			if rules[i].from(s) {
+				if first >= 0 {
+					fail(fmt.Sprintf("rules %d and %d both start from %s", first+1, i+1, s))
+				}
+				first = i
+			}
+		}
+	}
+	t := &Transition[M, T, A, I]{m: m, name: name, title: defaultTitle(name), pos: pos, rules: rules}
+	t.input, t.required = inputType[I]()
+	t.self = selfValidating[I]()
+	m.actions = append(m.actions, t)
+	m.byName[name] = t
+	return t
+}
+
+func defaultTitle(name string) string {
+	s := strings.NewReplacer("_", " ", "-", " ").Replace(name)
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Titled sets the transition's human title, such as "Publish now". It
+// defaults to the name, capitalised, with - and _ as spaces.
+func (t *Transition[M, T, A, I]) Titled(title string) *Transition[M, T, A, I] {
+	if title == "" {
+		t.fail("Titled(\"\")")
+	}
+	t.title = title
+	return t
+}
+
+// Describe sets a longer description, for forms and documentation.
+func (t *Transition[M, T, A, I]) Describe(text string) *Transition[M, T, A, I] {
+	t.desc = text
+	return t
+}
+
+// Allow lets actors for whom fn reports true run the transition. title says
+// who they are ("editors", "the owner"), for reasons and diagrams. Several
+// Allows are alternatives: an actor any one of them allows may run it.
+// A transition without Allow or AllowAnyone can be run by no one.
+func (t *Transition[M, T, A, I]) Allow(title string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, I] {
+	if title == "" || fn == nil {
+		t.fail("Allow needs a title and a function")
+	}
+	t.allow = append(t.allow, actorGuard[M, A]{title, fn})
+	return t
+}
+
+// AllowAnyone lets every actor run the transition.
+func (t *Transition[M, T, A, I]) AllowAnyone() *Transition[M, T, A, I] {
+	t.anyone = true
+	return t
+}
+
+// When requires conditions on the model: another of its state fields
+// (Review.In(Approved)), or a conditional state (Future). All must hold.
+func (t *Transition[M, T, A, I]) When(conds ...state.Condition[M]) *Transition[M, T, A, I] {
+	for _, c := range conds {
+		if c == nil {
+			t.fail("When(nil)")
+		}
+	}
+	t.when = append(t.when, conds...)
+	return t
+}
+
+// WhenRelated requires conditions on related models, made with [Related]:
+//
+//	Publish.WhenRelated(transition.Related("parent", loadParent, Status.In(Published)))
+//
+// All must hold.
+func (t *Transition[M, T, A, I]) WhenRelated(conds ...RelatedCondition[M]) *Transition[M, T, A, I] {
+	for _, c := range conds {
+		if c == nil {
+			t.fail("WhenRelated(nil)")
+		}
+	}
+	t.related = append(t.related, conds...)
+	return t
+}
+
+// Validate adds a validation of the input against the model, run after
+// the input's own Validate method (if I has one) and before any execution.
+// It may return a FieldError or FieldErrors to say which fields are wrong.
+func (t *Transition[M, T, A, I]) Validate(fn func(model *M, in I) error) *Transition[M, T, A, I] {
+	if fn == nil {
+		t.fail("Validate(nil)")
+	}
+	t.validators = append(t.validators, fn)
+	return t
+}
+
+// Choose sets how the target is chosen when a rule declares several, such
+// as approve or reject depending on the input. fn must return one of the
+// rule's targets; anything else fails the transition before it changes
+// anything.
+func (t *Transition[M, T, A, I]) Choose(fn func(model *M, in I) state.State[T]) *Transition[M, T, A, I] {
+	if fn == nil {
+		t.fail("Choose(nil)")
+	}
+	t.choose = fn
+	return t
+}
+
+// Effect adds an execution step: what changes alongside the state, such as
+// a publication date. Effects run in order, after validation, and then the
+// state is set. An effect sees the pending event: the model, the actor, the
+// input, the states from and to, and the time.
+//
+// If an effect returns an error or panics, the model is restored to what it
+// was before the transition began, and Fire returns a *StepError naming the
+// effect by its title. An effect should change only the model; side effects
+// elsewhere belong in an Observer, which runs once the whole transition has
+// succeeded.
+func (t *Transition[M, T, A, I]) Effect(title string, fn func(ctx context.Context, e *Event[M, T, A, I]) error) *Transition[M, T, A, I] {
+	if title == "" || fn == nil {
+		t.fail("Effect needs a title and a function")
+	}
+	t.effects = append(t.effects, effect[M, T, A, I]{title, fn})
+	return t
+}
+
+// Cascade adds causal chains, made with [Each]: transitions that must run
+// on related objects when this one runs, such as deleting a project's
+// tasks. The whole chain is planned and pre-validated before any of it
+// runs.
+func (t *Transition[M, T, A, I]) Cascade(cs ...Cascade[M, A]) *Transition[M, T, A, I] {
+	for _, c := range cs {
+		if c == nil {
+			t.fail("Cascade(nil)")
+		}
+	}
+	t.cascades = append(t.cascades, cs...)
+	return t
+}
+
+func (t *Transition[M, T, A, I]) fail(msg string) {
+	panic(&DeclarationError{Machine: t.m.String(), Transition: t.name, At: callsite.Pos(1), Msg: msg})
+}
+
+// Name returns the transition's name, such as "publish".
+func (t *Transition[M, T, A, I]) Name() string { return t.name }
+
+// Title returns the transition's human title.
+func (t *Transition[M, T, A, I]) Title() string { return t.title }
+
+// Machine returns the machine the transition belongs to.
+func (t *Transition[M, T, A, I]) Machine() *Machine[M, T, A] { return t.m }
+
+// Rules returns the transition's rules.
+func (t *Transition[M, T, A, I]) Rules() []Rule[T] { return append([]Rule[T](nil), t.rules...) }
+
+// String returns the machine and name, such as "main.Project.status publish".
+func (t *Transition[M, T, A, I]) String() string { return t.m.String() + " " + t.name }
+
+// rule returns the rule that applies from s, or nil.
+func (t *Transition[M, T, A, I]) rule(s state.State[T]) *Rule[T] {
+	for i := range t.rules {
+		if t.rules[i].from(s) {
+			return &t.rules[i]
+		}
+	}
+	return nil
+}
+
+// possibleTarget reports whether s is a target of any rule.
+func (t *Transition[M, T, A, I]) possibleTarget(s state.State[T]) bool {
+	for i := range t.rules {
+		if t.rules[i].allows(s) {
+			return true
+		}
+	}
+	return false
+}
