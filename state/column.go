@@ -293,3 +293,32 @@ func (n Null[T]) String() string {
 	}
 	return n.d.title
 }
+
+// A Choice is one value a state field may hold, as a form or schema
+// generator offers it: the state's JSON value and its title.
+type Choice struct {
+	Value json.RawMessage
+	Title string
+}
+
+// Choices lists the values a field like s may hold, in declaration order:
+// the states of the Type of the state s holds, or of the Type T names (see
+// Typed). It is nil when neither is known. Package transition/schema uses
+// it to describe state fields of transition inputs.
+func (s State[T]) Choices() []Choice {
+	t := typeOf(s)
+	if t == nil {
+		return nil
+	}
+	cs := make([]Choice, 0, len(t.states))
+	for _, d := range t.states {
+		if d.json != nil {
+			cs = append(cs, Choice{Value: bytes.Clone(d.json), Title: d.title})
+		}
+	}
+	return cs
+}
+
+// Nullable reports true: a Null field may hold no state, written as JSON
+// null. Schema generators use it alongside Choices.
+func (Null[T]) Nullable() bool { return true }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -32,11 +33,37 @@ func Reflect(t reflect.Type) *jsonschema.Schema {
 		Anonymous:      true,
 		DoNotReference: true,
 		ExpandedStruct: true,
+		Mapper:         stateField,
 	}
 	if t == nil {
 		t = reflect.TypeFor[transition.NoInput]()
 	}
 	return r.ReflectFromType(t)
+}
+
+// stateField describes a state.State or state.Null field as the values its
+// Type declares, each with its title, rather than as an opaque struct.
+func stateField(t reflect.Type) *jsonschema.Schema {
+	c, ok := reflect.Zero(t).Interface().(interface{ Choices() []state.Choice })
+	if !ok {
+		return nil
+	}
+	choices := c.Choices()
+	if choices == nil {
+		return nil // a State whose value type does not name its Type
+	}
+	s := &jsonschema.Schema{}
+	for _, ch := range choices {
+		var v any
+		if err := json.Unmarshal(ch.Value, &v); err != nil {
+			continue
+		}
+		s.OneOf = append(s.OneOf, &jsonschema.Schema{Const: v, Title: ch.Title})
+	}
+	if n, ok := c.(interface{ Nullable() bool }); ok && n.Nullable() {
+		s.OneOf = append(s.OneOf, &jsonschema.Schema{Type: "null"})
+	}
+	return s
 }
 
 // JSON returns the JSON Schema of input type t as JSON. Its signature suits

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 	"github.com/statecraft/statecraft/transition/schema"
 )
@@ -48,4 +49,32 @@ func TestNoInputIsAnEmptyObject(t *testing.T) {
 	b2, err := schema.JSON(reflect.TypeFor[transition.NoInput]())
 	require.NoError(t, err)
 	require.JSONEq(t, string(b), string(b2))
+}
+
+type verdict string
+
+func (verdict) StateType() *state.Type[verdict] { return verdicts }
+
+var (
+	verdicts = state.NewType[verdict]("Verdict")
+	_        = verdicts.State("approved", "Approved")
+	_        = verdicts.State("rejected", "Rejected")
+)
+
+type decideInput struct {
+	Outcome  state.State[verdict] `json:"outcome"`
+	Previous state.Null[verdict]  `json:"previous,omitempty"`
+}
+
+func TestStateFieldsAreTheirDeclaredValues(t *testing.T) {
+	b, err := schema.JSON(reflect.TypeFor[decideInput]())
+	require.NoError(t, err)
+	var doc struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Required   []string                   `json:"required"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.JSONEq(t, `{"oneOf":[{"const":"approved","title":"Approved"},{"const":"rejected","title":"Rejected"}]}`, string(doc.Properties["outcome"]))
+	require.JSONEq(t, `{"oneOf":[{"const":"approved","title":"Approved"},{"const":"rejected","title":"Rejected"},{"type":"null"}]}`, string(doc.Properties["previous"]))
+	require.Equal(t, []string{"outcome"}, doc.Required)
 }
