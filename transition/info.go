@@ -101,7 +101,7 @@ type Graph struct {
 	Type         string // the state type, such as "ProjectState"
 	States       []StateInfo
 	Groups       []GroupInfo
-	Conditionals []string // titles of the conditional states
+	Conditionals []ConditionalInfo
 	Transitions  []Info
 }
 
@@ -112,6 +112,14 @@ type StateInfo struct {
 	Description string
 	Initial     bool
 	Final       bool
+}
+
+// ConditionalInfo describes a conditional state of the machine's field.
+type ConditionalInfo struct {
+	Title      string
+	Base       string   // the title of its base state or group
+	BaseStates []string // the titles of the base's states
+	HasSQL     bool     // whether it has its own SQL (see state.Conditional.WithSQL)
 }
 
 // GroupInfo describes a named group.
@@ -140,7 +148,13 @@ func (m *Machine[M, T, A]) Graph() Graph {
 		g.Groups = append(g.Groups, gi)
 	}
 	for _, c := range m.mgr.Conditionals() {
-		g.Conditionals = append(g.Conditionals, c.Title())
+		ci := ConditionalInfo{Title: c.Title(), Base: c.Base().Title(), HasSQL: c.HasSQL()}
+		for s := range typ.States() {
+			if c.Base().Contains(s) {
+				ci.BaseStates = append(ci.BaseStates, s.Title())
+			}
+		}
+		g.Conditionals = append(g.Conditionals, ci)
 	}
 	for _, a := range m.actions {
 		g.Transitions = append(g.Transitions, a.Info())

@@ -1,0 +1,50 @@
+package registry_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// BenchmarkRegistryAvailable lists the five transitions of a project's two
+// machines, one of them planning a cascade over the project's tasks.
+func BenchmarkRegistryAvailable(b *testing.B) {
+	reg := newRegistry(b)
+	ctx := testContext(fixtureStore())
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reg.Available(ctx, alice, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRegistryAvailableSchemas is BenchmarkRegistryAvailable with
+// cached schemas filled in.
+func BenchmarkRegistryAvailableSchemas(b *testing.B) {
+	reg := newRegistry(b)
+	reg.SetSchemas(func(reflect.Type) (json.RawMessage, error) { return json.RawMessage(`{}`), nil })
+	ctx := testContext(fixtureStore())
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reg.Available(ctx, alice, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRegistryAvailableTask: a machine without cascades or related
+// conditions.
+func BenchmarkRegistryAvailableTask(b *testing.B) {
+	reg := newRegistry(b)
+	ctx := testContext(nil)
+	task := &Task{ID: 1, Owner: "alice", Status: Open}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reg.Available(ctx, alice, task); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

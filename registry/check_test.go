@@ -1,0 +1,194 @@
+package registry_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// TestNewFixtureHasNoProblems: the fixture's machines pass every check.
+func TestNewFixtureHasNoProblems(t *testing.T) {
+	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	require.NoError(t, err)
+	assert.Empty(t, reg.Check())
+	assert.Equal(t, []transition.Runner[User]{Projects, Reviews, Tasks}, reg.Machines())
+}
+
+// TestCheck triggers each kind of problem with machines built for it, and
+// compares every problem found.
+func TestCheck(t *testing.T) {
+	const (
+		article = "registry_test.Article.status"
+		ticket  = "registry_test.Ticket.status"
+		ballot  = "registry_test.Ballot.status"
+	)
+	tests := []struct {
+		name     string
+		machines []transition.Runner[User]
+		want     []registry.Problem
+	}{{
+		name:     "unreachable and dead end",
+		machines: []transition.Runner[User]{TicketStatuses},
+		want: []registry.Problem{
+			{Machine: ticket, Kind: registry.Unreachable, Message: "no transition leads to Orphan from the initial state New"},
+			{Machine: ticket, Kind: registry.DeadEnd, Message: "no transition leaves Stuck, and it is not declared Final"},
+		},
+	}, {
+		name:     "one name in two machines of a model",
+		machines: []transition.Runner[User]{ArticleStatuses, ArticleReviews},
+		want: []registry.Problem{{
+			Machine: "registry_test.Article.review", Transition: "finish", Kind: registry.Duplicate,
+			Message: `registry_test.Article.status also has a transition "finish": Fire by name would be ambiguous`,
+		}},
+	}, {
+		name:     "the same machine twice",
+		machines: []transition.Runner[User]{ArticleStatuses, ArticleReviews, ArticleStatuses},
+		want: []registry.Problem{{
+			Machine: article, Kind: registry.Duplicate,
+			Message: "the same machine is registered twice (machines 1 and 3 given to New)",
+		}, {
+			Machine: "registry_test.Article.review", Transition: "finish", Kind: registry.Duplicate,
+			Message: `registry_test.Article.status also has a transition "finish": Fire by name would be ambiguous`,
+		}},
+	}, {
+		name:     "two machines on one column",
+		machines: []transition.Runner[User]{ArticleStatuses, ArticleStatusesAgain},
+		want: []registry.Problem{{
+			Machine: article, Kind: registry.Duplicate,
+			Message: "machines 1 and 2 given to New both run on registry_test.Article.status; register one machine per column",
+		}},
+	}, {
+		name:     "several targets without Choose, and no Allow",
+		machines: []transition.Runner[User]{Ballots},
+		want: []registry.Problem{{
+			Machine: ballot, Transition: "count", Kind: registry.Incomplete,
+			Message: "the rule from Voting has 2 targets (Passed, Failed) and the transition no Choose function",
+		}, {
+			Machine: ballot, Transition: "cancel", Kind: registry.Incomplete,
+			Message: "no actor may run it: it has neither Allow nor AllowAnyone",
+		}},
+	}, {
+		name:     "two transitions with one title",
+		machines: []transition.Runner[User]{Notes},
+		want: []registry.Problem{{
+			Machine: "registry_test.Note.status", Transition: "delete", Kind: registry.Conflict,
+			Message: `it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`,
+		}},
+	}, {
+		name:     "cascade loop",
+		machines: []transition.Runner[User]{Folders, Docs},
+		want: []registry.Problem{{
+			Machine: "registry_test.Folder.status", Transition: "delete", Kind: registry.CascadeLoop,
+			Message: "registry_test.Folder.status delete -> registry_test.Doc.status delete -> registry_test.Folder.status delete",
+		}},
+	}, {
+		name:     "cascade loop found from the machine registered first",
+		machines: []transition.Runner[User]{Docs, Folders},
+		want: []registry.Problem{{
+			Machine: "registry_test.Doc.status", Transition: "delete", Kind: registry.CascadeLoop,
+			Message: "registry_test.Doc.status delete -> registry_test.Folder.status delete -> registry_test.Doc.status delete",
+		}},
+	}, {
+		name:     "cascade into an unregistered machine",
+		machines: []transition.Runner[User]{Projects, Reviews},
+		want: []registry.Problem{{
+			Machine: "registry_test.Project.status", Transition: "delete", Kind: registry.UnknownMachine,
+			Message: `cascade "tasks" runs registry_test.Task.status "delete", but no machine registry_test.Task.status is registered`,
+		}},
+	}, {
+		name: "cascade into a transition the machine does not have",
+		machines: []transition.Runner[User]{Tasks, &fakeRunner{transition.Graph{
+			Machine: "fake.status", Model: "fake", Column: "status",
+			Transitions: []transition.Info{{Name: "archive", Title: "Archive", Anyone: true,
+				Cascades: []transition.CascadeInfo{{Name: "tasks", Machine: "registry_test.Task.status", Transition: "archive"}}}},
+		}}},
+		want: []registry.Problem{{
+			Machine: "fake.status", Transition: "archive", Kind: registry.UnknownMachine,
+			Message: `cascade "tasks" runs registry_test.Task.status "archive", but registry_test.Task.status has no transition "archive"`,
+		}},
+	}, {
+		name:     "nil machines",
+		machines: []transition.Runner[User]{Tasks, nil, (*transition.Machine[Task, TaskStatus, User])(nil)},
+		want: []registry.Problem{
+			{Kind: registry.UnknownMachine, Message: "machine 2 given to New is nil"},
+			{Kind: registry.UnknownMachine, Message: "machine 3 given to New is nil"},
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg, err := registry.New(tt.machines...)
+			require.NotNil(t, reg, "New returns the registry even with problems")
+			var ce *registry.CheckError
+			require.ErrorAs(t, err, &ce)
+			assert.ErrorIs(t, err, transition.ErrDefinition)
+			if diff := cmp.Diff(tt.want, ce.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, reg.Check()); diff != "" {
+				t.Errorf("Check (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCheckSelfCascade: a transition that cascades into itself, as
+// deleting a project deletes its sub-projects, walks a tree. It is no loop
+// of declarations; a loop in the data is caught when the chain is planned.
+func TestCheckSelfCascade(t *testing.T) {
+	self := &fakeRunner{transition.Graph{
+		Machine: "fake.status", Model: "fake", Column: "status",
+		States: []transition.StateInfo{{Title: "Live", Initial: true}, {Title: "Gone", Final: true}},
+		Transitions: []transition.Info{{Name: "delete", Title: "Delete", Anyone: true,
+			Rules:    []transition.RuleInfo{{From: []string{"Live"}, FromStates: []string{"Live"}, To: []string{"Gone"}}},
+			Cascades: []transition.CascadeInfo{{Name: "children", Machine: "fake.status", Transition: "delete"}}}},
+	}}
+	reg, err := registry.New[User](self)
+	require.NoError(t, err)
+	assert.Empty(t, reg.Check())
+}
+
+// TestCheckOrder: problems come in a fixed order, whatever the run.
+func TestCheckOrder(t *testing.T) {
+	machines := []transition.Runner[User]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
+	reg, err := registry.New(machines...)
+	require.Error(t, err)
+	first := reg.Check()
+	var kinds []registry.Kind
+	for _, p := range first {
+		kinds = append(kinds, p.Kind)
+	}
+	assert.Equal(t, []registry.Kind{
+		registry.UnknownMachine, // New's arguments first
+		registry.Conflict,       // then each machine's, in registration order
+		registry.Incomplete, registry.Incomplete,
+		registry.Unreachable, registry.DeadEnd,
+		registry.Duplicate,
+		registry.CascadeLoop, // loops last
+	}, kinds)
+	for range 20 {
+		again, _ := registry.New(machines...)
+		require.Equal(t, first, again.Check())
+	}
+}
+
+func TestCheckErrorMessage(t *testing.T) {
+	_, err := registry.New[User](Ballots)
+	require.Error(t, err)
+	assert.Equal(t, strings.Join([]string{
+		"registry: 2 problems in the machines' definitions:",
+		`	registry_test.Ballot.status "count": incomplete: the rule from Voting has 2 targets (Passed, Failed) and the transition no Choose function`,
+		`	registry_test.Ballot.status "cancel": incomplete: no actor may run it: it has neither Allow nor AllowAnyone`,
+	}, "\n"), err.Error())
+
+	_, err = registry.New[User](Notes)
+	assert.Equal(t, `registry: 1 problem in the machines' definitions:
+	registry_test.Note.status "delete": conflict: it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`, err.Error())
+	assert.False(t, errors.Is(err, transition.ErrNotFound))
+}

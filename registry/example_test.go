@@ -1,0 +1,132 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/transition"
+)
+
+func ExampleNew() {
+	// Ballots' "count" has two targets and no Choose function, and no
+	// one may run its "cancel".
+	_, err := registry.New[User](Ballots)
+	var ce *registry.CheckError
+	if errors.As(err, &ce) {
+		for _, p := range ce.Problems {
+			fmt.Printf("%s %s: %s\n", p.Transition, p.Kind, p.Message)
+		}
+	}
+	// Output:
+	// count incomplete: the rule from Voting has 2 targets (Passed, Failed) and the transition no Choose function
+	// cancel incomplete: no actor may run it: it has neither Allow nor AllowAnyone
+}
+
+func ExampleRegistry_Available() {
+	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
+
+	// What bob sees: the buttons of both of the project's machines, and
+	// why most are disabled.
+	avs, err := reg.Available(context.Background(), bob, p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, av := range avs {
+		if av.Available {
+			fmt.Printf("%s: available\n", av.Title)
+			continue
+		}
+		var why []string
+		for _, r := range av.Reasons {
+			why = append(why, r.Message)
+		}
+		fmt.Printf("%s: %s\n", av.Title, strings.Join(why, "; "))
+	}
+	// Output:
+	// Publish: bob may not publish: only the owner or an admin
+	// Withdraw: status is Draft; withdraw needs Published; bob may not withdraw: only the owner
+	// Edit: available
+	// Delete: bob may not delete: only the owner or an admin
+	// Decide: review is Approved; decide needs Pending; bob may not decide: only an admin
+}
+
+func ExampleRegistry_Fire() {
+	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := transition.WithClock(context.Background(), clock)
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
+
+	// What the handler of POST /projects/7/transitions/publish does with
+	// the request's body.
+	rec, err := reg.Fire(ctx, alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := rec.Entry()
+	fmt.Printf("%s %v: %s %s -> %s by %v\n", e.Model, e.Object, e.Transition, e.From.Title, e.To.Title, e.Actor)
+	fmt.Println("starts", p.StartAt.Format("2006-01-02 15:04"))
+
+	// A name the project's machines do not have.
+	_, err = reg.Fire(ctx, alice, p, "archive", nil)
+	fmt.Println(errors.Is(err, transition.ErrNotFound))
+	fmt.Println(err)
+
+	// A payload that does not fit the input.
+	_, err = reg.Fire(ctx, alice, p, "withdraw", []byte(`{"reason": true}`))
+	var ie *transition.InputError
+	if errors.As(err, &ie) {
+		fmt.Println(ie.Fields)
+	}
+	// Output:
+	// registry_test.Project 7: publish Draft -> Published by alice
+	// starts 2026-12-01 09:00
+	// true
+	// registry: *registry_test.Project has no transition "archive"; its transitions are "publish", "withdraw", "edit", "delete", "decide"
+	// reason: must be a string, not bool
+}
+
+func ExampleMermaid() {
+	fmt.Print(registry.Mermaid(Tasks.Graph()))
+	// Output:
+	// ---
+	// title: "registry_test.Task.status"
+	// ---
+	// stateDiagram-v2
+	//     state "Open" as s0
+	//     state "Done" as s1
+	//     state "Deleted" as s2
+	//     [*] --> s0
+	//     s0 --> s2 : Delete (the task's owner or an admin)
+	//     s1 --> s2 : Delete (the task's owner or an admin)
+	//     s0 --> s1 : Finish (anyone)
+	//     s2 --> [*]
+	//     note right of s0 : Live = Open, Done
+}
+
+func ExampleDOT() {
+	fmt.Print(registry.DOT(Reviews.Graph()))
+	// Output:
+	// digraph "registry_test.Project.review" {
+	// 	rankdir=LR;
+	// 	node [shape=box, style=rounded];
+	// 	label="registry_test.Project.review (ReviewState)";
+	// 	labelloc=t;
+	// 	"start" [shape=point, label=""];
+	// 	"s0" [label="Pending"];
+	// 	"s1" [label="Approved", peripheries=2];
+	// 	"s2" [label="Rejected", peripheries=2];
+	// 	"start" -> "s0";
+	// 	"s0" -> "s1" [label="Decide\n(an admin)"];
+	// 	"s0" -> "s2" [label="Decide\n(an admin)"];
+	// }
+}

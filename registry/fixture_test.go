@@ -1,0 +1,243 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// The tests' application, modelled on the transition package's: projects
+// with a publication status and a review status gating publication, a
+// parent project, and tasks deleted with their project.
+
+type ProjectStatus int
+
+func (ProjectStatus) StateType() *state.Type[ProjectStatus] { return ProjectState }
+
+var ProjectState = state.NewType[ProjectStatus]("ProjectState")
+
+var (
+	Draft     = ProjectState.State(1, "Draft")
+	Published = ProjectState.State(2, "Published", state.Description("visible to everyone"))
+	Withdrawn = ProjectState.State(3, "Withdrawn")
+	Deleted   = ProjectState.State(4, "Deleted", state.Final())
+	Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+)
+
+type ReviewStatus string
+
+func (ReviewStatus) StateType() *state.Type[ReviewStatus] { return ReviewState }
+
+var ReviewState = state.NewType[ReviewStatus]("ReviewState")
+
+var (
+	Pending  = ReviewState.State("pending", "Pending")
+	Approved = ReviewState.State("approved", "Approved", state.Final())
+	Rejected = ReviewState.State("rejected", "Rejected", state.Final())
+)
+
+type TaskStatus int
+
+func (TaskStatus) StateType() *state.Type[TaskStatus] { return TaskState }
+
+var TaskState = state.NewType[TaskStatus]("TaskState")
+
+var (
+	Open        = TaskState.State(1, "Open")
+	Done        = TaskState.State(2, "Done")
+	TaskDeleted = TaskState.State(3, "Deleted", state.Final())
+	Live        = TaskState.Group("Live", Open.Or(Done))
+)
+
+type Project struct {
+	ID          int64
+	ParentID    int64
+	Owner       string
+	Status      state.State[ProjectStatus]
+	Review      state.State[ReviewStatus]
+	StartAt     time.Time
+	PublishedAt time.Time
+	Reason      string
+}
+
+type Task struct {
+	ID        int64
+	ProjectID int64
+	Owner     string
+	Status    state.State[TaskStatus]
+}
+
+// User is the application's actor type.
+type User struct {
+	Name  string
+	Admin bool
+}
+
+func (u User) String() string { return u.Name }
+
+var (
+	Status    = state.Bind(ProjectState, "status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
+	Review    = state.Bind(ReviewState, "review", func(p *Project) *state.State[ReviewStatus] { return &p.Review })
+	TaskField = state.Bind(TaskState, "status", func(t *Task) *state.State[TaskStatus] { return &t.Status })
+
+	// Future is a published project that has not started yet.
+	Future = Status.Conditional("Future", Published, func(p *Project) bool { return p.StartAt.After(clock()) })
+)
+
+// store is the tests' in-memory database of related objects, carried by
+// the context.
+type store struct {
+	projects map[int64]*Project
+	tasks    map[int64][]*Task
+	fail     error // returned by every load when set
+}
+
+type storeKey struct{}
+
+func withStore(ctx context.Context, s *store) context.Context {
+	return context.WithValue(ctx, storeKey{}, s)
+}
+
+func storeOf(ctx context.Context) *store {
+	s, _ := ctx.Value(storeKey{}).(*store)
+	if s == nil {
+		return &store{}
+	}
+	return s
+}
+
+func loadParent(ctx context.Context, p *Project) (*Project, error) {
+	s := storeOf(ctx)
+	if s.fail != nil {
+		return nil, s.fail
+	}
+	if p.ParentID == 0 {
+		return nil, nil
+	}
+	parent := s.projects[p.ParentID]
+	if parent == nil {
+		return nil, errors.New("parent not found")
+	}
+	return parent, nil
+}
+
+func loadTasks(ctx context.Context, p *Project) ([]*Task, error) {
+	s := storeOf(ctx)
+	if s.fail != nil {
+		return nil, s.fail
+	}
+	return s.tasks[p.ID], nil
+}
+
+func isOwner(_ context.Context, u User, p *Project) bool { return u.Name == p.Owner }
+func isAdmin(_ context.Context, u User, _ *Project) bool { return u.Admin }
+
+// Inputs.
+
+type PublishInput struct {
+	StartAt time.Time `json:"start_at,omitzero"`
+}
+
+type WithdrawInput struct {
+	Reason string `json:"reason"`
+}
+
+func (in WithdrawInput) Validate() error {
+	if in.Reason == "" {
+		return transition.FieldError{Field: "reason", Message: "must not be empty"}
+	}
+	return nil
+}
+
+type DecideInput struct {
+	Approve bool `json:"approve"`
+}
+
+// The machines and transitions.
+
+var (
+	Projects = transition.For[User](Status).Initial(Draft).Identify(func(p *Project) any { return p.ID })
+	Reviews  = transition.For[User](Review).Identify(func(p *Project) any { return p.ID })
+	Tasks    = transition.For[User](TaskField).Identify(func(t *Task) any { return t.ID })
+)
+
+var (
+	Publish = transition.New[PublishInput](Projects, "publish",
+		transition.From(Draft, Withdrawn).To(Published),
+	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
+		When(Review.In(Approved)).
+		WhenRelated(transition.Related("parent", loadParent, Status.In(Published)).IfAny()).
+		Effect("set the start date", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+			if !e.Input.StartAt.IsZero() {
+				e.Model.StartAt = e.Input.StartAt
+			}
+			return nil
+		}).
+		Effect("stamp the publication", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+			e.Model.PublishedAt = e.At
+			return nil
+		})
+
+	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
+		transition.From(Published).To(Withdrawn),
+	).Allow("the owner", isOwner).
+		Effect("record the reason", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
+			e.Model.Reason = e.Input.Reason
+			return nil
+		})
+
+	Delete = transition.New[transition.NoInput](Projects, "delete",
+		transition.From(Draft, Withdrawn).To(Deleted),
+	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
+		Cascade(transition.Each("tasks", loadTasks, DeleteTask))
+
+	Edit = transition.New[transition.NoInput](Projects, "edit",
+		transition.From(Draft).Stay(),
+	).AllowAnyone()
+
+	Decide = transition.New[DecideInput](Reviews, "decide",
+		transition.From(Pending).To(Approved, Rejected),
+	).Allow("an admin", isAdmin).
+		Choose(func(p *Project, in DecideInput) state.State[ReviewStatus] {
+			if in.Approve {
+				return Approved
+			}
+			return Rejected
+		})
+
+	DeleteTask = transition.New[transition.NoInput](Tasks, "delete",
+		transition.From(Live).To(TaskDeleted),
+	).Allow("the task's owner", func(_ context.Context, u User, t *Task) bool { return u.Name == t.Owner }).
+		Allow("an admin", func(_ context.Context, u User, _ *Task) bool { return u.Admin })
+
+	FinishTask = transition.New[transition.NoInput](Tasks, "finish",
+		transition.From(Open).To(Done),
+	).AllowAnyone()
+)
+
+var (
+	alice = User{Name: "alice"}
+	bob   = User{Name: "bob"}
+	root  = User{Name: "root", Admin: true}
+)
+
+// clock is the tests' fixed time.
+func clock() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+
+func testContext(s *store) context.Context {
+	return withStore(transition.WithClock(context.Background(), clock), s)
+}
+
+// cmpOpts compares Availabilities: sentinel errors by identity, input
+// types by identity.
+var cmpOpts = cmp.Options{
+	cmpopts.EquateErrors(),
+	cmp.Comparer(func(a, b reflect.Type) bool { return a == b }),
+}

@@ -1,0 +1,254 @@
+// Package registry holds the machines of an application and answers
+// questions about them: what an actor can do to a model now (Available),
+// running a transition by name with a JSON payload (Fire), whether the
+// definitions hang together (Check), and what they look like (Mermaid and
+// DOT diagrams).
+//
+// Build the registry once, at start-up, after every machine and transition
+// has been declared:
+//
+//	reg, err := registry.New[User](Projects, Reviews, Tasks)
+//	if err != nil {
+//		log.Fatal(err) // a *CheckError listing every problem
+//	}
+//	reg.SetSchemas(schema.JSON)
+//
+// An HTTP handler for POST /projects/7/transitions/publish then needs only
+//
+//	rec, err := reg.Fire(ctx, user, project, "publish", body)
+//
+// and one for GET /projects/7/transitions
+//
+//	avs, err := reg.Available(ctx, user, project)
+//
+// A Registry is safe for concurrent use.
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/statecraft/statecraft/transition"
+)
+
+// A Registry holds the machines of an application, run by actors of type
+// A, indexed by the model type they run on. A model type may have several
+// machines, one per state field, such as a project's publication status
+// and its review status.
+//
+// The registry reads the machines' declarations (their graphs and the
+// names of their transitions) once, in New: declare every transition
+// before building it.
+type Registry[A any] struct {
+	machines []transition.Runner[A] // registration order, without nils and repeats
+	graphs   []transition.Graph     // graphs[i] describes machines[i]
+	args     []int                  // args[i] is machines[i]'s position among New's arguments, from 1
+	problems []Problem              // found while registering; Check adds the rest
+	byModel  map[reflect.Type]*modelEntry[A]
+	models   []reflect.Type // registration order, for messages
+	schemas  atomic.Pointer[schemaCache]
+}
+
+// modelEntry is what the registry knows of one model type.
+type modelEntry[A any] struct {
+	typ      reflect.Type
+	machines []transition.Runner[A] // registration order
+	byName   map[string]transition.Runner[A]
+	names    []string // every transition's name, registration then declaration order
+}
+
+// schemaCache holds a schema generator and the schemas it made.
+type schemaCache struct {
+	fn    func(reflect.Type) (json.RawMessage, error)
+	types sync.Map // reflect.Type -> *schemaEntry
+}
+
+type schemaEntry struct {
+	once   sync.Once
+	schema json.RawMessage
+	err    error
+}
+
+// New returns the registry of machines, after running Check. If Check finds
+// any problem, New returns the registry all the same, with a *CheckError
+// listing every problem: a program can log it and exit at start-up, or a
+// test inspect it.
+//
+// A nil machine, or one given twice, is reported and left out. When two
+// machines of one model type have a transition of the same name, Fire runs
+// the one registered first.
+func New[A any](machines ...transition.Runner[A]) (*Registry[A], error) {
+	r := &Registry[A]{byModel: map[reflect.Type]*modelEntry[A]{}}
+	for i, m := range machines {
+		arg := i + 1
+		if isNil(m) {
+			r.problems = append(r.problems, Problem{Kind: UnknownMachine,
+				Message: fmt.Sprintf("machine %d given to New is nil", arg)})
+			continue
+		}
+		if j := slices.IndexFunc(r.machines, func(o transition.Runner[A]) bool { return same(o, m) }); j >= 0 {
+			r.problems = append(r.problems, Problem{Machine: m.String(), Kind: Duplicate,
+				Message: fmt.Sprintf("the same machine is registered twice (machines %d and %d given to New)", r.args[j], arg)})
+			continue
+		}
+		r.machines = append(r.machines, m)
+		r.graphs = append(r.graphs, m.Graph())
+		r.args = append(r.args, arg)
+
+		typ := m.Model()
+		md := r.byModel[typ]
+		if md == nil {
+			md = &modelEntry[A]{typ: typ, byName: map[string]transition.Runner[A]{}}
+			r.byModel[typ] = md
+			r.models = append(r.models, typ)
+		}
+		md.machines = append(md.machines, m)
+		for _, name := range m.Names() {
+			if _, ok := md.byName[name]; !ok {
+				md.byName[name] = m
+			}
+			md.names = append(md.names, name)
+		}
+	}
+	if ps := r.Check(); len(ps) > 0 {
+		return r, &CheckError{Problems: ps}
+	}
+	return r, nil
+}
+
+// same reports whether a and b are the same machine. Machines of a type
+// that cannot be compared (no *Machine is one) are never the same.
+func same[A any](a, b transition.Runner[A]) bool {
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
+
+// isNil reports whether m is nil, or a nil pointer in a non-nil interface.
+func isNil[A any](m transition.Runner[A]) bool {
+	if m == nil {
+		return true
+	}
+	v := reflect.ValueOf(m)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// Machines returns the registered machines, in registration order, without
+// the nil ones and repeats New reported.
+func (r *Registry[A]) Machines() []transition.Runner[A] {
+	return slices.Clone(r.machines)
+}
+
+// Graphs returns the graphs of the registered machines, as New read them,
+// in registration order.
+func (r *Registry[A]) Graphs() []transition.Graph {
+	return slices.Clone(r.graphs)
+}
+
+// SetSchemas sets the function that renders an input type as JSON Schema,
+// such as schema.JSON from package transition/schema. Available then fills
+// in the Schema of every transition that takes input. Each type's schema
+// is made once and cached, error included; SetSchemas(nil) turns schemas
+// off. It is safe to call while the registry is in use.
+func (r *Registry[A]) SetSchemas(fn func(reflect.Type) (json.RawMessage, error)) {
+	if fn == nil {
+		r.schemas.Store(nil)
+		return
+	}
+	r.schemas.Store(&schemaCache{fn: fn})
+}
+
+// schema returns the JSON Schema of input type t.
+func (c *schemaCache) schema(t reflect.Type) (json.RawMessage, error) {
+	v, ok := c.types.Load(t)
+	if !ok {
+		v, _ = c.types.LoadOrStore(t, new(schemaEntry))
+	}
+	e := v.(*schemaEntry)
+	e.once.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				e.err = fmt.Errorf("schema generator panicked: %v", p)
+			}
+		}()
+		e.schema, e.err = c.fn(t)
+	})
+	return e.schema, e.err
+}
+
+// Available lists every transition of every machine registered for the
+// model's type, for actor: whether it is available now and, when it is not,
+// every reason; the states it would move to; and the input it needs, with
+// its JSON Schema when SetSchemas set a generator. The list is in
+// registration order of the machines, then declaration order of their
+// transitions.
+//
+// model must be a non-nil pointer to a registered model type, such as a
+// *Project; anything else is an error wrapping ErrUnknownModel or
+// ErrNilModel. Other errors come from loading related models, or from the
+// schema generator.
+func (r *Registry[A]) Available(ctx context.Context, actor A, model any) ([]transition.Availability, error) {
+	md, err := r.lookup(model)
+	if err != nil {
+		return nil, err
+	}
+	avs := make([]transition.Availability, 0, len(md.names))
+	for _, m := range md.machines {
+		if avs, err = m.AppendAvailableAny(avs, ctx, actor, model); err != nil {
+			return nil, fmt.Errorf("registry: %s: %w", m, err)
+		}
+	}
+	if c := r.schemas.Load(); c != nil {
+		for i := range avs {
+			if avs[i].Input == nil {
+				continue
+			}
+			s, err := c.schema(avs[i].Input)
+			if err != nil {
+				return nil, fmt.Errorf("registry: JSON Schema of %v, the input of %q: %w", avs[i].Input, avs[i].Name, err)
+			}
+			avs[i].Schema = s
+		}
+	}
+	return avs, nil
+}
+
+// Fire runs the transition named name on model for actor, decoding payload
+// as its input: it finds the transition among the machines of the model's
+// type, decodes the JSON strictly, pre-validates, validates and runs it,
+// as an HTTP handler for POST /projects/7/transitions/publish would. It
+// returns the event of the transition asked for.
+//
+// An unknown name is a *NotFoundError (errors.Is transition.ErrNotFound)
+// listing the model's transitions; a model of no registered type is a
+// *ModelError (ErrUnknownModel). Otherwise the errors are the
+// transition's: a *transition.BlockedError (transition.ErrBlocked), a
+// *transition.InputError (transition.ErrInvalidInput), and so on.
+func (r *Registry[A]) Fire(ctx context.Context, actor A, model any, name string, payload []byte) (transition.Record, error) {
+	md, err := r.lookup(model)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := md.byName[name]
+	if !ok {
+		return nil, &NotFoundError{Model: md.typ, Name: name, Names: slices.Clone(md.names)}
+	}
+	return m.FireJSONAny(ctx, actor, model, name, payload)
+}
+
+// lookup returns what the registry knows of model's type.
+func (r *Registry[A]) lookup(model any) (*modelEntry[A], error) {
+	typ := reflect.TypeOf(model)
+	md := r.byModel[typ]
+	if md == nil {
+		return nil, &ModelError{Model: typ, Known: slices.Clone(r.models), Err: ErrUnknownModel}
+	}
+	if reflect.ValueOf(model).IsNil() { // registered types are pointers
+		return nil, &ModelError{Model: typ, Known: slices.Clone(r.models), Err: ErrNilModel}
+	}
+	return md, nil
+}
