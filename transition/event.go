@@ -33,6 +33,8 @@ type Record interface {
 	Entry() Entry
 	// Caused returns the Record of the event that caused this one, or nil.
 	Caused() Record
+	// Subject returns the model the transition ran on, a *M, as it is now.
+	Subject() any
 }
 
 // Entry is an event as plain values, ready to log, store or compare.
@@ -85,6 +87,9 @@ func (e *Event[M, T, A, I]) Entry() Entry {
 	}
 	return en
 }
+
+// Subject returns e.Model.
+func (e *Event[M, T, A, I]) Subject() any { return e.Model }
 
 // Caused returns the event that caused this one, or nil.
 func (e *Event[M, T, A, I]) Caused() Record { return e.Cause }

@@ -1,8 +1,19 @@
-// Command projects is statecraft's first example: it declares the states of
-// a project (the seed's ProjectState), stores projects in an embedded SQLite
-// database, and asks the same questions of Go values and of SQL rows.
+// Command projects is statecraft's main example. It declares the seed's
+// ProjectState and a project's transitions, stores projects and their tasks
+// in an embedded SQLite database, and shows:
 //
-//	go run ./examples/projects
+//   - the same state questions asked of Go values and of SQL rows;
+//
+//   - what each user may do to a project now, and why not the rest;
+//
+//   - transitions run by name from a JSON payload, saved with
+//     compare-and-set updates and an audit trail in one transaction;
+//
+//   - a causal chain (deleting a project deletes its tasks) that one
+//     forbidden task blocks, so that nothing changes.
+//
+//     go run ./examples/projects
+//     go run ./examples/projects -diagram   # also print the Mermaid diagrams
 //
 // It needs no server: SQLite runs in-process through the pure-Go
 // modernc.org/sqlite driver, in a file that is removed when it ends (or in
@@ -12,6 +23,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,11 +35,15 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state/sqlexpr"
+	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/transition/schema"
 )
 
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file to use (default: a temporary file)")
+	diagram := flag.Bool("diagram", false, "print the state diagrams in Mermaid")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -42,55 +58,191 @@ func main() {
 	}
 	// A fixed clock, so that the output is the same on every run.
 	clock = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	if err := run(context.Background(), os.Stdout, path); err != nil {
+	if err := run(context.Background(), os.Stdout, path, *diagram); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite")
+var (
+	alice = User{Name: "alice"}
+	bob   = User{Name: "bob"}
+	admin = User{Name: "admin", Admin: true}
+)
+
+func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite&_pragma=foreign_keys(1)")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	db.SetMaxOpenConns(1) // SQLite has one writer; keep it simple
 
-	// The CHECK constraint comes from the declarations, so the database
-	// itself refuses a status the code does not know.
-	check, err := ProjectState.CheckConstraint(sqlexpr.SQLite, "status")
+	// The registry checks the definitions at start-up.
+	reg, err := registry.New[User](Projects, Tasks)
 	if err != nil {
 		return err
 	}
-	ddl := `CREATE TABLE projects (
-		id       INTEGER PRIMARY KEY,
-		title    TEXT NOT NULL,
-		status   INTEGER NOT NULL ` + check + `,
-		start_at TIMESTAMP NOT NULL
-	)`
-	fmt.Fprintln(w, "-- schema")
-	fmt.Fprintln(w, strings.Join(strings.Fields(ddl), " "))
-	if _, err := db.ExecContext(ctx, ddl); err != nil {
+	reg.SetSchemas(schema.JSON)
+	if diagram {
+		fmt.Fprintln(w, reg.Mermaid())
+	}
+
+	if err := seed(ctx, db); err != nil {
+		return err
+	}
+	if err := queries(ctx, w, db); err != nil {
 		return err
 	}
 
-	now := clock()
-	projects := []Project{
-		{1, "Annual report", Draft, now.AddDate(0, 1, 0)},
-		{2, "Spring launch", Published, now.AddDate(0, 3, 0)},
-		{3, "Autumn sale", Published, now.AddDate(0, -1, 0)},
-		{4, "Old campaign", Withdrawn, now.AddDate(-1, 0, 0)},
-		{5, "Typo page", Deleted, now.AddDate(0, 0, -2)},
+	ctx = transition.WithClock(ctx, clock)
+
+	heading(w, "what can each user do to project 1?")
+	p, err := project(ctx, db, 1)
+	if err != nil {
+		return err
 	}
-	for _, p := range projects {
-		// A State is a driver.Valuer: it is written as its value, 1 to 4.
-		if _, err := db.ExecContext(ctx,
-			`INSERT INTO projects (id, title, status, start_at) VALUES (?, ?, ?, ?)`,
-			p.ID, p.Title, p.Status, p.StartAt); err != nil {
+	for _, u := range []User{alice, bob} {
+		var avail []transition.Availability
+		err := inTx(ctx, db, func(ctx context.Context, _ *sql.Tx) error {
+			avail, err = reg.Available(ctx, u, p)
 			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s:\n", u)
+		for _, a := range avail {
+			switch {
+			case a.Available && a.NeedsInput:
+				fmt.Fprintf(w, "  %-8s yes, with a form: %s\n", a.Name, a.Schema)
+			case a.Available:
+				fmt.Fprintf(w, "  %-8s yes\n", a.Name)
+			default:
+				var why []string
+				for _, r := range a.Reasons {
+					why = append(why, r.String())
+				}
+				fmt.Fprintf(w, "  %-8s no: %s\n", a.Name, strings.Join(why, "; "))
+			}
 		}
 	}
 
-	fmt.Fprintln(w, "\n-- projects, read back into Go")
-	all, err := query(ctx, db, sqlexpr.True)
+	// Run transitions by name with a JSON payload, as an HTTP handler for
+	// POST /projects/{id}/transitions/{name} would.
+	heading(w, "transitions, by name with a JSON payload")
+	for _, step := range []struct {
+		user    User
+		project int64
+		name    string
+		payload string
+	}{
+		{alice, 1, "publish", `{"start_at": "2027-01-04T09:00:00Z"}`},
+		{bob, 3, "withdraw", `{"reason": "a typo"}`},
+		{alice, 3, "withdraw", `{}`},
+		{alice, 3, "withdraw", `{"reason": "out of budget", "urgent": true}`},
+		{alice, 3, "withdraw", `{"reason": "out of budget"}`},
+		{alice, 3, "delete", ``},  // bob's task blocks the chain
+		{admin, 3, "delete", ``},  // the admin may delete every task
+		{admin, 3, "archive", ``}, // no such transition
+	} {
+		err := inTx(ctx, db, func(ctx context.Context, _ *sql.Tx) error {
+			p, err := project(ctx, txFrom(ctx), step.project)
+			if err != nil {
+				return err
+			}
+			_, err = reg.Fire(transition.WithObservers(ctx, save), step.user, p, step.name, []byte(step.payload))
+			return err
+		})
+		fmt.Fprintf(w, "%-5s %-8s project %d %-45s %s\n", step.user, step.name, step.project, step.payload, outcome(err))
+	}
+
+	heading(w, "the audit trail")
+	lines, err := auditTrail(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+
+	heading(w, "projects now")
+	all, err := projects(ctx, db, sqlexpr.True)
+	if err != nil {
+		return err
+	}
+	for _, p := range all {
+		fmt.Fprintf(w, "%d %-14s %-9s start %s %s\n", p.ID, p.Title, p.Status, p.StartAt.Format(time.DateOnly), p.Reason)
+	}
+	return nil
+}
+
+// outcome describes a transition's result in a line.
+func outcome(err error) string {
+	var blocked *transition.BlockedError
+	var input *transition.InputError
+	switch {
+	case err == nil:
+		return "done"
+	case errors.As(err, &blocked):
+		var why []string
+		for _, r := range blocked.Reasons {
+			why = append(why, r.String())
+		}
+		return "blocked: " + strings.Join(why, "; ")
+	case errors.As(err, &input):
+		return "invalid: " + input.Fields.Error()
+	case errors.Is(err, transition.ErrNotFound):
+		return "not found: " + err.Error()
+	}
+	return "error: " + err.Error()
+}
+
+func heading(w io.Writer, s string) { fmt.Fprintf(w, "\n-- %s\n", s) }
+
+// seed creates the tables and the first rows.
+func seed(ctx context.Context, db *sql.DB) error {
+	ddl, err := tables()
+	if err != nil {
+		return err
+	}
+	now := clock()
+	return inTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
+		for _, s := range ddl {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return err
+			}
+		}
+		for _, p := range []Project{
+			{ID: 1, Title: "Annual report", Owner: "alice", Status: Draft, StartAt: now.AddDate(0, 1, 0)},
+			{ID: 2, Title: "Spring launch", Owner: "alice", Status: Published, StartAt: now.AddDate(0, 3, 0)},
+			{ID: 3, Title: "Autumn sale", Owner: "alice", Status: Published, StartAt: now.AddDate(0, -1, 0)},
+			{ID: 4, Title: "Old campaign", Owner: "bob", Status: Withdrawn, StartAt: now.AddDate(-1, 0, 0)},
+			{ID: 5, Title: "Typo page", Owner: "bob", Status: Deleted, StartAt: now.AddDate(0, 0, -2)},
+		} {
+			// A State is a driver.Valuer: it is written as its value.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (?, ?, ?, ?, ?)`,
+				p.ID, p.Title, p.Owner, p.Status, p.StartAt); err != nil {
+				return err
+			}
+		}
+		for _, t := range []Task{
+			{ID: 1, ProjectID: 3, Title: "Print flyers", Owner: "alice", Status: Done},
+			{ID: 2, ProjectID: 3, Title: "Book the hall", Owner: "bob", Status: Open},
+			{ID: 3, ProjectID: 3, Title: "Old draft", Owner: "alice", Status: TaskDeleted},
+		} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, project_id, title, owner, status) VALUES (?, ?, ?, ?, ?)`,
+				t.ID, t.ProjectID, t.Title, t.Owner, t.Status); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// queries asks the same state questions of Go values and of SQL rows.
+func queries(ctx context.Context, w io.Writer, db *sql.DB) error {
+	heading(w, "projects, read back into Go")
+	all, err := projects(ctx, db, sqlexpr.True)
 	if err != nil {
 		return err
 	}
@@ -98,7 +250,6 @@ func run(ctx context.Context, w io.Writer, path string) error {
 		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, p.Status.In(Gone), Future.Match(&p))
 	}
 
-	// The same definitions, asked of the database.
 	for _, q := range []struct {
 		name  string
 		where sqlexpr.Expr
@@ -107,53 +258,28 @@ func run(ctx context.Context, w io.Writer, path string) error {
 		{"Future", Future.Expr()},
 		{"Published but not Future", sqlexpr.And(Published.Expr("status"), sqlexpr.Not(Future.Expr()))},
 	} {
-		where := q.where
-		sqlText, args, err := where.Render(sqlexpr.SQLite)
+		sqlText, args, err := q.where.Render(sqlexpr.SQLite)
 		if err != nil {
 			return err
 		}
-		rows, err := query(ctx, db, where)
+		rows, err := projects(ctx, db, q.where)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\n-- %s: WHERE %s %v\n", q.name, sqlText, formatArgs(args))
+		var ids []string
 		for _, p := range rows {
-			fmt.Fprintf(w, "%d %s\n", p.ID, p.Title)
+			ids = append(ids, fmt.Sprint(p.ID))
 		}
+		heading(w, fmt.Sprintf("%s: WHERE %s %v -> projects %s", q.name, sqlText, formatArgs(args), strings.Join(ids, ", ")))
 	}
 
-	// Values the code does not know are refused on the way in and on the
-	// way out.
-	fmt.Fprintln(w, "\n-- an unknown status")
-	_, err = db.ExecContext(ctx, `INSERT INTO projects (id, title, status, start_at) VALUES (6, 'Bad', 9, ?)`, now)
+	// Values the code does not know are refused on the way in and out.
+	heading(w, "an unknown status")
+	_, err = db.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (6, 'Bad', 'bob', 9, ?)`, clock())
 	fmt.Fprintln(w, "insert status 9:", firstLine(err))
 	var p Project
-	err = p.Status.Scan(int64(9))
-	fmt.Fprintln(w, "scan status 9:  ", err)
+	fmt.Fprintln(w, "scan status 9:  ", p.Status.Scan(int64(9)))
 	return nil
-}
-
-// query selects the projects matching where.
-func query(ctx context.Context, db *sql.DB, where sqlexpr.Expr) ([]Project, error) {
-	cond, args, err := where.Render(sqlexpr.SQLite)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.QueryContext(ctx, `SELECT id, title, status, start_at FROM projects WHERE `+cond+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ps []Project
-	for rows.Next() {
-		var p Project
-		// Status scans straight from the column, and rejects unknown values.
-		if err := rows.Scan(&p.ID, &p.Title, &p.Status, &p.StartAt); err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
 }
 
 func formatArgs(args []any) string {

@@ -26,17 +26,47 @@ var (
 	Gone = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
 )
 
+// TaskStatus is the value stored in the tasks.status column.
+type TaskStatus string
+
+// StateType lets a Task's zero Status field be scanned and decoded.
+func (TaskStatus) StateType() *state.Type[TaskStatus] { return TaskState }
+
+// TaskState declares the states of a task.
+var TaskState = state.NewType[TaskStatus]("TaskState")
+
+var (
+	Open        = TaskState.State("open", "Open")
+	Done        = TaskState.State("done", "Done")
+	TaskDeleted = TaskState.State("deleted", "Deleted", state.Final())
+)
+
 // Project is the application's own model; its state fields are plain
 // struct fields.
 type Project struct {
 	ID      int64
 	Title   string
+	Owner   string
 	Status  state.State[ProjectStatus]
 	StartAt time.Time
+	Reason  string // why it was withdrawn
 }
 
-// Status binds ProjectState to Project.Status, stored in column "status".
-var Status = state.Bind(ProjectState, "status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
+// Task belongs to a project.
+type Task struct {
+	ID        int64
+	ProjectID int64
+	Title     string
+	Owner     string
+	Status    state.State[TaskStatus]
+}
+
+var (
+	// Status binds ProjectState to Project.Status, stored in column "status".
+	Status = state.Bind(ProjectState, "status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
+	// TaskStatusOf binds TaskState to Task.Status.
+	TaskStatusOf = state.Bind(TaskState, "status", func(t *Task) *state.State[TaskStatus] { return &t.Status })
+)
 
 // clock is the program's time; main fixes it so the output is the same on
 // every run.
