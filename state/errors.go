@@ -36,6 +36,7 @@ type DeclarationError struct {
 	Err  error  // ErrDuplicate, ErrForeignState or nil
 }
 
+// Error describes the problem in one line.
 func (e *DeclarationError) Error() string {
 	var b strings.Builder
 	b.WriteString("state: ")
@@ -52,6 +53,7 @@ func (e *DeclarationError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *DeclarationError) Unwrap() error { return e.Err }
 
 // A ValueError reports a value that a state type does not declare, or a
@@ -70,6 +72,7 @@ type ValueError struct {
 	Err   error  // ErrUnknownValue, ErrNoState or ErrForeignState
 }
 
+// Error describes the problem in one line.
 func (e *ValueError) Error() string {
 	var b strings.Builder
 	b.WriteString("state: ")
@@ -95,6 +98,7 @@ func (e *ValueError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *ValueError) Unwrap() error { return e.Err }
 
 func describeValue(v any) string {
@@ -119,6 +123,7 @@ type EnumMismatchError[T comparable] struct {
 	Duplicates []T // enum values listed more than once
 }
 
+// Error describes the problem in one line.
 func (e *EnumMismatchError[T]) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {

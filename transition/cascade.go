@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"time"
+
+	"github.com/statecraft/statecraft/internal/callsite"
 )
 
 // MaxChainDepth bounds how deep a causal chain may go before it is taken
@@ -37,7 +39,7 @@ type CascadeInfo struct {
 // who must be allowed every step.
 func Each[M any, R any, RT comparable, A any, RI any](name string, load func(ctx context.Context, model *M) ([]*R, error), t *Transition[R, RT, A, RI]) Cascade[M, A] {
 	if name == "" || load == nil || t == nil {
-		panic(&DeclarationError{Msg: "Each needs a name, a load function and a transition"})
+		panic(&DeclarationError{At: callsite.Pos(0), Msg: "Each needs a name, a load function and a transition"})
 	}
 	return &each[M, R, RT, A, RI]{name: name, load: load, t: t}
 }
@@ -48,6 +50,7 @@ type each[M any, R any, RT comparable, A any, RI any] struct {
 	t    *Transition[R, RT, A, RI]
 }
 
+// Info describes the cascade.
 func (e *each[M, R, RT, A, RI]) Info() CascadeInfo {
 	return CascadeInfo{Name: e.name, Machine: e.t.m.String(), Transition: e.t.name}
 }

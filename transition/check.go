@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
 )
 
@@ -35,7 +36,7 @@ type RelatedCondition[M any] interface {
 // reason.
 func Related[M, R any](name string, load func(ctx context.Context, model *M) (*R, error), cond state.Condition[R]) *Relation[M, R] {
 	if name == "" || load == nil || cond == nil {
-		panic(&DeclarationError{Msg: "Related needs a name, a load function and a condition"})
+		panic(&DeclarationError{At: callsite.Pos(0), Msg: "Related needs a name, a load function and a condition"})
 	}
 	return &Relation[M, R]{name: name, load: load, cond: cond}
 }

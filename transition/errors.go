@@ -46,6 +46,7 @@ type DeclarationError struct {
 	Err        error // a state package error, or nil
 }
 
+// Error describes the problem in one line.
 func (e *DeclarationError) Error() string {
 	var b strings.Builder
 	b.WriteString("transition: ")
@@ -65,6 +66,7 @@ func (e *DeclarationError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *DeclarationError) Unwrap() error { return e.Err }
 
 // A Reason says why one pre-validation check refused a transition. Reasons
@@ -87,6 +89,7 @@ type Reason struct {
 	Object string
 }
 
+// String returns the reason as a message, prefixed with its object if it has one.
 func (r Reason) String() string {
 	if r.Object != "" {
 		return r.Object + ": " + r.Message
@@ -106,6 +109,7 @@ type BlockedError struct {
 	Reasons    []Reason
 }
 
+// Error describes the problem in one line.
 func (e *BlockedError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "transition: %s %q of %s (%s) by %s is blocked: ", e.Machine, e.Transition, e.Object, e.State, e.Actor)
@@ -141,6 +145,7 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Error describes the problem in one line.
 func (e FieldError) Error() string {
 	if e.Field == "" {
 		return e.Message
@@ -153,6 +158,7 @@ func (e FieldError) Error() string {
 // becomes a FieldError for the input as a whole.
 type FieldErrors []FieldError
 
+// Error describes the problem in one line.
 func (fe FieldErrors) Error() string {
 	parts := make([]string, len(fe))
 	for i, e := range fe {
@@ -170,6 +176,7 @@ type InputError struct {
 	Err        error // the decoding or validation error, if it was a single one
 }
 
+// Error describes the problem in one line.
 func (e *InputError) Error() string {
 	return fmt.Sprintf("transition: %s %q: invalid input: %s", e.Machine, e.Transition, e.Fields.Error())
 }
@@ -177,6 +184,7 @@ func (e *InputError) Error() string {
 // Is reports whether target is ErrInvalidInput.
 func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
 
+// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *InputError) Unwrap() error { return e.Err }
 
 // A StepError reports a step of user code that failed or panicked: an
@@ -193,6 +201,7 @@ type StepError struct {
 	Err        error  // the step's error, or an error describing the panic
 }
 
+// Error describes the problem in one line.
 func (e *StepError) Error() string {
 	what := "failed"
 	if e.Panic != nil {
@@ -204,4 +213,5 @@ func (e *StepError) Error() string {
 // Is reports whether target is ErrStep.
 func (e *StepError) Is(target error) bool { return target == ErrStep }
 
+// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *StepError) Unwrap() error { return e.Err }

@@ -101,8 +101,10 @@ func (m *Machine[M, T, A]) InitialStates() []state.State[T] {
 	return nil
 }
 
-// Names returns the names of the machine's transitions, in declaration
-// order.
+// Names returns the names of the machine's transitions, in the order their
+// declarations ran. (Go initialises package-level variables in dependency
+// order: a transition that refers to one declared below it, as in a
+// cascade, is initialised after it.)
 func (m *Machine[M, T, A]) Names() []string {
 	names := make([]string, len(m.actions))
 	for i, a := range m.actions {
@@ -118,7 +120,7 @@ func (m *Machine[M, T, A]) Action(name string) (Action[M, A], bool) {
 }
 
 // Actions returns the machine's transitions, with their input types
-// erased, in declaration order.
+// erased, in the order of Names.
 func (m *Machine[M, T, A]) Actions() []Action[M, A] {
 	as := make([]Action[M, A], len(m.actions))
 	for i, a := range m.actions {

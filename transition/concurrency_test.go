@@ -1,0 +1,59 @@
+package transition_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/transition"
+)
+
+// TestConcurrentUse: declared transitions are read-only, so goroutines may
+// check and fire them on their own models at once (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	const n = 32
+	ctx := testContext(&store{})
+	projects := make([]*Project, n)
+	for i := range projects {
+		projects[i] = &Project{ID: int64(i), Owner: "alice", Status: Draft, Review: Approved}
+	}
+	var mu sync.Mutex
+	var events int
+	ctx = transition.WithObservers(ctx, func(context.Context, transition.Record) error {
+		mu.Lock()
+		events++
+		mu.Unlock()
+		return nil
+	})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*n)
+	for _, p := range projects {
+		wg.Go(func() {
+			if _, err := Projects.Available(ctx, bob, p); err != nil {
+				errs <- err
+			}
+			for _, step := range []func() error{
+				func() error { _, err := Publish.Fire(ctx, alice, p, PublishInput{}); return err },
+				func() error { _, err := Withdraw.Fire(ctx, alice, p, WithdrawInput{Reason: "r"}); return err },
+				func() error { _, err := Delete.Fire(ctx, alice, p, transition.NoInput{}); return err },
+			} {
+				if err := step(); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, p := range projects {
+		assert.Equal(t, Deleted, p.Status)
+		assert.Equal(t, "r", p.Reason)
+	}
+	assert.Equal(t, 3*n, events)
+}
