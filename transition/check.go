@@ -106,10 +106,14 @@ func (t *Transition[M, T, A, I]) Can(ctx context.Context, actor A, model *M) boo
 // reasons of every blocked step. An error that is not a *BlockedError
 // comes from loading a related model.
 func (t *Transition[M, T, A, I]) Check(ctx context.Context, actor A, model *M) error {
-	if ok, err := t.precheck(ctx, actor, model, nil, ""); err != nil {
+	ok, err := t.precheck(ctx, actor, model, nil, "")
+	switch {
+	case err != nil:
 		return err
-	} else if ok && len(t.cascades) == 0 {
+	case len(t.cascades) == 0 && ok:
 		return nil
+	case len(t.cascades) == 0:
+		return t.blocked(ctx, actor, model)
 	}
 	var in I
 	c := newChain(ctx, actor, t.m.now(ctx))
