@@ -69,7 +69,9 @@ func (m *Machine[M, T, A]) Clock(now func() time.Time) *Machine[M, T, A] {
 // chain) has run, each observer receives every event, in the order the
 // steps ran. If an observer returns an error or panics, the transition is
 // undone and fails with a *StepError, so an observer can be the audit log
-// that must record every change.
+// that must record every change. Observers that ran before the failing one
+// are not told: give them the same transaction (as in the main example, a
+// database transaction in the context) so that its rollback covers them.
 func (m *Machine[M, T, A]) Observe(o Observer) *Machine[M, T, A] {
 	if o == nil {
 		panic(&DeclarationError{Machine: m.String(), At: callsite.Pos(0), Msg: "Observe(nil)"})
