@@ -147,7 +147,7 @@ func (f *fakeRunner) Names() []string {
 	}
 	return names
 }
-func (f *fakeRunner) AppendAvailableAny(dst []transition.Availability, _ context.Context, _ User, _ any) ([]transition.Availability, error) {
+func (f *fakeRunner) AppendAvailableAny(_ context.Context, dst []transition.Availability, _ User, _ any) ([]transition.Availability, error) {
 	return dst, nil
 }
 func (f *fakeRunner) FireJSONAny(context.Context, User, any, string, []byte) (transition.Record, error) {

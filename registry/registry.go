@@ -198,7 +198,7 @@ func (r *Registry[A]) Available(ctx context.Context, actor A, model any) ([]tran
 	}
 	avs := make([]transition.Availability, 0, len(md.names))
 	for _, m := range md.machines {
-		if avs, err = m.AppendAvailableAny(avs, ctx, actor, model); err != nil {
+		if avs, err = m.AppendAvailableAny(ctx, avs, actor, model); err != nil {
 			return nil, fmt.Errorf("registry: %s: %w", m, err)
 		}
 	}

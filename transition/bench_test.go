@@ -102,7 +102,7 @@ func BenchmarkAvailable(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if dst, err = Projects.AppendAvailable(dst[:0], ctx, alice, p); err != nil {
+		if dst, err = Projects.AppendAvailable(ctx, dst[:0], alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}

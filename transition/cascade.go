@@ -2,6 +2,7 @@ package transition
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -18,7 +19,7 @@ const MaxChainDepth = 32
 type Cascade[M, A any] interface {
 	// Info describes the cascade.
 	Info() CascadeInfo
-	plan(c *chain[A], parent *M, cause Record, depth int) error
+	plan(c *chain[A], parent *M, cause Record, depth int, by string) error
 }
 
 // CascadeInfo describes a cascade as data.
@@ -55,15 +56,22 @@ func (e *each[M, R, RT, A, RI]) Info() CascadeInfo {
 	return CascadeInfo{Name: e.name, Machine: e.t.m.String(), Transition: e.t.name}
 }
 
-func (e *each[M, R, RT, A, RI]) plan(c *chain[A], parent *M, cause Record, depth int) error {
-	rs, err := e.load(c.ctx, parent)
+// plan loads the related objects and plans e.t on each. by names the
+// step that cascades, for errors.
+func (e *each[M, R, RT, A, RI]) plan(c *chain[A], parent *M, cause Record, depth int, by string) error {
+	var rs []*R
+	var err error
+	if p := catch(func() { rs, err = e.load(c.ctx, parent) }); p != nil {
+		return &StepError{Step: "load " + e.name, Object: by, Actor: actorName(c.actor), Panic: p, Err: fmt.Errorf("panic: %v", p)}
+	}
 	if err != nil {
-		return fmt.Errorf("transition: load %s: %w", e.name, err)
+		return &StepError{Step: "load " + e.name, Object: by, Actor: actorName(c.actor), Err: err}
 	}
 	var zero RI
 	for _, r := range rs {
 		if r == nil {
-			return fmt.Errorf("transition: load %s returned a nil %s", e.name, e.t.m.mgr.Model())
+			return &StepError{Step: "load " + e.name, Object: by, Actor: actorName(c.actor),
+				Err: fmt.Errorf("it returned a nil *%s", e.t.m.mgr.Model())}
 		}
 		if _, err := planStep(c, e.t, r, zero, cause, depth, false); err != nil {
 			return err
@@ -77,8 +85,10 @@ type chain[A any] struct {
 	ctx     context.Context
 	actor   A
 	at      time.Time
+	check   bool // planning for Check: the root has no input and no target
 	steps   []step
-	seen    map[stepKey]bool
+	planned map[stepKey]bool // every object planned, for diamonds
+	path    map[stepKey]bool // the objects from the root to the current one, for loops
 	reasons []Reason
 }
 
@@ -93,37 +103,54 @@ type step interface {
 	undo()
 	record() Record
 	observers() []Observer
+	stepError(step string, err error) *StepError
 }
 
-func newChain[A any](ctx context.Context, actor A, at time.Time) *chain[A] {
-	return &chain[A]{ctx: ctx, actor: actor, at: at, seen: map[stepKey]bool{}}
+func newChain[A any](ctx context.Context, actor A, at time.Time, check bool) *chain[A] {
+	return &chain[A]{ctx: ctx, actor: actor, at: at, check: check, planned: map[stepKey]bool{}, path: map[stepKey]bool{}}
+}
+
+// key identifies model for the chain: by its identity (see
+// Machine.Identify) when it has a comparable, non-zero one, and by its
+// pointer otherwise.
+func (m *Machine[M, T, A]) key(model *M) stepKey {
+	k := stepKey{machine: m, object: model}
+	if m.ident != nil {
+		if id := m.ident(model); id != nil {
+			if v := reflect.ValueOf(id); v.Comparable() && !v.IsZero() {
+				k.object = id
+			}
+		}
+	}
+	return k
 }
 
 // planStep pre-validates t on model and plans its cascades, depth first.
 // Blocked steps add their reasons to c; the returned error is for what
-// cannot be planned at all (a failing load, a loop, invalid root input).
-// root is the transition that was asked for, whose input is validated
-// with an *InputError rather than a reason.
-func planStep[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T, A, I], model *M, in I, cause Record, depth int, root bool) (*Event[M, T, A, I], error) {
-	return planStepInput(c, t, model, in, cause, depth, root, true)
-}
-
-// planStepInput is planStep; with validate false, the root's input is not
-// validated (for Check, which has none).
-func planStepInput[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T, A, I], model *M, in I, cause Record, depth int, root, validate bool) (*Event[M, T, A, I], error) {
-	key := stepKey{machine: t.m, object: model}
-	if t.m.ident != nil {
-		if id := t.m.ident(model); id != nil && reflect.TypeOf(id).Comparable() {
-			key.object = id
+// cannot be planned at all (a failing load, a panic, a loop, invalid root
+// input). root is the transition that was asked for, whose input is
+// validated with an *InputError rather than a reason. An object a chain
+// reaches twice by different paths (a diamond) is planned once; one it
+// reaches again below itself is a loop.
+func planStep[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T, A, I], model *M, in I, cause Record, depth int, root bool) (ev *Event[M, T, A, I], err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			se := t.stepError(c.actor, model, "plan", fmt.Errorf("panic: %v", p))
+			se.Panic = p
+			ev, err = nil, se
 		}
-	}
-	if c.seen[key] {
-		return nil, fmt.Errorf("transition: %s %q reaches %s a second time: %w", t.m, t.name, t.m.object(model), ErrCycle)
-	}
-	if depth > MaxChainDepth {
+	}()
+	key := t.m.key(model)
+	switch {
+	case c.path[key]:
+		return nil, fmt.Errorf("transition: %s %q reaches %s again below itself: %w", t.m, t.name, t.m.object(model), ErrCycle)
+	case c.planned[key]:
+		return nil, nil
+	case depth > MaxChainDepth:
 		return nil, fmt.Errorf("transition: %s %q: the chain is deeper than %d steps: %w", t.m, t.name, MaxChainDepth, ErrCycle)
 	}
-	c.seen[key] = true
+	c.planned[key], c.path[key] = true, true
+	defer delete(c.path, key)
 
 	from := t.m.mgr.Get(model)
 	object := ""
@@ -137,26 +164,26 @@ func planStepInput[M any, T comparable, A any, I any](c *chain[A], t *Transition
 	if err != nil {
 		return nil, err
 	}
-	ev := &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: c.actor, Input: in, At: c.at, Cause: cause}
-	if ok && (validate || !root) {
-		if err := t.validate(model, &ev.Input); err != nil {
-			if root {
+	ev = &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: c.actor, Input: in, At: c.at, Cause: cause}
+	if ok && !(root && c.check) {
+		if err := t.validate(c.actor, model, &ev.Input); err != nil {
+			var ie *InputError
+			if root || !errors.As(err, &ie) {
 				return nil, err
 			}
-			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", Message: err.Error(), Object: object})
+			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", Message: ie.Fields.Error(), Object: object})
 			ok = false
 		}
 	}
-	if ok {
-		to, err := t.target(model, from, in)
-		if err != nil {
+	if ok && !(root && c.check) {
+		if ev.To, err = t.target(c.actor, model, from, ev.Input); err != nil {
 			return nil, err
 		}
-		ev.To = to
 		c.steps = append(c.steps, &planned[M, T, A, I]{t: t, ev: ev})
 	}
+	by := t.m.object(model) + " (" + t.name + ")"
 	for _, cs := range t.cascades {
-		if err := cs.plan(c, model, ev, depth+1); err != nil {
+		if err := cs.plan(c, model, ev, depth+1, by); err != nil {
 			return nil, err
 		}
 	}
@@ -187,10 +214,7 @@ func (c *chain[A]) run() error {
 	for _, s := range c.steps {
 		if err := notify(c.ctx, s.observers(), s.record()); err != nil {
 			c.undo(len(c.steps))
-			p := s.(interface {
-				stepError(string, error) *StepError
-			})
-			return p.stepError("observe", err)
+			return s.stepError("observe", err)
 		}
 	}
 	return nil
@@ -216,7 +240,7 @@ type planned[M any, T comparable, A any, I any] struct {
 }
 
 func (p *planned[M, T, A, I]) apply(ctx context.Context) error {
-	p.snap, p.took = *p.ev.Model, true
+	p.snap, p.took = p.t.m.snapshot(p.ev.Model), true
 	return p.t.apply(ctx, p.ev)
 }
 
@@ -229,7 +253,7 @@ func (p *planned[M, T, A, I]) undo() {
 func (p *planned[M, T, A, I]) record() Record        { return p.ev }
 func (p *planned[M, T, A, I]) observers() []Observer { return p.t.m.observers }
 func (p *planned[M, T, A, I]) stepError(step string, err error) *StepError {
-	return p.t.stepError(p.ev.Model, step, err)
+	return p.t.stepError(p.ev.Actor, p.ev.Model, step, err)
 }
 
 func (t *Transition[M, T, A, I]) blockedFor(actor any, model any, reasons []Reason) error {

@@ -19,7 +19,7 @@ type RelatedCondition[M any] interface {
 	// String describes the condition, such as "parent: status is Published".
 	String() string
 	// Check loads the related model and tests the condition. When it does
-	// not hold, why says so in words.
+	// not hold, why says so in words; err is the load's own error.
 	Check(ctx context.Context, model *M) (ok bool, why string, err error)
 }
 
@@ -76,7 +76,7 @@ func (r *Relation[M, R]) String() string {
 func (r *Relation[M, R]) Check(ctx context.Context, model *M) (bool, string, error) {
 	rel, err := r.load(ctx, model)
 	if err != nil {
-		return false, "", fmt.Errorf("transition: load %s: %w", r.name, err)
+		return false, "", err
 	}
 	if rel == nil {
 		if r.optional {
@@ -94,8 +94,12 @@ func (r *Relation[M, R]) Check(ctx context.Context, model *M) (bool, string, err
 // model's state, the actor, and the conditions on the model and related
 // models all allow it. It stops at the first check that fails and, for a
 // transition with no related conditions, allocates nothing. It does not
-// plan causal chains; Check does.
+// plan causal chains; Check does. A nil model, or a check that fails or
+// panics, is a no.
 func (t *Transition[M, T, A, I]) Can(ctx context.Context, actor A, model *M) bool {
+	if model == nil {
+		return false
+	}
 	ok, err := t.precheck(ctx, actor, model, nil, "")
 	return ok && err == nil
 }
@@ -103,39 +107,51 @@ func (t *Transition[M, T, A, I]) Can(ctx context.Context, actor A, model *M) boo
 // Check runs every pre-validation check and returns nil if the transition
 // is available, or a *BlockedError with every reason it is not. For a
 // transition with causal chains it plans the whole chain and reports the
-// reasons of every blocked step. An error that is not a *BlockedError
-// comes from loading a related model.
+// reasons of every blocked step. It does not validate input, which it is
+// not given. Other errors come from user code: a *StepError for a related
+// model or cascade that failed to load, or a check that panicked.
 func (t *Transition[M, T, A, I]) Check(ctx context.Context, actor A, model *M) error {
-	ok, err := t.precheck(ctx, actor, model, nil, "")
-	switch {
-	case err != nil:
-		return err
-	case len(t.cascades) == 0 && ok:
+	if model == nil {
+		return t.nilModel()
+	}
+	if len(t.cascades) == 0 {
+		var reasons []Reason
+		ok, err := t.precheck(ctx, actor, model, &reasons, "")
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return t.blockedError(actor, model, reasons)
+		}
 		return nil
-	case len(t.cascades) == 0:
-		return t.blocked(ctx, actor, model)
 	}
 	var in I
-	c := newChain(ctx, actor, t.m.now(ctx))
-	if _, err := planStepInput(c, t, model, in, nil, 0, true, false); err != nil {
+	c := newChain(ctx, actor, t.m.now(ctx), true)
+	if _, err := planStep(c, t, model, in, nil, 0, true); err != nil {
 		return err
 	}
 	return c.blockedError(t, model)
 }
 
+func (t *Transition[M, T, A, I]) nilModel() error {
+	return fmt.Errorf("transition: %s %q: the model is a nil *%s: %w", t.m, t.name, t.m.mgr.Model(), ErrNilModel)
+}
+
 // precheck runs the pre-validation checks on model. With reasons nil it
-// stops at the first failure and builds no messages; otherwise it appends
-// a Reason for every failure, with Object set to object.
+// stops at the first failure and builds no messages; otherwise it runs
+// every check and appends a Reason for each failure, with Object set to
+// object. Each check runs once.
 func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
 	check := "state"
 	defer func() {
 		if v := recover(); v != nil {
-			se := t.stepError(model, "check "+check, fmt.Errorf("panic: %v", v))
+			se := t.stepError(actor, model, "check "+check, fmt.Errorf("panic: %v", v))
 			se.Panic = v
 			err = se
 		}
 	}()
 	ok := true
+	// fail records a failed check; it reports whether to go on.
 	fail := func(r Reason) bool {
 		ok = false
 		if reasons == nil {
@@ -146,33 +162,27 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 		return true
 	}
 	cur := t.m.mgr.Get(model)
-	if t.rule(cur) == nil {
-		if !fail(Reason{Err: ErrWrongState, Check: "state"}) {
-			return false, nil
-		}
-		(*reasons)[len(*reasons)-1].Message = t.wrongState(cur)
+	if t.rule(cur) == nil && !fail(Reason{Err: ErrWrongState, Check: "state", Message: t.lazyWrongState(reasons, cur)}) {
+		return false, nil
 	}
 	check = "allow"
-	if !t.allowed(ctx, actor, model) {
-		if !fail(Reason{Err: ErrForbidden, Check: t.allowTitle()}) {
-			return false, nil
-		}
-		(*reasons)[len(*reasons)-1].Message = t.forbidden(actor)
+	if !t.allowed(ctx, actor, model) && !fail(Reason{Err: ErrForbidden, Check: t.allowTitle(reasons), Message: t.forbidden(reasons, actor)}) {
+		return false, nil
 	}
+	check = "when"
 	for _, c := range t.when {
-		check = "when"
 		if !c.Match(model) {
-			if !fail(Reason{Err: ErrUnmet, Check: c.String()}) {
+			if reasons == nil {
 				return false, nil
 			}
-			(*reasons)[len(*reasons)-1].Message = "needs " + c.String()
+			fail(Reason{Err: ErrUnmet, Check: c.String(), Message: "needs " + c.String()})
 		}
 	}
 	for _, r := range t.related {
-		check = "related"
+		check = "related " + r.Name()
 		holds, why, err := r.Check(ctx, model)
 		if err != nil {
-			return false, err
+			return false, t.stepError(actor, model, "load "+r.Name(), err)
 		}
 		if !holds && !fail(Reason{Err: ErrUnmet, Check: r.String(), Message: why}) {
 			return false, nil
@@ -193,7 +203,10 @@ func (t *Transition[M, T, A, I]) allowed(ctx context.Context, actor A, model *M)
 	return false
 }
 
-func (t *Transition[M, T, A, I]) allowTitle() string {
+func (t *Transition[M, T, A, I]) allowTitle(reasons *[]Reason) string {
+	if reasons == nil {
+		return ""
+	}
 	if len(t.allow) == 0 {
 		return "no one"
 	}
@@ -204,11 +217,41 @@ func (t *Transition[M, T, A, I]) allowTitle() string {
 	return strings.Join(titles, " or ")
 }
 
-func (t *Transition[M, T, A, I]) forbidden(actor A) string {
+func (t *Transition[M, T, A, I]) forbidden(reasons *[]Reason, actor A) string {
+	if reasons == nil {
+		return ""
+	}
 	if len(t.allow) == 0 && !t.anyone {
 		return fmt.Sprintf("no actor may %s (it declares no Allow)", t.name)
 	}
-	return fmt.Sprintf("%v may not %s: only %s", actor, t.name, t.allowTitle())
+	return fmt.Sprintf("%s may not %s: only %s", actorName(actor), t.name, t.allowTitle(reasons))
+}
+
+// lazyWrongState is wrongState when reasons are collected.
+func (t *Transition[M, T, A, I]) lazyWrongState(reasons *[]Reason, cur state.State[T]) string {
+	if reasons == nil {
+		return ""
+	}
+	return t.wrongState(cur)
+}
+
+// actorName names an actor in messages: by its String method if it has
+// one, by value if it is a string or a number (an ID), and otherwise by its
+// type only, so that a struct's fields do not end up in error messages
+// and logs. Give the actor type a String method to name it well.
+func actorName[A any](actor A) string {
+	switch a := any(actor).(type) {
+	case fmt.Stringer:
+		return a.String()
+	case string:
+		return a
+	}
+	switch reflect.ValueOf(actor).Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprint(actor)
+	}
+	return fmt.Sprintf("a %T", actor)
 }
 
 func (t *Transition[M, T, A, I]) wrongState(cur state.State[T]) string {

@@ -34,6 +34,8 @@ var (
 	ErrDefinition = errors.New("incomplete definition")
 	// ErrNotFound: no transition has the name asked for.
 	ErrNotFound = errors.New("no such transition")
+	// ErrNilModel: a transition was asked of a nil model pointer.
+	ErrNilModel = errors.New("nil model")
 )
 
 // A DeclarationError reports a transition or machine that cannot be
@@ -104,7 +106,7 @@ type BlockedError struct {
 	Machine    string // such as "main.Project.status"
 	Transition string
 	Object     string // the object's identity, such as "main.Project 7"
-	Actor      string // the actor, as fmt prints it
+	Actor      string // the actor: its String method, or its value for a string or number ID, or its type
 	State      string // the object's current state
 	Reasons    []Reason
 }
@@ -168,17 +170,31 @@ func (fe FieldErrors) Error() string {
 }
 
 // An InputError reports input that could not be decoded or failed
-// validation. It matches ErrInvalidInput.
+// validation. It matches ErrInvalidInput. For the transition asked for,
+// Fire returns it; for a cascaded step, whose input is the zero value, the
+// failure is a Reason (with Err ErrInvalidInput) of a *BlockedError.
 type InputError struct {
 	Machine    string
 	Transition string
+	Object     string // the object, when known (not from Decode alone)
+	Actor      string // the actor, when known, named as in BlockedError
 	Fields     FieldErrors
 	Err        error // the decoding or validation error, if it was a single one
 }
 
 // Error describes the problem in one line.
 func (e *InputError) Error() string {
-	return fmt.Sprintf("transition: %s %q: invalid input: %s", e.Machine, e.Transition, e.Fields.Error())
+	var b strings.Builder
+	fmt.Fprintf(&b, "transition: %s %q", e.Machine, e.Transition)
+	if e.Object != "" {
+		fmt.Fprintf(&b, " of %s", e.Object)
+	}
+	if e.Actor != "" {
+		fmt.Fprintf(&b, " by %s", e.Actor)
+	}
+	b.WriteString(": invalid input: ")
+	b.WriteString(e.Fields.Error())
+	return b.String()
 }
 
 // Is reports whether target is ErrInvalidInput.
@@ -196,9 +212,15 @@ type StepError struct {
 	Machine    string
 	Transition string
 	Object     string // the object the step ran on
-	Step       string // the effect's title, or "set state"
-	Panic      any    // the panic value, if the step panicked
-	Err        error  // the step's error, or an error describing the panic
+	Actor      string // the actor, named as in BlockedError
+	// Step names the step: an effect's title; "set state"; "observe";
+	// "choose the target"; "validate" (a validation that panicked);
+	// "plan" (planning a chain panicked); "check state", "check allow",
+	// "check when" or "check related <name>" (a check that panicked);
+	// "load <name>" (a related model or cascade that failed to load).
+	Step  string
+	Panic any   // the panic value, if the step panicked
+	Err   error // the step's error, or an error describing the panic
 }
 
 // Error describes the problem in one line.
@@ -207,7 +229,18 @@ func (e *StepError) Error() string {
 	if e.Panic != nil {
 		what = "panicked"
 	}
-	return fmt.Sprintf("transition: %s %q of %s: step %q %s: %v", e.Machine, e.Transition, e.Object, e.Step, what, e.Err)
+	var b strings.Builder
+	b.WriteString("transition: ")
+	if e.Machine != "" {
+		fmt.Fprintf(&b, "%s %q of ", e.Machine, e.Transition)
+	}
+	b.WriteString(e.Object)
+	if e.Actor != "" {
+		b.WriteString(" by ")
+		b.WriteString(e.Actor)
+	}
+	fmt.Fprintf(&b, ": step %q %s: %v", e.Step, what, e.Err)
+	return b.String()
 }
 
 // Is reports whether target is ErrStep.

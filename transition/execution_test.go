@@ -196,7 +196,7 @@ func TestCascadeCycles(t *testing.T) {
 	a.Children = []*Node{b}
 	_, err = RemoveNode.Fire(ctx, alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrCycle)
-	assert.Contains(t, err.Error(), "reaches transition_test.Node 1 a second time")
+	assert.Contains(t, err.Error(), "reaches transition_test.Node 1 again below itself")
 	assert.Equal(t, NLive, a.Status)
 	assert.Equal(t, NLive, b.Status)
 

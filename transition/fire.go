@@ -22,8 +22,11 @@ import (
 // Without causal chains or related conditions, Fire allocates only the
 // event.
 func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in I) (*Event[M, T, A, I], error) {
+	if model == nil {
+		return nil, t.nilModel()
+	}
 	if len(t.cascades) > 0 {
-		c := newChain(ctx, actor, t.m.now(ctx))
+		c := newChain(ctx, actor, t.m.now(ctx), false)
 		ev, err := planStep(c, t, model, in, nil, 0, true)
 		if err != nil {
 			return nil, err
@@ -37,29 +40,30 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 		return ev, nil
 	}
 
-	ok, err := t.precheck(ctx, actor, model, nil, "")
+	var reasons []Reason
+	ok, err := t.precheck(ctx, actor, model, &reasons, "")
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, t.blocked(ctx, actor, model)
+		return nil, t.blockedError(actor, model, reasons)
 	}
 	from := t.m.mgr.Get(model)
 	ev := &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: actor, Input: in, At: t.m.now(ctx)}
-	if err := t.validate(model, &ev.Input); err != nil {
+	if err := t.validate(actor, model, &ev.Input); err != nil {
 		return nil, err
 	}
-	if ev.To, err = t.target(model, from, in); err != nil {
+	if ev.To, err = t.target(actor, model, from, ev.Input); err != nil {
 		return nil, err
 	}
-	snap := *model
+	snap := t.m.snapshot(model)
 	if err := t.apply(ctx, ev); err != nil {
 		*model = snap
 		return nil, err
 	}
 	if err := notify(ctx, t.m.observers, ev); err != nil {
 		*model = snap
-		return nil, t.stepError(model, "observe", err)
+		return nil, t.stepError(actor, model, "observe", err)
 	}
 	return ev, nil
 }
@@ -68,8 +72,14 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 // fires it: what an HTTP handler for POST /projects/7/transitions/publish
 // does with the request body.
 func (t *Transition[M, T, A, I]) FireJSON(ctx context.Context, actor A, model *M, payload []byte) (Record, error) {
+	if model == nil {
+		return nil, t.nilModel()
+	}
 	in, err := t.Decode(payload)
 	if err != nil {
+		if ie, ok := err.(*InputError); ok {
+			ie.Object, ie.Actor = t.m.object(model), actorName(actor)
+		}
 		return nil, err
 	}
 	ev, err := t.Fire(ctx, actor, model, in)
@@ -79,45 +89,38 @@ func (t *Transition[M, T, A, I]) FireJSON(ctx context.Context, actor A, model *M
 	return ev, nil
 }
 
-// blocked builds the *BlockedError with every reason.
-func (t *Transition[M, T, A, I]) blocked(ctx context.Context, actor A, model *M) error {
-	var reasons []Reason
-	if _, err := t.precheck(ctx, actor, model, &reasons, ""); err != nil {
-		return err
-	}
-	return t.blockedError(actor, model, reasons)
-}
-
 func (t *Transition[M, T, A, I]) blockedError(actor A, model *M, reasons []Reason) *BlockedError {
 	return &BlockedError{
 		Machine:    t.m.String(),
 		Transition: t.name,
 		Object:     t.m.object(model),
-		Actor:      fmt.Sprint(actor),
+		Actor:      actorName(actor),
 		State:      t.m.mgr.Get(model).String(),
 		Reasons:    reasons,
 	}
 }
 
 // target returns the state the transition moves the model to from from.
-func (t *Transition[M, T, A, I]) target(model *M, from state.State[T], in I) (state.State[T], error) {
+func (t *Transition[M, T, A, I]) target(actor A, model *M, from state.State[T], in I) (state.State[T], error) {
 	r := t.rule(from)
 	switch {
 	case r == nil: // cannot happen after precheck
-		return from, fmt.Errorf("transition: %s: %w: no rule from %s", t, ErrWrongState, from)
+		return from, fmt.Errorf("transition: %s of %s: %w: no rule from %s", t, t.m.object(model), ErrWrongState, from)
 	case r.stay:
 		return from, nil
 	case len(r.targets) == 1:
 		return r.targets[0], nil
 	case t.choose == nil:
-		return from, fmt.Errorf("transition: %s: %w: the rule from %s has %d targets and the transition no Choose function", t, ErrDefinition, from, len(r.targets))
+		return from, fmt.Errorf("transition: %s of %s: %w: the rule from %s has %d targets and the transition no Choose function", t, t.m.object(model), ErrDefinition, from, len(r.targets))
 	}
 	var to state.State[T]
-	if err := safeValidate(func() error { to = t.choose(model, in); return nil }); err != nil {
-		return from, t.stepError(model, "choose the target", err)
+	if p := catch(func() { to = t.choose(model, in) }); p != nil {
+		se := t.stepError(actor, model, "choose the target", fmt.Errorf("panic: %v", p))
+		se.Panic = p
+		return from, se
 	}
 	if !r.allows(to) {
-		return from, fmt.Errorf("transition: %s: %w: Choose returned %s, which is not a target of the rule from %s", t, ErrDefinition, to, from)
+		return from, fmt.Errorf("transition: %s of %s: %w: Choose returned %s, which is not a target of the rule from %s", t, t.m.object(model), ErrDefinition, to, from)
 	}
 	return to, nil
 }
@@ -131,7 +134,7 @@ func (t *Transition[M, T, A, I]) apply(ctx context.Context, ev *Event[M, T, A, I
 		}
 	}
 	if err := t.m.mgr.Set(ev.Model, ev.To); err != nil {
-		return t.stepError(ev.Model, "set state", err)
+		return t.stepError(ev.Actor, ev.Model, "set state", err)
 	}
 	return nil
 }
@@ -139,25 +142,35 @@ func (t *Transition[M, T, A, I]) apply(ctx context.Context, ev *Event[M, T, A, I
 func (t *Transition[M, T, A, I]) runEffect(ctx context.Context, e *effect[M, T, A, I], ev *Event[M, T, A, I]) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			se := t.stepError(ev.Model, e.title, fmt.Errorf("panic: %v", v))
+			se := t.stepError(ev.Actor, ev.Model, e.title, fmt.Errorf("panic: %v", v))
 			se.Panic = v
 			err = se
 		}
 	}()
 	if err := e.fn(ctx, ev); err != nil {
-		return t.stepError(ev.Model, e.title, err)
+		return t.stepError(ev.Actor, ev.Model, e.title, err)
 	}
 	return nil
 }
 
-func (t *Transition[M, T, A, I]) stepError(model *M, step string, err error) *StepError {
-	if se, ok := err.(*StepError); ok {
-		if se.Machine == "" {
-			se.Machine, se.Transition, se.Object = t.m.String(), t.name, t.m.object(model)
-		}
+// stepError reports that step failed with err. An error from an observer
+// that is already a *StepError without a transition (a panic caught by
+// observe) is completed; any other error, including a *StepError of
+// another transition fired from inside an effect, is wrapped, so that the
+// error names this step and keeps the inner one.
+func (t *Transition[M, T, A, I]) stepError(actor A, model *M, step string, err error) *StepError {
+	if se, ok := err.(*StepError); ok && se.Machine == "" {
+		se.Machine, se.Transition, se.Object, se.Actor = t.m.String(), t.name, t.m.object(model), actorName(actor)
 		return se
 	}
-	return &StepError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Step: step, Err: err}
+	return &StepError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Actor: actorName(actor), Step: step, Err: err}
+}
+
+// catch runs f and returns what it panicked with, if it did.
+func catch(f func()) (p any) {
+	defer func() { p = recover() }()
+	f()
+	return nil
 }
 
 // notify hands r to the observers, then to those in ctx; the first error

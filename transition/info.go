@@ -3,6 +3,7 @@ package transition
 import (
 	"context"
 	"reflect"
+	"slices"
 
 	"github.com/statecraft/statecraft/state"
 )
@@ -57,7 +58,7 @@ func (t *Transition[M, T, A, I]) Info() Info {
 	in := Info{
 		Name: t.name, Title: t.title, Description: t.desc, At: t.pos,
 		Anyone: t.anyone, Validators: len(t.validators), Chooses: t.choose != nil,
-		Input: t.input, Required: t.required,
+		Input: t.input, Required: slices.Clone(t.required),
 	}
 	for _, r := range t.rules {
 		ri := RuleInfo{Stay: r.stay}

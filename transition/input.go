@@ -220,8 +220,9 @@ func jsonKind(t reflect.Type) string {
 
 // validate runs the input's own Validate and the transition's validators.
 // in points into the event, which is already on the heap, so calling the
-// input's Validate method through an interface allocates nothing.
-func (t *Transition[M, T, A, I]) validate(model *M, in *I) error {
+// input's Validate method through an interface allocates nothing. A
+// validation that panics is a bug, not bad input: it is a *StepError.
+func (t *Transition[M, T, A, I]) validate(actor A, model *M, in *I) error {
 	var fe FieldErrors
 	var first error
 	add := func(err error) {
@@ -242,17 +243,31 @@ func (t *Transition[M, T, A, I]) validate(model *M, in *I) error {
 			fe = append(fe, FieldError{Message: err.Error()})
 		}
 	}
+	run := func(what string, fn func() error) *StepError {
+		var err error
+		if p := catch(func() { err = fn() }); p != nil {
+			se := t.stepError(actor, model, "validate", fmt.Errorf("%s panicked: %v", what, p))
+			se.Panic = p
+			return se
+		}
+		add(err)
+		return nil
+	}
 	if t.self {
 		// *I has the methods of I too, whichever receiver Validate has.
-		add(safeValidate(any(in).(Validator).Validate))
+		if se := run("the input's Validate method", any(in).(Validator).Validate); se != nil {
+			return se
+		}
 	}
-	for _, fn := range t.validators {
-		add(safeValidate(func() error { return fn(model, *in) }))
+	for i, fn := range t.validators {
+		if se := run(fmt.Sprintf("Validate function %d", i+1), func() error { return fn(model, *in) }); se != nil {
+			return se
+		}
 	}
 	if len(fe) == 0 {
 		return nil
 	}
-	ie := &InputError{Machine: t.m.String(), Transition: t.name, Fields: fe}
+	ie := &InputError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Actor: actorName(actor), Fields: fe}
 	if len(fe) == 1 {
 		ie.Err = first
 	}
@@ -262,14 +277,4 @@ func (t *Transition[M, T, A, I]) validate(model *M, in *I) error {
 // selfValidating reports whether I (or *I) implements Validator.
 func selfValidating[I any]() bool {
 	return reflect.TypeFor[*I]().Implements(reflect.TypeFor[Validator]())
-}
-
-// safeValidate runs a validation, turning a panic into an error.
-func safeValidate(fn func() error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("validation panicked: %v", v)
-		}
-	}()
-	return fn()
 }

@@ -112,8 +112,7 @@ func TestValidationErrorsCombine(t *testing.T) {
 		Validate(func(*Door, lockInput) error {
 			return transition.FieldErrors{{Field: "code", Message: "is too short"}, {Field: "code", Message: "must be digits"}}
 		}).
-		Validate(func(*Door, lockInput) error { return errors.New("the door is jammed") }).
-		Validate(func(*Door, lockInput) error { panic("validator bug") })
+		Validate(func(*Door, lockInput) error { return errors.New("the door is jammed") })
 	d := &Door{Status: Closed}
 	_, err := lock.Fire(testContext(&store{}), alice, d, lockInput{Code: "x"})
 	var ie *transition.InputError
@@ -123,8 +122,26 @@ func TestValidationErrorsCombine(t *testing.T) {
 		{Field: "code", Message: "is too short"},
 		{Field: "code", Message: "must be digits"},
 		{Message: "the door is jammed"},
-		{Message: "validation panicked: validator bug"},
 	}, ie.Fields)
+	assert.Equal(t, "alice", ie.Actor)
+	assert.Equal(t, "transition_test.Door", ie.Object)
+	assert.Equal(t, Closed, d.Status)
+}
+
+// A validation that panics is a bug in the program, not bad input.
+func TestPanickingValidatorIsAStepError(t *testing.T) {
+	doors := transition.For[User](DoorStatus)
+	lock := transition.New[transition.NoInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
+		Validate(func(*Door, transition.NoInput) error { return nil }).
+		Validate(func(*Door, transition.NoInput) error { panic("validator bug") })
+	d := &Door{Status: Closed}
+	_, err := lock.Fire(testContext(&store{}), alice, d, transition.NoInput{})
+	var se *transition.StepError
+	require.ErrorAs(t, err, &se)
+	assert.NotErrorIs(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, "validate", se.Step)
+	assert.Equal(t, "validator bug", se.Panic)
+	assert.Contains(t, se.Error(), "Validate function 2 panicked")
 	assert.Equal(t, Closed, d.Status)
 }
 

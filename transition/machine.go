@@ -23,6 +23,7 @@ type Machine[M any, T comparable, A any] struct {
 	pos       string
 	initial   []state.State[T]
 	ident     func(*M) any
+	copy      func(*M) M
 	clock     func() time.Time
 	actions   []Action[M, A]
 	byName    map[string]Action[M, A]
@@ -56,6 +57,31 @@ func (m *Machine[M, T, A]) Initial(states ...state.State[T]) *Machine[M, T, A] {
 func (m *Machine[M, T, A]) Identify(id func(*M) any) *Machine[M, T, A] {
 	m.ident = id
 	return m
+}
+
+// Snapshot sets how a model is copied before a transition runs, so that it
+// can be restored exactly if a step fails. By default the model is copied
+// as a struct value, which restores every field an effect assigns; but
+// maps, slices and pointers in the copy share memory with the model, so an
+// effect that changes them in place (m.Tags["x"] = true) is not undone.
+// Either have effects assign new values (m.Tags = withTag(m.Tags, "x")),
+// or give a deep copy here:
+//
+//	Projects.Snapshot(func(p *Project) Project { c := *p; c.Tags = maps.Clone(p.Tags); return c })
+//
+// Models are data: one holding a sync.Mutex or other state that must not
+// be copied needs a Snapshot that leaves it out, or effects that do not
+// touch it.
+func (m *Machine[M, T, A]) Snapshot(copy func(*M) M) *Machine[M, T, A] {
+	m.copy = copy
+	return m
+}
+
+func (m *Machine[M, T, A]) snapshot(model *M) M {
+	if m.copy != nil {
+		return m.copy(model)
+	}
+	return *model
 }
 
 // Clock sets the machine's clock, which stamps events. It defaults to
@@ -134,11 +160,11 @@ func (m *Machine[M, T, A]) Actions() []Action[M, A] {
 // Available lists every transition of the machine for actor and model:
 // whether it is available now and, when it is not, every reason.
 func (m *Machine[M, T, A]) Available(ctx context.Context, actor A, model *M) ([]Availability, error) {
-	return m.AppendAvailable(nil, ctx, actor, model)
+	return m.AppendAvailable(ctx, nil, actor, model)
 }
 
 // AppendAvailable is Available appending to dst.
-func (m *Machine[M, T, A]) AppendAvailable(dst []Availability, ctx context.Context, actor A, model *M) ([]Availability, error) {
+func (m *Machine[M, T, A]) AppendAvailable(ctx context.Context, dst []Availability, actor A, model *M) ([]Availability, error) {
 	for _, a := range m.actions {
 		av, err := a.Availability(ctx, actor, model)
 		if err != nil {
@@ -188,6 +214,9 @@ type clockKey struct{}
 // than the machine's clock, so that a test can fix the time without
 // touching shared declarations.
 func WithClock(ctx context.Context, now func() time.Time) context.Context {
+	if now == nil {
+		return ctx
+	}
 	return context.WithValue(ctx, clockKey{}, now)
 }
 
@@ -207,7 +236,7 @@ type Runner[A any] interface {
 	// Names lists the transitions' names.
 	Names() []string
 	// AppendAvailableAny is AppendAvailable for a model given as an any.
-	AppendAvailableAny(dst []Availability, ctx context.Context, actor A, model any) ([]Availability, error)
+	AppendAvailableAny(ctx context.Context, dst []Availability, actor A, model any) ([]Availability, error)
 	// FireJSONAny fires the transition named name on a model given as an
 	// any, decoding payload as its input.
 	FireJSONAny(ctx context.Context, actor A, model any, name string, payload []byte) (Record, error)
@@ -215,12 +244,12 @@ type Runner[A any] interface {
 
 // AppendAvailableAny is AppendAvailable for a model given as an any, which
 // must be a *M.
-func (m *Machine[M, T, A]) AppendAvailableAny(dst []Availability, ctx context.Context, actor A, model any) ([]Availability, error) {
+func (m *Machine[M, T, A]) AppendAvailableAny(ctx context.Context, dst []Availability, actor A, model any) ([]Availability, error) {
 	p, err := m.modelOf(model)
 	if err != nil {
 		return dst, err
 	}
-	return m.AppendAvailable(dst, ctx, actor, p)
+	return m.AppendAvailable(ctx, dst, actor, p)
 }
 
 // FireJSONAny fires the transition named name on model, which must be a

@@ -1,0 +1,45 @@
+package transition_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/statecraft/statecraft/transition"
+)
+
+// TestHotPathAllocations pins the in-memory hot paths: checking
+// availability allocates nothing, and firing a transition allocates only
+// its event. (The benchmarks report the same; this fails if it changes.)
+func TestHotPathAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	ctx := context.Background()
+	published := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
+	draft := &Project{ID: 2, Owner: "alice", Status: Draft}
+	pending := &Project{ID: 3, Owner: "alice", Status: Draft, Review: Pending}
+	in := WithdrawInput{Reason: "r"}
+
+	for _, c := range []struct {
+		name string
+		max  float64
+		f    func()
+	}{
+		{"Can, available", 0, func() { Withdraw.Can(ctx, alice, published) }},
+		{"Can, wrong state and actor", 0, func() { Withdraw.Can(ctx, bob, draft) }},
+		{"Can, unmet condition", 0, func() { Publish.Can(ctx, alice, pending) }},
+		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, alice, published) }},
+		{"Fire, no input", 1, func() {
+			draft.Status = Draft
+			_, _ = Edit.Fire(ctx, alice, draft, transition.NoInput{})
+		}},
+		{"Fire, input with Validate and an effect", 1, func() {
+			published.Status = Published
+			_, _ = Withdraw.Fire(ctx, alice, published, in)
+		}},
+	} {
+		if got := testing.AllocsPerRun(100, c.f); got > c.max {
+			t.Errorf("%s: %v allocations, want at most %v", c.name, got, c.max)
+		}
+	}
+}
