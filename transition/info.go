@@ -3,7 +3,6 @@ package transition
 import (
 	"context"
 	"reflect"
-	"slices"
 
 	"github.com/statecraft/statecraft/state"
 )
@@ -58,7 +57,12 @@ func (t *Transition[M, T, A, I]) Info() Info {
 	in := Info{
 		Name: t.name, Title: t.title, Description: t.desc, At: t.pos,
 		Anyone: t.anyone, Validators: len(t.validators), Chooses: t.choose != nil,
-		Input: t.input, Required: slices.Clone(t.required),
+		Input: t.input,
+	}
+	for _, f := range t.fields {
+		if f.required {
+			in.Required = append(in.Required, f.name)
+		}
 	}
 	for _, r := range t.rules {
 		ri := RuleInfo{Stay: r.stay}

@@ -45,7 +45,7 @@ type Transition[M any, T comparable, A any, I any] struct {
 	effects    []effect[M, T, A, I]
 	cascades   []Cascade[M, A]
 	input      reflect.Type // nil for NoInput
-	required   []string     // JSON names of the input's required fields
+	fields     []field      // the input's JSON keys, for strict decoding
 	self       bool         // whether I (or *I) implements Validator
 }
 
@@ -115,7 +115,7 @@ func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, ru
 		}
 	}
 	t := &Transition[M, T, A, I]{m: m, name: name, title: defaultTitle(name), pos: pos, rules: rules}
-	t.input, t.required = inputType[I]()
+	t.input, t.fields = inputType[I]()
 	t.self = selfValidating[I]()
 	m.actions = append(m.actions, t)
 	m.byName[name] = t

@@ -1,0 +1,91 @@
+package transition_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+type address struct {
+	City string `json:"city"`
+	Zip  string `json:"zip,omitempty"`
+}
+
+type moveInput struct {
+	To      address                    `json:"to"`
+	Via     *address                   `json:"via"`     // required, but may be null
+	Notes   []string                   `json:"notes"`   // required, but may be null
+	Outcome state.State[ProjectStatus] `json:"outcome"` // a state field
+	Review  state.Null[ReviewStatus]   `json:"review"`  // required, but may be null
+}
+
+func TestDecodeNestedAndNullable(t *testing.T) {
+	doors := transition.For[User](DoorStatus)
+	move := transition.New[moveInput](doors, "move", transition.From(Closed).Stay()).AllowAnyone()
+
+	in, err := move.Decode([]byte(`{"to": {"city": "Oslo"}, "via": null, "notes": null, "outcome": 2, "review": null}`))
+	require.NoError(t, err)
+	assert.Equal(t, "Oslo", in.To.City)
+	assert.Equal(t, Published, in.Outcome)
+	assert.True(t, in.Review.IsZero())
+
+	for _, c := range []struct {
+		name, payload string
+		want          transition.FieldErrors
+	}{
+		{"nested required", `{"to": {}, "via": null, "notes": [], "outcome": 1, "review": null}`,
+			transition.FieldErrors{{Field: "to.city", Message: "is required"}}},
+		{"nested unknown and mis-cased", `{"to": {"City": "x", "city": "y"}, "via": null, "notes": [], "outcome": 1, "review": null}`,
+			transition.FieldErrors{{Field: "to.City", Message: `is not a field of this input (did you mean "city"?)`}}},
+		{"nested null", `{"to": {"city": null}, "via": null, "notes": [], "outcome": 1, "review": null}`,
+			transition.FieldErrors{{Field: "to.city", Message: "is required and may not be null"}}},
+		{"nested wrong type", `{"to": "Oslo", "via": null, "notes": [], "outcome": 1, "review": null}`,
+			transition.FieldErrors{{Field: "to", Message: "must be an object, not string"}}},
+		{"undeclared state", `{"to": {"city": "x"}, "via": null, "notes": [], "outcome": 9, "review": "maybe"}`,
+			transition.FieldErrors{
+				{Field: "outcome", Message: "must be one of 1 (Draft), 2 (Published), 3 (Withdrawn), 4 (Deleted), not 9"},
+				{Field: "review", Message: `must be one of "pending" (Pending), "approved" (Approved), "rejected" (Rejected), not "maybe"`},
+			}},
+		{"state may not be null", `{"to": {"city": "x"}, "via": null, "notes": [], "outcome": null, "review": null}`,
+			transition.FieldErrors{{Field: "outcome", Message: "is required and may not be null"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := move.Decode([]byte(c.payload))
+			var ie *transition.InputError
+			require.ErrorAs(t, err, &ie)
+			if diff := cmp.Diff(c.want, ie.Fields); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDecodeOtherInputKinds(t *testing.T) {
+	doors := transition.For[User](DoorStatus)
+
+	// A pointer to a struct follows the struct's rules.
+	ptr := transition.New[*WithdrawInput](doors, "ptr", transition.From(Closed).Stay()).AllowAnyone()
+	_, err := ptr.Decode([]byte(`{}`))
+	require.ErrorContains(t, err, "reason: is required")
+	in, err := ptr.Decode([]byte(`{"reason": "x"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "x", in.Reason)
+
+	// A list.
+	list := transition.New[[]string](doors, "list", transition.From(Closed).Stay()).AllowAnyone()
+	got, err := list.Decode(nil)
+	require.NoError(t, err)
+	assert.Nil(t, got)
+	got, err = list.Decode([]byte(`["a", "b"]`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, got)
+	for _, bad := range []string{`["a"]]`, `["a"] 1`, `{"a": 1}`, `[1]`} {
+		_, err = list.Decode([]byte(bad))
+		require.ErrorIs(t, err, transition.ErrInvalidInput, bad)
+	}
+}
