@@ -277,7 +277,9 @@ func (n Null[T]) AppendText(b []byte) ([]byte, error) {
 	return n.State.AppendText(b)
 }
 
-// UnmarshalText reads empty text as no state.
+// UnmarshalText reads empty text as no state. (So a Type that declares
+// the empty string as a value cannot tell that state from no state in text
+// form; SQL and JSON can.)
 func (n *Null[T]) UnmarshalText(text []byte) error {
 	if len(text) == 0 {
 		n.State = State[T]{}

@@ -8,11 +8,13 @@ import (
 
 // Sentinel errors, for use with errors.Is.
 var (
-	// ErrUnknownValue: a value was read (from SQL, JSON or text) that the
-	// state type does not declare. The error is a *ValueError.
+	// ErrUnknownValue: a value was read from SQL or text that the state
+	// type does not declare. The error is a *ValueError. (Decoding JSON
+	// reports a *json.UnmarshalTypeError instead, so that encoding/json can
+	// name the struct field; see State.UnmarshalJSON.)
 	ErrUnknownValue = errors.New("value not declared")
 	// ErrNoState: a state was required but the field holds none (SQL NULL,
-	// JSON null, or a State that was never assigned).
+	// or a State that was never assigned, written to SQL, JSON or text).
 	ErrNoState = errors.New("no state")
 	// ErrForeignState: a state of one Type was used where a state of
 	// another Type was wanted.

@@ -57,7 +57,7 @@ func (t *Type[T]) CheckConstraint(d sqlexpr.Dialect, column string) (string, err
 	if err != nil {
 		return "", err
 	}
-	lits, err := t.literals()
+	lits, err := t.literals(d)
 	if err != nil {
 		return "", err
 	}
@@ -80,14 +80,14 @@ func (t *Type[T]) CreateEnumType(name string) (string, error) {
 			return "", fmt.Errorf("state: %s: a PostgreSQL enum holds string labels, but state %q is stored as %T", t.name, d.title, d.dv)
 		}
 	}
-	lits, err := t.literals()
+	lits, err := t.literals(sqlexpr.Postgres)
 	if err != nil {
 		return "", err
 	}
 	return "CREATE TYPE " + id + " AS ENUM (" + strings.Join(lits, ", ") + ")", nil
 }
 
-func (t *Type[T]) literals() ([]string, error) {
+func (t *Type[T]) literals(dialect sqlexpr.Dialect) ([]string, error) {
 	if len(t.states) == 0 {
 		return nil, fmt.Errorf("state: %s declares no states", t.name)
 	}
@@ -96,7 +96,7 @@ func (t *Type[T]) literals() ([]string, error) {
 		if d.dvErr != nil {
 			return nil, fmt.Errorf("state: %s %q cannot be stored in SQL: %w", t.name, d.title, d.dvErr)
 		}
-		lit, err := literal(d.dv)
+		lit, err := literal(dialect, d.dv)
 		if err != nil {
 			return nil, fmt.Errorf("state: %s %q: %w", t.name, d.title, err)
 		}
@@ -105,8 +105,10 @@ func (t *Type[T]) literals() ([]string, error) {
 	return lits, nil
 }
 
-// literal writes a declared value as a SQL literal, for DDL only.
-func literal(v any) (string, error) {
+// literal writes a declared value as a SQL literal, for DDL only. MySQL
+// (by default) reads a backslash in a string as an escape, so there it is
+// doubled.
+func literal(d sqlexpr.Dialect, v any) (string, error) {
 	switch v := v.(type) {
 	case int64:
 		return strconv.FormatInt(v, 10), nil
@@ -120,6 +122,9 @@ func literal(v any) (string, error) {
 	case string:
 		if strings.IndexByte(v, 0) >= 0 {
 			return "", fmt.Errorf("value %q holds a NUL byte", v)
+		}
+		if d == sqlexpr.MySQL {
+			v = strings.ReplaceAll(v, `\`, `\\`)
 		}
 		return "'" + strings.ReplaceAll(v, "'", "''") + "'", nil
 	}

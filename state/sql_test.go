@@ -523,3 +523,25 @@ func TestSQLErrorsAreNotWrappedAsNoSQL(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, state.ErrNoSQL))
 }
+
+func TestCheckConstraintBackslashOnMySQL(t *testing.T) {
+	paths := state.NewType[string]("Paths")
+	paths.State(`C:\`, "Drive")
+	paths.State(`it's`, "Quote")
+	for _, c := range []struct {
+		d    sqlexpr.Dialect
+		want string
+	}{
+		{sqlexpr.MySQL, "CHECK (`p` IN ('C:\\\\', 'it''s'))"},
+		{sqlexpr.Postgres, `CHECK ("p" IN ('C:\', 'it''s'))`},
+		{sqlexpr.SQLite, `CHECK ("p" IN ('C:\', 'it''s'))`},
+	} {
+		got, err := paths.CheckConstraint(c.d, "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s: got %s, want %s", c.d, got, c.want)
+		}
+	}
+}

@@ -136,10 +136,22 @@ func FuzzNew(f *testing.F) {
 			return
 		}
 
-		// ToSql writes placeholders as ? and literal question marks as ??,
-		// which is how New reads them, so it gives back the text it was given.
-		if toSql != sql {
-			t.Fatalf("ToSql() = %q, want the input %q", toSql, sql)
+		// ToSql writes placeholders as ? and every literal question mark as
+		// ??, the convention of query builders that renumber placeholders:
+		// read back through From, it renders as the original does.
+		back, backArgs, err := sqlexpr.From(rawSqlizer{toSql, toArgs}).Render(sqlexpr.Postgres)
+		if err != nil {
+			t.Fatalf("From(ToSql()) = %q: %v", toSql, err)
+		}
+		if back != out["postgres"] {
+			t.Fatalf("From(ToSql() = %q) renders %q, want %q", toSql, back, out["postgres"])
+		}
+		if diff := cmp.Diff(wantArgs, backArgs); diff != "" {
+			t.Fatalf("From(ToSql()) args mismatch (-want +got):\n%s", diff)
+		}
+		// Squirrel-style renumbering: every ? that is not ?? is a placeholder.
+		if n := strings.Count(strings.ReplaceAll(toSql, "??", ""), "?"); n != len(toArgs) {
+			t.Fatalf("ToSql() = %q has %d bare question marks for %d arguments", toSql, n, len(toArgs))
 		}
 		if diff := cmp.Diff(wantArgs, toArgs); diff != "" {
 			t.Fatalf("ToSql args mismatch (-want +got):\n%s", diff)
@@ -183,3 +195,11 @@ func FuzzNew(f *testing.F) {
 		}
 	})
 }
+
+// rawSqlizer is another builder's fragment.
+type rawSqlizer struct {
+	sql  string
+	args []any
+}
+
+func (r rawSqlizer) ToSql() (string, []any, error) { return r.sql, r.args, nil }

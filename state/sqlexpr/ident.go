@@ -1,6 +1,7 @@
 package sqlexpr
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,9 +49,15 @@ func (id Ident) Quote(d Dialect) (string, error) {
 }
 
 func (r *renderer) ident(id Ident) error {
+	start := len(r.buf)
 	b, err := appendIdent(r.buf, id, r.d.quote)
 	if err != nil {
 		return err
+	}
+	if r.d.escape && bytes.IndexByte(b[start:], '?') >= 0 {
+		// ToSql's convention: a literal question mark is written ??.
+		quoted := bytes.ReplaceAll(b[start:], []byte("?"), []byte("??"))
+		b = append(b[:start], quoted...)
 	}
 	r.buf = b
 	return nil
@@ -135,7 +142,9 @@ func (id Ident) In(vs ...any) Expr {
 // NotIn returns id NOT IN (vs...). With one value it renders as id <> v;
 // with none it renders as the constant true.
 //
-// As in SQL, a row whose id is NULL is in neither In nor NotIn.
+// As in SQL, a row whose id is NULL is in neither In nor NotIn with values;
+// with no values NotIn holds for every row, NULL included, as NOT IN of an
+// empty list does in SQL.
 func (id Ident) NotIn(vs ...any) Expr {
 	return Expr{&node{kind: kIn, col: id, args: slices.Clone(vs), not: true}}
 }

@@ -133,7 +133,8 @@ func Err(err error) Expr {
 
 // From wraps a fragment from another query builder. Its ToSql is called each
 // time the Expr is rendered; its ? placeholders are renumbered for the
-// target dialect.
+// target dialect. By the builders' convention every ? in the fragment is a
+// placeholder, quoted or not, and ?? is a literal question mark.
 func From(s Sqlizer) Expr {
 	if s == nil {
 		return Err(errors.New("sqlexpr: From(nil)"))
@@ -198,7 +199,9 @@ func (e Expr) IsZero() bool { return e.n == nil }
 
 // ToSql renders e with ? placeholders and ANSI double-quoted identifiers, the
 // convention of query builders such as squirrel, which number the
-// placeholders themselves. A literal question mark is written ??.
+// placeholders themselves. Every literal question mark, even one inside a
+// quoted string or identifier, is written ??, as that convention requires:
+// such builders take every other ? for a placeholder.
 func (e Expr) ToSql() (string, []any, error) { return e.Render(question) }
 
 // Render returns e as SQL for dialect d, with its arguments in placeholder
@@ -380,7 +383,7 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		if paren {
 			r.buf = append(r.buf, '(')
 		}
-		if err := r.raw(n.sql, n.args); err != nil {
+		if err := r.raw(n.sql, n.args, false); err != nil {
 			return err
 		}
 		if paren {
@@ -394,7 +397,7 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		if paren {
 			r.buf = append(r.buf, '(')
 		}
-		if err := r.raw(sql, args); err != nil {
+		if err := r.raw(sql, args, true); err != nil {
 			return fmt.Errorf("%w (in the fragment of %T)", err, n.from)
 		}
 		if paren {
@@ -406,9 +409,17 @@ func (r *renderer) expr(e Expr, paren bool) error {
 	return nil
 }
 
-// raw copies sql, replacing each placeholder outside quotes with the next
-// argument in the target dialect.
-func (r *renderer) raw(sql string, args []any) error {
+// raw copies sql, replacing each placeholder with the next argument. In
+// text given to New, question marks inside quotes are literal. In text from
+// another builder's ToSql (builder true), quotes are not special: by that
+// convention every ? is a placeholder and ?? a literal question mark,
+// wherever it is. Rendering with ToSql's own dialect writes every literal
+// question mark as ??, so that a builder which renumbers the placeholders
+// later leaves it alone.
+func (r *renderer) raw(sql string, args []any, builder bool) error {
+	if strings.TrimSpace(sql) == "" {
+		return errors.New("sqlexpr: empty SQL text (use the zero Expr, or True, for no condition)")
+	}
 	used := 0
 	var quote byte // the quote we are inside, or 0
 	for i := 0; i < len(sql); i++ {
@@ -417,8 +428,11 @@ func (r *renderer) raw(sql string, args []any) error {
 		case quote != 0:
 			if c == quote {
 				quote = 0 // a doubled quote reopens at once: same result
+			} else if c == '?' && r.d.escape {
+				r.buf = append(r.buf, "??"...)
+				continue
 			}
-		case c == '\'' || c == '"' || c == '`':
+		case !builder && (c == '\'' || c == '"' || c == '`'):
 			quote = c
 		case c == '?':
 			if i+1 < len(sql) && sql[i+1] == '?' {

@@ -124,12 +124,13 @@ func TestRender(t *testing.T) {
 			want{"data ? $1 AND n = $2", "data ? ? AND n = ?", "data ? ? AND n = ?", "data ?? ? AND n = ?", []any{"k", 1}}},
 		{"New ??? is a literal ? then a placeholder", sqlexpr.New("a ???", 1),
 			want{"a ?$1", "a ??", "a ??", "a ???", []any{1}}},
-		{"New ? in single quotes", sqlexpr.New("a = '?' AND b = ?", 1), same("a = '?' AND b = $1", "a = '?' AND b = ?", 1)},
-		{"New ?? in single quotes left alone", sqlexpr.New("a = '??' AND b = ?", 1), same("a = '??' AND b = $1", "a = '??' AND b = ?", 1)},
-		{"New ? in double quotes", sqlexpr.New(`"a?" = ?`, 1), sameRaw(`"a?" = $1`, `"a?" = ?`, 1)},
-		{"New ? in backticks", sqlexpr.New("`a?` = ?", 1), same("`a?` = $1", "`a?` = ?", 1)},
-		{"New doubled quote inside string", sqlexpr.New("a = 'it''s ?' AND b = ?", 1), same("a = 'it''s ?' AND b = $1", "a = 'it''s ?' AND b = ?", 1)},
-		{"New other quotes inside string", sqlexpr.New(`a = '"?' AND b = ?`, 1), sameRaw(`a = '"?' AND b = $1`, `a = '"?' AND b = ?`, 1)},
+		// Inside quotes a ? is literal; ToSql writes it ?? by its convention.
+		{"New ? in single quotes", sqlexpr.New("a = '?' AND b = ?", 1), want{"a = '?' AND b = $1", "a = '?' AND b = ?", "a = '?' AND b = ?", "a = '??' AND b = ?", []any{1}}},
+		{"New ?? in single quotes left alone", sqlexpr.New("a = '??' AND b = ?", 1), want{"a = '??' AND b = $1", "a = '??' AND b = ?", "a = '??' AND b = ?", "a = '????' AND b = ?", []any{1}}},
+		{"New ? in double quotes", sqlexpr.New(`"a?" = ?`, 1), want{`"a?" = $1`, `"a?" = ?`, `"a?" = ?`, `"a??" = ?`, []any{1}}},
+		{"New ? in backticks", sqlexpr.New("`a?` = ?", 1), want{"`a?` = $1", "`a?` = ?", "`a?` = ?", "`a??` = ?", []any{1}}},
+		{"New doubled quote inside string", sqlexpr.New("a = 'it''s ?' AND b = ?", 1), want{"a = 'it''s ?' AND b = $1", "a = 'it''s ?' AND b = ?", "a = 'it''s ?' AND b = ?", "a = 'it''s ??' AND b = ?", []any{1}}},
+		{"New other quotes inside string", sqlexpr.New(`a = '"?' AND b = ?`, 1), want{`a = '"?' AND b = $1`, `a = '"?' AND b = ?`, `a = '"?' AND b = ?`, `a = '"??' AND b = ?`, []any{1}}},
 		{"New dollar text copied", sqlexpr.New("a = $x AND b = ?", 1), same("a = $x AND b = $1", "a = $x AND b = ?", 1)},
 
 		// Composition.
@@ -174,11 +175,14 @@ func TestRender(t *testing.T) {
 		{"From", sqlexpr.From(fakeSqlizer{sql: "a = ? OR b = ?", args: []any{1, 2}}), same("a = $1 OR b = $2", "a = ? OR b = ?", 1, 2)},
 		{"From in And", sqlexpr.And(a, sqlexpr.From(fakeSqlizer{sql: "x = ? OR y = ?", args: []any{"x", "y"}})),
 			same(`"a" = $1 AND (x = $2 OR y = $3)`, `"a" = ? AND (x = ? OR y = ?)`, 1, "x", "y")},
-		{"From ?? and quotes", sqlexpr.From(fakeSqlizer{sql: "d ?? ? AND s = '?'", args: []any{"k"}}),
-			want{"d ? $1 AND s = '?'", "d ? ? AND s = '?'", "d ? ? AND s = '?'", "d ?? ? AND s = '?'", []any{"k"}}},
+		// By the ToSql convention every ? from another builder is a
+		// placeholder, even inside quotes; ?? is a literal question mark.
+		{"From ?? and quotes", sqlexpr.From(fakeSqlizer{sql: "d ?? ? AND s = '??' AND t = '?'", args: []any{"k", "v"}}),
+			want{"d ? $1 AND s = '?' AND t = '$2'", "d ? ? AND s = '?' AND t = '?'", "d ? ? AND s = '?' AND t = '?'", "d ?? ? AND s = '??' AND t = '?'", []any{"k", "v"}}},
 		{"From Expr is that Expr", sqlexpr.From(sqlexpr.And(a, b)), same(`"a" = $1 AND "b" = $2`, `"a" = ? AND "b" = ?`, 1, 2)},
 		{"From pointer to Expr round-trips ToSql", sqlexpr.And(c, sqlexpr.From(ptr(sqlexpr.New("d ?? ? AND e = '?'", "k")))),
-			want{`"c" = $1 AND (d ? $2 AND e = '?')`, `"c" = ? AND (d ? ? AND e = '?')`, "`c` = ? AND (d ? ? AND e = '?')", `"c" = ? AND (d ?? ? AND e = '?')`, []any{3, "k"}}},
+			want{`"c" = $1 AND (d ? $2 AND e = '?')`, `"c" = ? AND (d ? ? AND e = '?')`, "`c` = ? AND (d ? ? AND e = '?')", `"c" = ? AND (d ?? ? AND e = '??')`, []any{3, "k"}}},
+		{"ToSql escapes ? in identifiers", sqlexpr.Col("a?b").Eq(1), want{`"a?b" = $1`, `"a?b" = ?`, "`a?b` = ?", `"a??b" = ?`, []any{1}}},
 
 		// Values are bound, never written into the text.
 		{"malicious Eq", sqlexpr.Col("name").Eq(malicious), want{`"name" = $1`, `"name" = ?`, "`name` = ?", `"name" = ?`, []any{malicious}}},
@@ -568,4 +572,18 @@ func TestConcurrentRender(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, 16*50, n)
+}
+
+func TestEmptyRawTextIsAnError(t *testing.T) {
+	for _, e := range []sqlexpr.Expr{
+		sqlexpr.New(""),
+		sqlexpr.New("  "),
+		sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.New("")),
+		sqlexpr.From(fakeSqlizer{sql: ""}),
+	} {
+		_, _, err := e.Render(sqlexpr.Postgres)
+		if err == nil || !strings.Contains(err.Error(), "empty SQL text") {
+			t.Errorf("%v: got %v, want an empty SQL text error", e, err)
+		}
+	}
 }
