@@ -222,7 +222,7 @@ func (r *Registry[A]) cascadeLoops() []Problem {
 	var ps []Problem
 	for _, scc := range components(edges) {
 		start := scc[0]
-		if len(scc) == 1 && !slices.Contains(edges[start], start) {
+		if len(scc) == 1 { // self-cascades have no edge: see above
 			continue
 		}
 		path := shortestLoop(edges, scc, start)

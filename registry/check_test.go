@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -139,19 +141,38 @@ func TestCheck(t *testing.T) {
 }
 
 // TestCheckSelfCascade: a transition that cascades into itself, as
-// deleting a project deletes its sub-projects, walks a tree. It is no loop
+// deleting a folder deletes its sub-folders, walks a tree. It is no loop
 // of declarations; a loop in the data is caught when the chain is planned.
 func TestCheckSelfCascade(t *testing.T) {
-	self := &fakeRunner{transition.Graph{
-		Machine: "fake.status", Model: "fake", Column: "status",
-		States: []transition.StateInfo{{Title: "Live", Initial: true}, {Title: "Gone", Final: true}},
-		Transitions: []transition.Info{{Name: "delete", Title: "Delete", Anyone: true,
-			Rules:    []transition.RuleInfo{{From: []string{"Live"}, FromStates: []string{"Live"}, To: []string{"Gone"}}},
-			Cascades: []transition.CascadeInfo{{Name: "children", Machine: "fake.status", Transition: "delete"}}}},
-	}}
-	reg, err := registry.New[User](self)
+	reg, err := registry.New[User](treeNodes)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Check())
+
+	// And it runs: the whole tree goes.
+	leaf := &treeNode{ID: 3, Status: treeLive}
+	root := &treeNode{ID: 1, Status: treeLive, Children: []*treeNode{{ID: 2, Status: treeLive, Children: []*treeNode{leaf}}}}
+	_, err = reg.Fire(context.Background(), User{Name: "ann"}, root, "remove", nil)
+	require.NoError(t, err)
+	assert.Equal(t, treeGone, leaf.Status)
+}
+
+type treeNode struct {
+	ID       int64
+	Status   state.State[int]
+	Children []*treeNode
+}
+
+var (
+	treeState  = state.NewType[int]("TreeState")
+	treeLive   = treeState.State(1, "Live")
+	treeGone   = treeState.State(2, "Gone", state.Final())
+	treeStatus = state.Bind(treeState, "status", func(n *treeNode) *state.State[int] { return &n.Status })
+	treeNodes  = transition.For[User](treeStatus).Identify(func(n *treeNode) any { return n.ID })
+	treeRemove = transition.New[transition.NoInput](treeNodes, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
+)
+
+func init() {
+	treeRemove.Cascade(transition.Each("children", func(_ context.Context, n *treeNode) ([]*treeNode, error) { return n.Children, nil }, treeRemove))
 }
 
 // TestCheckOrder: problems come in a fixed order, whatever the run.

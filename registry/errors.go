@@ -15,7 +15,9 @@ var (
 	// error is a *ModelError.
 	ErrUnknownModel = errors.New("no machine registered for the model type")
 	// ErrNilModel: the model is a nil pointer. The error is a *ModelError.
-	ErrNilModel = errors.New("nil model")
+	// It is transition.ErrNilModel, which the transitions themselves
+	// return for a nil model.
+	ErrNilModel = transition.ErrNilModel
 )
 
 // A ModelError reports a model the registry cannot run transitions on: one
@@ -109,9 +111,10 @@ const (
 	// Conflict: two transitions of one model type have the same title,
 	// so their buttons cannot be told apart.
 	Conflict Kind = "conflict"
-	// CascadeLoop: transitions cascade into each other in a loop, or a
-	// transition into itself (as deleting a project could delete its
-	// sub-projects).
+	// CascadeLoop: transitions cascade into each other in a loop. A
+	// transition that cascades into itself (deleting a project deletes its
+	// sub-projects) walks a tree and is not one; a loop in the data is
+	// caught when the chain is planned (transition.ErrCycle).
 	CascadeLoop Kind = "cascade loop"
 )
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -78,4 +79,16 @@ func TestConcurrentWriterLoses(t *testing.T) {
 	lines, err := auditTrail(ctx, db)
 	require.NoError(t, err)
 	assert.Empty(t, lines, "nothing was audited")
+}
+
+// TestREADMEDiagram: the README shows the projects' diagram as the
+// registry draws it, so the picture cannot drift from the code.
+func TestREADMEDiagram(t *testing.T) {
+	reg, err := registry.New[User](Projects, Tasks)
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	diagram := registry.Mermaid(reg.Graphs()[0])
+	assert.Contains(t, string(readme), "```mermaid\n"+diagram+"```",
+		"README.md's Mermaid block differs from what the registry draws; paste in the output of go run ./examples/projects -diagram")
 }

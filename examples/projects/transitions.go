@@ -21,6 +21,10 @@ var (
 	Tasks    = transition.For[User](TaskStatusOf).Initial(Open).Identify(func(t *Task) any { return t.ID })
 )
 
+// ProjectEvent is the event of a project transition with input I; the
+// alias keeps the effects' signatures short.
+type ProjectEvent[I any] = transition.Event[Project, ProjectStatus, User, I]
+
 func ownsProject(_ context.Context, u User, p *Project) bool { return u.Name == p.Owner }
 func isAdmin[M any](_ context.Context, u User, _ *M) bool    { return u.Admin }
 
@@ -52,7 +56,7 @@ var (
 			}
 			return nil
 		}).
-		Effect("set the start date", func(_ context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+		Effect("set the start date", func(_ context.Context, e *ProjectEvent[PublishInput]) error {
 			if !e.Input.StartAt.IsZero() {
 				e.Model.StartAt = e.Input.StartAt
 			}
@@ -62,7 +66,7 @@ var (
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
 	).Allow("the owner", ownsProject).
-		Effect("record the reason", func(_ context.Context, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
+		Effect("record the reason", func(_ context.Context, e *ProjectEvent[WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
 		})
