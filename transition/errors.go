@@ -23,10 +23,12 @@ var (
 	// ErrInvalidInput: the input was malformed or failed validation. The
 	// error is an *InputError with field-level errors.
 	ErrInvalidInput = errors.New("invalid input")
-	// ErrStep: an execution step failed or panicked; the model was
+	// ErrStep: a step of user code failed or panicked (an effect, an
+	// observer, a load, a check); nothing was changed, or every change was
 	// restored. The error is a *StepError.
 	ErrStep = errors.New("execution step failed")
-	// ErrCycle: a causal chain reached an object it had already planned.
+	// ErrCycle: a causal chain reached an object again below itself (a
+	// loop in the data), or grew deeper than MaxChainDepth.
 	ErrCycle = errors.New("causal chain loops")
 	// ErrDefinition: a transition's declaration is incomplete in a way
 	// that is found when it runs, such as several possible targets and no
