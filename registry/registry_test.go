@@ -49,10 +49,10 @@ func TestAvailable(t *testing.T) {
 
 	// The parts that do not depend on the actor or the state.
 	publish := transition.Availability{Name: "publish", Title: "Publish", Targets: []string{"Published"}, NeedsInput: true, Input: publishInput}
-	withdraw := transition.Availability{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Input: withdrawInput}
+	withdraw := transition.Availability{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput}
 	edit := transition.Availability{Name: "edit", Title: "Edit", Stays: true}
 	del := transition.Availability{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}}
-	decide := transition.Availability{Name: "decide", Title: "Decide", NeedsInput: true, Input: decideInput}
+	decide := transition.Availability{Name: "decide", Title: "Decide", NeedsInput: true, Required: []string{"approve"}, Input: decideInput}
 	available := func(a transition.Availability) transition.Availability {
 		a.Available = true
 		return a
@@ -113,11 +113,11 @@ func TestAvailable(t *testing.T) {
 				wrongState("status is Published; publish needs Draft or Withdrawn"),
 				{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"},
 			}},
-			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Input: withdrawInput, Targets: []string{"Withdrawn"},
+			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput, Targets: []string{"Withdrawn"},
 				Reasons: []transition.Reason{forbidden("the owner", "root may not withdraw: only the owner")}},
 			{Name: "edit", Title: "Edit", Reasons: []transition.Reason{wrongState("status is Published; edit needs Draft")}},
 			{Name: "delete", Title: "Delete", Reasons: []transition.Reason{wrongState("status is Published; delete needs Draft or Withdrawn")}},
-			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Input: decideInput, Targets: []string{"Approved", "Rejected"}},
+			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Input: decideInput, Targets: []string{"Approved", "Rejected"}},
 		},
 	}, {
 		name:  "the owner of a draft whose parent is not published",

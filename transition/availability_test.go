@@ -98,12 +98,13 @@ func TestMachineAvailable(t *testing.T) {
 		Targets    []string
 		Stays      bool
 		NeedsInput bool
+		Required   []string
 		Input      string
 		Reasons    int
 	}
 	var rows []row
 	for _, av := range got {
-		r := row{Name: av.Name, Available: av.Available, Targets: av.Targets, Stays: av.Stays, NeedsInput: av.NeedsInput, Reasons: len(av.Reasons)}
+		r := row{Name: av.Name, Available: av.Available, Targets: av.Targets, Stays: av.Stays, NeedsInput: av.NeedsInput, Required: av.Required, Reasons: len(av.Reasons)}
 		if av.Input != nil {
 			r.Input = av.Input.String()
 		}
@@ -111,7 +112,7 @@ func TestMachineAvailable(t *testing.T) {
 	}
 	want := []row{
 		{Name: "publish", NeedsInput: true, Input: "transition_test.PublishInput", Reasons: 1},
-		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Input: "transition_test.WithdrawInput"},
+		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Required: []string{"reason"}, Input: "transition_test.WithdrawInput"},
 		{Name: "edit", Reasons: 1},
 		{Name: "delete", Reasons: 1},
 	}

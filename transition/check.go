@@ -272,6 +272,11 @@ func (t *Transition[M, T, A, I]) wrongState(cur state.State[T]) string {
 // model, with every reason it is not, and what input it needs.
 func (t *Transition[M, T, A, I]) Availability(ctx context.Context, actor A, model *M) (Availability, error) {
 	av := Availability{Name: t.name, Title: t.title, Input: t.input, NeedsInput: t.input != nil}
+	for _, f := range t.fields {
+		if f.required {
+			av.Required = append(av.Required, f.name)
+		}
+	}
 	err := t.Check(ctx, actor, model)
 	if b, ok := err.(*BlockedError); ok {
 		av.Reasons = b.Reasons
@@ -299,7 +304,8 @@ type Availability struct {
 	Reasons    []Reason // every reason it cannot, when it cannot
 	Targets    []string // the states it would move to from the current state
 	Stays      bool     // whether it keeps the current state
-	NeedsInput bool     // whether the actor must supply input
+	NeedsInput bool     // whether the transition takes input, so a UI must show a form
+	Required   []string // the input's required JSON fields, which the actor must supply
 	// Input is the input type, for generating a form; nil for NoInput.
 	Input reflect.Type `json:"-"`
 	// Schema is the input's JSON Schema, when the registry was given a
