@@ -78,3 +78,18 @@ func TestStateFieldsAreTheirDeclaredValues(t *testing.T) {
 	require.JSONEq(t, `{"oneOf":[{"const":"approved","title":"Approved"},{"const":"rejected","title":"Rejected"},{"type":"null"}]}`, string(doc.Properties["previous"]))
 	require.Equal(t, []string{"outcome"}, doc.Required)
 }
+
+func TestOfATransition(t *testing.T) {
+	type Ticket struct{ Status state.State[verdict] }
+	status := state.Bind(verdicts, "status", func(t *Ticket) *state.State[verdict] { return &t.Status })
+	approved, _ := verdicts.Lookup("approved")
+	rejected, _ := verdicts.Lookup("rejected")
+	tickets := transition.For[string](status)
+	reject := transition.New[withdrawInput](tickets, "reject", transition.From(approved).To(rejected)).AllowAnyone()
+	s := schema.Of(reject)
+	require.ElementsMatch(t, []string{"reason", "comment"}, s.Required)
+
+	none := transition.New[transition.NoInput](tickets, "reopen", transition.From(rejected).To(approved)).AllowAnyone()
+	require.Equal(t, "object", schema.Of(none).Type)
+	require.Nil(t, schema.Of(none).Properties.Oldest(), "NoInput has no properties")
+}
