@@ -90,7 +90,7 @@ func (r *Registry[A]) Check() []Problem {
 				titles[key], titleOf[key] = t, g.Machine
 			}
 			for _, c := range t.Cascades {
-				j := r.machineIndex(c.Machine)
+				j := r.machineIndex(c)
 				switch {
 				case j < 0:
 					add(t.Name, UnknownMachine, "cascade %q runs %s %q, but no machine %s is registered",
@@ -133,10 +133,14 @@ func (r *Registry[A]) Check() []Problem {
 	return append(ps, r.cascadeLoops()...)
 }
 
-// machineIndex returns the index of the machine named name (such as
-// "main.Task.status"), or -1.
-func (r *Registry[A]) machineIndex(name string) int {
-	return slices.IndexFunc(r.graphs, func(g transition.Graph) bool { return g.Machine == name })
+// machineIndex returns the index of the machine a cascade runs on, or -1:
+// the very machine when the cascade says which (Target), else the one of
+// that name.
+func (r *Registry[A]) machineIndex(c transition.CascadeInfo) int {
+	if c.Target != nil {
+		return slices.IndexFunc(r.machines, func(m transition.Runner[A]) bool { return any(m) == c.Target })
+	}
+	return slices.IndexFunc(r.graphs, func(g transition.Graph) bool { return g.Machine == c.Machine })
 }
 
 func hasTransition(g transition.Graph, name string) bool {
@@ -191,28 +195,33 @@ func leaves(g transition.Graph, s string) bool {
 // cascades: one loop, the shortest through its earliest transition, for
 // each strongly connected set of transitions.
 func (r *Registry[A]) cascadeLoops() []Problem {
-	type node struct{ machine, name string }
+	type node struct {
+		machine int // index into r.machines
+		name    string
+	}
 	var nodes []node
 	index := map[node]int{}
-	for _, g := range r.graphs {
+	for i, g := range r.graphs {
 		for _, t := range g.Transitions {
-			n := node{g.Machine, t.Name}
-			if _, ok := index[n]; !ok { // a duplicate machine's transitions are its first's
-				index[n] = len(nodes)
-				nodes = append(nodes, n)
-			}
+			n := node{i, t.Name}
+			index[n] = len(nodes)
+			nodes = append(nodes, n)
 		}
 	}
 	edges := make([][]int, len(nodes))
-	for _, g := range r.graphs {
+	for i, g := range r.graphs {
 		for _, t := range g.Transitions {
-			from := index[node{g.Machine, t.Name}]
+			from := index[node{i, t.Name}]
 			for _, c := range t.Cascades {
+				j := r.machineIndex(c)
+				if j < 0 {
+					continue // reported as UnknownMachine
+				}
 				// A transition that cascades into itself walks a tree (a
 				// project's sub-projects): the declaration is sound, and a
 				// loop in the data is caught when the chain is planned
 				// (transition.ErrCycle).
-				if to, ok := index[node{c.Machine, c.Transition}]; ok && to != from && !slices.Contains(edges[from], to) {
+				if to, ok := index[node{j, c.Transition}]; ok && to != from && !slices.Contains(edges[from], to) {
 					edges[from] = append(edges[from], to)
 				}
 			}
@@ -228,9 +237,9 @@ func (r *Registry[A]) cascadeLoops() []Problem {
 		path := shortestLoop(edges, scc, start)
 		steps := make([]string, len(path))
 		for i, n := range path {
-			steps[i] = nodes[n].machine + " " + nodes[n].name
+			steps[i] = r.graphs[nodes[n].machine].Machine + " " + nodes[n].name
 		}
-		ps = append(ps, Problem{Machine: nodes[start].machine, Transition: nodes[start].name, Kind: CascadeLoop,
+		ps = append(ps, Problem{Machine: r.graphs[nodes[start].machine].Machine, Transition: nodes[start].name, Kind: CascadeLoop,
 			Message: strings.Join(steps, " -> ")})
 	}
 	return ps

@@ -213,3 +213,33 @@ func TestCheckErrorMessage(t *testing.T) {
 	registry_test.Note.status "delete": conflict: it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`, err.Error())
 	assert.False(t, errors.Is(err, transition.ErrNotFound))
 }
+
+// TestCascadeIntoAnUnregisteredTwin: a cascade names the very machine it
+// runs on, so a machine of the same name that is not registered is found
+// out.
+func TestCascadeIntoAnUnregisteredTwin(t *testing.T) {
+	registered := transition.For[User](treeStatus)
+	transition.New[transition.NoInput](registered, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
+	twin := transition.For[User](treeStatus) // same model, same column, same name
+	removeTwin := transition.New[transition.NoInput](twin, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
+
+	parents := transition.For[User](treeStatus2)
+	transition.New[transition.NoInput](parents, "clear", transition.From(treeLive2).To(treeGone2)).AllowAnyone().
+		Cascade(transition.Each("children", func(context.Context, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
+
+	_, err := registry.New[User](parents, registered)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Len(t, ce.Problems, 1)
+	assert.Equal(t, registry.UnknownMachine, ce.Problems[0].Kind)
+	assert.Equal(t, "clear", ce.Problems[0].Transition)
+}
+
+type treeParent struct{ Status state.State[int] }
+
+var (
+	treeState2  = state.NewType[int]("TreeParentState")
+	treeLive2   = treeState2.State(1, "Live")
+	treeGone2   = treeState2.State(2, "Gone", state.Final())
+	treeStatus2 = state.Bind(treeState2, "status", func(p *treeParent) *state.State[int] { return &p.Status })
+)

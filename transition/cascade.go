@@ -27,6 +27,10 @@ type CascadeInfo struct {
 	Name       string // the relation, such as "tasks"
 	Machine    string // the related machine, such as "main.Task.status"
 	Transition string // the transition run on each related object
+	// Target is the related *Machine itself, so that a registry can tell
+	// it from another machine of the same name (the same model type name
+	// in two packages, or two machines on one field).
+	Target any
 }
 
 // Each returns the cascade that runs transition t, with zero input, on
@@ -53,7 +57,7 @@ type each[M any, R any, RT comparable, A any, RI any] struct {
 
 // Info describes the cascade.
 func (e *each[M, R, RT, A, RI]) Info() CascadeInfo {
-	return CascadeInfo{Name: e.name, Machine: e.t.m.String(), Transition: e.t.name}
+	return CascadeInfo{Name: e.name, Machine: e.t.m.String(), Transition: e.t.name, Target: e.t.m}
 }
 
 // plan loads the related objects and plans e.t on each. by names the

@@ -100,7 +100,7 @@ func TestInfoDescribesTheDeclaration(t *testing.T) {
 	assert.Empty(t, in.Required, "start_at is omitzero")
 
 	d := Delete.Info()
-	assert.Equal(t, []transition.CascadeInfo{{Name: "tasks", Machine: "transition_test.Task.status", Transition: "delete"}}, d.Cascades)
+	assert.Equal(t, []transition.CascadeInfo{{Name: "tasks", Machine: "transition_test.Task.status", Transition: "delete", Target: Tasks}}, d.Cascades)
 	assert.Nil(t, d.Input)
 
 	assert.Equal(t, []string{"reason"}, Withdraw.Info().Required)
