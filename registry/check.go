@@ -43,10 +43,9 @@ func (r *Registry[A]) Check() []Problem {
 		model reflect.Type
 		name  string
 	}
-	columns := map[column]int{}           // -> index into r.machines
-	names := map[named]string{}           // -> the machine that has it first
-	titles := map[named]transition.Info{} // (model, title) -> the first transition with it
-	titleOf := map[named]string{}         // (model, title) -> its machine
+	columns := map[column]int{}  // -> index into r.machines
+	names := map[named]string{}  // -> the machine that has it first
+	titles := map[named]string{} // (model, title) -> the first transition with it, as `machine "name"`
 
 	for i, g := range r.graphs {
 		m := r.machines[i]
@@ -84,10 +83,9 @@ func (r *Registry[A]) Check() []Problem {
 			}
 			key := named{typ, t.Title}
 			if first, ok := titles[key]; ok {
-				add(t.Name, Conflict, "it has the title %q, as %s %q does: their buttons cannot be told apart",
-					t.Title, titleOf[key], first.Name)
+				add(t.Name, Conflict, "it has the title %q, as %s does: their buttons cannot be told apart", t.Title, first)
 			} else {
-				titles[key], titleOf[key] = t, g.Machine
+				titles[key] = fmt.Sprintf("%s %q", g.Machine, t.Name)
 			}
 			for _, c := range t.Cascades {
 				j := r.machineIndex(c)

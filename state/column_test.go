@@ -741,12 +741,14 @@ func TestColumnSlog(t *testing.T) {
 		"review", state.Null[ReviewStatus]{State: Approved},
 		"unset", State{},
 		"group", Gone,
+		"noreview", state.Null[ReviewStatus]{},
 	)
 	assert.Equal(t, `level=INFO msg=loaded`+
 		` status.type=ProjectState status.value=2 status.title=Published`+
 		` review.type=ReviewState review.value=approved review.title=Approved`+
 		` unset="(no state)"`+
-		` group.type=ProjectState group.title=Gone group.states="[Withdrawn Deleted]"`+"\n", buf.String())
+		` group.type=ProjectState group.title=Gone group.states="[Withdrawn Deleted]"`+
+		` noreview=(null)`+"\n", buf.String())
 }
 
 func TestColumnManagerSetLeavesFieldUnchanged(t *testing.T) {
@@ -865,4 +867,24 @@ func TestColumnErrorsUnwrap(t *testing.T) {
 	var ve *state.ValueError
 	require.True(t, errors.As(wrapped, &ve))
 	assert.Equal(t, int64(9), ve.Value)
+}
+
+// Scan by hand with a plain int, which no driver passes but callers do.
+func TestColumnScanPlainInt(t *testing.T) {
+	var p Project
+	require.NoError(t, p.Status.Scan(2))
+	assertState(t, Published, p.Status)
+	require.ErrorIs(t, p.Status.Scan(9), state.ErrUnknownValue)
+	assertState(t, Published, p.Status)
+}
+
+// Equal lets go-cmp compare models that hold states.
+func TestColumnEqualForCmp(t *testing.T) {
+	a := Project{ID: 1, Status: Published, Review: state.Null[ReviewStatus]{State: Approved}}
+	b := a
+	assert.True(t, Published.Equal(Published))
+	assert.False(t, Published.Equal(Draft))
+	assert.Empty(t, cmp.Diff(a, b))
+	b.Status = Draft
+	assert.Contains(t, cmp.Diff(a, b), "Status")
 }

@@ -157,9 +157,10 @@ func planStep[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T
 	defer delete(c.path, key)
 
 	from := t.m.mgr.Get(model)
-	object := ""
+	step := t.m.object(model) + " (" + t.name + ")" // names this step in reasons and errors
+	object := "" // the root's reasons concern the object asked of
 	if !root {
-		object = t.m.object(model) + " (" + t.name + ")"
+		object = step
 		if t.rule(from) == nil && t.possibleTarget(from) {
 			return nil, nil // already there
 		}
@@ -169,40 +170,35 @@ func planStep[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T
 		return nil, err
 	}
 	ev = &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: c.actor, Input: in, At: c.at, Cause: cause}
-	if ok && !(root && c.check) {
+	if ok && !(root && c.check) { // Check has no input, so no target either
 		if err := t.validate(c.actor, model, &ev.Input); err != nil {
 			var ie *InputError
 			if root || !errors.As(err, &ie) {
 				return nil, err
 			}
 			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", Message: ie.Fields.Error(), Object: object})
-			ok = false
+		} else {
+			if ev.To, err = t.target(c.actor, model, from, ev.Input); err != nil {
+				return nil, err
+			}
+			c.steps = append(c.steps, &planned[M, T, A, I]{t: t, ev: ev})
 		}
 	}
-	if ok && !(root && c.check) {
-		if ev.To, err = t.target(c.actor, model, from, ev.Input); err != nil {
-			return nil, err
-		}
-		c.steps = append(c.steps, &planned[M, T, A, I]{t: t, ev: ev})
-	}
-	by := t.m.object(model) + " (" + t.name + ")"
 	for _, cs := range t.cascades {
-		if err := cs.plan(c, model, ev, depth+1, by); err != nil {
+		if err := cs.plan(c, model, ev, depth+1, step); err != nil {
 			return nil, err
 		}
 	}
 	return ev, nil
 }
 
-// blockedError returns the chain's *BlockedError for the root transition
-// t on model, or nil if no step is blocked.
-func (c *chain[A]) blockedError(t interface {
-	blockedFor(actor any, model any, reasons []Reason) error
-}, model any) error {
+// chainBlocked returns the *BlockedError of chain c, whose root is t on
+// model, or nil if no step is blocked.
+func chainBlocked[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T, A, I], model *M) error {
 	if len(c.reasons) == 0 {
 		return nil
 	}
-	return t.blockedFor(c.actor, model, c.reasons)
+	return t.blockedError(c.actor, model, c.reasons)
 }
 
 // run applies the planned steps in order, then notifies the observers of
@@ -258,8 +254,4 @@ func (p *planned[M, T, A, I]) record() Record        { return p.ev }
 func (p *planned[M, T, A, I]) observers() []Observer { return p.t.m.observers }
 func (p *planned[M, T, A, I]) stepError(step string, err error) *StepError {
 	return p.t.stepError(p.ev.Actor, p.ev.Model, step, err)
-}
-
-func (t *Transition[M, T, A, I]) blockedFor(actor any, model any, reasons []Reason) error {
-	return t.blockedError(actor.(A), model.(*M), reasons)
 }

@@ -115,22 +115,28 @@ func (t *Transition[M, T, A, I]) Check(ctx context.Context, actor A, model *M) e
 		return t.nilModel()
 	}
 	if len(t.cascades) == 0 {
-		var reasons []Reason
-		ok, err := t.precheck(ctx, actor, model, &reasons, "")
-		switch {
-		case err != nil:
-			return err
-		case !ok:
-			return t.blockedError(actor, model, reasons)
-		}
-		return nil
+		return t.prevalidate(ctx, actor, model)
 	}
 	var in I
 	c := newChain(ctx, actor, t.m.now(ctx), true)
 	if _, err := planStep(c, t, model, in, nil, 0, true); err != nil {
 		return err
 	}
-	return c.blockedError(t, model)
+	return chainBlocked(c, t, model)
+}
+
+// prevalidate runs every check on model once and returns nil, or the
+// *BlockedError with every reason, or an error from user code.
+func (t *Transition[M, T, A, I]) prevalidate(ctx context.Context, actor A, model *M) error {
+	var reasons []Reason
+	ok, err := t.precheck(ctx, actor, model, &reasons, "")
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return t.blockedError(actor, model, reasons)
+	}
+	return nil
 }
 
 func (t *Transition[M, T, A, I]) nilModel() error {
@@ -150,24 +156,27 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 			err = se
 		}
 	}()
+	// Each failing check returns at once when no reasons are collected,
+	// so that Can builds no messages.
 	ok := true
-	// fail records a failed check; it reports whether to go on.
-	fail := func(r Reason) bool {
+	add := func(r Reason) {
 		ok = false
-		if reasons == nil {
-			return false
-		}
 		r.Object = object
 		*reasons = append(*reasons, r)
-		return true
 	}
 	cur := t.m.mgr.Get(model)
-	if t.rule(cur) == nil && !fail(Reason{Err: ErrWrongState, Check: "state", Message: t.lazyWrongState(reasons, cur)}) {
-		return false, nil
+	if t.rule(cur) == nil {
+		if reasons == nil {
+			return false, nil
+		}
+		add(Reason{Err: ErrWrongState, Check: "state", Message: t.wrongState(cur)})
 	}
 	check = "allow"
-	if !t.allowed(ctx, actor, model) && !fail(Reason{Err: ErrForbidden, Check: t.allowTitle(reasons), Message: t.forbidden(reasons, actor)}) {
-		return false, nil
+	if !t.allowed(ctx, actor, model) {
+		if reasons == nil {
+			return false, nil
+		}
+		add(Reason{Err: ErrForbidden, Check: t.allowTitle(), Message: t.forbidden(actor)})
 	}
 	check = "when"
 	for _, c := range t.when {
@@ -175,7 +184,7 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 			if reasons == nil {
 				return false, nil
 			}
-			fail(Reason{Err: ErrUnmet, Check: c.String(), Message: "needs " + c.String()})
+			add(Reason{Err: ErrUnmet, Check: c.String(), Message: "needs " + c.String()})
 		}
 	}
 	for _, r := range t.related {
@@ -184,8 +193,11 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 		if err != nil {
 			return false, t.stepError(actor, model, "load "+r.Name(), err)
 		}
-		if !holds && !fail(Reason{Err: ErrUnmet, Check: r.String(), Message: why}) {
-			return false, nil
+		if !holds {
+			if reasons == nil {
+				return false, nil
+			}
+			add(Reason{Err: ErrUnmet, Check: r.String(), Message: why})
 		}
 	}
 	return ok, nil
@@ -203,10 +215,7 @@ func (t *Transition[M, T, A, I]) allowed(ctx context.Context, actor A, model *M)
 	return false
 }
 
-func (t *Transition[M, T, A, I]) allowTitle(reasons *[]Reason) string {
-	if reasons == nil {
-		return ""
-	}
+func (t *Transition[M, T, A, I]) allowTitle() string {
 	if len(t.allow) == 0 {
 		return "no one"
 	}
@@ -217,22 +226,11 @@ func (t *Transition[M, T, A, I]) allowTitle(reasons *[]Reason) string {
 	return strings.Join(titles, " or ")
 }
 
-func (t *Transition[M, T, A, I]) forbidden(reasons *[]Reason, actor A) string {
-	if reasons == nil {
-		return ""
-	}
+func (t *Transition[M, T, A, I]) forbidden(actor A) string {
 	if len(t.allow) == 0 && !t.anyone {
 		return fmt.Sprintf("no actor may %s (it declares no Allow)", t.name)
 	}
-	return fmt.Sprintf("%s may not %s: only %s", actorName(actor), t.name, t.allowTitle(reasons))
-}
-
-// lazyWrongState is wrongState when reasons are collected.
-func (t *Transition[M, T, A, I]) lazyWrongState(reasons *[]Reason, cur state.State[T]) string {
-	if reasons == nil {
-		return ""
-	}
-	return t.wrongState(cur)
+	return fmt.Sprintf("%s may not %s: only %s", actorName(actor), t.name, t.allowTitle())
 }
 
 // actorName names an actor in messages: by its String method if it has

@@ -31,7 +31,7 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 		if err != nil {
 			return nil, err
 		}
-		if err := c.blockedError(t, model); err != nil {
+		if err := chainBlocked(c, t, model); err != nil {
 			return nil, err
 		}
 		if err := c.run(); err != nil {
@@ -40,19 +40,15 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 		return ev, nil
 	}
 
-	var reasons []Reason
-	ok, err := t.precheck(ctx, actor, model, &reasons, "")
-	if err != nil {
+	if err := t.prevalidate(ctx, actor, model); err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, t.blockedError(actor, model, reasons)
 	}
 	from := t.m.mgr.Get(model)
 	ev := &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: actor, Input: in, At: t.m.now(ctx)}
 	if err := t.validate(actor, model, &ev.Input); err != nil {
 		return nil, err
 	}
+	var err error
 	if ev.To, err = t.target(actor, model, from, ev.Input); err != nil {
 		return nil, err
 	}
