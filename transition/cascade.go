@@ -158,7 +158,7 @@ func planStep[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T
 
 	from := t.m.mgr.Get(model)
 	step := t.m.object(model) + " (" + t.name + ")" // names this step in reasons and errors
-	object := "" // the root's reasons concern the object asked of
+	object := ""                                    // the root's reasons concern the object asked of
 	if !root {
 		object = step
 		if t.rule(from) == nil && t.possibleTarget(from) {
