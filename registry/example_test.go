@@ -92,7 +92,7 @@ func ExampleRegistry_Fire() {
 	// starts 2026-12-01 09:00
 	// true
 	// registry: *registry_test.Project has no transition "archive"; its transitions are "publish", "withdraw", "edit", "delete", "decide"
-	// reason: must be a string, not bool
+	// reason: must be a string, not boolean
 }
 
 func ExampleMermaid() {

@@ -86,14 +86,16 @@ func (e *each[M, R, RT, A, RI]) plan(c *chain[A], parent *M, cause Record, depth
 
 // chain is a causal chain being planned and run.
 type chain[A any] struct {
-	ctx     context.Context
-	actor   A
-	at      time.Time
-	check   bool // planning for Check: the root has no input and no target
-	steps   []step
-	planned map[stepKey]bool // every object planned, for diamonds
-	path    map[stepKey]bool // the objects from the root to the current one, for loops
-	reasons []Reason
+	ctx   context.Context
+	actor A
+	at    time.Time
+	check bool // planning for Check: the root has no input and no target
+	// rootChecked: the caller already ran the root's pre-validation checks.
+	rootChecked bool
+	steps       []step
+	planned     map[stepKey]bool // every object planned, for diamonds
+	path        map[stepKey]bool // the objects from the root to the current one, for loops
+	reasons     []Reason
 }
 
 type stepKey struct {
@@ -165,9 +167,11 @@ func planStep[M any, T comparable, A any, I any](c *chain[A], t *Transition[M, T
 			return nil, nil // already there
 		}
 	}
-	ok, err := t.precheck(c.ctx, c.actor, model, &c.reasons, object)
-	if err != nil {
-		return nil, err
+	ok := true
+	if !root || !c.rootChecked {
+		if ok, err = t.precheck(c.ctx, c.actor, model, &c.reasons, object); err != nil {
+			return nil, err
+		}
 	}
 	ev = &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: c.actor, Input: in, At: c.at, Cause: cause}
 	if ok && !(root && c.check) { // Check has no input, so no target either

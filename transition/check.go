@@ -203,7 +203,13 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 	return ok, nil
 }
 
+// allowed reports whether actor may run the transition on model. No actor
+// (a nil pointer, interface, map, slice or function) may run any
+// transition, not even one declared with AllowAnyone.
 func (t *Transition[M, T, A, I]) allowed(ctx context.Context, actor A, model *M) bool {
+	if t.m.nilable && isNil(any(actor)) {
+		return false
+	}
 	if t.anyone {
 		return true
 	}
@@ -227,29 +233,72 @@ func (t *Transition[M, T, A, I]) allowTitle() string {
 }
 
 func (t *Transition[M, T, A, I]) forbidden(actor A) string {
+	if t.m.nilable && isNil(any(actor)) {
+		who := "any actor"
+		if !t.anyone {
+			who = t.allowTitle()
+		}
+		return fmt.Sprintf("there is no actor (it is nil); %s may be run by %s", t.name, who)
+	}
 	if len(t.allow) == 0 && !t.anyone {
 		return fmt.Sprintf("no actor may %s (it declares no Allow)", t.name)
 	}
 	return fmt.Sprintf("%s may not %s: only %s", actorName(actor), t.name, t.allowTitle())
 }
 
-// actorName names an actor in messages: by its String method if it has
-// one, by value if it is a string or a number (an ID), and otherwise by its
-// type only, so that a struct's fields do not end up in error messages
-// and logs. Give the actor type a String method to name it well.
-func actorName[A any](actor A) string {
-	switch a := any(actor).(type) {
+// actorName names an actor in messages: "no actor" if it is nil; by its
+// String method if it has one; by value if it is a string or a number (an
+// ID), of a named type or not; and otherwise by its type only, so that a
+// struct's fields do not end up in error messages and logs. Give the actor
+// type a String method to name it well. A String method that panics is
+// named as such rather than let the panic escape.
+func actorName[A any](actor A) (name string) {
+	v := any(actor)
+	if isNil(v) {
+		return "no actor"
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			name = fmt.Sprintf("a %T (its String method panicked: %s)", actor, clip(fmt.Sprint(p), maxEcho))
+		}
+	}()
+	switch a := v.(type) {
 	case fmt.Stringer:
 		return a.String()
 	case string:
 		return a
 	}
-	switch reflect.ValueOf(actor).Kind() {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String()
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fmt.Sprint(actor)
+		return fmt.Sprint(v)
 	}
 	return fmt.Sprintf("a %T", actor)
+}
+
+// isNil reports whether v is nil, or holds a nil pointer, map, slice,
+// function, channel or interface.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// nilable reports whether values of type t can be nil.
+func nilable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Interface:
+		return true
+	}
+	return false
 }
 
 func (t *Transition[M, T, A, I]) wrongState(cur state.State[T]) string {
@@ -270,11 +319,7 @@ func (t *Transition[M, T, A, I]) wrongState(cur state.State[T]) string {
 // model, with every reason it is not, and what input it needs.
 func (t *Transition[M, T, A, I]) Availability(ctx context.Context, actor A, model *M) (Availability, error) {
 	av := Availability{Name: t.name, Title: t.title, Input: t.input, NeedsInput: t.input != nil}
-	for _, f := range t.fields {
-		if f.required {
-			av.Required = append(av.Required, f.name)
-		}
-	}
+	av.Required = t.shape.required()
 	err := t.Check(ctx, actor, model)
 	if b, ok := err.(*BlockedError); ok {
 		av.Reasons = b.Reasons

@@ -3,12 +3,14 @@ package transition
 import (
 	"bytes"
 	"encoding"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,49 +26,116 @@ import (
 // field may not be null unless its type can hold null (a pointer, map,
 // slice, interface or state.Null); no other keys are allowed, names match
 // exactly (encoding/json would also accept "Reason" for "reason"), and a
-// key may appear only once.
+// key may appear only once. The rules hold at every depth: in nested
+// structs, behind pointers, in the elements of slices and arrays and in
+// the values of maps.
+//
+// The payload is walked once, token by token, against a shape computed
+// from the input type when the transition is declared; only a payload
+// with no problem is then decoded with encoding/json. The work is linear
+// in the payload's size, and what an error can say is bounded (see the
+// limits below), so a hostile payload costs no more than a large one.
 
-// field is what decoding knows of one JSON key of a struct input.
+// Limits on what decoding reports, so that the errors of a hostile payload
+// stay small.
+const (
+	// maxFieldErrors is how many field errors one payload can produce;
+	// decoding stops at the limit and adds one more error saying so.
+	maxFieldErrors = 50
+	// maxEcho is how many bytes of a value or key an error repeats.
+	maxEcho = 64
+	// maxMessage is how long a message from a type's own decoding may be.
+	maxMessage = 256
+	// maxDepth is how deeply a payload may nest, as in encoding/json.
+	maxDepth = 10000
+)
+
+// A shape is what decoding knows of a Go type: which JSON it accepts.
+type shape struct {
+	kind     shapeKind
+	typ      reflect.Type
+	nullable bool           // JSON null is a value of the type (a pointer, slice, map, interface, state.Null)
+	fields   []field        // objectShape: the struct's JSON keys
+	index    map[string]int // objectShape: fields by name
+	elem     *shape         // arrayShape, mapShape, pointerShape
+	key      reflect.Type   // mapShape: the key type, when it is not a plain string
+}
+
+type shapeKind uint8
+
+const (
+	leafShape    shapeKind = iota // a string, number or boolean
+	customShape                   // a type with its own UnmarshalJSON or UnmarshalText, such as a state or a time
+	objectShape                   // a struct, decoded field by field
+	arrayShape                    // a slice or array
+	mapShape                      // a map
+	pointerShape                  // a pointer to one of the others
+	anyShape                      // an interface: any JSON
+	opaqueShape                   // checked only by encoding/json (a ",string" field, or a type it cannot decode)
+)
+
+// field is one JSON key of a struct.
 type field struct {
 	name     string
 	required bool
-	nullable bool
-	typ      reflect.Type
-	nested   []field // the keys of a plain struct field, checked too
+	shape    *shape
 }
 
-// inputType returns I's type (nil for NoInput) and its fields, if it is a
-// struct or a pointer to one.
-func inputType[I any]() (reflect.Type, []field) {
-	t := reflect.TypeFor[I]()
-	if t == reflect.TypeFor[NoInput]() {
-		return nil, nil
-	}
-	if s := structOf(t); s != nil {
-		return t, fieldsOf(s, 0)
-	}
-	return t, nil
-}
-
-// structOf returns t, or what t points to, if that is a struct decoded
-// field by field (not one with its own UnmarshalJSON, such as time.Time).
-func structOf(t reflect.Type) reflect.Type {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct || t == reflect.TypeFor[time.Time]() {
-		return nil
+// shapeOf returns the shape of t. memo holds the structs met so far, so a
+// recursive type (a tree of comments) has a finite shape.
+func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
+	if s, ok := memo[t]; ok {
+		return s
 	}
 	pt := reflect.PointerTo(t)
 	if pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
-		return nil
+		_, nullable := reflect.Zero(t).Interface().(interface{ Nullable() bool })
+		return &shape{kind: customShape, typ: t, nullable: nullable}
 	}
-	return t
+	switch t.Kind() {
+	case reflect.Pointer:
+		elem := shapeOf(t.Elem(), memo)
+		if elem.kind == customShape { // encoding/json handles null and the pointer
+			return &shape{kind: customShape, typ: t, nullable: true}
+		}
+		return &shape{kind: pointerShape, typ: t, nullable: true, elem: elem}
+	case reflect.Interface:
+		return &shape{kind: anyShape, typ: t, nullable: true}
+	case reflect.Struct:
+		s := &shape{kind: objectShape, typ: t, index: map[string]int{}}
+		memo[t] = s
+		s.fields = fieldsOf(t, memo)
+		for i, f := range s.fields {
+			if _, ok := s.index[f.name]; !ok {
+				s.index[f.name] = i
+			}
+		}
+		return s
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(t.Elem()).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+			return &shape{kind: leafShape, typ: t, nullable: true} // []byte is a base64 string
+		}
+		return &shape{kind: arrayShape, typ: t, nullable: true, elem: shapeOf(t.Elem(), memo)}
+	case reflect.Array:
+		return &shape{kind: arrayShape, typ: t, elem: shapeOf(t.Elem(), memo)}
+	case reflect.Map:
+		s := &shape{kind: mapShape, typ: t, nullable: true, elem: shapeOf(t.Elem(), memo)}
+		if k := t.Key(); k.Kind() != reflect.String || reflect.PointerTo(k).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+			s.key = k
+		}
+		return s
+	case reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return &shape{kind: leafShape, typ: t}
+	}
+	return &shape{kind: opaqueShape, typ: t}
 }
 
 // fieldsOf lists the JSON keys of struct type t, following encoding/json's
 // rules for names, "-" and embedded structs.
-func fieldsOf(t reflect.Type, depth int) []field {
+func fieldsOf(t reflect.Type, memo map[reflect.Type]*shape) []field {
 	var fs []field
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -75,8 +144,12 @@ func fieldsOf(t reflect.Type, depth int) []field {
 			continue
 		}
 		if f.Anonymous && name == "" {
-			if s := structOf(f.Type); s != nil {
-				fs = append(fs, fieldsOf(s, depth)...)
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if s := shapeOf(et, memo); s.kind == objectShape {
+				fs = append(fs, fieldsOf(et, memo)...)
 				continue
 			}
 		}
@@ -92,22 +165,47 @@ func fieldsOf(t reflect.Type, depth int) []field {
 		}
 		o := strings.Split(opts, ",")
 		optional := slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero")
-		fd := field{name: name, required: !optional || slices.Contains(schema, "required"), nullable: nullable(f.Type), typ: f.Type}
-		if s := structOf(f.Type); s != nil && f.Type.Kind() == reflect.Struct && depth < 8 {
-			fd.nested = fieldsOf(s, depth+1)
+		s := shapeOf(f.Type, memo)
+		if slices.Contains(o, "string") && s.kind == leafShape {
+			s = &shape{kind: opaqueShape, typ: f.Type} // a number or boolean written as a string
 		}
-		fs = append(fs, fd)
+		fs = append(fs, field{name: name, required: !optional || slices.Contains(schema, "required"), shape: s})
 	}
 	return fs
 }
 
-func nullable(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
-		return true
+// rootShape returns the shape of input type I; nil for NoInput.
+func rootShape[I any]() (reflect.Type, *shape) {
+	t := reflect.TypeFor[I]()
+	s := shapeOf(t, map[reflect.Type]*shape{})
+	if t == reflect.TypeFor[NoInput]() {
+		return nil, s
 	}
-	_, ok := reflect.Zero(t).Interface().(interface{ Nullable() bool })
-	return ok
+	return t, s
+}
+
+// object returns the struct shape s is or points to, or nil.
+func (s *shape) object() *shape {
+	for s.kind == pointerShape {
+		s = s.elem
+	}
+	if s.kind == objectShape {
+		return s
+	}
+	return nil
+}
+
+// required lists the JSON names of the required fields of a struct input.
+func (s *shape) required() []string {
+	var names []string
+	if o := s.object(); o != nil {
+		for _, f := range o.fields {
+			if f.required {
+				names = append(names, f.name)
+			}
+		}
+	}
+	return names
 }
 
 // Input returns the transition's input type, or nil if it takes NoInput.
@@ -115,13 +213,22 @@ func (t *Transition[M, T, A, I]) Input() reflect.Type { return t.input }
 
 // Decode decodes a JSON payload into the transition's input, strictly:
 // unknown or mis-cased keys, keys given twice, values of the wrong type,
-// missing or null required fields (nested ones too) and trailing data are
-// errors. The error is an *InputError with one FieldError per problem,
-// every problem rather than the first, for a form to show; the input
-// returned with it is the zero value. An empty payload or null decodes as
-// {} for a struct input.
+// missing or null required fields and trailing data are errors, at every
+// depth (nested structs, pointers, slice elements and map values). The
+// error is an *InputError with one FieldError per problem, every problem
+// rather than the first, for a form to show; the input returned with it is
+// the zero value.
+//
+// An empty payload or null decodes as {} for a struct input (so its
+// required fields are reported); an input of any other type (a string, a
+// time, a list) must be given.
+//
+// Decoding takes time linear in the payload's size. A payload reports at
+// most 50 field errors (then one more saying that decoding stopped), no
+// error repeats more than 64 bytes of a value or key, and a payload may
+// nest at most 10,000 levels deep.
 func (t *Transition[M, T, A, I]) Decode(payload []byte) (I, error) {
-	in, fe := decodeInput[I](payload, t.input, t.fields)
+	in, fe := decodeInput[I](payload, t.shape)
 	if len(fe) > 0 {
 		var zero I
 		return zero, &InputError{Machine: t.m.String(), Transition: t.name, Fields: fe}
@@ -129,190 +236,505 @@ func (t *Transition[M, T, A, I]) Decode(payload []byte) (I, error) {
 	return in, nil
 }
 
-func decodeInput[I any](payload []byte, typ reflect.Type, fields []field) (I, FieldErrors) {
+func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors) {
 	var in I
 	payload = bytes.TrimSpace(payload)
-	if typ != nil && structOf(typ) == nil { // not an object: a list, a number, ...
-		if len(payload) == 0 {
-			return in, nil
-		}
-		if err := strictUnmarshal(payload, &in); err != nil {
-			return in, FieldErrors{fieldError(err, "")}
-		}
-		return in, nil
-	}
+	isObject := root.object() != nil
 	if len(payload) == 0 || string(payload) == "null" {
+		if !isObject {
+			return in, FieldErrors{{Message: "is required"}}
+		}
 		payload = []byte("{}")
 	}
-
-	fe, keys := checkObject(payload, fields, "")
-	if keys == nil { // not an object at all
-		return in, fe
+	d := &decoder{payload: payload, dec: json.NewDecoder(bytes.NewReader(payload))}
+	d.dec.UseNumber()
+	if isObject {
+		d.rootObject(root.object())
+	} else {
+		d.value(root, nil, "is required", 0)
 	}
-	if err := strictUnmarshal(payload, &in); err != nil {
-		// Decoding stops at its first problem: decode each key on its own
-		// to find them all.
-		for _, kv := range keys {
-			if !slices.ContainsFunc(fields, func(f field) bool { return f.name == kv.key }) ||
-				slices.ContainsFunc(fe, func(e FieldError) bool { top, _, _ := strings.Cut(e.Field, "."); return top == kv.key }) {
-				continue // reported by checkObject
+	if !d.stop {
+		if _, err := d.dec.Token(); err != io.EOF {
+			what := "value"
+			if isObject {
+				what = "object"
 			}
-			one, _ := json.Marshal(map[string]json.RawMessage{kv.key: kv.raw})
-			var probe I
-			if err := strictUnmarshal(one, &probe); err != nil {
-				fe = append(fe, fieldError(err, kv.key))
-			}
-		}
-		if len(fe) == 0 {
-			fe = FieldErrors{fieldError(err, "")}
+			d.errs = FieldErrors{{Message: "has data after the JSON " + what}}
 		}
 	}
-	return in, inKeyOrder(dedupe(fe), keys)
-}
-
-// inKeyOrder sorts field errors by where their key is in the payload;
-// errors about missing keys come last, in field order.
-func inKeyOrder(fe FieldErrors, keys []keyValue) FieldErrors {
-	pos := func(e FieldError) int {
-		top, _, _ := strings.Cut(e.Field, ".")
-		if i := slices.IndexFunc(keys, func(kv keyValue) bool { return kv.key == top }); i >= 0 {
-			return i
-		}
-		return len(keys)
+	if len(d.errs) > 0 {
+		return in, d.errs
 	}
-	slices.SortStableFunc(fe, func(a, b FieldError) int { return pos(a) - pos(b) })
-	return fe
+	if err := json.Unmarshal(payload, &in); err != nil {
+		// The walk above accepts only what encoding/json decodes, save
+		// for what it leaves to it (",string" fields).
+		var zero I
+		return zero, FieldErrors{fieldError(err)}
+	}
+	return in, nil
 }
 
-type keyValue struct {
-	key string
-	raw json.RawMessage
+// decoder walks a payload against a shape, collecting field errors.
+type decoder struct {
+	payload []byte
+	dec     *json.Decoder
+	errs    FieldErrors
+	stop    bool // the payload cannot be read further, or the error limit was reached
 }
 
-// checkObject checks the keys of the JSON object data against fields,
-// recursing into nested plain structs, and returns the problems and the
-// object's keys in order; keys is nil if data is not a JSON object.
-func checkObject(data []byte, fields []field, path string) (FieldErrors, []keyValue) {
-	keys, err := objectKeys(data)
+// path is where a value sits in the payload, built only when an error
+// names it.
+type path struct {
+	up    *path
+	key   string
+	index int // for an element of an array, when key is ""
+	elem  bool
+}
+
+// String returns the path as dotted names and indexes: "to.city",
+// "shipping.0.zip". Long keys are cut short.
+func (p *path) String() string {
+	if p == nil {
+		return ""
+	}
+	var parts []string
+	for ; p != nil; p = p.up {
+		if p.elem {
+			parts = append(parts, strconv.Itoa(p.index))
+		} else {
+			parts = append(parts, echo(p.key))
+		}
+	}
+	slices.Reverse(parts)
+	return strings.Join(parts, ".")
+}
+
+// add records a problem with the value at p.
+func (d *decoder) add(p *path, msg string) {
+	if d.stop {
+		return
+	}
+	if len(d.errs) == maxFieldErrors {
+		d.errs = append(d.errs, FieldError{Message: fmt.Sprintf("has more problems; decoding stopped after %d", maxFieldErrors)})
+		d.stop = true
+		return
+	}
+	d.errs = append(d.errs, FieldError{Field: p.String(), Message: msg})
+}
+
+// malformed records that the payload is not well-formed JSON: the only
+// error then, since what was found before it may be misread.
+func (d *decoder) malformed(err error) {
+	// json.Decoder's offsets count from where its buffer was refilled:
+	// find the problem again in the whole payload, for its true offset.
+	var raw json.RawMessage
+	if e := json.Unmarshal(d.payload, &raw); e != nil {
+		err = e
+	}
+	d.errs = FieldErrors{{Message: syntaxError(err).Error()}}
+	d.stop = true
+}
+
+// rootObject walks the payload of a struct input.
+func (d *decoder) rootObject(s *shape) {
+	tok, err := d.dec.Token()
 	if err != nil {
-		return FieldErrors{{Field: strings.TrimSuffix(path, "."), Message: err.Error()}}, nil
-	}
-	var fe FieldErrors
-	seen := make(map[string]bool, len(keys))
-	for _, kv := range keys {
-		if seen[kv.key] {
-			fe = append(fe, FieldError{Field: path + kv.key, Message: "is given more than once"})
-			continue
-		}
-		seen[kv.key] = true
-		i := slices.IndexFunc(fields, func(f field) bool { return f.name == kv.key })
-		if i < 0 {
-			msg := "is not a field of this input"
-			if j := slices.IndexFunc(fields, func(f field) bool { return strings.EqualFold(f.name, kv.key) }); j >= 0 {
-				msg += fmt.Sprintf(" (did you mean %q?)", fields[j].name)
-			}
-			fe = append(fe, FieldError{Field: path + kv.key, Message: msg})
-			continue
-		}
-		f := fields[i]
-		isNull := string(bytes.TrimSpace(kv.raw)) == "null"
-		switch {
-		case isNull && f.required && !f.nullable:
-			fe = append(fe, FieldError{Field: path + f.name, Message: "is required and may not be null"})
-		case !isNull && f.nested != nil:
-			sub, subKeys := checkObject(kv.raw, f.nested, path+f.name+".")
-			if subKeys != nil { // a non-object is a type error, found by decoding
-				fe = append(fe, sub...)
-			}
-		}
-	}
-	for _, f := range fields {
-		if f.required && !seen[f.name] {
-			fe = append(fe, FieldError{Field: path + f.name, Message: "is required"})
-		}
-	}
-	return fe, keys
-}
-
-// objectKeys returns the keys and raw values of the JSON object data, in
-// order, duplicates included. Anything else is an error: a malformed
-// document, a value that is not an object, or data after the object.
-func objectKeys(data []byte) ([]keyValue, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, syntaxError(err)
+		d.malformed(err)
+		return
 	}
 	if tok != json.Delim('{') {
-		return nil, errors.New("must be a JSON object")
+		d.errs = FieldErrors{{Message: "must be a JSON object"}}
+		d.stop = true
+		return
 	}
-	keys := []keyValue{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, syntaxError(err)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, syntaxError(err)
-		}
-		keys = append(keys, keyValue{key: tok.(string), raw: raw})
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, syntaxError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("has data after the JSON object")
-	}
-	return keys, nil
+	d.object(s, nil, 1)
 }
 
+// value walks one value of shape s at p. nullMsg is the error for a null,
+// or "" if null is allowed there.
+func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
+	if d.stop {
+		return
+	}
+	if depth > maxDepth {
+		d.add(p, fmt.Sprintf("is nested more than %d levels deep", maxDepth))
+		d.stop = true
+		return
+	}
+	if s.kind == customShape || s.kind == opaqueShape {
+		var raw json.RawMessage
+		if err := d.dec.Decode(&raw); err != nil {
+			d.malformed(err)
+			return
+		}
+		switch {
+		case string(raw) == "null" && nullMsg != "":
+			d.add(p, nullMsg)
+		case s.kind == customShape:
+			if err := json.Unmarshal(raw, reflect.New(s.typ).Interface()); err != nil {
+				d.add(p, customError(s.typ, err))
+			}
+		}
+		return
+	}
+	tok, err := d.dec.Token()
+	if err != nil {
+		d.malformed(err)
+		return
+	}
+	if tok == nil {
+		if nullMsg != "" {
+			d.add(p, nullMsg)
+		}
+		return
+	}
+	for s.kind == pointerShape {
+		s = s.elem
+	}
+	switch s.kind {
+	case anyShape, opaqueShape: // opaque: encoding/json checks it
+		d.skipRest(tok, depth)
+	case leafShape:
+		if msg := leafError(s.typ, tok); msg != "" {
+			d.add(p, msg)
+		}
+		d.skipRest(tok, depth)
+	case objectShape:
+		if tok != json.Delim('{') {
+			d.mismatch(s, p, tok, depth)
+			return
+		}
+		d.object(s, p, depth+1)
+	case arrayShape:
+		if tok != json.Delim('[') {
+			d.mismatch(s, p, tok, depth)
+			return
+		}
+		elemNull := elemNullError(s.elem)
+		for i := 0; d.dec.More() && !d.stop; i++ {
+			d.value(s.elem, &path{up: p, index: i, elem: true}, elemNull, depth+1)
+		}
+		d.close()
+	case mapShape:
+		if tok != json.Delim('{') {
+			d.mismatch(s, p, tok, depth)
+			return
+		}
+		d.mapping(s, p, depth+1)
+	}
+}
+
+// nullError is the error for a null in a field of shape s, or "" if null
+// is fine there: a required field's type must hold null. (In an optional
+// field, null leaves a plain value as it is, and a type with its own
+// decoding decides for itself: a state refuses it.)
+func nullError(s *shape, required bool) string {
+	if s.nullable || !required {
+		return ""
+	}
+	return "is required and may not be null"
+}
+
+// elemNullError is the error for a null element of an array or value of a
+// map of shape s, or "" if the element type holds null.
+func elemNullError(s *shape) string {
+	if s.nullable {
+		return ""
+	}
+	return "may not be null"
+}
+
+// object walks the keys of an object of shape s, the '{' read.
+func (d *decoder) object(s *shape, p *path, depth int) {
+	var seen [64]bool
+	var seenMore []bool // for structs of more than 64 fields
+	if len(s.fields) > len(seen) {
+		seenMore = make([]bool, len(s.fields))
+	}
+	mark := func(i int) (again bool) {
+		if seenMore != nil {
+			again, seenMore[i] = seenMore[i], true
+			return again
+		}
+		again, seen[i] = seen[i], true
+		return again
+	}
+	var unknown map[string]bool
+	for d.dec.More() && !d.stop {
+		key, ok := d.key()
+		if !ok {
+			return
+		}
+		at := &path{up: p, key: key}
+		i, known := s.index[key]
+		switch {
+		case !known && unknown[key]:
+			d.add(at, "is given more than once")
+			d.skip(depth)
+		case !known:
+			if unknown == nil {
+				unknown = map[string]bool{}
+			}
+			unknown[key] = true
+			d.add(at, notAField(s, key))
+			d.skip(depth)
+		case mark(i):
+			d.add(at, "is given more than once")
+			d.skip(depth)
+		default:
+			f := &s.fields[i]
+			d.value(f.shape, at, nullError(f.shape, f.required), depth)
+		}
+	}
+	if d.stop || !d.close() {
+		return
+	}
+	for i, f := range s.fields {
+		if !f.required {
+			continue
+		}
+		if (seenMore != nil && !seenMore[i]) || (seenMore == nil && !seen[i]) {
+			d.add(&path{up: p, key: f.name}, "is required")
+		}
+	}
+}
+
+// mapping walks the entries of a map of shape s, the '{' read.
+func (d *decoder) mapping(s *shape, p *path, depth int) {
+	seen := map[string]bool{}
+	elemNull := elemNullError(s.elem)
+	for d.dec.More() && !d.stop {
+		key, ok := d.key()
+		if !ok {
+			return
+		}
+		at := &path{up: p, key: key}
+		if seen[key] {
+			d.add(at, "is given more than once")
+			d.skip(depth)
+			continue
+		}
+		seen[key] = true
+		if s.key != nil && !validKey(s.typ, key) {
+			d.add(at, fmt.Sprintf("is not a valid key: must be %s", jsonKind(s.key)))
+			d.skip(depth)
+			continue
+		}
+		d.value(s.elem, at, elemNull, depth)
+	}
+	d.close()
+}
+
+// validKey reports whether encoding/json decodes key as a key of map type t.
+func validKey(t reflect.Type, key string) bool {
+	q, _ := json.Marshal(key)
+	doc := make([]byte, 0, len(q)+4)
+	doc = append(append(append(doc, '{'), q...), ":{}}"...)
+	probe := reflect.MapOf(t.Key(), reflect.TypeFor[struct{}]())
+	return json.Unmarshal(doc, reflect.New(probe).Interface()) == nil
+}
+
+// key reads an object's next key.
+func (d *decoder) key() (string, bool) {
+	tok, err := d.dec.Token()
+	if err != nil {
+		d.malformed(err)
+		return "", false
+	}
+	return tok.(string), true // the decoder allows only string keys
+}
+
+// close reads the '}' or ']' that ends an object or array.
+func (d *decoder) close() bool {
+	if _, err := d.dec.Token(); err != nil {
+		d.malformed(err)
+		return false
+	}
+	return true
+}
+
+// mismatch reports a value of the wrong kind of JSON, and skips it.
+func (d *decoder) mismatch(s *shape, p *path, tok json.Token, depth int) {
+	d.add(p, fmt.Sprintf("must be %s, not %s", jsonKind(s.typ), tokenKind(tok)))
+	d.skipRest(tok, depth)
+}
+
+// skip reads and discards the next value.
+func (d *decoder) skip(depth int) {
+	tok, err := d.dec.Token()
+	if err != nil {
+		d.malformed(err)
+		return
+	}
+	d.skipRest(tok, depth)
+}
+
+// skipRest discards the rest of the value tok begins: nothing for a
+// scalar, up to the matching close for an object or array.
+func (d *decoder) skipRest(tok json.Token, depth int) {
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return
+	}
+	for open := 1; open > 0; {
+		if depth+open > maxDepth {
+			d.add(nil, fmt.Sprintf("is nested more than %d levels deep", maxDepth))
+			d.stop = true
+			return
+		}
+		tok, err := d.dec.Token()
+		if err != nil {
+			d.malformed(err)
+			return
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			open++
+		case json.Delim('}'), json.Delim(']'):
+			open--
+		}
+	}
+}
+
+// notAField is the error for an unknown key, with a hint when a field's
+// name differs only in case.
+func notAField(s *shape, key string) string {
+	for _, f := range s.fields {
+		if strings.EqualFold(f.name, key) {
+			return fmt.Sprintf("is not a field of this input (did you mean %q?)", f.name)
+		}
+	}
+	return "is not a field of this input"
+}
+
+// leafError checks a string, number or boolean token against type t, and
+// returns what is wrong, or "".
+func leafError(t reflect.Type, tok json.Token) string {
+	switch t.Kind() {
+	case reflect.String:
+		if _, ok := tok.(string); ok {
+			return ""
+		}
+	case reflect.Slice: // []byte
+		if s, ok := tok.(string); ok {
+			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+				return "must be base64-encoded data"
+			}
+			return ""
+		}
+	case reflect.Bool:
+		if _, ok := tok.(bool); ok {
+			return ""
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if n, ok := tok.(json.Number); ok {
+			if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
+				return numberError(t, string(n), err)
+			}
+			return ""
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if n, ok := tok.(json.Number); ok {
+			if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
+				return numberError(t, string(n), err)
+			}
+			return ""
+		}
+	case reflect.Float32, reflect.Float64:
+		if n, ok := tok.(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
+				return fmt.Sprintf("must be a number within the range of a %d-bit float, not %s", t.Bits(), echo(string(n)))
+			}
+			return ""
+		}
+	}
+	return fmt.Sprintf("must be %s, not %s", jsonKind(t), tokenKind(tok))
+}
+
+// numberError describes a number that integer type t cannot hold.
+func numberError(t reflect.Type, n string, err error) string {
+	if errors.Is(err, strconv.ErrRange) || (strings.HasPrefix(n, "-") && !strings.ContainsAny(n, ".eE")) {
+		lo, hi := "0", strconv.FormatUint(1<<t.Bits()-1, 10)
+		if t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 {
+			lo, hi = strconv.FormatInt(-1<<(t.Bits()-1), 10), strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
+		}
+		return fmt.Sprintf("must be an integer from %s to %s, not %s", lo, hi, echo(n))
+	}
+	return "must be an integer, not " + echo(n)
+}
+
+// customError describes why a type with its own decoding refused a value.
+func customError(t reflect.Type, err error) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[time.Time]() {
+		return `must be a date and time such as "2026-01-02T15:04:05Z" (RFC 3339)`
+	}
+	fe := fieldError(err)
+	return fe.Message
+}
+
+// tokenKind names the kind of JSON a token begins, for messages.
+func tokenKind(tok json.Token) string {
+	switch tok.(type) {
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	if tok == json.Delim('[') {
+		return "array"
+	}
+	return "object"
+}
+
+// syntaxError describes a payload that is not well-formed JSON.
 func syntaxError(err error) error {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("is malformed JSON at offset %d: %v", se.Offset, se)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		(errors.As(err, &se) && strings.HasPrefix(se.Error(), "unexpected end of JSON input")) {
 		return errors.New("is malformed JSON: it ends too soon")
+	}
+	if se != nil { // Offset counts the bad byte; say where it is, from 0
+		return fmt.Errorf("is malformed JSON at offset %d: %v", se.Offset-1, se)
 	}
 	return fmt.Errorf("is malformed JSON: %v", err)
 }
 
-// strictUnmarshal decodes data into v, rejecting unknown fields and any
-// data after the value.
-func strictUnmarshal(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
-}
-
-// fieldError turns a decoding error into a FieldError; key is the field
-// being decoded, if known.
-func fieldError(err error, key string) FieldError {
+// fieldError turns an error of encoding/json into a FieldError, with
+// anything it repeats of the payload cut short.
+func fieldError(err error) FieldError {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
-		f := te.Field
-		if f == "" {
-			f = key
-		}
 		found, _, _ := strings.Cut(te.Value, " (")
-		return FieldError{Field: f, Message: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type), found)}
+		return FieldError{Field: echo(te.Field), Message: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type), echo(found))}
 	case errors.As(err, &se):
-		return FieldError{Field: key, Message: fmt.Sprintf("is malformed JSON at offset %d: %v", se.Offset, se)}
+		return FieldError{Message: syntaxError(err).Error()}
 	}
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, `json: unknown field "`); ok {
-		return FieldError{Field: strings.TrimSuffix(name, `"`), Message: "is not a field of this input"}
+	return FieldError{Message: clip(strings.TrimPrefix(err.Error(), "json: "), maxMessage)}
+}
+
+// echo returns s, cut to at most maxEcho bytes (at a rune boundary) with
+// its full length said, for repeating a value in an error.
+func echo(s string) string { return clip(s, maxEcho) }
+
+// clip returns s cut to at most n bytes, at a rune boundary, with its full
+// length said.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return FieldError{Field: key, Message: strings.TrimPrefix(msg, "json: ")}
+	cut := n
+	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 { // inside a UTF-8 sequence
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))
 }
 
 // jsonKind names what JSON a Go type wants, for messages. For a state
@@ -325,22 +747,32 @@ func jsonKind(t reflect.Type) string {
 		return "one of " + s
 	}
 	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
 	case reflect.String:
 		return "a string"
 	case reflect.Bool:
 		return "true or false"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return "an integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case reflect.Slice, reflect.Array:
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.Array:
 		return "an array"
 	case reflect.Map, reflect.Struct:
 		return "an object"
 	}
 	return "a " + t.String()
 }
+
+// maxChoices is how many of a state field's values a message lists.
+const maxChoices = 8
 
 // choices lists the values a state field declares, such as
 // `1 (Draft), 2 (Published)`, or "" if t is no state field.
@@ -350,19 +782,13 @@ func choices(t reflect.Type) string {
 		return ""
 	}
 	var parts []string
-	for _, ch := range c.Choices() {
-		parts = append(parts, string(ch.Value)+" ("+ch.Title+")")
+	all := c.Choices()
+	for i, ch := range all {
+		if i == maxChoices && len(all) > maxChoices+1 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(all)-maxChoices))
+			break
+		}
+		parts = append(parts, echo(string(ch.Value))+" ("+echo(ch.Title)+")")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// dedupe drops repeated field errors, keeping the first of each.
-func dedupe(fe FieldErrors) FieldErrors {
-	out := fe[:0]
-	for i, e := range fe {
-		if !slices.Contains(fe[:i], e) {
-			out = append(out, e)
-		}
-	}
-	return out
 }

@@ -78,10 +78,15 @@ func TestDecodeOtherInputKinds(t *testing.T) {
 
 	// A list.
 	list := transition.New[[]string](doors, "list", transition.From(Closed).Stay()).AllowAnyone()
-	got, err := list.Decode(nil)
-	require.NoError(t, err)
-	assert.Nil(t, got)
-	got, err = list.Decode([]byte(`["a", "b"]`))
+	// Only a struct input reads nothing as {}: an input of another type
+	// must be given (issue 8, defect 9).
+	for _, empty := range []string{``, `null`, ` null `} {
+		_, err = list.Decode([]byte(empty))
+		var ie *transition.InputError
+		require.ErrorAs(t, err, &ie, "%q", empty)
+		assert.Equal(t, transition.FieldErrors{{Message: "is required"}}, ie.Fields, "%q", empty)
+	}
+	got, err := list.Decode([]byte(`["a", "b"]`))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b"}, got)
 	for _, bad := range []string{`["a"]]`, `["a"] 1`, `{"a": 1}`, `[1]`} {

@@ -25,8 +25,15 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 	if model == nil {
 		return nil, t.nilModel()
 	}
+	return t.fire(ctx, actor, model, in, false)
+}
+
+// fire is Fire; checked says the caller has already run the pre-validation
+// checks of the transition asked for (not those of its chain).
+func (t *Transition[M, T, A, I]) fire(ctx context.Context, actor A, model *M, in I, checked bool) (*Event[M, T, A, I], error) {
 	if len(t.cascades) > 0 {
 		c := newChain(ctx, actor, t.m.now(ctx), false)
+		c.rootChecked = checked
 		ev, err := planStep(c, t, model, in, nil, 0, true)
 		if err != nil {
 			return nil, err
@@ -40,8 +47,10 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 		return ev, nil
 	}
 
-	if err := t.prevalidate(ctx, actor, model); err != nil {
-		return nil, err
+	if !checked {
+		if err := t.prevalidate(ctx, actor, model); err != nil {
+			return nil, err
+		}
 	}
 	from := t.m.mgr.Get(model)
 	ev := &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: actor, Input: in, At: t.m.now(ctx)}
@@ -67,9 +76,18 @@ func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in
 // FireJSON decodes payload into the transition's input (see Decode) and
 // fires it: what an HTTP handler for POST /projects/7/transitions/publish
 // does with the request body.
+//
+// The transition's own pre-validation checks (its state rules, who may run
+// it, its conditions) run before the payload is decoded, so an actor who
+// may not run it, or a model in the wrong state, costs no decoding: the
+// error is then the *BlockedError, whatever the payload holds. A causal
+// chain is planned, and its steps checked, once the input is decoded.
 func (t *Transition[M, T, A, I]) FireJSON(ctx context.Context, actor A, model *M, payload []byte) (Record, error) {
 	if model == nil {
 		return nil, t.nilModel()
+	}
+	if err := t.prevalidate(ctx, actor, model); err != nil {
+		return nil, err
 	}
 	in, err := t.Decode(payload)
 	if err != nil {
@@ -78,7 +96,7 @@ func (t *Transition[M, T, A, I]) FireJSON(ctx context.Context, actor A, model *M
 		}
 		return nil, err
 	}
-	ev, err := t.Fire(ctx, actor, model, in)
+	ev, err := t.fire(ctx, actor, model, in, true)
 	if err != nil {
 		return nil, err
 	}

@@ -59,11 +59,7 @@ func (t *Transition[M, T, A, I]) Info() Info {
 		Anyone: t.anyone, Validators: len(t.validators), Chooses: t.choose != nil,
 		Input: t.input,
 	}
-	for _, f := range t.fields {
-		if f.required {
-			in.Required = append(in.Required, f.name)
-		}
-	}
+	in.Required = t.shape.required()
 	for _, r := range t.rules {
 		ri := RuleInfo{Stay: r.stay}
 		for _, s := range r.sources {

@@ -48,9 +48,21 @@ func (t *Transition[M, T, A, I]) validate(actor A, model *M, in *I) error {
 		add(err)
 		return nil
 	}
-	if t.self {
-		// *I has the methods of I too, whichever receiver Validate has.
+	if t.ptrInput && isNil(any(*in)) {
+		return &InputError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Actor: actorName(actor),
+			Fields: FieldErrors{{Message: "is required"}}}
+	}
+	switch t.self {
+	case selfByAddress:
+		// *I has the methods of I too, whichever receiver Validate has;
+		// in points into the event, so this allocates nothing.
 		if se := run("the input's Validate method", any(in).(Validator).Validate); se != nil {
+			return se
+		}
+	case selfByValue:
+		// I is a pointer to a type with Validate: call it on what I
+		// points to.
+		if se := run("the input's Validate method", any(*in).(Validator).Validate); se != nil {
 			return se
 		}
 	}
@@ -69,7 +81,23 @@ func (t *Transition[M, T, A, I]) validate(actor A, model *M, in *I) error {
 	return ie
 }
 
-// selfValidating reports whether I (or *I) implements Validator.
-func selfValidating[I any]() bool {
-	return reflect.TypeFor[*I]().Implements(reflect.TypeFor[Validator]())
+// selfCheck says how an input's own Validate method is reached.
+type selfCheck uint8
+
+const (
+	selfNone      selfCheck = iota // I has no Validate method
+	selfByAddress                  // *I implements Validator (I is a struct, say)
+	selfByValue                    // I is a pointer that implements Validator (I is *WithdrawInput)
+)
+
+// selfValidating reports how I implements Validator, if it does.
+func selfValidating[I any]() selfCheck {
+	v := reflect.TypeFor[Validator]()
+	switch t := reflect.TypeFor[I](); {
+	case reflect.PointerTo(t).Implements(v):
+		return selfByAddress
+	case t.Kind() == reflect.Pointer && t.Implements(v):
+		return selfByValue
+	}
+	return selfNone
 }

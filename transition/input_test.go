@@ -37,7 +37,7 @@ func TestDecodeRejectsWithFieldErrors(t *testing.T) {
 		{"not an object", `"reason"`, transition.FieldErrors{{Message: "must be a JSON object"}}},
 		{"array", `[1]`, transition.FieldErrors{{Message: "must be a JSON object"}}},
 		{"malformed", `{"reason": `, transition.FieldErrors{{Message: "is malformed JSON: it ends too soon"}}},
-		{"bad syntax", `{"reason": x}`, transition.FieldErrors{{Message: "is malformed JSON at offset 10: invalid character 'x' looking for beginning of value"}}},
+		{"bad syntax", `{"reason": x}`, transition.FieldErrors{{Message: "is malformed JSON at offset 11: invalid character 'x' looking for beginning of value"}}},
 		{"trailing data", `{"reason": "x"} {}`, transition.FieldErrors{{Message: "has data after the JSON object"}}},
 		{"trailing brace", `{"reason": "x"}}`, transition.FieldErrors{{Message: "has data after the JSON object"}}},
 	}

@@ -28,6 +28,7 @@ type Machine[M any, T comparable, A any] struct {
 	actions   []Action[M, A]
 	byName    map[string]Action[M, A]
 	observers []Observer
+	nilable   bool // whether an actor of type A can be nil, which is no actor
 }
 
 // For returns a new Machine for the state field mgr binds, run by actors of
@@ -36,7 +37,7 @@ func For[A any, M any, T comparable](mgr *state.Manager[M, T]) *Machine[M, T, A]
 	if mgr == nil {
 		panic(&DeclarationError{At: callsite.Pos(0), Msg: "For(nil): a Machine needs a state.Manager"})
 	}
-	return &Machine[M, T, A]{mgr: mgr, pos: callsite.Pos(0), byName: map[string]Action[M, A]{}}
+	return &Machine[M, T, A]{mgr: mgr, pos: callsite.Pos(0), byName: map[string]Action[M, A]{}, nilable: nilable(reflect.TypeFor[A]())}
 }
 
 // Initial declares the states a new model starts in, for the registry's

@@ -45,8 +45,9 @@ type Transition[M any, T comparable, A any, I any] struct {
 	effects    []effect[M, T, A, I]
 	cascades   []Cascade[M, A]
 	input      reflect.Type // nil for NoInput
-	fields     []field      // the input's JSON keys, for strict decoding
-	self       bool         // whether I (or *I) implements Validator
+	shape      *shape       // the JSON the input accepts, for strict decoding
+	self       selfCheck    // how I's own Validate method is called, if it has one
+	ptrInput   bool         // whether I is a pointer type, so that nil is no input
 }
 
 type actorGuard[M, A any] struct {
@@ -115,8 +116,9 @@ func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, ru
 		}
 	}
 	t := &Transition[M, T, A, I]{m: m, name: name, title: defaultTitle(name), pos: pos, rules: rules}
-	t.input, t.fields = inputType[I]()
+	t.input, t.shape = rootShape[I]()
 	t.self = selfValidating[I]()
+	t.ptrInput = reflect.TypeFor[I]().Kind() == reflect.Pointer
 	m.actions = append(m.actions, t)
 	m.byName[name] = t
 	return t
@@ -150,6 +152,10 @@ func (t *Transition[M, T, A, I]) Describe(text string) *Transition[M, T, A, I] {
 // who they are ("editors", "the owner"), for reasons and diagrams. Several
 // Allows are alternatives: an actor any one of them allows may run it.
 // A transition without Allow or AllowAnyone can be run by no one.
+//
+// A nil actor (a nil pointer, interface, map or slice, as an anonymous
+// request may carry) is no actor: it is refused before fn is called, so fn
+// never sees one.
 func (t *Transition[M, T, A, I]) Allow(title string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, I] {
 	if title == "" || fn == nil {
 		t.fail("Allow needs a title and a function")
@@ -158,7 +164,10 @@ func (t *Transition[M, T, A, I]) Allow(title string, fn func(ctx context.Context
 	return t
 }
 
-// AllowAnyone lets every actor run the transition.
+// AllowAnyone lets every actor run the transition, but not a nil actor,
+// which is no actor at all: every permission check refuses it, with
+// ErrForbidden. To let anonymous requests run a transition, give them an
+// actor value of their own (such as a User with no ID) and allow it.
 func (t *Transition[M, T, A, I]) AllowAnyone() *Transition[M, T, A, I] {
 	t.anyone = true
 	return t
