@@ -90,6 +90,11 @@ func (r *Registry[A]) Check() []Problem {
 			for _, c := range t.Cascades {
 				j := r.machineIndex(c)
 				switch {
+				case j < 0 && slices.ContainsFunc(r.graphs, func(g transition.Graph) bool { return g.Machine == c.Machine }):
+					add(t.Name, UnknownMachine, "cascade %q runs %s %q on a machine that is not registered; "+
+						"the registered %s is another machine of the same name (a second machine on that field, "+
+						"or a model of the same name in another package): register the one the cascade names",
+						c.Name, c.Machine, c.Transition, c.Machine)
 				case j < 0:
 					add(t.Name, UnknownMachine, "cascade %q runs %s %q, but no machine %s is registered",
 						c.Name, c.Machine, c.Transition, c.Machine)

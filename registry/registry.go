@@ -59,7 +59,7 @@ type modelEntry[A any] struct {
 	typ      reflect.Type
 	machines []transition.Runner[A] // registration order
 	byName   map[string]transition.Runner[A]
-	names    []string // every transition's name, registration then declaration order
+	names    []string // every transition's name once, registration then declaration order
 }
 
 // schemaCache holds a schema generator and the schemas it made.
@@ -109,10 +109,10 @@ func New[A any](machines ...transition.Runner[A]) (*Registry[A], error) {
 		}
 		md.machines = append(md.machines, m)
 		for _, name := range m.Names() {
-			if _, ok := md.byName[name]; !ok {
+			if _, ok := md.byName[name]; !ok { // a repeat is a Duplicate problem: list it once
 				md.byName[name] = m
+				md.names = append(md.names, name)
 			}
-			md.names = append(md.names, name)
 		}
 	}
 	if ps := r.Check(); len(ps) > 0 {
