@@ -219,9 +219,10 @@ func (r *Registry[A]) Available(ctx context.Context, actor A, model any) ([]tran
 
 // Fire runs the transition named name on model for actor, decoding payload
 // as its input: it finds the transition among the machines of the model's
-// type, decodes the JSON strictly, pre-validates, validates and runs it,
-// as an HTTP handler for POST /projects/7/transitions/publish would. It
-// returns the event of the transition asked for.
+// type, pre-validates it (so an actor who may not run it costs no
+// decoding), decodes the JSON strictly, validates and runs it, as an HTTP
+// handler for POST /projects/7/transitions/publish would. It returns the
+// event of the transition asked for. See transition.Transition.FireJSON.
 //
 // An unknown name is a *NotFoundError (errors.Is transition.ErrNotFound)
 // listing the model's transitions; a model of no registered type is a
