@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/statecraft/statecraft/transition"
@@ -106,4 +107,64 @@ func BenchmarkAvailable(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Decoding hostile and large payloads: the time per byte stays the same
+// as payloads grow (compare the MB/s of the sizes), and a payload of
+// unknown keys stops at the field-error limit.
+
+type bulkInput struct {
+	Entries map[string]address `json:"entries"`
+}
+
+// bulkPayload returns an object whose one field is a map of about size
+// bytes of distinct, valid entries.
+func bulkPayload(size int) []byte {
+	b := []byte(`{"entries": {`)
+	for i := 0; len(b) < size; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `"e%d": {"city": "Oslo", "zip": "%05d"}`, i, i%100000)
+	}
+	return append(b, "}}"...)
+}
+
+func BenchmarkDecode(b *testing.B) {
+	doors := transition.For[User](DoorStatus)
+	bulk := transition.New[bulkInput](doors, "bulk", transition.From(Closed).Stay()).AllowAnyone()
+	reply := transition.New[comment](doors, "reply", transition.From(Closed).Stay()).AllowAnyone()
+
+	b.Run("unknown-keys-1MB", func(b *testing.B) {
+		payload := unknownKeys(100_000)
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Withdraw.Decode(payload); err == nil {
+				b.Fatal("unknown keys accepted")
+			}
+		}
+	})
+	for _, size := range []int{64 << 10, 256 << 10, 1 << 20, 4 << 20} {
+		b.Run(fmt.Sprintf("valid-map-%dKB", size>>10), func(b *testing.B) {
+			payload := bulkPayload(size)
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bulk.Decode(payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("valid-nested-1000-deep", func(b *testing.B) {
+		payload := []byte(nestedComments(1000, `{"text": "deep"}`))
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := reply.Decode(payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
