@@ -1,6 +1,7 @@
 package sqlexpr_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -147,19 +148,26 @@ func ExampleLazy() {
 }
 
 // ToSql follows the query-builder convention (as in squirrel's Where): ?
-// placeholders, which the builder numbers, and ?? for a literal question
-// mark, which it turns back into one.
+// placeholders, which the builder numbers or passes on. A literal question
+// mark cannot be written so that every such builder reads it back, so ToSql
+// refuses one: bind the value as an argument instead.
 func ExampleExpr_ToSql() {
 	var where sqlexpr.Sqlizer = sqlexpr.And(
 		sqlexpr.Col("status").In(2, 3),
-		sqlexpr.New("meta ?? ?", "pinned"),
+		sqlexpr.New("name = ?", "who?"),
 	)
 	sql, args, _ := where.ToSql()
 	fmt.Println(sql)
 	fmt.Println(args)
+
+	_, _, err := sqlexpr.New("name = 'who?'").ToSql()
+	fmt.Println(errors.Is(err, sqlexpr.ErrQuestionMark))
+	fmt.Println(err)
 	// Output:
-	// "status" IN (?, ?) AND (meta ?? ?)
-	// [2 3 pinned]
+	// "status" IN (?, ?) AND (name = ?)
+	// [2 3 who?]
+	// true
+	// sqlexpr: ToSql: SQL text "name = 'who?'" holds a literal question mark; bind the value as an argument instead, or use Render: sqlexpr: ToSql cannot write a literal question mark portably
 }
 
 // AppendSQL adds a predicate to a query that already has arguments; the

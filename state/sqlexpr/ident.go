@@ -1,7 +1,6 @@
 package sqlexpr
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,15 +48,19 @@ func (id Ident) Quote(d Dialect) (string, error) {
 }
 
 func (r *renderer) ident(id Ident) error {
-	start := len(r.buf)
+	if r.d.literal {
+		for _, p := range id.parts {
+			if strings.IndexByte(p, '?') >= 0 {
+				if err := id.check(); err != nil {
+					return err
+				}
+				return questionMark("identifier", strings.Join(id.parts, "."))
+			}
+		}
+	}
 	b, err := appendIdent(r.buf, id, r.d.quote)
 	if err != nil {
 		return err
-	}
-	if r.d.escape && bytes.IndexByte(b[start:], '?') >= 0 {
-		// ToSql's convention: a literal question mark is written ??.
-		quoted := bytes.ReplaceAll(b[start:], []byte("?"), []byte("??"))
-		b = append(b[:start], quoted...)
 	}
 	r.buf = b
 	return nil

@@ -17,7 +17,12 @@
 //
 // Expr also has a ToSql method, so it can be passed to query builders that
 // accept the common ToSql() (string, []any, error) convention, such as
-// squirrel's Where.
+// squirrel's Where. That convention cannot carry a literal question mark
+// portably: a builder with $n placeholders reads ?? as a literal ?, but one
+// with ? placeholders (the usual SQLite and MySQL setup) sends ?? to the
+// database unchanged. So ToSql refuses an Expr whose SQL would hold one,
+// with an error wrapping [ErrQuestionMark]; bind such a value as an argument
+// instead, or render with [Expr.Render].
 package sqlexpr
 
 import (
@@ -30,11 +35,17 @@ import (
 
 // A Dialect says how a database writes placeholders and quotes identifiers.
 // Use the predeclared [Postgres], [SQLite] and [MySQL].
+//
+// Every dialect writes a literal question mark as a single ?: one inside a
+// quoted string or identifier is kept inside its quotes, and the ?? escape
+// of [New] and [From] becomes ?. ([Expr.ToSql], whose output goes to
+// another query builder rather than to a database, refuses literal
+// question marks instead; see [ErrQuestionMark].)
 type Dialect struct {
-	name   string
-	dollar bool // $1, $2 rather than ?
-	quote  byte // identifier quote character
-	escape bool // write a literal question mark as ?? (ToSql convention)
+	name    string
+	dollar  bool // $1, $2 rather than ?
+	quote   byte // identifier quote character
+	literal bool // refuse a literal question mark (ToSql), rather than write it
 }
 
 // The dialects statecraft renders for.
@@ -47,10 +58,10 @@ var (
 	// MySQL writes ? placeholders and quotes identifiers with backticks.
 	MySQL = Dialect{name: "mysql", quote: '`'}
 
-	// question is the dialect of ToSql: ? placeholders, ANSI double quotes,
-	// and a literal question mark escaped as ?? so that a builder which
-	// later numbers the placeholders leaves it alone.
-	question = Dialect{name: "question", quote: '"', escape: true}
+	// question is the dialect of ToSql: ? placeholders and ANSI double
+	// quotes. A literal question mark is an error wrapping
+	// ErrQuestionMark, since no way of writing one suits every builder.
+	question = Dialect{name: "question", quote: '"', literal: true}
 )
 
 // String returns the dialect's name: "postgres", "sqlite" or "mysql".
@@ -60,6 +71,19 @@ func (d Dialect) String() string { return d.name }
 // expression". [And] and [Or] skip zero Exprs; rendering one on its own, or
 // negating one, is an error.
 var ErrEmpty = errors.New("sqlexpr: empty expression")
+
+// ErrQuestionMark is wrapped by the error [Expr.ToSql] returns for an Expr
+// whose SQL holds a literal question mark: one inside a quoted string or
+// identifier, an identifier's own, or the ?? escape of [New] or [From].
+// Query builders that take ToSql's output disagree on such a mark (one that
+// numbers its placeholders turns ?? into ?, one that uses ? sends ?? as
+// is), so ToSql cannot write it portably. Bind the value as an argument
+// instead, as in
+//
+//	sqlexpr.New("name = ?", "who?") // not sqlexpr.New("name = 'who?'")
+//
+// or render the Expr with [Expr.Render].
+var ErrQuestionMark = errors.New("sqlexpr: ToSql cannot write a literal question mark portably")
 
 // Sqlizer is the common query-builder convention for a SQL fragment with
 // ? placeholders. [Expr] implements it, and [From] accepts any
@@ -110,11 +134,17 @@ var (
 
 // New returns a raw SQL expression. Each ? in sql is a placeholder for the
 // next argument; write ?? for a literal question mark (for example
-// PostgreSQL's jsonb ? operator). Question marks inside single-quoted
-// strings and double-quoted identifiers are left alone. The number of
+// PostgreSQL's jsonb ? operator), which renders as a single ? for every
+// Dialect (SQLite and MySQL read any ? outside quotes as a placeholder, so
+// there it has no use). Question marks inside single-quoted strings, double-quoted
+// identifiers and backquoted identifiers are left alone. The number of
 // placeholders must match len(args), and a placeholder must not be followed
 // directly by a digit (PostgreSQL would read $1 then 0 as $10); either
 // mistake is reported when the Expr is rendered.
+//
+// [Expr.ToSql] refuses any literal question mark, quoted or written ??,
+// with an error wrapping [ErrQuestionMark]: bind such a value as an
+// argument when the Expr goes to another query builder.
 //
 // The SQL text is the caller's: never build it from outside input. Bind
 // outside input as an argument instead.
@@ -134,7 +164,9 @@ func Err(err error) Expr {
 // From wraps a fragment from another query builder. Its ToSql is called each
 // time the Expr is rendered; its ? placeholders are renumbered for the
 // target dialect. By the builders' convention every ? in the fragment is a
-// placeholder, quoted or not, and ?? is a literal question mark.
+// placeholder, quoted or not, and ?? is a literal question mark, which
+// [Expr.Render] writes as a single ? and [Expr.ToSql] refuses (see
+// [ErrQuestionMark]).
 func From(s Sqlizer) Expr {
 	if s == nil {
 		return Err(errors.New("sqlexpr: From(nil)"))
@@ -199,9 +231,15 @@ func (e Expr) IsZero() bool { return e.n == nil }
 
 // ToSql renders e with ? placeholders and ANSI double-quoted identifiers, the
 // convention of query builders such as squirrel, which number the
-// placeholders themselves. Every literal question mark, even one inside a
-// quoted string or identifier, is written ??, as that convention requires:
-// such builders take every other ? for a placeholder.
+// placeholders themselves or pass them on as ?.
+//
+// Every ? in the result is a placeholder. A literal question mark (inside a
+// quoted string or identifier, an identifier's own, or the ?? escape of
+// [New] or [From]) cannot be written so that every such builder reads it
+// back as one: ToSql returns an error wrapping [ErrQuestionMark] that names
+// the SQL text or identifier holding it. Bind the value as an argument
+// instead, or use [Expr.Render], which writes literal question marks as
+// they are.
 func (e Expr) ToSql() (string, []any, error) { return e.Render(question) }
 
 // Render returns e as SQL for dialect d, with its arguments in placeholder
@@ -413,9 +451,8 @@ func (r *renderer) expr(e Expr, paren bool) error {
 // text given to New, question marks inside quotes are literal. In text from
 // another builder's ToSql (builder true), quotes are not special: by that
 // convention every ? is a placeholder and ?? a literal question mark,
-// wherever it is. Rendering with ToSql's own dialect writes every literal
-// question mark as ??, so that a builder which renumbers the placeholders
-// later leaves it alone.
+// wherever it is. A literal question mark is written as a single ?, except
+// with ToSql's own dialect, which refuses it (see ErrQuestionMark).
 func (r *renderer) raw(sql string, args []any, builder bool) error {
 	if strings.TrimSpace(sql) == "" {
 		return errors.New("sqlexpr: empty SQL text (use the zero Expr, or True, for no condition)")
@@ -428,20 +465,18 @@ func (r *renderer) raw(sql string, args []any, builder bool) error {
 		case quote != 0:
 			if c == quote {
 				quote = 0 // a doubled quote reopens at once: same result
-			} else if c == '?' && r.d.escape {
-				r.buf = append(r.buf, "??"...)
-				continue
+			} else if c == '?' && r.d.literal {
+				return questionMark("SQL text", sql)
 			}
 		case !builder && (c == '\'' || c == '"' || c == '`'):
 			quote = c
 		case c == '?':
 			if i+1 < len(sql) && sql[i+1] == '?' {
-				i++
-				if r.d.escape {
-					r.buf = append(r.buf, "??"...)
-				} else {
-					r.buf = append(r.buf, '?')
+				if r.d.literal {
+					return questionMark("SQL text", sql)
 				}
+				i++
+				r.buf = append(r.buf, '?')
 				continue
 			}
 			if i+1 < len(sql) && '0' <= sql[i+1] && sql[i+1] <= '9' {
@@ -464,4 +499,11 @@ func (r *renderer) raw(sql string, args []any, builder bool) error {
 		return fmt.Errorf("sqlexpr: %q has %d placeholders for %d arguments", sql, used, len(args))
 	}
 	return nil
+}
+
+// questionMark is the error of ToSql for a literal question mark in text,
+// which is "SQL text" or "identifier".
+func questionMark(what, text string) error {
+	return fmt.Errorf("sqlexpr: ToSql: %s %q holds a literal question mark; "+
+		"bind the value as an argument instead, or use Render: %w", what, text, ErrQuestionMark)
 }

@@ -2,6 +2,7 @@ package sqlexpr_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,11 +35,20 @@ func (f fakeSqlizer) ToSql() (string, []any, error) {
 }
 
 // want is the rendering of one Expr in every dialect. toSql is the output of
-// Expr.ToSql (? placeholders, double quotes, a literal ? written ??).
+// Expr.ToSql (? placeholders, double quotes), or refused(text) when ToSql
+// must refuse a literal question mark in text.
 type want struct {
 	pg, sqlite, mysql, toSql string
 	args                     []any
 }
+
+// refusedMark starts a want.toSql made by refused.
+const refusedMark = "\x00refused:"
+
+// refused is the want.toSql of an Expr whose SQL holds a literal question
+// mark: ToSql must fail with ErrQuestionMark, naming text (the SQL text or
+// identifier holding the mark).
+func refused(text string) string { return refusedMark + text }
 
 // same returns a want whose SQL is q for every ?-dialect, except that MySQL
 // quotes identifiers with backticks; pg differs only by its numbered
@@ -66,7 +76,18 @@ func checkRender(t *testing.T, e sqlexpr.Expr, w want) {
 		{"ToSql", e.ToSql, w.toSql},
 	} {
 		sql, args, err := tc.render()
+		if text, ok := strings.CutPrefix(tc.sql, refusedMark); ok {
+			require.ErrorIs(t, err, sqlexpr.ErrQuestionMark, tc.name)
+			assert.ErrorContains(t, err, strconv.Quote(text), tc.name)
+			assert.ErrorContains(t, err, "bind the value as an argument", tc.name)
+			assert.Empty(t, sql, tc.name)
+			assert.Nil(t, args, tc.name)
+			continue
+		}
 		require.NoError(t, err, tc.name)
+		if tc.name == "ToSql" {
+			assert.Equal(t, len(args), strings.Count(sql, "?"), "every ? ToSql writes is a placeholder: %q", sql)
+		}
 		assert.Equal(t, tc.sql, sql, tc.name)
 		if diff := cmp.Diff(w.args, args); diff != "" {
 			t.Errorf("%s: args mismatch (-want +got):\n%s", tc.name, diff)
@@ -120,17 +141,23 @@ func TestRender(t *testing.T) {
 		{"New no args", sqlexpr.New("deleted_at IS NULL"), same("deleted_at IS NULL", "deleted_at IS NULL")},
 		{"New numbering", sqlexpr.New("a = ? AND b = ? OR c = ?", 1, 2, 3), same("a = $1 AND b = $2 OR c = $3", "a = ? AND b = ? OR c = ?", 1, 2, 3)},
 		{"New top level not parenthesised", raw, same("x > $1", "x > ?", 9)},
+		// A literal ? cannot go through ToSql: a builder with ? placeholders
+		// would send ?? as is (see ErrQuestionMark), so ToSql refuses it.
 		{"New ?? is a literal ?", sqlexpr.New("data ?? ? AND n = ?", "k", 1),
-			want{"data ? $1 AND n = $2", "data ? ? AND n = ?", "data ? ? AND n = ?", "data ?? ? AND n = ?", []any{"k", 1}}},
+			want{"data ? $1 AND n = $2", "data ? ? AND n = ?", "data ? ? AND n = ?", refused("data ?? ? AND n = ?"), []any{"k", 1}}},
 		{"New ??? is a literal ? then a placeholder", sqlexpr.New("a ???", 1),
-			want{"a ?$1", "a ??", "a ??", "a ???", []any{1}}},
-		// Inside quotes a ? is literal; ToSql writes it ?? by its convention.
-		{"New ? in single quotes", sqlexpr.New("a = '?' AND b = ?", 1), want{"a = '?' AND b = $1", "a = '?' AND b = ?", "a = '?' AND b = ?", "a = '??' AND b = ?", []any{1}}},
-		{"New ?? in single quotes left alone", sqlexpr.New("a = '??' AND b = ?", 1), want{"a = '??' AND b = $1", "a = '??' AND b = ?", "a = '??' AND b = ?", "a = '????' AND b = ?", []any{1}}},
-		{"New ? in double quotes", sqlexpr.New(`"a?" = ?`, 1), want{`"a?" = $1`, `"a?" = ?`, `"a?" = ?`, `"a??" = ?`, []any{1}}},
-		{"New ? in backticks", sqlexpr.New("`a?` = ?", 1), want{"`a?` = $1", "`a?` = ?", "`a?` = ?", "`a??` = ?", []any{1}}},
-		{"New doubled quote inside string", sqlexpr.New("a = 'it''s ?' AND b = ?", 1), want{"a = 'it''s ?' AND b = $1", "a = 'it''s ?' AND b = ?", "a = 'it''s ?' AND b = ?", "a = 'it''s ??' AND b = ?", []any{1}}},
-		{"New other quotes inside string", sqlexpr.New(`a = '"?' AND b = ?`, 1), want{`a = '"?' AND b = $1`, `a = '"?' AND b = ?`, `a = '"?' AND b = ?`, `a = '"??' AND b = ?`, []any{1}}},
+			want{"a ?$1", "a ??", "a ??", refused("a ???"), []any{1}}},
+		// Inside quotes a ? is literal.
+		{"New ? in single quotes", sqlexpr.New("a = '?' AND b = ?", 1), want{"a = '?' AND b = $1", "a = '?' AND b = ?", "a = '?' AND b = ?", refused("a = '?' AND b = ?"), []any{1}}},
+		{"New ?? in single quotes left alone", sqlexpr.New("a = '??' AND b = ?", 1), want{"a = '??' AND b = $1", "a = '??' AND b = ?", "a = '??' AND b = ?", refused("a = '??' AND b = ?"), []any{1}}},
+		{"New ? in double quotes", sqlexpr.New(`"a?" = ?`, 1), want{`"a?" = $1`, `"a?" = ?`, `"a?" = ?`, refused(`"a?" = ?`), []any{1}}},
+		{"New ? in backticks", sqlexpr.New("`a?` = ?", 1), want{"`a?` = $1", "`a?` = ?", "`a?` = ?", refused("`a?` = ?"), []any{1}}},
+		{"New doubled quote inside string", sqlexpr.New("a = 'it''s ?' AND b = ?", 1), want{"a = 'it''s ?' AND b = $1", "a = 'it''s ?' AND b = ?", "a = 'it''s ?' AND b = ?", refused("a = 'it''s ?' AND b = ?"), []any{1}}},
+		{"New other quotes inside string", sqlexpr.New(`a = '"?' AND b = ?`, 1), want{`a = '"?' AND b = $1`, `a = '"?' AND b = ?`, `a = '"?' AND b = ?`, refused(`a = '"?' AND b = ?`), []any{1}}},
+		{"New quotes without ? go through ToSql", sqlexpr.New(`a = 'it''s' AND "b" = ? AND `+"`c`"+` = ?`, 1, 2),
+			sameRaw(`a = 'it''s' AND "b" = $1 AND `+"`c`"+` = $2`, `a = 'it''s' AND "b" = ? AND `+"`c`"+` = ?`, 1, 2)},
+		{"New refused inside And", sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.New("name = 'who?'")),
+			want{`"a" = $1 AND (name = 'who?')`, `"a" = ? AND (name = 'who?')`, "`a` = ? AND (name = 'who?')", refused("name = 'who?'"), []any{1}}},
 		{"New dollar text copied", sqlexpr.New("a = $x AND b = ?", 1), same("a = $x AND b = $1", "a = $x AND b = ?", 1)},
 
 		// Composition.
@@ -176,13 +203,17 @@ func TestRender(t *testing.T) {
 		{"From in And", sqlexpr.And(a, sqlexpr.From(fakeSqlizer{sql: "x = ? OR y = ?", args: []any{"x", "y"}})),
 			same(`"a" = $1 AND (x = $2 OR y = $3)`, `"a" = ? AND (x = ? OR y = ?)`, 1, "x", "y")},
 		// By the ToSql convention every ? from another builder is a
-		// placeholder, even inside quotes; ?? is a literal question mark.
+		// placeholder, even inside quotes; ?? is a literal question mark,
+		// which ToSql refuses like any other.
 		{"From ?? and quotes", sqlexpr.From(fakeSqlizer{sql: "d ?? ? AND s = '??' AND t = '?'", args: []any{"k", "v"}}),
-			want{"d ? $1 AND s = '?' AND t = '$2'", "d ? ? AND s = '?' AND t = '?'", "d ? ? AND s = '?' AND t = '?'", "d ?? ? AND s = '??' AND t = '?'", []any{"k", "v"}}},
+			want{"d ? $1 AND s = '?' AND t = '$2'", "d ? ? AND s = '?' AND t = '?'", "d ? ? AND s = '?' AND t = '?'", refused("d ?? ? AND s = '??' AND t = '?'"), []any{"k", "v"}}},
+		{"From quotes", sqlexpr.From(fakeSqlizer{sql: "s = 'x' AND t = ?", args: []any{"v"}}), sameRaw("s = 'x' AND t = $1", "s = 'x' AND t = ?", "v")},
 		{"From Expr is that Expr", sqlexpr.From(sqlexpr.And(a, b)), same(`"a" = $1 AND "b" = $2`, `"a" = ? AND "b" = ?`, 1, 2)},
-		{"From pointer to Expr round-trips ToSql", sqlexpr.And(c, sqlexpr.From(ptr(sqlexpr.New("d ?? ? AND e = '?'", "k")))),
-			want{`"c" = $1 AND (d ? $2 AND e = '?')`, `"c" = ? AND (d ? ? AND e = '?')`, "`c` = ? AND (d ? ? AND e = '?')", `"c" = ? AND (d ?? ? AND e = '??')`, []any{3, "k"}}},
-		{"ToSql escapes ? in identifiers", sqlexpr.Col("a?b").Eq(1), want{`"a?b" = $1`, `"a?b" = ?`, "`a?b` = ?", `"a??b" = ?`, []any{1}}},
+		{"From pointer to Expr round-trips ToSql", sqlexpr.And(c, sqlexpr.From(ptr(sqlexpr.New(`d = ? AND "e" = 'x'`, "k")))),
+			want{`"c" = $1 AND (d = $2 AND "e" = 'x')`, `"c" = ? AND (d = ? AND "e" = 'x')`, "`c` = ? AND (d = ? AND \"e\" = 'x')", `"c" = ? AND (d = ? AND "e" = 'x')`, []any{3, "k"}}},
+		{"ToSql refuses ? in identifiers", sqlexpr.Col("a?b").Eq(1), want{`"a?b" = $1`, `"a?b" = ?`, "`a?b` = ?", refused("a?b"), []any{1}}},
+		{"ToSql refuses ? in a qualifier", sqlexpr.Col("p?", "s").In(1, 2), want{`"p?"."s" IN ($1, $2)`, `"p?"."s" IN (?, ?)`, "`p?`.`s` IN (?, ?)", refused("p?.s"), []any{1, 2}}},
+		{"ToSql refuses ? in IS NULL", sqlexpr.Col("a?").IsNull(), want{`"a?" IS NULL`, `"a?" IS NULL`, "`a?` IS NULL", refused("a?"), nil}},
 
 		// Values are bound, never written into the text.
 		{"malicious Eq", sqlexpr.Col("name").Eq(malicious), want{`"name" = $1`, `"name" = ?`, "`name` = ?", `"name" = ?`, []any{malicious}}},
@@ -202,15 +233,18 @@ func ptr[T any](v T) *T { return &v }
 // TestValuesAreBound renders values that are dangerous as SQL text and
 // checks that they appear only among the arguments.
 func TestValuesAreBound(t *testing.T) {
-	e := sqlexpr.Or(
-		sqlexpr.Col("a").Eq(malicious),
-		sqlexpr.Col("b").In(malicious, malicious+"2"),
-		sqlexpr.Col("c").NotIn(malicious, 1),
-		sqlexpr.Col("d").Lt(malicious),
-		sqlexpr.New("e = ? AND f = '?'", malicious),
-		sqlexpr.New("g = ?", sqlexpr.Lazy(func() string { return malicious })),
-		sqlexpr.From(fakeSqlizer{sql: "h = ?", args: []any{malicious}}),
-	).Not()
+	build := func(quoted string) sqlexpr.Expr {
+		return sqlexpr.Or(
+			sqlexpr.Col("a").Eq(malicious),
+			sqlexpr.Col("b").In(malicious, malicious+"2"),
+			sqlexpr.Col("c").NotIn(malicious, 1),
+			sqlexpr.Col("d").Lt(malicious),
+			sqlexpr.New("e = ? AND f = '"+quoted+"'", malicious),
+			sqlexpr.New("g = ?", sqlexpr.Lazy(func() string { return malicious })),
+			sqlexpr.From(fakeSqlizer{sql: "h = ?", args: []any{malicious}}),
+		).Not()
+	}
+	e := build("?")
 	for _, d := range []sqlexpr.Dialect{sqlexpr.Postgres, sqlexpr.SQLite, sqlexpr.MySQL} {
 		t.Run(d.String(), func(t *testing.T) {
 			sql, args, err := e.Render(d)
@@ -221,10 +255,16 @@ func TestValuesAreBound(t *testing.T) {
 			assert.Equal(t, 8, strings.Count(fmtArgs(args), malicious))
 		})
 	}
-	sql, args, err := e.ToSql()
+	// ToSql refuses the quoted ? (see ErrQuestionMark); without it, it binds
+	// the values too.
+	_, _, err := e.ToSql()
+	require.ErrorIs(t, err, sqlexpr.ErrQuestionMark)
+	sql, args, err := build("y").ToSql()
 	require.NoError(t, err)
-	assert.NotContains(t, sql, "DROP")
-	assert.Contains(t, args, malicious)
+	for _, bad := range []string{"DROP", "x'", "--", ";"} {
+		assert.NotContains(t, sql, bad)
+	}
+	assert.Equal(t, 8, strings.Count(fmtArgs(args), malicious))
 }
 
 func fmtArgs(args []any) string {
@@ -488,11 +528,20 @@ func TestFrom(t *testing.T) {
 		assert.Equal(t, e, sqlexpr.From(e))
 	})
 	t.Run("From is a Sqlizer too", func(t *testing.T) {
-		var s sqlexpr.Sqlizer = sqlexpr.From(fakeSqlizer{sql: "a = ? AND b ?? c", args: []any{1}})
+		var s sqlexpr.Sqlizer = sqlexpr.From(fakeSqlizer{sql: "a = ? AND b IS NOT NULL", args: []any{1}})
 		sql, args, err := s.ToSql()
 		require.NoError(t, err)
-		assert.Equal(t, "a = ? AND b ?? c", sql)
+		assert.Equal(t, "a = ? AND b IS NOT NULL", sql)
 		assert.Equal(t, []any{1}, args)
+	})
+	t.Run("ToSql refuses a fragment's ??", func(t *testing.T) {
+		var s sqlexpr.Sqlizer = sqlexpr.From(fakeSqlizer{sql: "a = ? AND b ?? c", args: []any{1}})
+		sql, args, err := s.ToSql()
+		require.ErrorIs(t, err, sqlexpr.ErrQuestionMark)
+		assert.ErrorContains(t, err, `"a = ? AND b ?? c"`)
+		assert.ErrorContains(t, err, "fakeSqlizer")
+		assert.Empty(t, sql)
+		assert.Nil(t, args)
 	})
 }
 
