@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // This file puts a State on its model's column: database/sql's Scanner and
@@ -39,7 +40,8 @@ func typeName[T comparable](s State[T]) string {
 }
 
 // unbound is the error for reading into a zero State whose T does not name
-// its Type: there is no way to know which values are valid.
+// its Type: there is no way to know which values are valid. v is only
+// described, at most echoLimit bytes of it.
 func unbound[T comparable](op string, v any) error {
 	return fmt.Errorf("state: %s %s into a State[%s] that holds no state: %[3]s does not name its state type; "+
 		"give %[3]s a StateType method (see state.Typed) or assign the field a state first",
@@ -133,49 +135,100 @@ func (s State[T]) MarshalJSON() ([]byte, error) {
 	return bytes.Clone(s.d.json), nil
 }
 
-// UnmarshalJSON reads a state's value from JSON. A value the Type does not
-// declare, or null, is an error that leaves s unchanged. The error is a
-// *json.UnmarshalTypeError, which encoding/json completes with the name of
-// the struct field being decoded; its Value says what was found and what
-// the Type declares.
+// UnmarshalJSON reads a state's value from JSON: the form MarshalJSON
+// writes (2, or "published"), or the same value written another way (such
+// as "\u0070ublished"). It also accepts a JSON string holding a state's
+// exact text form (see MarshalText), such as "2" for the state whose value
+// is 2, where that string is not already some state's JSON form: a State
+// is a text key, so encoding/json writes a map keyed by states with the
+// keys' MarshalText ({"2":1}), but decodes each key by passing it to
+// UnmarshalJSON as the quoted string ("2"). Anything else, including null
+// and text forms with any other spelling (such as "02" or " 2"), is an
+// error that leaves s unchanged. The error is a *json.UnmarshalTypeError,
+// which encoding/json completes with the name of the struct field being
+// decoded; its Value says what was found (at most its first 64 bytes) and
+// what the Type declares.
+//
+// Decoding a state's JSON form, or the quoted text form of an integer
+// state, allocates nothing.
 func (s *State[T]) UnmarshalJSON(data []byte) error {
 	data = trimJSONSpace(data) // encoding/json trims, but direct callers may not
 	t := typeOf(*s)
 	if t == nil {
-		return unbound[T]("decode JSON", string(data))
+		return unbound[T]("decode JSON", data)
 	}
-	if d := t.byJSON[string(data)]; d != nil {
+	if d := t.fromJSON(data); d != nil {
 		s.d = d
 		return nil
 	}
 	if string(data) == "null" {
 		return &json.UnmarshalTypeError{Value: "null (a " + t.name + " is required; use state.Null where there may be none)", Type: reflect.TypeFor[State[T]]()}
 	}
-	// Not in canonical form, such as "\u0064raft": decode it as a T.
-	var v T
-	if err := json.Unmarshal(data, &v); err == nil {
-		if d := t.byValue[v]; d != nil {
-			s.d = d
-			return nil
-		}
-	}
 	return &json.UnmarshalTypeError{
-		Value: fmt.Sprintf("%s (not a %s; it declares %s)", truncate(data, 64), t.name, t.known()),
+		Value: fmt.Sprintf("%s (not a %s; it declares %s)", echo(data), t.name, t.known()),
 		Type:  reflect.TypeFor[State[T]](),
 	}
+}
+
+// fromJSON returns the state data encodes, trimmed JSON, or nil.
+func (t *Type[T]) fromJSON(data []byte) *decl[T] {
+	if d := t.byJSON[string(data)]; d != nil {
+		return d
+	}
+	if string(data) == "null" {
+		return nil // which json.Unmarshal would decode as the zero T
+	}
+	if len(data) >= 2 && data[0] == '"' {
+		// A quoted text form, as encoding/json passes a map key. Plain
+		// text is looked up where it lies; text with escapes, unquoted.
+		if text, ok := plainJSONString(data); ok {
+			if d := t.byText[string(text)]; d != nil {
+				return d
+			}
+		} else {
+			var text string
+			if json.Unmarshal(data, &text) == nil {
+				if d := t.byText[text]; d != nil {
+					return d
+				}
+			}
+		}
+	}
+	// Not in canonical form, such as "\u0064raft": decode it as a T.
+	var v T
+	if json.Unmarshal(data, &v) == nil {
+		return t.byValue[v]
+	}
+	return nil
+}
+
+// plainJSONString returns the contents of the JSON string data when they
+// need no unquoting: no escapes, no control characters, valid UTF-8. It
+// reports false for anything else, including data that is not one string.
+func plainJSONString(data []byte) ([]byte, bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return nil, false
+	}
+	text := data[1 : len(data)-1]
+	ascii := true
+	for _, c := range text {
+		switch {
+		case c < 0x20 || c == '"' || c == '\\':
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(text) {
+		return nil, false // encoding/json would read each bad byte as U+FFFD
+	}
+	return text, true
 }
 
 // trimJSONSpace trims the whitespace JSON allows around a value, so that a
 // null with whitespace around it is seen as null, not decoded as the zero T.
 func trimJSONSpace(b []byte) []byte {
 	return bytes.Trim(b, " \t\r\n")
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "..."
 }
 
 // MarshalText writes the state's text form: the decimal value for integer
@@ -199,7 +252,7 @@ func (s State[T]) AppendText(b []byte) ([]byte, error) {
 func (s *State[T]) UnmarshalText(text []byte) error {
 	t := typeOf(*s)
 	if t == nil {
-		return unbound[T]("decode text", string(text))
+		return unbound[T]("decode text", text)
 	}
 	d := t.byText[string(text)]
 	if d == nil {
@@ -257,11 +310,22 @@ func (n Null[T]) MarshalJSON() ([]byte, error) {
 	return n.State.MarshalJSON()
 }
 
-// UnmarshalJSON reads null as no state, and a declared value as its state.
+// UnmarshalJSON reads null as no state, and anything else as
+// State.UnmarshalJSON does. It also reads the empty string "" as no state,
+// unless "" is the JSON form of a declared state: a Null is a text key
+// whose zero value MarshalText writes as empty text, so encoding/json
+// writes the zero key of a map keyed by Nulls as "", and decodes it by
+// passing "" to UnmarshalJSON.
 func (n *Null[T]) UnmarshalJSON(data []byte) error {
-	if string(trimJSONSpace(data)) == "null" {
+	switch string(trimJSONSpace(data)) {
+	case "null":
 		n.State = State[T]{}
 		return nil
+	case `""`:
+		if t := typeOf(n.State); t != nil && t.byJSON[`""`] == nil {
+			n.State = State[T]{}
+			return nil
+		}
 	}
 	return n.State.UnmarshalJSON(data)
 }

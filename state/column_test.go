@@ -433,7 +433,11 @@ func TestColumnJSONUnknownValueNamesField(t *testing.T) {
 		want  []string // in the message besides the field and type
 	}{
 		{"unknown int", `{"Status":9}`, "Status", stateType, []string{"9", "not a ProjectState", projectKnown}},
-		{"string for an int", `{"Status":"2"}`, "Status", stateType, []string{`"2"`, "not a ProjectState"}},
+		// A string holding a text form is read (see TestColumnJSONQuotedTextForm),
+		// but only the exact text form.
+		{"string for an int", `{"Status":"02"}`, "Status", stateType, []string{`"02"`, "not a ProjectState"}},
+		{"padded string for an int", `{"Status":" 2"}`, "Status", stateType, []string{`" 2"`, "not a ProjectState"}},
+		{"escaped string for an int", `{"Status":"2\u0020"}`, "Status", stateType, []string{`"2\u0020"`, "not a ProjectState"}},
 		{"real for an int", `{"Status":2.0}`, "Status", stateType, []string{"2.0", "not a ProjectState"}},
 		{"title", `{"Status":"Published"}`, "Status", stateType, []string{`"Published"`}},
 		{"bool", `{"Status":true}`, "Status", stateType, []string{"true"}},
@@ -443,7 +447,7 @@ func TestColumnJSONUnknownValueNamesField(t *testing.T) {
 		{"unknown review", `{"Review":"maybe"}`, "Review", reviewType, []string{`"maybe"`, "not a ReviewState", `approved "Approved"`}},
 		{"int for a string", `{"Review":2}`, "Review", reviewType, []string{"2", "not a ReviewState"}},
 		{"long value is truncated", `{"Review":"` + strings.Repeat("a", 100) + `"}`, "Review", reviewType,
-			[]string{`"` + strings.Repeat("a", 63) + `...`}},
+			[]string{`"` + strings.Repeat("a", 63) + `...`, "... (102 bytes)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -691,13 +695,16 @@ func TestColumnNullText(t *testing.T) {
 // by the states' text forms.
 //
 // (encoding/json decodes a map key with UnmarshalJSON when the key type has
-// one, passing the quoted key, so only string states decode as keys: "2" is
-// not the JSON form of Published.)
+// one, passing the quoted key, so UnmarshalJSON reads the quoted text form
+// "2" as Published, though Published's JSON form is 2.)
 func TestColumnTextMapKeys(t *testing.T) {
 	counts := map[State]int{Published: 3, Deleted: 1}
 	b, err := json.Marshal(counts)
 	require.NoError(t, err)
 	assert.Equal(t, `{"2":3,"4":1}`, string(b))
+	var backCounts map[State]int
+	require.NoError(t, json.Unmarshal(b, &backCounts), "integer states decode as keys")
+	assert.Equal(t, counts, backCounts)
 
 	reviews := map[colReview]int{Approved: 2, Rejected: 1}
 	b, err = json.Marshal(reviews)
@@ -709,6 +716,124 @@ func TestColumnTextMapKeys(t *testing.T) {
 
 	err = json.Unmarshal([]byte(`{"maybe":1}`), &back)
 	assert.ErrorContains(t, err, "not a ReviewState")
+
+	// Keys are as strict as values: the exact text form only.
+	for _, key := range []string{"02", " 2", "2 ", "2.0", "Published", "", "9", `\u0032\u0032`} {
+		var m map[State]int
+		err := json.Unmarshal([]byte(`{"`+key+`":1}`), &m)
+		assert.ErrorContains(t, err, "not a ProjectState", "key %q", key)
+	}
+	var m map[State]int
+	require.NoError(t, json.Unmarshal([]byte(`{"\u0032":1}`), &m), "an escaped key is read unescaped")
+	assert.Equal(t, map[State]int{Published: 1}, m)
+}
+
+// A Null is a text key too, whose zero value writes as the empty key "".
+func TestColumnNullMapKeys(t *testing.T) {
+	statuses := map[state.Null[ProjectStatus]]string{{}: "none", {State: Draft}: "draft", {State: Deleted}: "deleted"}
+	b, err := json.Marshal(statuses)
+	require.NoError(t, err)
+	assert.Equal(t, `{"":"none","1":"draft","4":"deleted"}`, string(b))
+	var backStatuses map[state.Null[ProjectStatus]]string
+	require.NoError(t, json.Unmarshal(b, &backStatuses))
+	assert.Equal(t, statuses, backStatuses)
+
+	reviews := map[state.Null[ReviewStatus]]int{{}: 3, {State: Approved}: 1}
+	b, err = json.Marshal(reviews)
+	require.NoError(t, err)
+	assert.Equal(t, `{"":3,"approved":1}`, string(b))
+	var backReviews map[state.Null[ReviewStatus]]int
+	require.NoError(t, json.Unmarshal(b, &backReviews))
+	assert.Equal(t, reviews, backReviews)
+
+	var m map[state.Null[ReviewStatus]]int
+	err = json.Unmarshal([]byte(`{"Approved":1}`), &m)
+	assert.ErrorContains(t, err, "not a ReviewState")
+
+	// A Type that declares the empty string: "" is that state's JSON form,
+	// so it reads as the state, not as no state.
+	var mm map[state.Null[colMark]]int
+	require.NoError(t, json.Unmarshal([]byte(`{"":1,"x":2}`), &mm))
+	assert.Equal(t, map[state.Null[colMark]]int{{State: colBlank}: 1, {State: colMarkX}: 2}, mm)
+	n := state.Null[colMark]{State: colMarkX}
+	require.NoError(t, n.UnmarshalJSON([]byte(`""`)))
+	assertState(t, colBlank, n.State)
+}
+
+// colMark is a string state type that declares the empty string.
+type colMark string
+
+func (colMark) StateType() *state.Type[colMark] { return colMarks }
+
+var colMarks = state.NewType[colMark]("Mark")
+
+var (
+	colBlank = colMarks.State("", "Blank")
+	colMarkX = colMarks.State("x", "Ex")
+)
+
+// UnmarshalJSON reads a JSON string holding a state's exact text form,
+// which is how encoding/json passes it a map key, wherever it meets one.
+func TestColumnJSONQuotedTextForm(t *testing.T) {
+	for _, tt := range []struct {
+		data string
+		want State
+	}{
+		{`"2"`, Published},
+		{` "4"` + "\n", Deleted},
+		{`"\u0031"`, Draft},
+	} {
+		for _, start := range []State{{}, Withdrawn} {
+			s := start
+			require.NoError(t, s.UnmarshalJSON([]byte(tt.data)), "%s", tt.data)
+			assertState(t, tt.want, s, "%s", tt.data)
+			n := state.Null[ProjectStatus]{State: start}
+			require.NoError(t, n.UnmarshalJSON([]byte(tt.data)), "%s", tt.data)
+			assertState(t, tt.want, n.State, "%s", tt.data)
+		}
+	}
+	var p Project
+	require.NoError(t, json.Unmarshal([]byte(`{"Status":"3"}`), &p))
+	assertState(t, Withdrawn, p.Status)
+
+	for _, data := range []string{`""`, `"02"`, `"+2"`, `"2"x`, `"2" "3"`, `"\"2\""`, `"2`, `"Published"`, `"5"`} {
+		s := Withdrawn
+		err := s.UnmarshalJSON([]byte(data))
+		var ute *json.UnmarshalTypeError
+		assert.ErrorAs(t, err, &ute, "%s", data)
+		assertState(t, Withdrawn, s, "%s", data)
+	}
+
+	// The empty string is no state for a Null, unless it is a state's JSON
+	// form; for a State it is an error.
+	for _, start := range []state.State[ReviewStatus]{{}, Approved} {
+		n := state.Null[ReviewStatus]{State: start}
+		require.NoError(t, n.UnmarshalJSON([]byte(` "" `)))
+		assert.True(t, n.IsZero())
+		s := start
+		assert.ErrorContains(t, s.UnmarshalJSON([]byte(`""`)), "not a ReviewState")
+		assertState(t, start, s)
+	}
+	var plain state.Null[colPlainStatus]
+	assert.ErrorContains(t, plain.UnmarshalJSON([]byte(`""`)), "does not name its state type",
+		"without its Type, a Null cannot know whether \"\" is a state")
+
+	// A mixed Type: "1" is no state's JSON form, so it reads as the state
+	// whose text form it is; "2" is the JSON form of the string state.
+	mixed := state.NewType[any]("Mixed")
+	one := mixed.State(1, "One")
+	two := mixed.State("2", "Two")
+	for data, want := range map[string]state.State[any]{`1`: one, `"1"`: one, `"2"`: two} {
+		s := two
+		if want == two {
+			s = one
+		}
+		require.NoError(t, s.UnmarshalJSON([]byte(data)), data)
+		assert.Equal(t, want, s, data)
+	}
+	b, err := json.Marshal(map[state.State[any]]int{one: 1, two: 2})
+	require.NoError(t, err)
+	assert.Equal(t, `{"1":1,"2":2}`, string(b), "each key is its state's text form")
 }
 
 func TestColumnFmt(t *testing.T) {
@@ -829,6 +954,14 @@ func TestColumnAllocs(t *testing.T) {
 	check("UnmarshalJSON of a known value", func() { ps = State{}; err = ps.UnmarshalJSON(jsonKnown) })
 	require.NoError(t, err)
 	assertState(t, Published, ps)
+	jsonKey := []byte(`"3"`)
+	check("UnmarshalJSON of a quoted text form (a map key)", func() { ps = State{}; err = ps.UnmarshalJSON(jsonKey) })
+	require.NoError(t, err)
+	assertState(t, Withdrawn, ps)
+	jsonEmpty := []byte(`""`)
+	check("Null UnmarshalJSON of the empty key", func() { rn = state.Null[ReviewStatus]{State: Approved}; err = rn.UnmarshalJSON(jsonEmpty) })
+	require.NoError(t, err)
+	assert.True(t, rn.IsZero())
 	textKnown := []byte("approved")
 	check("UnmarshalText of a known value", func() { rs = colReview{}; err = rs.UnmarshalText(textKnown) })
 	require.NoError(t, err)
@@ -887,4 +1020,88 @@ func TestColumnEqualForCmp(t *testing.T) {
 	assert.Empty(t, cmp.Diff(a, b))
 	b.Status = Draft
 	assert.Contains(t, cmp.Diff(a, b), "Status")
+}
+
+// A huge value read from outside makes a short message: at most its first
+// 64 bytes are shown, then its length. The ValueError keeps it whole.
+func TestColumnLongValueMessages(t *testing.T) {
+	const size = 1 << 20
+	long := strings.Repeat("\x00", size) // %q would write each byte as 4
+	const limit = 1024
+	checkMsg := func(name string, err error) {
+		t.Helper()
+		require.Error(t, err, name)
+		msg := err.Error()
+		assert.Less(t, len(msg), limit, "%s: message of %d bytes", name, len(msg))
+		assert.Contains(t, msg, fmt.Sprintf("... (%d bytes)", size), name)
+	}
+	checkValue := func(name string, err error, want any) {
+		t.Helper()
+		var ve *state.ValueError
+		require.ErrorAs(t, err, &ve, name)
+		assert.Equal(t, want, ve.Value, "%s: the error keeps the value whole", name)
+		assert.ErrorIs(t, err, state.ErrUnknownValue, name)
+	}
+
+	s := Published
+	err := s.Scan(long)
+	checkMsg("Scan string", err)
+	checkValue("Scan string", err, long)
+	err = s.Scan([]byte(long))
+	checkMsg("Scan []byte", err)
+	checkValue("Scan []byte", err, []byte(long))
+	var r colReview
+	err = r.Scan(ReviewStatus(long))
+	checkMsg("Scan T", err)
+	checkValue("Scan T", err, ReviewStatus(long))
+	n := state.Null[ReviewStatus]{State: Approved}
+	checkMsg("Null Scan", n.Scan(long))
+	err = s.UnmarshalText([]byte(long))
+	checkMsg("UnmarshalText", err)
+	checkValue("UnmarshalText", err, long)
+	_, err = ProjectState.Parse(long)
+	checkMsg("Parse", err)
+	assertState(t, Published, s)
+
+	jsonLong, err := json.Marshal(long)
+	require.NoError(t, err)
+	size2 := len(jsonLong)
+	for name, err := range map[string]error{
+		"UnmarshalJSON":      s.UnmarshalJSON(jsonLong),
+		"Null UnmarshalJSON": n.UnmarshalJSON(jsonLong),
+		"json.Unmarshal":     json.Unmarshal([]byte(`{"Status":`+string(jsonLong)+`}`), &Project{}),
+	} {
+		require.Error(t, err, name)
+		assert.Less(t, len(err.Error()), limit, "%s: message of %d bytes", name, len(err.Error()))
+		assert.Contains(t, err.Error(), fmt.Sprintf("... (%d bytes)", size2), name)
+		var ute *json.UnmarshalTypeError
+		require.ErrorAs(t, err, &ute, name)
+		assert.Less(t, len(ute.Value), limit, name)
+	}
+
+	// Into a field whose Type is unknown, the message shows the value too.
+	var plain state.State[colPlainStatus]
+	checkMsg("unbound Scan", plain.Scan(long))
+	checkMsg("unbound UnmarshalText", plain.UnmarshalText([]byte(long)))
+	err = plain.UnmarshalJSON(jsonLong)
+	require.Error(t, err)
+	assert.Less(t, len(err.Error()), limit)
+	assert.Contains(t, err.Error(), fmt.Sprintf("... (%d bytes)", size2))
+
+	// A value of another kind, shown with %v, and a ValueError made by hand.
+	type blob struct{ B string }
+	err = s.Scan(blob{long})
+	require.Error(t, err)
+	assert.Less(t, len(err.Error()), limit)
+	assert.Contains(t, err.Error(), fmt.Sprintf("... (%d bytes) (state_test.blob)", size+2))
+	checkMsg("foreign state", &state.ValueError{Type: "ProjectState", Op: "set", Value: long, Err: state.ErrForeignState})
+
+	// The cut does not split a character.
+	err = s.Scan(strings.Repeat("é", 100))
+	assert.Contains(t, err.Error(), `"`+strings.Repeat("é", 32)+`"... (200 bytes)`)
+	err = s.Scan("x" + strings.Repeat("é", 100))
+	assert.Contains(t, err.Error(), `"x`+strings.Repeat("é", 31)+`"... (201 bytes)`)
+	// A value of exactly 64 bytes is shown whole.
+	err = s.Scan(strings.Repeat("b", 64))
+	assert.Contains(t, err.Error(), `"`+strings.Repeat("b", 64)+`" (declared`)
 }

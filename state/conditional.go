@@ -83,7 +83,8 @@ func (c *Conditional[M, T]) Expr() sqlexpr.Expr {
 	return sqlexpr.And(setExpr(c.base, c.m.column), c.sql)
 }
 
-// ToSql renders Expr with ? placeholders.
+// ToSql renders Expr with ? placeholders, as [sqlexpr.Expr.ToSql] does
+// (which refuses a literal question mark: see [sqlexpr.ErrQuestionMark]).
 func (c *Conditional[M, T]) ToSql() (string, []any, error) { return c.Expr().ToSql() }
 
 // HasSQL reports whether WithSQL gave the conditional its own SQL.

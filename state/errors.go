@@ -3,7 +3,9 @@ package state
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors, for use with errors.Is.
@@ -65,11 +67,18 @@ func (e *DeclarationError) Unwrap() error { return e.Err }
 // own wrapping of this error. JSON decoding reports a
 // *json.UnmarshalTypeError instead, which encoding/json completes with the
 // struct field's name (see State.UnmarshalJSON).
+//
+// Value holds the rejected value whole, as it was found, however long.
+// Error, like every message of this package that shows a value read from
+// outside, shows at most the first 64 bytes of it (of its %v form, for a
+// value that is not a string or []byte), cut before a character that would
+// not fit, then "..." and the full length in bytes, such as
+// "aaaa"... (1048576 bytes): a huge value does not make a huge message.
 type ValueError struct {
 	Type  string // the state type, e.g. "ProjectState"
 	Field string // the model field or column, when known
 	Op    string // "scan", "value", "decode text", "encode text", "encode JSON", ...
-	Value any    // the rejected value as it was found; nil for a missing state
+	Value any    // the rejected value as it was found, whole; nil for a missing state
 	Known string // the declared values, for the message
 	Err   error  // ErrUnknownValue, ErrNoState or ErrForeignState
 }
@@ -88,7 +97,7 @@ func (e *ValueError) Error() string {
 	case errors.Is(e.Err, ErrNoState):
 		fmt.Fprintf(&b, "%s is required but there is no state", e.Type)
 	case errors.Is(e.Err, ErrForeignState):
-		fmt.Fprintf(&b, "%v is not a %s", e.Value, e.Type)
+		fmt.Fprintf(&b, "%s is not a %s", echo(fmt.Sprint(e.Value)), e.Type)
 	default:
 		fmt.Fprintf(&b, "%s does not declare %s", e.Type, describeValue(e.Value))
 	}
@@ -103,17 +112,58 @@ func (e *ValueError) Error() string {
 // Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *ValueError) Unwrap() error { return e.Err }
 
+// echoLimit is the most bytes of a value that a message shows; see
+// ValueError.
+const echoLimit = 64
+
+// describeValue writes a rejected value for a message: strings and bytes
+// quoted, anything else with its type, each cut to echoLimit bytes.
 func describeValue(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "NULL"
 	case string:
-		return fmt.Sprintf("%q", v)
+		return echoQuoted(v)
 	case []byte:
-		return fmt.Sprintf("%q", v)
+		return echoQuoted(v)
 	default:
-		return fmt.Sprintf("%v (%T)", v, v)
+		return echo(fmt.Sprint(v)) + fmt.Sprintf(" (%T)", v)
 	}
+}
+
+// echoQuoted quotes s, or its first echoLimit bytes followed by its length.
+func echoQuoted[S string | []byte](s S) string {
+	n, cut := echoCut(s)
+	if !cut {
+		return strconv.Quote(string(s))
+	}
+	return strconv.Quote(string(s[:n])) + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// echo returns s as it is, or its first echoLimit bytes followed by its
+// length: for text that is readable as it stands, such as JSON.
+func echo[S string | []byte](s S) string {
+	n, cut := echoCut(s)
+	if !cut {
+		return string(s)
+	}
+	return string(s[:n]) + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// echoCut returns how many bytes of s a message shows, and whether that is
+// fewer than all of them. The cut falls at the start of a UTF-8 sequence
+// where one is near, so that a character is not split.
+func echoCut[S string | []byte](s S) (int, bool) {
+	if len(s) <= echoLimit {
+		return len(s), false
+	}
+	n := echoLimit
+	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(s[i]) {
+			return i, true
+		}
+	}
+	return n, true
 }
 
 // An EnumMismatchError reports how a state type differs from the full list

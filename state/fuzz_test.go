@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/statecraft/statecraft/state"
@@ -210,7 +214,11 @@ func fuzzJSONNull[T comparable](t *testing.T, typ *state.Type[T], start state.St
 	if !json.Valid(data) {
 		t.Fatalf("Null UnmarshalJSON(%q), which is not valid JSON, read %v", data, n)
 	}
-	if isNull := string(bytes.Trim(data, " \t\r\n")) == "null"; isNull != n.IsZero() {
+	// null is no state, and so is "", the zero Null as a map key, unless
+	// it is a state's JSON form.
+	trimmed := string(bytes.Trim(data, " \t\r\n"))
+	none := trimmed == "null" || trimmed == `""` && !fuzzHasJSONForm(typ, trimmed)
+	if none != n.IsZero() {
 		t.Fatalf("Null UnmarshalJSON(%q) read %v", data, n)
 	}
 	if !n.IsZero() {
@@ -225,6 +233,16 @@ func fuzzJSONNull[T comparable](t *testing.T, typ *state.Type[T], start state.St
 		t.Fatalf("Null %v decoded from %q encodes as %s, which decodes as %v, %v", n, data, out, back, err)
 	}
 	return n, nil
+}
+
+// fuzzHasJSONForm reports whether data is the JSON form of a state of typ.
+func fuzzHasJSONForm[T comparable](typ *state.Type[T], data string) bool {
+	for s := range typ.States() {
+		if j, err := s.MarshalJSON(); err == nil && string(j) == data {
+			return true
+		}
+	}
+	return false
 }
 
 // fuzzJSONField decodes data with encoding/json into a State[T] holding
@@ -256,6 +274,42 @@ func fuzzJSONField[T comparable](t *testing.T, typ *state.Type[T], start state.S
 	}
 }
 
+// fuzzJSONKeys decodes data with encoding/json into maps keyed by State[T]
+// and by Null[T], which hands each key to UnmarshalJSON quoted: every key
+// read is declared, and the map writes back to JSON that reads as the same
+// map. A JSON string reads the same as a key as it does as a value.
+func fuzzJSONKeys[T comparable](t *testing.T, typ *state.Type[T], data []byte) {
+	t.Helper()
+	var m map[state.State[T]]int
+	if err := json.Unmarshal(data, &m); err == nil {
+		for k := range m {
+			fuzzDeclared(t, typ, k, string(data))
+		}
+		fuzzJSONRoundTrip(t, m, maps.Equal)
+	}
+	var nm map[state.Null[T]]int
+	if err := json.Unmarshal(data, &nm); err == nil {
+		for k := range nm {
+			if !k.IsZero() {
+				fuzzDeclared(t, typ, k.State, string(data))
+			}
+		}
+		fuzzJSONRoundTrip(t, nm, maps.Equal)
+	}
+
+	trimmed := bytes.Trim(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '"' || !json.Valid(trimmed) {
+		return
+	}
+	var direct state.Null[T]
+	directErr := direct.UnmarshalJSON(trimmed)
+	var km map[state.Null[T]]int
+	err := json.Unmarshal([]byte("{"+string(trimmed)+":1}"), &km)
+	if (err == nil) != (directErr == nil) || err == nil && (len(km) != 1 || km[direct] != 1) {
+		t.Fatalf("%s reads as a value as %v, %v, but as a key as %v, %v", trimmed, direct, directErr, km, err)
+	}
+}
+
 func FuzzUnmarshalJSON(f *testing.F) {
 	f.Add([]byte("2"))
 	f.Add([]byte(`"approved"`))
@@ -268,6 +322,9 @@ func FuzzUnmarshalJSON(f *testing.F) {
 		for _, start := range []colReview{{}, Requested} {
 			fuzzJSONField(t, ReviewState, start, data)
 		}
+		fuzzJSONKeys(t, ProjectState, data)
+		fuzzJSONKeys(t, ReviewState, data)
+		fuzzJSONKeys(t, colMarks, data)
 
 		// The whole model.
 		start := Project{ID: 1, Status: Published, Review: state.Null[ReviewStatus]{State: Requested}}
@@ -355,5 +412,126 @@ func FuzzUnmarshalText(f *testing.F) {
 		for _, start := range []state.State[colCode]{{}, colTen} {
 			fuzzTextState(t, colCodes, start, text)
 		}
+	})
+}
+
+// fuzzJSONRoundTrip checks that x, written with json.Marshal and read back
+// with json.Unmarshal into a zero value, is x again.
+func fuzzJSONRoundTrip[V any](t *testing.T, x V, equal func(a, b V) bool) {
+	t.Helper()
+	b, err := json.Marshal(x)
+	if err != nil {
+		t.Fatalf("Marshal(%#v): %v", x, err)
+	}
+	var back V
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("%#v marshals as %s, which does not unmarshal: %v", x, b, err)
+	}
+	if !equal(x, back) {
+		t.Fatalf("%#v marshals as %s, which unmarshals as %#v", x, b, back)
+	}
+}
+
+// fuzzRoundTripType builds values from the states of typ that picks choose
+// (a pick past the last state is no state) and checks that each encodes to
+// JSON and back unchanged: States, Nulls, maps keyed by either, and a
+// slice of Nulls. T must name typ (see state.Typed).
+func fuzzRoundTripType[T comparable](t *testing.T, typ *state.Type[T], picks []byte) {
+	t.Helper()
+	states := slices.Collect(typ.States())
+	// The zero Null key and a state whose text form is empty are both
+	// written as the key "": such a map cannot hold both.
+	_, err := typ.Parse("")
+	zeroKey := err != nil
+
+	eqState := func(a, b state.State[T]) bool { return a == b }
+	eqNull := func(a, b state.Null[T]) bool { return a == b }
+	byState := map[state.State[T]]int{}
+	byNull := map[state.Null[T]]int{}
+	var nulls []state.Null[T]
+	for i, p := range picks {
+		var s state.State[T]
+		if k := int(p) % (len(states) + 1); k < len(states) {
+			s = states[k]
+		}
+		n := state.Null[T]{State: s}
+		fuzzJSONRoundTrip(t, n, eqNull)
+		nulls = append(nulls, n)
+		if !s.IsZero() || zeroKey {
+			byNull[n] = i
+		}
+		if s.IsZero() {
+			continue
+		}
+		fuzzJSONRoundTrip(t, s, eqState)
+		byState[s] = i
+
+		text, err := s.MarshalText()
+		if err != nil {
+			t.Fatalf("MarshalText of %v: %v", s, err)
+		}
+		var back state.State[T]
+		if err := back.UnmarshalText(text); err != nil || back != s {
+			t.Fatalf("%v has text form %q, which reads as %v, %v", s, text, back, err)
+		}
+	}
+	fuzzJSONRoundTrip(t, byState, maps.Equal)
+	fuzzJSONRoundTrip(t, byNull, maps.Equal)
+	fuzzJSONRoundTrip(t, nulls, slices.Equal)
+}
+
+// fuzzDyn is a string state type declared afresh from each fuzz input.
+// FuzzRoundTrip sets fuzzDynType before using it; fuzz inputs run one at a
+// time within a process.
+type fuzzDyn string
+
+var fuzzDynType *state.Type[fuzzDyn]
+
+func (fuzzDyn) StateType() *state.Type[fuzzDyn] { return fuzzDynType }
+
+// fuzzDeclare declares a state of value v on fuzzDynType, unless the Type
+// refuses it, which it may do only because v's value or JSON form is an
+// earlier state's.
+func fuzzDeclare(t *testing.T, v fuzzDyn, title string) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		de, ok := r.(*state.DeclarationError)
+		if !ok || !errors.Is(de, state.ErrDuplicate) {
+			panic(r)
+		}
+		j, _ := json.Marshal(v)
+		for s := range fuzzDynType.States() {
+			if sj, _ := json.Marshal(s.Get()); s.Get() == v || bytes.Equal(sj, j) {
+				return
+			}
+		}
+		t.Fatalf("state %q, with JSON form %s, was refused though no state shares its value or JSON form: %v", v, j, de)
+	}()
+	fuzzDynType.State(v, title)
+}
+
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3}, "draft\x1fpublished")
+	f.Add([]byte{4, 3, 2, 1, 0}, "")
+	f.Add([]byte{0, 1, 2, 3}, "\xff\x1f\xfe\x1f\ufffd\x1f\x1fa\"b\\\x1f<&>\u2028")
+	f.Fuzz(func(t *testing.T, picks []byte, values string) {
+		if len(picks) > 64 {
+			picks = picks[:64]
+		}
+		fuzzRoundTripType(t, ProjectState, picks)
+		fuzzRoundTripType(t, ReviewState, picks)
+		fuzzRoundTripType(t, colCodes, picks)
+		fuzzRoundTripType(t, colMarks, picks)
+
+		// A string Type whose values come from the input, split at \x1f.
+		fuzzDynType = state.NewType[fuzzDyn]("Dyn")
+		for i, v := range strings.Split(values, "\x1f") {
+			fuzzDeclare(t, fuzzDyn(v), "S"+strconv.Itoa(i))
+		}
+		fuzzRoundTripType(t, fuzzDynType, picks)
 	})
 }

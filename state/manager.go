@@ -139,7 +139,8 @@ type Condition[M any] interface {
 	Match(model *M) bool
 	// Expr returns the condition as a SQL predicate.
 	Expr() sqlexpr.Expr
-	// ToSql renders Expr with ? placeholders.
+	// ToSql renders Expr with ? placeholders, as [sqlexpr.Expr.ToSql] does
+	// (which refuses a literal question mark: see [sqlexpr.ErrQuestionMark]).
 	ToSql() (string, []any, error)
 	// String describes the condition, such as "review is Approved".
 	String() string
@@ -165,7 +166,8 @@ func (c Membership[M, T]) Set() Set[T] { return c.set }
 // "status" IN (?, ?).
 func (c Membership[M, T]) Expr() sqlexpr.Expr { return setExpr(c.set, c.m.column) }
 
-// ToSql renders Expr with ? placeholders.
+// ToSql renders Expr with ? placeholders, as [sqlexpr.Expr.ToSql] does
+// (which refuses a literal question mark: see [sqlexpr.ErrQuestionMark]).
 func (c Membership[M, T]) ToSql() (string, []any, error) { return c.Expr().ToSql() }
 
 // String describes the condition, such as "status is Gone".

@@ -126,8 +126,11 @@ func Final() Option {
 //
 // State panics with a *DeclarationError if the value or the title was
 // declared before (the message names both declarations), if the title is
-// empty and the value has no String method, or if the value's text form
-// clashes with another state's.
+// empty and the value has no String method, or if the value's text form,
+// SQL value or JSON form is another state's: each form must read back as
+// the one state that wrote it. (Two strings that are not valid UTF-8 can
+// share a JSON form, for encoding/json writes every invalid byte as
+// \ufffd.)
 func (t *Type[T]) State(value T, title string, opts ...Option) State[T] {
 	pos := callerPos(1)
 	var o options
@@ -163,6 +166,10 @@ func (t *Type[T]) State(value T, title string, opts ...Option) State[T] {
 			Msg: fmt.Sprintf("state %q is stored in SQL as %v, like state %q declared at %s", title, d.dv, prev.title, prev.pos)})
 	}
 	if j, err := json.Marshal(value); err == nil {
+		if prev, ok := t.byJSON[string(j)]; ok {
+			panic(&DeclarationError{Type: t.name, At: pos, Err: ErrDuplicate,
+				Msg: fmt.Sprintf("state %q is written to JSON as %s, like state %q declared at %s", title, j, prev.title, prev.pos)})
+		}
 		d.json = j
 	}
 
@@ -321,7 +328,9 @@ func (t *Type[T]) known() string {
 			fmt.Fprintf(&b, "and %d more", len(t.states)-8)
 			break
 		}
-		fmt.Fprintf(&b, "%s %q", d.text, d.title)
+		b.WriteString(echo(d.text))
+		b.WriteByte(' ')
+		b.WriteString(echoQuoted(d.title))
 	}
 	return b.String()
 }

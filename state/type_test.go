@@ -1,11 +1,13 @@
 package state_test
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -262,4 +264,120 @@ func TestDeclarationErrorFormat(t *testing.T) {
 	err := &state.DeclarationError{Type: "T", At: "x.go:3", Msg: "broken", Err: state.ErrDuplicate}
 	assert.Equal(t, "state: T: broken (declared at x.go:3)", err.Error())
 	assert.True(t, errors.Is(err, state.ErrDuplicate))
+}
+
+// Every invalid UTF-8 byte is written to JSON as \ufffd, so two such
+// strings can share a JSON form; one would then decode as the other.
+func TestJSONFormsMustBeDistinct(t *testing.T) {
+	typ := state.NewType[string]("Bytes")
+	ff := typ.State("\xff", "FF")
+	de := declErr(t, func() { typ.State("\xfe", "FE") })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	assert.Equal(t, "Bytes", de.Type)
+	msg := de.Error()
+	assert.Contains(t, msg, `state "FE" is written to JSON as "\ufffd", like state "FF"`)
+	pos := positions(msg)
+	require.Len(t, pos, 2, msg)
+	assert.NotEqual(t, pos[0], pos[1], "both declarations are named: %s", msg)
+	assert.Equal(t, 1, typ.Len(), "the rejected state is not declared")
+
+	// The one that was declared reads back from its JSON form.
+	b, err := ff.MarshalJSON()
+	require.NoError(t, err)
+	back := typ.State("ok", "OK")
+	require.NoError(t, back.UnmarshalJSON(b))
+	assert.Equal(t, ff, back)
+
+	// Valid UTF-8, even U+FFFD itself, has a JSON form of its own.
+	fffd := typ.State("\ufffd", "U+FFFD")
+	b, err = fffd.MarshalJSON()
+	require.NoError(t, err)
+	require.NoError(t, back.UnmarshalJSON(b))
+	assert.Equal(t, fffd, back)
+}
+
+// foldedValue is stored in SQL in lower case, but keeps its own case as
+// text and JSON: two values can be one stored value.
+type foldedValue string
+
+func (v foldedValue) Value() (driver.Value, error) { return strings.ToLower(string(v)), nil }
+
+func (v foldedValue) MarshalText() ([]byte, error) { return []byte(v), nil }
+
+func TestSQLValuesMustBeDistinct(t *testing.T) {
+	typ := state.NewType[foldedValue]("Folded")
+	typ.State("open", "Open")
+	de := declErr(t, func() { typ.State("OPEN", "Shouting") })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	msg := de.Error()
+	assert.Contains(t, msg, `state "Shouting" is stored in SQL as open, like state "Open"`)
+	pos := positions(msg)
+	require.Len(t, pos, 2, msg)
+	assert.NotEqual(t, pos[0], pos[1], "both declarations are named: %s", msg)
+	assert.Equal(t, 1, typ.Len(), "the rejected state is not declared")
+	typ.State("closed", "Closed")
+	assert.Equal(t, 2, typ.Len())
+}
+
+func TestTextFormsOfDifferentValuesMustBeDistinct(t *testing.T) {
+	typ := state.NewType[any]("Mixed")
+	typ.State(1, "Number one")
+	de := declErr(t, func() { typ.State("1", "String one") })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	msg := de.Error()
+	assert.Contains(t, msg, `state "String one" reads and writes as "1", like state "Number one"`)
+	pos := positions(msg)
+	require.Len(t, pos, 2, msg)
+	assert.NotEqual(t, pos[0], pos[1], "both declarations are named: %s", msg)
+	assert.Equal(t, 1, typ.Len(), "the rejected state is not declared")
+}
+
+// The zero State holds no state, so it is a member of no set, itself
+// included.
+func TestZeroStateIsInNoSet(t *testing.T) {
+	var zero State
+	assert.False(t, zero.In(zero), "zero.In(zero)")
+	assert.False(t, zero.Contains(zero), "zero.Contains(zero)")
+	assert.False(t, zero.In(Gone), "zero.In(Gone)")
+	assert.False(t, zero.In(ProjectState.Any()), "zero.In(Any)")
+	assert.False(t, ProjectState.Any().Contains(zero), "Any().Contains(zero)")
+	assert.False(t, zero.In(Withdrawn.Or(Deleted)), "zero in an anonymous group")
+	assert.False(t, Published.Contains(zero), "Published.Contains(zero)")
+	assert.False(t, zero.In(Published), "zero.In(Published)")
+	assert.False(t, state.Null[ProjectStatus]{}.In(Visible), "the zero Null")
+	assert.False(t, Status.Is(&Project{}, ProjectState.Any()), "a model with no state")
+}
+
+// Messages list the declared values, up to nine; beyond that the first
+// eight and how many more.
+func TestKnownValuesList(t *testing.T) {
+	declare := func(n int) *state.Type[int] {
+		typ := state.NewType[int](fmt.Sprint("T", n))
+		for i := range n {
+			typ.State(i+1, fmt.Sprint("S", i+1))
+		}
+		return typ
+	}
+	list := func(from, to int) string {
+		var parts []string
+		for i := from; i <= to; i++ {
+			parts = append(parts, fmt.Sprintf(`%d "S%d"`, i, i))
+		}
+		return strings.Join(parts, ", ")
+	}
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{
+		{1, list(1, 1)},
+		{8, list(1, 8)},
+		{9, list(1, 9)},
+		{10, list(1, 8) + ", and 2 more"},
+		{11, list(1, 8) + ", and 3 more"},
+	} {
+		_, err := declare(tt.n).Parse("0")
+		assert.EqualError(t, err, fmt.Sprintf(`state: parse: T%d does not declare "0" (declared: %s)`, tt.n, tt.want), "%d states", tt.n)
+	}
+	_, err := state.NewType[int]("None").Parse("0")
+	assert.EqualError(t, err, `state: parse: None does not declare "0"`)
 }
