@@ -38,7 +38,7 @@ var (
 type Ticket struct{ Status state.State[TicketStatus] }
 
 var (
-	TicketStatuses = transition.For[User](state.Bind(TicketState, "status", func(t *Ticket) *state.State[TicketStatus] { return &t.Status }))
+	TicketStatuses = transition.For[User, *store](state.Bind(TicketState, "status", func(t *Ticket) *state.State[TicketStatus] { return &t.Status }))
 
 	_ = transition.New[transition.NoInput](TicketStatuses, "triage", transition.From(New).To(Triaged)).AllowAnyone()
 	_ = transition.New[transition.NoInput](TicketStatuses, "block", transition.From(Triaged).To(Stuck)).AllowAnyone()
@@ -61,9 +61,9 @@ var (
 	ArticleStatus = state.Bind(PhaseState, "status", func(a *Article) *state.State[Phase] { return &a.Status })
 	ArticleReview = state.Bind(PhaseState, "review", func(a *Article) *state.State[Phase] { return &a.Review })
 
-	ArticleStatuses      = transition.For[User](ArticleStatus)
-	ArticleReviews       = transition.For[User](ArticleReview)
-	ArticleStatusesAgain = transition.For[User](ArticleStatus)
+	ArticleStatuses      = transition.For[User, *store](ArticleStatus)
+	ArticleReviews       = transition.For[User, *store](ArticleReview)
+	ArticleStatusesAgain = transition.For[User, *store](ArticleStatus)
 
 	_ = transition.New[transition.NoInput](ArticleStatuses, "finish", transition.From(Start).To(End)).AllowAnyone()
 	_ = transition.New[transition.NoInput](ArticleReviews, "finish", transition.From(Start).To(End)).
@@ -86,7 +86,7 @@ var (
 type Ballot struct{ Status state.State[BallotStatus] }
 
 var (
-	Ballots = transition.For[User](state.Bind(BallotState, "status", func(b *Ballot) *state.State[BallotStatus] { return &b.Status }))
+	Ballots = transition.For[User, *store](state.Bind(BallotState, "status", func(b *Ballot) *state.State[BallotStatus] { return &b.Status }))
 
 	_ = transition.New[transition.NoInput](Ballots, "count", transition.From(Voting).To(Passed, Failed)).AllowAnyone()
 	_ = transition.New[transition.NoInput](Ballots, "cancel", transition.From(Voting).To(Failed))
@@ -97,7 +97,7 @@ var (
 type Note struct{ Status state.State[Phase] }
 
 var (
-	Notes = transition.For[User](state.Bind(PhaseState, "status", func(n *Note) *state.State[Phase] { return &n.Status }))
+	Notes = transition.For[User, *store](state.Bind(PhaseState, "status", func(n *Note) *state.State[Phase] { return &n.Status }))
 
 	_ = transition.New[transition.NoInput](Notes, "remove", transition.From(Start).To(End)).Titled("Delete").AllowAnyone()
 	_ = transition.New[transition.NoInput](Notes, "delete", transition.From(Start).To(End)).AllowAnyone()
@@ -117,18 +117,18 @@ type Doc struct {
 }
 
 var (
-	Folders = transition.For[User](state.Bind(PhaseState, "status", func(f *Folder) *state.State[Phase] { return &f.Status }))
-	Docs    = transition.For[User](state.Bind(PhaseState, "status", func(d *Doc) *state.State[Phase] { return &d.Status }))
+	Folders = transition.For[User, *store](state.Bind(PhaseState, "status", func(f *Folder) *state.State[Phase] { return &f.Status }))
+	Docs    = transition.For[User, *store](state.Bind(PhaseState, "status", func(d *Doc) *state.State[Phase] { return &d.Status }))
 
 	DeleteFolder = transition.New[transition.NoInput](Folders, "delete", transition.From(Start).To(End)).AllowAnyone().
-			Cascade(transition.Each("docs", func(context.Context, *Folder) ([]*Doc, error) { return nil, nil }, DeleteDoc))
+			Cascade(transition.Each("docs", func(context.Context, *store, *Folder) ([]*Doc, error) { return nil, nil }, DeleteDoc))
 	DeleteDoc = transition.New[transition.NoInput](Docs, "delete", transition.From(Start).To(End)).AllowAnyone()
 )
 
 func init() {
 	// Declared here, as DeleteFolder and DeleteDoc cannot refer to each
 	// other in their initialisers.
-	DeleteDoc.Cascade(transition.Each("folders", func(context.Context, *Doc) ([]*Folder, error) { return nil, nil }, DeleteFolder))
+	DeleteDoc.Cascade(transition.Each("folders", func(context.Context, *store, *Doc) ([]*Folder, error) { return nil, nil }, DeleteFolder))
 }
 
 // fakeRunner is a Runner with whatever graph a test gives it, for what
@@ -147,9 +147,9 @@ func (f *fakeRunner) Names() []string {
 	}
 	return names
 }
-func (f *fakeRunner) AppendAvailableAny(_ context.Context, dst []transition.Availability, _ User, _ any) ([]transition.Availability, error) {
+func (f *fakeRunner) AppendAvailableAny(_ context.Context, dst []transition.Availability, _ transition.Scope[*store], _ User, _ any) ([]transition.Availability, error) {
 	return dst, nil
 }
-func (f *fakeRunner) FireJSONAny(context.Context, User, any, string, []byte) (transition.Record, error) {
+func (f *fakeRunner) FireJSONAny(context.Context, transition.Store[*store], User, any, string, []byte) (transition.Record, error) {
 	return nil, nil
 }

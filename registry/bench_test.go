@@ -10,11 +10,11 @@ import (
 // machines, one of them planning a cascade over the project's tasks.
 func BenchmarkRegistryAvailable(b *testing.B) {
 	reg := newRegistry(b)
-	ctx := testContext(fixtureStore())
+	ctx, mem := testContext(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Available(ctx, alice, p); err != nil {
+		if _, err := reg.Available(ctx, mem, alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -25,11 +25,11 @@ func BenchmarkRegistryAvailable(b *testing.B) {
 func BenchmarkRegistryAvailableSchemas(b *testing.B) {
 	reg := newRegistry(b)
 	reg.SetSchemas(func(reflect.Type) (json.RawMessage, error) { return json.RawMessage(`{}`), nil })
-	ctx := testContext(fixtureStore())
+	ctx, mem := testContext(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Available(ctx, alice, p); err != nil {
+		if _, err := reg.Available(ctx, mem, alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -39,11 +39,11 @@ func BenchmarkRegistryAvailableSchemas(b *testing.B) {
 // conditions.
 func BenchmarkRegistryAvailableTask(b *testing.B) {
 	reg := newRegistry(b)
-	ctx := testContext(nil)
+	ctx, mem := testContext(nil)
 	task := &Task{ID: 1, Owner: "alice", Status: Open}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Available(ctx, alice, task); err != nil {
+		if _, err := reg.Available(ctx, mem, alice, task); err != nil {
 			b.Fatal(err)
 		}
 	}

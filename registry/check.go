@@ -16,8 +16,9 @@ import (
 //     Duplicate);
 //   - two machines on one column of a model, or two machines of one model
 //     type with transitions of the same name (Duplicate);
-//   - a rule with several targets in a transition without Choose, or a
-//     transition no actor may run (Incomplete);
+//   - a rule with several targets in a transition without Choose, a
+//     transition no actor may run, or a creation transition that leaves a
+//     registered state field of its model in no state (Incomplete);
 //   - two transitions of one model type with the same title (Conflict);
 //   - a cascade into a machine that is not registered, or into a
 //     transition it does not have (UnknownMachine);
@@ -32,7 +33,7 @@ import (
 // The problems come in a fixed order: those New found with its arguments,
 // then each machine's in registration order (duplicates, then each
 // transition's in declaration order, then its states'), then the loops.
-func (r *Registry[A]) Check() []Problem {
+func (r *Registry[A, U]) Check() []Problem {
 	ps := slices.Clone(r.problems)
 
 	type column struct {
@@ -63,6 +64,9 @@ func (r *Registry[A]) Check() []Problem {
 		}
 
 		for _, t := range g.Transitions {
+			if t.Via != "" {
+				continue // checked on its own machine
+			}
 			key := named{typ, t.Name}
 			if other, ok := names[key]; ok {
 				add(t.Name, Duplicate, "%s also has a transition %q: Fire by name would be ambiguous", other, t.Name)
@@ -72,6 +76,9 @@ func (r *Registry[A]) Check() []Problem {
 		}
 
 		for _, t := range g.Transitions {
+			if t.Via != "" {
+				continue
+			}
 			for _, rule := range t.Rules {
 				if len(rule.To) > 1 && !t.Chooses {
 					add(t.Name, Incomplete, "the rule from %s has %d targets (%s) and the transition no Choose function",
@@ -80,6 +87,17 @@ func (r *Registry[A]) Check() []Problem {
 			}
 			if len(t.Allow) == 0 && !t.Anyone {
 				add(t.Name, Incomplete, "no actor may run it: it has neither Allow nor AllowAnyone")
+			}
+			if t.Creates {
+				covered := map[string]bool{g.Column: true}
+				for _, mv := range t.Also {
+					covered[mv.Column] = true
+				}
+				for k, other := range r.graphs {
+					if r.machines[k].Model() == typ && !covered[other.Column] {
+						add(t.Name, Incomplete, "it creates the object but leaves %s in no state: move it with Also(transition.Field(..., transition.Create(...)))", other.Column)
+					}
+				}
 			}
 			key := named{typ, t.Title}
 			if first, ok := titles[key]; ok {
@@ -139,9 +157,9 @@ func (r *Registry[A]) Check() []Problem {
 // machineIndex returns the index of the machine a cascade runs on, or -1:
 // the very machine when the cascade says which (Target), else the one of
 // that name.
-func (r *Registry[A]) machineIndex(c transition.CascadeInfo) int {
+func (r *Registry[A, U]) machineIndex(c transition.CascadeInfo) int {
 	if c.Target != nil {
-		return slices.IndexFunc(r.machines, func(m transition.Runner[A]) bool { return any(m) == c.Target })
+		return slices.IndexFunc(r.machines, func(m transition.Runner[A, U]) bool { return any(m) == c.Target })
 	}
 	return slices.IndexFunc(r.graphs, func(g transition.Graph) bool { return g.Machine == c.Machine })
 }
@@ -197,7 +215,7 @@ func leaves(g transition.Graph, s string) bool {
 // transitions of the registered machines and whose edges are their
 // cascades: one loop, the shortest through its earliest transition, for
 // each strongly connected set of transitions.
-func (r *Registry[A]) cascadeLoops() []Problem {
+func (r *Registry[A, U]) cascadeLoops() []Problem {
 	type node struct {
 		machine int // index into r.machines
 		name    string

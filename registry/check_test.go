@@ -17,10 +17,10 @@ import (
 
 // TestNewFixtureHasNoProblems: the fixture's machines pass every check.
 func TestNewFixtureHasNoProblems(t *testing.T) {
-	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Check())
-	assert.Equal(t, []transition.Runner[User]{Projects, Reviews, Tasks}, reg.Machines())
+	assert.Equal(t, []transition.Runner[User, *store]{Projects, Reviews, Tasks}, reg.Machines())
 }
 
 // TestCheck triggers each kind of problem with machines built for it, and
@@ -33,25 +33,25 @@ func TestCheck(t *testing.T) {
 	)
 	tests := []struct {
 		name     string
-		machines []transition.Runner[User]
+		machines []transition.Runner[User, *store]
 		want     []registry.Problem
 	}{{
 		name:     "unreachable and dead end",
-		machines: []transition.Runner[User]{TicketStatuses},
+		machines: []transition.Runner[User, *store]{TicketStatuses},
 		want: []registry.Problem{
 			{Machine: ticket, Kind: registry.Unreachable, Message: "no transition leads to Orphan from the initial state New"},
 			{Machine: ticket, Kind: registry.DeadEnd, Message: "no transition leaves Stuck, and it is not declared Final"},
 		},
 	}, {
 		name:     "one name in two machines of a model",
-		machines: []transition.Runner[User]{ArticleStatuses, ArticleReviews},
+		machines: []transition.Runner[User, *store]{ArticleStatuses, ArticleReviews},
 		want: []registry.Problem{{
 			Machine: "registry_test.Article.review", Transition: "finish", Kind: registry.Duplicate,
 			Message: `registry_test.Article.status also has a transition "finish": Fire by name would be ambiguous`,
 		}},
 	}, {
 		name:     "the same machine twice",
-		machines: []transition.Runner[User]{ArticleStatuses, ArticleReviews, ArticleStatuses},
+		machines: []transition.Runner[User, *store]{ArticleStatuses, ArticleReviews, ArticleStatuses},
 		want: []registry.Problem{{
 			Machine: article, Kind: registry.Duplicate,
 			Message: "the same machine is registered twice (machines 1 and 3 given to New)",
@@ -61,14 +61,14 @@ func TestCheck(t *testing.T) {
 		}},
 	}, {
 		name:     "two machines on one column",
-		machines: []transition.Runner[User]{ArticleStatuses, ArticleStatusesAgain},
+		machines: []transition.Runner[User, *store]{ArticleStatuses, ArticleStatusesAgain},
 		want: []registry.Problem{{
 			Machine: article, Kind: registry.Duplicate,
 			Message: "machines 1 and 2 given to New both run on registry_test.Article.status; register one machine per column",
 		}},
 	}, {
 		name:     "several targets without Choose, and no Allow",
-		machines: []transition.Runner[User]{Ballots},
+		machines: []transition.Runner[User, *store]{Ballots},
 		want: []registry.Problem{{
 			Machine: ballot, Transition: "count", Kind: registry.Incomplete,
 			Message: "the rule from Voting has 2 targets (Passed, Failed) and the transition no Choose function",
@@ -78,35 +78,35 @@ func TestCheck(t *testing.T) {
 		}},
 	}, {
 		name:     "two transitions with one title",
-		machines: []transition.Runner[User]{Notes},
+		machines: []transition.Runner[User, *store]{Notes},
 		want: []registry.Problem{{
 			Machine: "registry_test.Note.status", Transition: "delete", Kind: registry.Conflict,
 			Message: `it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`,
 		}},
 	}, {
 		name:     "cascade loop",
-		machines: []transition.Runner[User]{Folders, Docs},
+		machines: []transition.Runner[User, *store]{Folders, Docs},
 		want: []registry.Problem{{
 			Machine: "registry_test.Folder.status", Transition: "delete", Kind: registry.CascadeLoop,
 			Message: "registry_test.Folder.status delete -> registry_test.Doc.status delete -> registry_test.Folder.status delete",
 		}},
 	}, {
 		name:     "cascade loop found from the machine registered first",
-		machines: []transition.Runner[User]{Docs, Folders},
+		machines: []transition.Runner[User, *store]{Docs, Folders},
 		want: []registry.Problem{{
 			Machine: "registry_test.Doc.status", Transition: "delete", Kind: registry.CascadeLoop,
 			Message: "registry_test.Doc.status delete -> registry_test.Folder.status delete -> registry_test.Doc.status delete",
 		}},
 	}, {
 		name:     "cascade into an unregistered machine",
-		machines: []transition.Runner[User]{Projects, Reviews},
+		machines: []transition.Runner[User, *store]{Projects, Reviews},
 		want: []registry.Problem{{
 			Machine: "registry_test.Project.status", Transition: "delete", Kind: registry.UnknownMachine,
 			Message: `cascade "tasks" runs registry_test.Task.status "delete", but no machine registry_test.Task.status is registered`,
 		}},
 	}, {
 		name: "cascade into a transition the machine does not have",
-		machines: []transition.Runner[User]{Tasks, &fakeRunner{transition.Graph{
+		machines: []transition.Runner[User, *store]{Tasks, &fakeRunner{transition.Graph{
 			Machine: "fake.status", Model: "fake", Column: "status",
 			Transitions: []transition.Info{{Name: "archive", Title: "Archive", Anyone: true,
 				Cascades: []transition.CascadeInfo{{Name: "tasks", Machine: "registry_test.Task.status", Transition: "archive"}}}},
@@ -117,7 +117,7 @@ func TestCheck(t *testing.T) {
 		}},
 	}, {
 		name:     "nil machines",
-		machines: []transition.Runner[User]{Tasks, nil, (*transition.Machine[Task, TaskStatus, User])(nil)},
+		machines: []transition.Runner[User, *store]{Tasks, nil, (*transition.Machine[Task, TaskStatus, User, *store])(nil)},
 		want: []registry.Problem{
 			{Kind: registry.UnknownMachine, Message: "machine 2 given to New is nil"},
 			{Kind: registry.UnknownMachine, Message: "machine 3 given to New is nil"},
@@ -144,14 +144,14 @@ func TestCheck(t *testing.T) {
 // deleting a folder deletes its sub-folders, walks a tree. It is no loop
 // of declarations; a loop in the data is caught when the chain is planned.
 func TestCheckSelfCascade(t *testing.T) {
-	reg, err := registry.New[User](treeNodes)
+	reg, err := registry.New[User, *store](treeNodes)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Check())
 
 	// And it runs: the whole tree goes.
 	leaf := &treeNode{ID: 3, Status: treeLive}
 	root := &treeNode{ID: 1, Status: treeLive, Children: []*treeNode{{ID: 2, Status: treeLive, Children: []*treeNode{leaf}}}}
-	_, err = reg.Fire(context.Background(), User{Name: "ann"}, root, "remove", nil)
+	_, err = reg.Fire(context.Background(), memOf(nil), User{Name: "ann"}, root, "remove", nil)
 	require.NoError(t, err)
 	assert.Equal(t, treeGone, leaf.Status)
 }
@@ -167,17 +167,17 @@ var (
 	treeLive   = treeState.State(1, "Live")
 	treeGone   = treeState.State(2, "Gone", state.Final())
 	treeStatus = state.Bind(treeState, "status", func(n *treeNode) *state.State[int] { return &n.Status })
-	treeNodes  = transition.For[User](treeStatus).Identify(func(n *treeNode) any { return n.ID })
+	treeNodes  = transition.For[User, *store](treeStatus).Identify(func(n *treeNode) any { return n.ID })
 	treeRemove = transition.New[transition.NoInput](treeNodes, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
 )
 
 func init() {
-	treeRemove.Cascade(transition.Each("children", func(_ context.Context, n *treeNode) ([]*treeNode, error) { return n.Children, nil }, treeRemove))
+	treeRemove.Cascade(transition.Each("children", func(_ context.Context, _ *store, n *treeNode) ([]*treeNode, error) { return n.Children, nil }, treeRemove))
 }
 
 // TestCheckOrder: problems come in a fixed order, whatever the run.
 func TestCheckOrder(t *testing.T) {
-	machines := []transition.Runner[User]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
+	machines := []transition.Runner[User, *store]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
 	reg, err := registry.New(machines...)
 	require.Error(t, err)
 	first := reg.Check()
@@ -200,7 +200,7 @@ func TestCheckOrder(t *testing.T) {
 }
 
 func TestCheckErrorMessage(t *testing.T) {
-	_, err := registry.New[User](Ballots)
+	_, err := registry.New[User, *store](Ballots)
 	require.Error(t, err)
 	assert.Equal(t, strings.Join([]string{
 		"registry: 2 problems in the machines' definitions:",
@@ -208,7 +208,7 @@ func TestCheckErrorMessage(t *testing.T) {
 		`	registry_test.Ballot.status "cancel": incomplete: no actor may run it: it has neither Allow nor AllowAnyone`,
 	}, "\n"), err.Error())
 
-	_, err = registry.New[User](Notes)
+	_, err = registry.New[User, *store](Notes)
 	assert.Equal(t, `registry: 1 problem in the machines' definitions:
 	registry_test.Note.status "delete": conflict: it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`, err.Error())
 	assert.False(t, errors.Is(err, transition.ErrNotFound))
@@ -218,16 +218,16 @@ func TestCheckErrorMessage(t *testing.T) {
 // runs on, so a machine of the same name that is not registered is found
 // out.
 func TestCascadeIntoAnUnregisteredTwin(t *testing.T) {
-	registered := transition.For[User](treeStatus)
+	registered := transition.For[User, *store](treeStatus)
 	transition.New[transition.NoInput](registered, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
-	twin := transition.For[User](treeStatus) // same model, same column, same name
+	twin := transition.For[User, *store](treeStatus) // same model, same column, same name
 	removeTwin := transition.New[transition.NoInput](twin, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
 
-	parents := transition.For[User](treeStatus2)
+	parents := transition.For[User, *store](treeStatus2)
 	transition.New[transition.NoInput](parents, "clear", transition.From(treeLive2).To(treeGone2)).AllowAnyone().
-		Cascade(transition.Each("children", func(context.Context, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
+		Cascade(transition.Each("children", func(context.Context, *store, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
 
-	_, err := registry.New[User](parents, registered)
+	_, err := registry.New[User, *store](parents, registered)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1)

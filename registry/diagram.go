@@ -30,7 +30,7 @@ func Mermaid(g transition.Graph) string {
 // Mermaid draws every registered machine as in the package function
 // Mermaid: one diagram per machine, in registration order, separated by
 // blank lines. Put each in its own code block to render them.
-func (r *Registry[A]) Mermaid() string {
+func (r *Registry[A, U]) Mermaid() string {
 	var b strings.Builder
 	for i, g := range r.graphs {
 		if i > 0 {
@@ -134,7 +134,7 @@ func DOT(g transition.Graph) string {
 
 // DOT draws every registered machine as in the package function DOT, in
 // one digraph with a cluster per machine, in registration order.
-func (r *Registry[A]) DOT() string {
+func (r *Registry[A, U]) DOT() string {
 	var b strings.Builder
 	b.WriteString("digraph \"machines\" {\n")
 	b.WriteString("\trankdir=LR;\n")
@@ -251,6 +251,9 @@ func edges(g transition.Graph) []edge {
 // one per line.
 func transitionLabel(t transition.Info) []string {
 	label := []string{t.Title}
+	if t.Via != "" {
+		label = append(label, "(with "+t.Via+")")
+	}
 	if conds := append(append([]string(nil), t.When...), t.Related...); len(conds) > 0 {
 		label = append(label, "["+strings.Join(conds, ", ")+"]")
 	}

@@ -14,7 +14,7 @@ import (
 func ExampleNew() {
 	// Ballots' "count" has two targets and no Choose function, and no
 	// one may run its "cancel".
-	_, err := registry.New[User](Ballots)
+	_, err := registry.New[User, *store](Ballots)
 	var ce *registry.CheckError
 	if errors.As(err, &ce) {
 		for _, p := range ce.Problems {
@@ -27,7 +27,7 @@ func ExampleNew() {
 }
 
 func ExampleRegistry_Available() {
-	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func ExampleRegistry_Available() {
 
 	// What bob sees: the buttons of both of the project's machines, and
 	// why most are disabled.
-	avs, err := reg.Available(context.Background(), bob, p)
+	avs, err := reg.Available(context.Background(), memOf(nil), bob, p)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,16 +59,16 @@ func ExampleRegistry_Available() {
 }
 
 func ExampleRegistry_Fire() {
-	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx := transition.WithClock(context.Background(), clock)
+	ctx, mem := context.Background(), transition.Memory(&store{}, clock)
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 
 	// What the handler of POST /projects/7/transitions/publish does with
 	// the request's body.
-	rec, err := reg.Fire(ctx, alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
+	rec, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -77,12 +77,12 @@ func ExampleRegistry_Fire() {
 	fmt.Println("starts", p.StartAt.Format("2006-01-02 15:04"))
 
 	// A name the project's machines do not have.
-	_, err = reg.Fire(ctx, alice, p, "archive", nil)
+	_, err = reg.Fire(ctx, mem, alice, p, "archive", nil)
 	fmt.Println(errors.Is(err, transition.ErrNotFound))
 	fmt.Println(err)
 
 	// A payload that does not fit the input.
-	_, err = reg.Fire(ctx, alice, p, "withdraw", []byte(`{"reason": true}`))
+	_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": true}`))
 	var ie *transition.InputError
 	if errors.As(err, &ie) {
 		fmt.Println(ie.Fields)

@@ -91,30 +91,15 @@ var (
 	Future = Status.Conditional("Future", Published, func(p *Project) bool { return p.StartAt.After(clock()) })
 )
 
-// store is the tests' in-memory database of related objects, carried by
-// the context.
+// store is the tests' in-memory database of related objects: the unit of
+// work their loaders read through.
 type store struct {
 	projects map[int64]*Project
 	tasks    map[int64][]*Task
 	fail     error // returned by every load when set
 }
 
-type storeKey struct{}
-
-func withStore(ctx context.Context, s *store) context.Context {
-	return context.WithValue(ctx, storeKey{}, s)
-}
-
-func storeOf(ctx context.Context) *store {
-	s, _ := ctx.Value(storeKey{}).(*store)
-	if s == nil {
-		return &store{}
-	}
-	return s
-}
-
-func loadParent(ctx context.Context, p *Project) (*Project, error) {
-	s := storeOf(ctx)
+func loadParent(_ context.Context, s *store, p *Project) (*Project, error) {
 	if s.fail != nil {
 		return nil, s.fail
 	}
@@ -128,8 +113,7 @@ func loadParent(ctx context.Context, p *Project) (*Project, error) {
 	return parent, nil
 }
 
-func loadTasks(ctx context.Context, p *Project) ([]*Task, error) {
-	s := storeOf(ctx)
+func loadTasks(_ context.Context, s *store, p *Project) ([]*Task, error) {
 	if s.fail != nil {
 		return nil, s.fail
 	}
@@ -163,9 +147,9 @@ type DecideInput struct {
 // The machines and transitions.
 
 var (
-	Projects = transition.For[User](Status).Initial(Draft).Identify(func(p *Project) any { return p.ID })
-	Reviews  = transition.For[User](Review).Identify(func(p *Project) any { return p.ID })
-	Tasks    = transition.For[User](TaskField).Identify(func(t *Task) any { return t.ID })
+	Projects = transition.For[User, *store](Status).Initial(Draft).Identify(func(p *Project) any { return p.ID })
+	Reviews  = transition.For[User, *store](Review).Identify(func(p *Project) any { return p.ID })
+	Tasks    = transition.For[User, *store](TaskField).Identify(func(t *Task) any { return t.ID })
 )
 
 var (
@@ -174,13 +158,13 @@ var (
 	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
 		When(Review.In(Approved)).
 		WhenRelated(transition.Related("parent", loadParent, Status.In(Published)).IfAny()).
-		Effect("set the start date", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+		Effect("set the start date", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
 			if !e.Input.StartAt.IsZero() {
 				e.Model.StartAt = e.Input.StartAt
 			}
 			return nil
 		}).
-		Effect("stamp the publication", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+		Effect("stamp the publication", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
 			e.Model.PublishedAt = e.At
 			return nil
 		})
@@ -188,7 +172,7 @@ var (
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
 	).Allow("the owner", isOwner).
-		Effect("record the reason", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
+		Effect("record the reason", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
 		})
@@ -205,7 +189,7 @@ var (
 	Decide = transition.New[DecideInput](Reviews, "decide",
 		transition.From(Pending).To(Approved, Rejected),
 	).Allow("an admin", isAdmin).
-		Choose(func(p *Project, in DecideInput) state.State[ReviewStatus] {
+		Choose(func(_ context.Context, p *Project, in DecideInput) state.State[ReviewStatus] {
 			if in.Approve {
 				return Approved
 			}
@@ -231,8 +215,18 @@ var (
 // clock is the tests' fixed time.
 func clock() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 
-func testContext(s *store) context.Context {
-	return withStore(transition.WithClock(context.Background(), clock), s)
+// memOf returns the Memory store whose unit of work is s, on the tests'
+// clock.
+func memOf(s *store) *transition.MemoryStore[*store] {
+	if s == nil {
+		s = &store{}
+	}
+	return transition.Memory(s, clock)
+}
+
+// testContext returns a context and the Memory store of s.
+func testContext(s *store) (context.Context, *transition.MemoryStore[*store]) {
+	return context.Background(), memOf(s)
 }
 
 // cmpOpts compares Availabilities: sentinel errors by identity, input

@@ -18,16 +18,16 @@ import (
 // of the same name is, says so rather than claim no machine of that name
 // is registered.
 func TestCascadeIntoAnotherMachineOfTheSameName(t *testing.T) {
-	shadow := transition.For[User](TaskField) // a second machine on Task.status, never registered
+	shadow := transition.For[User, *store](TaskField) // a second machine on Task.status, never registered
 	purge := transition.New[transition.NoInput](shadow, "purge", transition.From(Open, Done).To(TaskDeleted)).AllowAnyone()
-	projects := transition.For[User](Status).Initial(Draft)
+	projects := transition.For[User, *store](Status).Initial(Draft)
 	transition.New[transition.NoInput](projects, "publish", transition.From(Draft).To(Published)).AllowAnyone()
 	transition.New[transition.NoInput](projects, "purge", transition.From(Published).To(Deleted)).AllowAnyone().
-		Cascade(transition.Each("tasks", func(context.Context, *Project) ([]*Task, error) { return nil, nil }, purge))
+		Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) { return nil, nil }, purge))
 	transition.New[transition.NoInput](projects, "hide", transition.From(Published).To(Withdrawn)).AllowAnyone()
 	transition.New[transition.NoInput](projects, "drop", transition.From(Withdrawn).To(Deleted)).AllowAnyone()
 
-	_, err := registry.New[User](projects, Tasks)
+	_, err := registry.New[User, *store](projects, Tasks)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1, "%v", err)
@@ -42,9 +42,9 @@ func TestCascadeIntoAnotherMachineOfTheSameName(t *testing.T) {
 // A NotFoundError lists each of the model's transition names once, even
 // when two of its machines share a name (itself a Duplicate problem).
 func TestNotFoundListsEachNameOnce(t *testing.T) {
-	reg, err := registry.New[User](ArticleStatuses, ArticleReviews)
+	reg, err := registry.New[User, *store](ArticleStatuses, ArticleReviews)
 	require.ErrorIs(t, err, transition.ErrDefinition, "the shared name is reported")
-	_, err = reg.Fire(context.Background(), alice, &Article{}, "nope", nil)
+	_, err = reg.Fire(context.Background(), memOf(nil), alice, &Article{}, "nope", nil)
 	var nf *registry.NotFoundError
 	require.ErrorAs(t, err, &nf)
 	seen := map[string]bool{}

@@ -44,21 +44,21 @@ import (
 // The registry reads the machines' declarations (their graphs and the
 // names of their transitions) once, in New: declare every transition
 // before building it.
-type Registry[A any] struct {
-	machines []transition.Runner[A] // registration order, without nils and repeats
+type Registry[A, U any] struct {
+	machines []transition.Runner[A, U] // registration order, without nils and repeats
 	graphs   []transition.Graph     // graphs[i] describes machines[i]
 	args     []int                  // args[i] is machines[i]'s position among New's arguments, from 1
 	problems []Problem              // found while registering; Check adds the rest
-	byModel  map[reflect.Type]*modelEntry[A]
+	byModel  map[reflect.Type]*modelEntry[A, U]
 	models   []reflect.Type // registration order, for messages
 	schemas  atomic.Pointer[schemaCache]
 }
 
 // modelEntry is what the registry knows of one model type.
-type modelEntry[A any] struct {
+type modelEntry[A, U any] struct {
 	typ      reflect.Type
-	machines []transition.Runner[A] // registration order
-	byName   map[string]transition.Runner[A]
+	machines []transition.Runner[A, U] // registration order
+	byName   map[string]transition.Runner[A, U]
 	names    []string // every transition's name once, registration then declaration order
 }
 
@@ -82,8 +82,8 @@ type schemaEntry struct {
 // A nil machine, or one given twice, is reported and left out. When two
 // machines of one model type have a transition of the same name, Fire runs
 // the one registered first.
-func New[A any](machines ...transition.Runner[A]) (*Registry[A], error) {
-	r := &Registry[A]{byModel: map[reflect.Type]*modelEntry[A]{}}
+func New[A, U any](machines ...transition.Runner[A, U]) (*Registry[A, U], error) {
+	r := &Registry[A, U]{byModel: map[reflect.Type]*modelEntry[A, U]{}}
 	for i, m := range machines {
 		arg := i + 1
 		if isNil(m) {
@@ -91,7 +91,7 @@ func New[A any](machines ...transition.Runner[A]) (*Registry[A], error) {
 				Message: fmt.Sprintf("machine %d given to New is nil", arg)})
 			continue
 		}
-		if j := slices.IndexFunc(r.machines, func(o transition.Runner[A]) bool { return same(o, m) }); j >= 0 {
+		if j := slices.IndexFunc(r.machines, func(o transition.Runner[A, U]) bool { return same(o, m) }); j >= 0 {
 			r.problems = append(r.problems, Problem{Machine: m.String(), Kind: Duplicate,
 				Message: fmt.Sprintf("the same machine is registered twice (machines %d and %d given to New)", r.args[j], arg)})
 			continue
@@ -103,7 +103,7 @@ func New[A any](machines ...transition.Runner[A]) (*Registry[A], error) {
 		typ := m.Model()
 		md := r.byModel[typ]
 		if md == nil {
-			md = &modelEntry[A]{typ: typ, byName: map[string]transition.Runner[A]{}}
+			md = &modelEntry[A, U]{typ: typ, byName: map[string]transition.Runner[A, U]{}}
 			r.byModel[typ] = md
 			r.models = append(r.models, typ)
 		}
@@ -115,21 +115,61 @@ func New[A any](machines ...transition.Runner[A]) (*Registry[A], error) {
 			}
 		}
 	}
+	r.addMoves()
 	if ps := r.Check(); len(ps) > 0 {
 		return r, &CheckError{Problems: ps}
 	}
 	return r, nil
 }
 
+// addMoves adds to the graph of each registered field the moves other
+// machines' transitions make of it (see transition.Transition.Also), so
+// that its checks and diagrams see every edge, and a field that a
+// creation transition moves starts in the states it creates.
+func (r *Registry[A, U]) addMoves() {
+	for i, g := range r.graphs {
+		for _, t := range g.Transitions {
+			if t.Via != "" {
+				continue
+			}
+			for _, mv := range t.Also {
+				j := -1
+				for k, o := range r.graphs {
+					if k != i && o.Column == mv.Column && r.machines[k].Model() == r.machines[i].Model() {
+						j = k
+						break
+					}
+				}
+				if j < 0 {
+					continue // the field's machine is not registered
+				}
+				dst := &r.graphs[j]
+				dst.Transitions = append(dst.Transitions, transition.Info{
+					Name: t.Name, Title: t.Title, Description: t.Description, At: t.At,
+					Rules: []transition.RuleInfo{mv.Rule}, Allow: t.Allow, Anyone: t.Anyone, When: t.When, Related: t.Related,
+					Creates: t.Creates, Via: g.Machine,
+				})
+				if mv.Rule.Create {
+					for k := range dst.States {
+						if slices.Contains(mv.Rule.To, dst.States[k].Title) {
+							dst.States[k].Initial = true
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // same reports whether a and b are the same machine. Machines of a type
 // that cannot be compared (no *Machine is one) are never the same.
-func same[A any](a, b transition.Runner[A]) bool {
+func same[A, U any](a, b transition.Runner[A, U]) bool {
 	ta := reflect.TypeOf(a)
 	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
 }
 
 // isNil reports whether m is nil, or a nil pointer in a non-nil interface.
-func isNil[A any](m transition.Runner[A]) bool {
+func isNil[A, U any](m transition.Runner[A, U]) bool {
 	if m == nil {
 		return true
 	}
@@ -139,13 +179,13 @@ func isNil[A any](m transition.Runner[A]) bool {
 
 // Machines returns the registered machines, in registration order, without
 // the nil ones and repeats New reported.
-func (r *Registry[A]) Machines() []transition.Runner[A] {
+func (r *Registry[A, U]) Machines() []transition.Runner[A, U] {
 	return slices.Clone(r.machines)
 }
 
 // Graphs returns the graphs of the registered machines, as New read them,
 // in registration order.
-func (r *Registry[A]) Graphs() []transition.Graph {
+func (r *Registry[A, U]) Graphs() []transition.Graph {
 	return slices.Clone(r.graphs)
 }
 
@@ -154,7 +194,7 @@ func (r *Registry[A]) Graphs() []transition.Graph {
 // in the Schema of every transition that takes input. Each type's schema
 // is made once and cached, error included; SetSchemas(nil) turns schemas
 // off. It is safe to call while the registry is in use.
-func (r *Registry[A]) SetSchemas(fn func(reflect.Type) (json.RawMessage, error)) {
+func (r *Registry[A, U]) SetSchemas(fn func(reflect.Type) (json.RawMessage, error)) {
 	if fn == nil {
 		r.schemas.Store(nil)
 		return
@@ -181,7 +221,8 @@ func (c *schemaCache) schema(t reflect.Type) (json.RawMessage, error) {
 }
 
 // Available lists every transition of every machine registered for the
-// model's type, for actor: whether it is available now and, when it is not,
+// model's type, for actor, reading related models through sc: whether it
+// is available now and, when it is not,
 // every reason; the states it would move to; and the input it needs, with
 // its JSON Schema when SetSchemas set a generator. The list is in
 // registration order of the machines, then declaration order of their
@@ -191,14 +232,14 @@ func (c *schemaCache) schema(t reflect.Type) (json.RawMessage, error) {
 // *Project; anything else is an error wrapping ErrUnknownModel or
 // ErrNilModel. Other errors come from loading related models, or from the
 // schema generator.
-func (r *Registry[A]) Available(ctx context.Context, actor A, model any) ([]transition.Availability, error) {
+func (r *Registry[A, U]) Available(ctx context.Context, sc transition.Scope[U], actor A, model any) ([]transition.Availability, error) {
 	md, err := r.lookup(model)
 	if err != nil {
 		return nil, err
 	}
 	avs := make([]transition.Availability, 0, len(md.names))
 	for _, m := range md.machines {
-		if avs, err = m.AppendAvailableAny(ctx, avs, actor, model); err != nil {
+		if avs, err = m.AppendAvailableAny(ctx, avs, sc, actor, model); err != nil {
 			return nil, fmt.Errorf("registry: %s: %w", m, err)
 		}
 	}
@@ -217,8 +258,8 @@ func (r *Registry[A]) Available(ctx context.Context, actor A, model any) ([]tran
 	return avs, nil
 }
 
-// Fire runs the transition named name on model for actor, decoding payload
-// as its input: it finds the transition among the machines of the model's
+// Fire runs the transition named name on model for actor in a unit of
+// work of store s, decoding payload as its input: it finds the transition among the machines of the model's
 // type, pre-validates it (so an actor who may not run it costs no
 // decoding), decodes the JSON strictly, validates and runs it, as an HTTP
 // handler for POST /projects/7/transitions/publish would. It returns the
@@ -229,7 +270,7 @@ func (r *Registry[A]) Available(ctx context.Context, actor A, model any) ([]tran
 // *ModelError (ErrUnknownModel). Otherwise the errors are the
 // transition's: a *transition.BlockedError (transition.ErrBlocked), a
 // *transition.InputError (transition.ErrInvalidInput), and so on.
-func (r *Registry[A]) Fire(ctx context.Context, actor A, model any, name string, payload []byte) (transition.Record, error) {
+func (r *Registry[A, U]) Fire(ctx context.Context, s transition.Store[U], actor A, model any, name string, payload []byte) (transition.Record, error) {
 	md, err := r.lookup(model)
 	if err != nil {
 		return nil, err
@@ -238,11 +279,11 @@ func (r *Registry[A]) Fire(ctx context.Context, actor A, model any, name string,
 	if !ok {
 		return nil, &NotFoundError{Model: md.typ, Name: name, Names: slices.Clone(md.names)}
 	}
-	return m.FireJSONAny(ctx, actor, model, name, payload)
+	return m.FireJSONAny(ctx, s, actor, model, name, payload)
 }
 
 // lookup returns what the registry knows of model's type.
-func (r *Registry[A]) lookup(model any) (*modelEntry[A], error) {
+func (r *Registry[A, U]) lookup(model any) (*modelEntry[A, U], error) {
 	typ := reflect.TypeOf(model)
 	md := r.byModel[typ]
 	if md == nil {

@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,9 +19,9 @@ import (
 	"github.com/statecraft/statecraft/transition/schema"
 )
 
-func newRegistry(t testing.TB) *registry.Registry[User] {
+func newRegistry(t testing.TB) *registry.Registry[User, *store] {
 	t.Helper()
-	reg, err := registry.New[User](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	return reg
 }
@@ -136,7 +137,7 @@ func TestAvailable(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := reg.Available(testContext(fixtureStore()), tt.actor, tt.model)
+			got, err := reg.Available(context.Background(), memOf(fixtureStore()), tt.actor, tt.model)
 			require.NoError(t, err)
 			if diff := cmp.Diff(tt.want, got, cmpOpts); diff != "" {
 				t.Errorf("Available (-want +got):\n%s", diff)
@@ -145,7 +146,7 @@ func TestAvailable(t *testing.T) {
 	}
 
 	t.Run("tasks", func(t *testing.T) {
-		got, err := reg.Available(testContext(nil), bob, &Task{ID: 1, Owner: "alice", Status: Done})
+		got, err := reg.Available(context.Background(), memOf(nil), bob, &Task{ID: 1, Owner: "alice", Status: Done})
 		require.NoError(t, err)
 		want := []transition.Availability{
 			{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}, Reasons: []transition.Reason{
@@ -161,10 +162,10 @@ func TestAvailable(t *testing.T) {
 
 func TestAvailableErrors(t *testing.T) {
 	reg := newRegistry(t)
-	ctx := testContext(fixtureStore())
+	ctx, mem := testContext(fixtureStore())
 
 	for _, model := range []any{&User{}, Project{}, nil, 7} {
-		_, err := reg.Available(ctx, alice, model)
+		_, err := reg.Available(ctx, mem, alice, model)
 		assert.ErrorIs(t, err, registry.ErrUnknownModel, "%T", model)
 		var me *registry.ModelError
 		if assert.ErrorAs(t, err, &me) {
@@ -172,31 +173,31 @@ func TestAvailableErrors(t *testing.T) {
 			assert.Equal(t, []reflect.Type{reflect.TypeFor[*Project](), reflect.TypeFor[*Task]()}, me.Known)
 		}
 	}
-	_, err := reg.Available(ctx, alice, Project{})
+	_, err := reg.Available(ctx, mem, alice, Project{})
 	assert.EqualError(t, err, "registry: no machine is registered for registry_test.Project; "+
 		"registered models: *registry_test.Project, *registry_test.Task (pass a *registry_test.Project, not a registry_test.Project)")
-	_, err = reg.Available(ctx, alice, nil)
+	_, err = reg.Available(ctx, mem, alice, nil)
 	assert.EqualError(t, err, "registry: no model given (nil); registered models: *registry_test.Project, *registry_test.Task")
 
-	_, err = reg.Available(ctx, alice, (*Project)(nil))
+	_, err = reg.Available(ctx, mem, alice, (*Project)(nil))
 	assert.ErrorIs(t, err, registry.ErrNilModel)
 	assert.NotErrorIs(t, err, registry.ErrUnknownModel)
 	assert.EqualError(t, err, "registry: the model is a nil *registry_test.Project")
 
 	// An error loading a related model is the machine's, not a reason.
 	failing := errors.New("database down")
-	_, err = reg.Available(testContext(&store{fail: failing}), alice, &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved})
+	_, err = reg.Available(context.Background(), memOf(&store{fail: failing}), alice, &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved})
 	assert.ErrorIs(t, err, failing)
 	assert.ErrorContains(t, err, "registry: registry_test.Project.status: ")
 }
 
 func TestFire(t *testing.T) {
 	reg := newRegistry(t)
-	ctx := testContext(fixtureStore())
+	ctx, mem := testContext(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
 	start := clock().Add(72 * time.Hour)
 
-	rec, err := reg.Fire(ctx, alice, p, "publish", []byte(`{"start_at": "2026-11-28T12:00:00Z"}`))
+	rec, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-11-28T12:00:00Z"}`))
 	require.NoError(t, err)
 	want := transition.Entry{
 		Machine:    "registry_test.Project.status",
@@ -219,7 +220,7 @@ func TestFire(t *testing.T) {
 
 	// A transition of the model's second machine, by the same call.
 	q := &Project{ID: 8, Owner: "alice", Status: Draft, Review: Pending}
-	rec, err = reg.Fire(ctx, root, q, "decide", []byte(`{"approve": false}`))
+	rec, err = reg.Fire(ctx, mem, root, q, "decide", []byte(`{"approve": false}`))
 	require.NoError(t, err)
 	assert.Equal(t, "registry_test.Project.review", rec.Entry().Machine)
 	assert.Equal(t, Rejected, q.Review)
@@ -227,7 +228,7 @@ func TestFire(t *testing.T) {
 	// No payload for NoInput; the cascade deletes alice's task.
 	r := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	s := fixtureStore()
-	rec, err = reg.Fire(testContext(s), alice, r, "delete", nil)
+	rec, err = reg.Fire(context.Background(), memOf(s), alice, r, "delete", nil)
 	require.NoError(t, err)
 	assert.Equal(t, Deleted, r.Status)
 	assert.Equal(t, TaskDeleted, s.tasks[7][0].Status)
@@ -236,11 +237,11 @@ func TestFire(t *testing.T) {
 
 func TestFireErrors(t *testing.T) {
 	reg := newRegistry(t)
-	ctx := testContext(fixtureStore())
+	ctx, mem := testContext(fixtureStore())
 	draft := func() *Project { return &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved} }
 
 	t.Run("unknown name", func(t *testing.T) {
-		_, err := reg.Fire(ctx, alice, draft(), "publsh", nil)
+		_, err := reg.Fire(ctx, mem, alice, draft(), "publsh", nil)
 		assert.ErrorIs(t, err, transition.ErrNotFound)
 		var nf *registry.NotFoundError
 		require.ErrorAs(t, err, &nf)
@@ -253,14 +254,14 @@ func TestFireErrors(t *testing.T) {
 			`its transitions are "publish", "withdraw", "edit", "delete", "decide"`)
 
 		// A name of another model's machine is unknown too.
-		_, err = reg.Fire(ctx, alice, draft(), "finish", nil)
+		_, err = reg.Fire(ctx, mem, alice, draft(), "finish", nil)
 		assert.ErrorIs(t, err, transition.ErrNotFound)
 	})
 
 	t.Run("malformed payload", func(t *testing.T) {
 		p := &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved}
 		before := *p
-		_, err := reg.Fire(ctx, alice, p, "withdraw", []byte(`{"reason": 5, "urgent": true}`))
+		_, err := reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": 5, "urgent": true}`))
 		assert.ErrorIs(t, err, transition.ErrInvalidInput)
 		var ie *transition.InputError
 		require.ErrorAs(t, err, &ie)
@@ -270,28 +271,28 @@ func TestFireErrors(t *testing.T) {
 		}, ie.Fields)
 		assert.Equal(t, before, *p)
 
-		_, err = reg.Fire(ctx, alice, p, "withdraw", []byte(`{"reason": ""}`))
+		_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": ""}`))
 		require.ErrorAs(t, err, &ie)
 		assert.Equal(t, transition.FieldErrors{{Field: "reason", Message: "must not be empty"}}, ie.Fields)
 
-		_, err = reg.Fire(ctx, alice, p, "withdraw", []byte(`{"reason": "x"`))
+		_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": "x"`))
 		assert.ErrorIs(t, err, transition.ErrInvalidInput)
 		assert.Equal(t, before, *p)
 	})
 
 	t.Run("wrong model", func(t *testing.T) {
 		for _, model := range []any{Project{}, &Ticket{}, nil} {
-			_, err := reg.Fire(ctx, alice, model, "publish", nil)
+			_, err := reg.Fire(ctx, mem, alice, model, "publish", nil)
 			assert.ErrorIs(t, err, registry.ErrUnknownModel, "%T", model)
 		}
-		_, err := reg.Fire(ctx, alice, (*Project)(nil), "publish", nil)
+		_, err := reg.Fire(ctx, mem, alice, (*Project)(nil), "publish", nil)
 		assert.ErrorIs(t, err, registry.ErrNilModel)
 	})
 
 	t.Run("blocked", func(t *testing.T) {
 		p := draft()
 		before := *p
-		_, err := reg.Fire(ctx, bob, p, "publish", nil)
+		_, err := reg.Fire(ctx, mem, bob, p, "publish", nil)
 		assert.ErrorIs(t, err, transition.ErrBlocked)
 		assert.ErrorIs(t, err, transition.ErrForbidden)
 		var be *transition.BlockedError
@@ -327,10 +328,10 @@ func (f *fakeSchemas) JSON(t reflect.Type) (json.RawMessage, error) {
 
 func TestSetSchemas(t *testing.T) {
 	reg := newRegistry(t)
-	ctx := testContext(fixtureStore())
+	ctx, mem := testContext(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 
-	avs, err := reg.Available(ctx, alice, p)
+	avs, err := reg.Available(ctx, mem, alice, p)
 	require.NoError(t, err)
 	for _, av := range avs {
 		assert.Nil(t, av.Schema, "no schema without a generator")
@@ -342,7 +343,7 @@ func TestSetSchemas(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 10 {
-				avs, err := reg.Available(ctx, alice, p)
+				avs, err := reg.Available(ctx, mem, alice, p)
 				if !assert.NoError(t, err) {
 					return
 				}
@@ -367,20 +368,20 @@ func TestSetSchemas(t *testing.T) {
 	// A new generator starts a new cache; a failing one fails Available.
 	failing := &fakeSchemas{fail: errors.New("no schema today")}
 	reg.SetSchemas(failing.JSON)
-	_, err = reg.Available(ctx, alice, p)
+	_, err = reg.Available(ctx, mem, alice, p)
 	assert.ErrorIs(t, err, failing.fail)
 	assert.EqualError(t, err, `registry: JSON Schema of registry_test.PublishInput, the input of "publish": no schema today`)
-	_, err = reg.Available(ctx, alice, p)
+	_, err = reg.Available(ctx, mem, alice, p)
 	assert.Error(t, err)
 	assert.Equal(t, map[reflect.Type]int{publishInput: 1}, failing.calls, "errors are cached too")
 
 	// A panicking generator is an error.
 	reg.SetSchemas(func(reflect.Type) (json.RawMessage, error) { panic("boom") })
-	_, err = reg.Available(ctx, alice, p)
+	_, err = reg.Available(ctx, mem, alice, p)
 	assert.ErrorContains(t, err, "schema generator panicked: boom")
 
 	reg.SetSchemas(nil)
-	avs, err = reg.Available(ctx, alice, p)
+	avs, err = reg.Available(ctx, mem, alice, p)
 	require.NoError(t, err)
 	assert.Nil(t, avs[0].Schema)
 }
@@ -390,7 +391,7 @@ func TestSetSchemas(t *testing.T) {
 func TestSetSchemasWithSchemaPackage(t *testing.T) {
 	reg := newRegistry(t)
 	reg.SetSchemas(schema.JSON)
-	avs, err := reg.Available(testContext(fixtureStore()), alice, &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved})
+	avs, err := reg.Available(context.Background(), memOf(fixtureStore()), alice, &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved})
 	require.NoError(t, err)
 	require.Equal(t, "withdraw", avs[1].Name)
 	var s struct {
@@ -405,13 +406,13 @@ func TestSetSchemasWithSchemaPackage(t *testing.T) {
 }
 
 func TestMachinesDropsRepeats(t *testing.T) {
-	reg, err := registry.New[User](Tasks, nil, Projects, Tasks, Reviews)
+	reg, err := registry.New[User, *store](Tasks, nil, Projects, Tasks, Reviews)
 	require.Error(t, err)
-	assert.Equal(t, []transition.Runner[User]{Tasks, Projects, Reviews}, reg.Machines())
+	assert.Equal(t, []transition.Runner[User, *store]{Tasks, Projects, Reviews}, reg.Machines())
 	assert.Len(t, reg.Graphs(), 3)
 
 	// The registry works despite the problems.
-	avs, err := reg.Available(testContext(nil), alice, &Task{ID: 1, Owner: "alice", Status: Open})
+	avs, err := reg.Available(context.Background(), memOf(nil), alice, &Task{ID: 1, Owner: "alice", Status: Open})
 	require.NoError(t, err)
 	assert.Len(t, avs, 2, "a repeated machine's transitions are listed once")
 }

@@ -2,12 +2,10 @@ package transition_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"log/slog"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -56,9 +54,9 @@ func TestRecordsAndLogging(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 5, Owner: "alice", Status: Open}}
 	var records []transition.Record
-	ctx := transition.WithObservers(testContext(&store{tasks: map[int64][]*Task{1: tasks}}),
-		func(_ context.Context, r transition.Record) error { records = append(records, r); return nil })
-	ev, err := Delete.Fire(ctx, alice, p, transition.NoInput{})
+	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks},
+		observe: func(r transition.Record) error { records = append(records, r); return nil }})
+	ev, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	require.Len(t, records, 2)
 
@@ -86,15 +84,15 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 5, Owner: "alice", Status: Open}, {ID: 6, Owner: "alice", Status: Done}}
 	seen := 0
-	ctx := transition.WithObservers(testContext(&store{tasks: map[int64][]*Task{1: tasks}}),
-		func(_ context.Context, r transition.Record) error {
+	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks},
+		observe: func(r transition.Record) error {
 			seen++
 			if r.Entry().Model == "transition_test.Task" && r.Entry().Object == int64(6) {
 				return errors.New("audit log full")
 			}
 			return nil
-		})
-	_, err := Delete.Fire(ctx, alice, p, transition.NoInput{})
+		}})
+	_, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "observe", se.Step)
@@ -105,35 +103,21 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 	assert.Equal(t, Done, tasks[1].Status)
 }
 
-func TestWithObserversNestsAndWithClockNil(t *testing.T) {
-	var order []string
-	ctx := transition.WithObservers(context.Background(), func(context.Context, transition.Record) error { order = append(order, "outer"); return nil })
-	ctx = transition.WithObservers(ctx, func(context.Context, transition.Record) error { order = append(order, "inner"); return nil })
-	ctx = transition.WithClock(ctx, nil) // no override: the machine's clock
-	at := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := newArticleMachine().Clock(func() time.Time { return at })
-	pub := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
-	ev, err := pub.Fire(ctx, alice, &Article{Status: ADraft}, transition.NoInput{})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"outer", "inner"}, order)
-	assert.Equal(t, at, ev.At)
-}
-
 func TestRunnerMethodsCheckTheModelType(t *testing.T) {
-	ctx := testContext(&store{})
-	var r transition.Runner[User] = Projects
-	_, err := r.AppendAvailableAny(ctx, nil, alice, &Task{})
+	ctx, mem := testContext(&store{})
+	var r transition.Runner[User, *store] = Projects
+	_, err := r.AppendAvailableAny(ctx, nil, mem, alice, &Task{})
 	assert.ErrorContains(t, err, "runs on a *transition_test.Project, not on *transition_test.Task")
-	_, err = r.FireJSONAny(ctx, alice, (*Project)(nil), "edit", nil)
+	_, err = r.FireJSONAny(ctx, mem, alice, (*Project)(nil), "edit", nil)
 	assert.Error(t, err)
-	_, err = r.FireJSONAny(ctx, alice, &Project{Status: Draft}, "archive", nil)
+	_, err = r.FireJSONAny(ctx, mem, alice, &Project{Status: Draft}, "archive", nil)
 	assert.ErrorIs(t, err, transition.ErrNotFound)
 
 	p := &Project{Status: Draft}
-	rec, err := r.FireJSONAny(ctx, alice, p, "edit", []byte(`{}`))
+	rec, err := r.FireJSONAny(ctx, mem, alice, p, "edit", []byte(`{}`))
 	require.NoError(t, err)
 	assert.Same(t, p, rec.Subject())
-	avs, err := r.AppendAvailableAny(ctx, nil, alice, p)
+	avs, err := r.AppendAvailableAny(ctx, nil, mem, alice, p)
 	require.NoError(t, err)
 	assert.Len(t, avs, len(Projects.Names()))
 }

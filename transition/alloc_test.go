@@ -25,17 +25,17 @@ func TestHotPathAllocations(t *testing.T) {
 		max  float64
 		f    func()
 	}{
-		{"Can, available", 0, func() { Withdraw.Can(ctx, alice, published) }},
-		{"Can, wrong state and actor", 0, func() { Withdraw.Can(ctx, bob, draft) }},
-		{"Can, unmet condition", 0, func() { Publish.Can(ctx, alice, pending) }},
-		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, alice, published) }},
+		{"Can, available", 0, func() { Withdraw.Can(ctx, mem, alice, published) }},
+		{"Can, wrong state and actor", 0, func() { Withdraw.Can(ctx, mem, bob, draft) }},
+		{"Can, unmet condition", 0, func() { Publish.Can(ctx, mem, alice, pending) }},
+		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, mem, alice, published) }},
 		{"Fire, no input", 1, func() {
 			draft.Status = Draft
-			_, _ = Edit.Fire(ctx, alice, draft, transition.NoInput{})
+			_, _ = Edit.Fire(ctx, mem, alice, draft, transition.NoInput{})
 		}},
 		{"Fire, input with Validate and an effect", 1, func() {
 			published.Status = Published
-			_, _ = Withdraw.Fire(ctx, alice, published, in)
+			_, _ = Withdraw.Fire(ctx, mem, alice, published, in)
 		}},
 	} {
 		if got := testing.AllocsPerRun(100, c.f); got > c.max {

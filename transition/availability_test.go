@@ -1,6 +1,7 @@
 package transition_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestAvailabilityTable(t *testing.T) {
 		{key{Draft, Pending, "edit", bob}, nil},
 		{key{Published, Pending, "edit", bob}, []transition.Reason{wrong("status is Published; edit needs Draft")}},
 	}
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 	for _, c := range cases {
 		name := fmt.Sprintf("%s/%s/%s/%s", c.state, c.review, c.transition, c.actor)
 		t.Run(name, func(t *testing.T) {
@@ -65,14 +66,14 @@ func TestAvailabilityTable(t *testing.T) {
 			a, ok := Projects.Action(c.transition)
 			require.True(t, ok)
 
-			av, err := a.Availability(ctx, c.actor, p)
+			av, err := a.Availability(ctx, mem, c.actor, p)
 			require.NoError(t, err)
 			if diff := cmp.Diff(c.want, av.Reasons, cmpErrors); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)
 			}
 			require.Equal(t, c.want == nil, av.Available)
-			require.Equal(t, c.want == nil, a.Can(ctx, c.actor, p), "Can agrees with Availability")
-			err = a.Check(ctx, c.actor, p)
+			require.Equal(t, c.want == nil, a.Can(ctx, mem, c.actor, p), "Can agrees with Availability")
+			err = a.Check(ctx, mem, c.actor, p)
 			if c.want == nil {
 				require.NoError(t, err)
 			} else {
@@ -89,7 +90,7 @@ func TestAvailabilityTable(t *testing.T) {
 // draw its buttons and forms.
 func TestMachineAvailable(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
-	got, err := Projects.Available(testContext(&store{}), alice, p)
+	got, err := Projects.Available(context.Background(), memOf(&store{}), alice, p)
 	require.NoError(t, err)
 
 	type row struct {

@@ -16,7 +16,7 @@ func BenchmarkCan(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if !Withdraw.Can(ctx, alice, p) {
+		if !Withdraw.Can(ctx, mem, alice, p) {
 			b.Fatal("withdraw should be available")
 		}
 	}
@@ -27,7 +27,7 @@ func BenchmarkCanRefused(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if Withdraw.Can(ctx, bob, p) {
+		if Withdraw.Can(ctx, mem, bob, p) {
 			b.Fatal("withdraw should not be available")
 		}
 	}
@@ -38,7 +38,7 @@ func BenchmarkCheck(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := Withdraw.Check(ctx, alice, p); err != nil {
+		if err := Withdraw.Check(ctx, mem, alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -50,7 +50,7 @@ func BenchmarkFireNoInput(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Draft
-		if _, err := Edit.Fire(ctx, alice, p, transition.NoInput{}); err != nil {
+		if _, err := Edit.Fire(ctx, mem, alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -63,7 +63,7 @@ func BenchmarkFireWithInputAndEffect(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Published
-		if _, err := Withdraw.Fire(ctx, alice, p, in); err != nil {
+		if _, err := Withdraw.Fire(ctx, mem, alice, p, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,7 +76,7 @@ func BenchmarkFireJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Published
-		if _, err := Withdraw.FireJSON(ctx, alice, p, payload); err != nil {
+		if _, err := Withdraw.FireJSON(ctx, mem, alice, p, payload); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -85,12 +85,12 @@ func BenchmarkFireJSON(b *testing.B) {
 func BenchmarkFireCascade(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice"}
 	tasks := []*Task{{ID: 1, Owner: "alice"}, {ID: 2, Owner: "alice"}}
-	ctx := testContext(&store{tasks: map[int64][]*Task{1: tasks}})
+	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks}})
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Draft
 		tasks[0].Status, tasks[1].Status = Open, Open
-		if _, err := Delete.Fire(ctx, alice, p, transition.NoInput{}); err != nil {
+		if _, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -103,7 +103,7 @@ func BenchmarkAvailable(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if dst, err = Projects.AppendAvailable(ctx, dst[:0], alice, p); err != nil {
+		if dst, err = Projects.AppendAvailable(ctx, dst[:0], mem, alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -131,7 +131,7 @@ func bulkPayload(size int) []byte {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	doors := transition.For[User](DoorStatus)
+	doors := transition.For[User, *store](DoorStatus)
 	bulk := transition.New[bulkInput](doors, "bulk", transition.From(Closed).Stay()).AllowAnyone()
 	reply := transition.New[comment](doors, "reply", transition.From(Closed).Stay()).AllowAnyone()
 

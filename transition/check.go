@@ -12,59 +12,61 @@ import (
 )
 
 // RelatedCondition is a condition on a model related to M, such as "the
-// parent is published". Make one with [Related].
-type RelatedCondition[M any] interface {
+// parent is published", loaded in a unit of work U. Make one with
+// [Related].
+type RelatedCondition[M, U any] interface {
 	// Name names the relation, such as "parent".
 	Name() string
 	// String describes the condition, such as "parent: status is Published".
 	String() string
-	// Check loads the related model and tests the condition. When it does
-	// not hold, why says so in words; err is the load's own error.
-	Check(ctx context.Context, model *M) (ok bool, why string, err error)
+	// Holds loads the related model through u and tests the condition.
+	// When it does not hold, why says so in words; err is the load's own
+	// error.
+	Holds(ctx context.Context, u U, model *M) (ok bool, why string, err error)
 }
 
 // Related returns the condition that the model related to M by load
 // satisfies cond:
 //
-//	transition.Related("parent", func(ctx context.Context, p *Project) (*Project, error) {
-//		return store.Parent(ctx, p)
+//	transition.Related("parent", func(ctx context.Context, r *Repo, p *Project) (*Project, error) {
+//		return r.Project(ctx, p.ParentID)
 //	}, Status.In(Published))
 //
 // If load returns nil the relation is missing and the condition does not
 // hold; use IfAny on the result to let a missing relation pass. An error
 // from load is returned by the availability check, not reported as a
-// reason.
-func Related[M, R any](name string, load func(ctx context.Context, model *M) (*R, error), cond state.Condition[R]) *Relation[M, R] {
+// reason. load reads through the unit of work the check runs in.
+func Related[M, R, U any](name string, load func(ctx context.Context, u U, model *M) (*R, error), cond state.Condition[R]) *Relation[M, R, U] {
 	if name == "" || load == nil || cond == nil {
 		panic(&DeclarationError{At: callsite.Pos(0), Msg: "Related needs a name, a load function and a condition"})
 	}
-	return &Relation[M, R]{name: name, load: load, cond: cond}
+	return &Relation[M, R, U]{name: name, load: load, cond: cond}
 }
 
 // Relation is the RelatedCondition made by [Related].
-type Relation[M, R any] struct {
+type Relation[M, R, U any] struct {
 	name     string
-	load     func(context.Context, *M) (*R, error)
+	load     func(context.Context, U, *M) (*R, error)
 	cond     state.Condition[R]
 	optional bool
 }
 
 // IfAny returns a copy of the condition that also holds when there is no
 // related model, such as a project without a parent.
-func (r *Relation[M, R]) IfAny() *Relation[M, R] {
+func (r *Relation[M, R, U]) IfAny() *Relation[M, R, U] {
 	c := *r
 	c.optional = true
 	return &c
 }
 
 // Name names the relation.
-func (r *Relation[M, R]) Name() string { return r.name }
+func (r *Relation[M, R, U]) Name() string { return r.name }
 
 // Condition returns the condition the related model must satisfy.
-func (r *Relation[M, R]) Condition() state.Condition[R] { return r.cond }
+func (r *Relation[M, R, U]) Condition() state.Condition[R] { return r.cond }
 
 // String describes the condition, such as "parent: status is Published".
-func (r *Relation[M, R]) String() string {
+func (r *Relation[M, R, U]) String() string {
 	s := r.name + ": " + r.cond.String()
 	if r.optional {
 		s += " (if any)"
@@ -72,9 +74,9 @@ func (r *Relation[M, R]) String() string {
 	return s
 }
 
-// Check loads the related model and tests the condition.
-func (r *Relation[M, R]) Check(ctx context.Context, model *M) (bool, string, error) {
-	rel, err := r.load(ctx, model)
+// Holds loads the related model and tests the condition.
+func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M) (bool, string, error) {
+	rel, err := r.load(ctx, u, model)
 	if err != nil {
 		return false, "", err
 	}
@@ -91,16 +93,17 @@ func (r *Relation[M, R]) Check(ctx context.Context, model *M) (bool, string, err
 }
 
 // Can reports whether actor may run the transition on model now: the
-// model's state, the actor, and the conditions on the model and related
-// models all allow it. It stops at the first check that fails and, for a
-// transition with no related conditions, allocates nothing. It does not
-// plan causal chains; Check does. A nil model, or a check that fails or
-// panics, is a no.
-func (t *Transition[M, T, A, I]) Can(ctx context.Context, actor A, model *M) bool {
+// model's state (and that of every field it moves), the actor, and the
+// conditions on the model and related models all allow it. Related models
+// load through sc's unit of work. It stops at the first check that fails
+// and, for a transition with no related conditions, allocates nothing. It
+// does not plan causal chains; Check does. A nil model, or a check that
+// fails or panics, is a no.
+func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor A, model *M) bool {
 	if model == nil {
 		return false
 	}
-	ok, err := t.precheck(ctx, actor, model, nil, "")
+	ok, err := t.precheck(ctx, sc.Unit(), actor, model, nil, "")
 	return ok && err == nil
 }
 
@@ -110,26 +113,23 @@ func (t *Transition[M, T, A, I]) Can(ctx context.Context, actor A, model *M) boo
 // reasons of every blocked step. It does not validate input, which it is
 // not given. Other errors come from user code: a *StepError for a related
 // model or cascade that failed to load, or a check that panicked.
-func (t *Transition[M, T, A, I]) Check(ctx context.Context, actor A, model *M) error {
+func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], actor A, model *M) error {
 	if model == nil {
 		return t.nilModel()
 	}
 	if len(t.cascades) == 0 {
-		return t.prevalidate(ctx, actor, model)
+		return t.prevalidate(ctx, sc.Unit(), actor, model)
 	}
 	var in I
-	c := newChain(ctx, actor, t.m.now(ctx), true)
-	if _, err := planStep(c, t, model, in, nil, 0, true); err != nil {
-		return err
-	}
-	return chainBlocked(c, t, model)
+	_, err := t.plan(ctx, sc, actor, model, in, planCheck)
+	return err
 }
 
 // prevalidate runs every check on model once and returns nil, or the
 // *BlockedError with every reason, or an error from user code.
-func (t *Transition[M, T, A, I]) prevalidate(ctx context.Context, actor A, model *M) error {
+func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, actor A, model *M) error {
 	var reasons []Reason
-	ok, err := t.precheck(ctx, actor, model, &reasons, "")
+	ok, err := t.precheck(ctx, u, actor, model, &reasons, "")
 	switch {
 	case err != nil:
 		return err
@@ -139,7 +139,7 @@ func (t *Transition[M, T, A, I]) prevalidate(ctx context.Context, actor A, model
 	return nil
 }
 
-func (t *Transition[M, T, A, I]) nilModel() error {
+func (t *Transition[M, T, A, U, I]) nilModel() error {
 	return fmt.Errorf("transition: %s %q: the model is a nil *%s: %w", t.m, t.name, t.m.mgr.Model(), ErrNilModel)
 }
 
@@ -147,13 +147,11 @@ func (t *Transition[M, T, A, I]) nilModel() error {
 // stops at the first failure and builds no messages; otherwise it runs
 // every check and appends a Reason for each failure, with Object set to
 // object. Each check runs once.
-func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
+func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
 	check := "state"
 	defer func() {
 		if v := recover(); v != nil {
-			se := t.stepError(actor, model, "check "+check, fmt.Errorf("panic: %v", v))
-			se.Panic = v
-			err = se
+			err = t.stepError(actor, model, "check "+check, panicked(v))
 		}
 	}()
 	// Each failing check returns at once when no reasons are collected,
@@ -170,6 +168,14 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 			return false, nil
 		}
 		add(Reason{Err: ErrWrongState, Check: "state", Message: t.wrongState(cur)})
+	}
+	for _, mv := range t.also {
+		if !mv.sourceOK(model) {
+			if reasons == nil {
+				return false, nil
+			}
+			add(Reason{Err: ErrWrongState, Check: "state of " + mv.column(), Message: mv.wrongState(model)})
+		}
 	}
 	check = "allow"
 	if !t.allowed(ctx, actor, model) {
@@ -189,7 +195,7 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 	}
 	for _, r := range t.related {
 		check = "related " + r.Name()
-		holds, why, err := r.Check(ctx, model)
+		holds, why, err := r.Holds(ctx, u, model)
 		if err != nil {
 			return false, t.stepError(actor, model, "load "+r.Name(), err)
 		}
@@ -206,7 +212,7 @@ func (t *Transition[M, T, A, I]) precheck(ctx context.Context, actor A, model *M
 // allowed reports whether actor may run the transition on model. No actor
 // (a nil pointer, interface, map, slice or function) may run any
 // transition, not even one declared with AllowAnyone.
-func (t *Transition[M, T, A, I]) allowed(ctx context.Context, actor A, model *M) bool {
+func (t *Transition[M, T, A, U, I]) allowed(ctx context.Context, actor A, model *M) bool {
 	if t.m.nilable && isNil(any(actor)) {
 		return false
 	}
@@ -221,7 +227,7 @@ func (t *Transition[M, T, A, I]) allowed(ctx context.Context, actor A, model *M)
 	return false
 }
 
-func (t *Transition[M, T, A, I]) allowTitle() string {
+func (t *Transition[M, T, A, U, I]) allowTitle() string {
 	if len(t.allow) == 0 {
 		return "no one"
 	}
@@ -232,7 +238,7 @@ func (t *Transition[M, T, A, I]) allowTitle() string {
 	return strings.Join(titles, " or ")
 }
 
-func (t *Transition[M, T, A, I]) forbidden(actor A) string {
+func (t *Transition[M, T, A, U, I]) forbidden(actor A) string {
 	if t.m.nilable && isNil(any(actor)) {
 		who := "any actor"
 		if !t.anyone {
@@ -301,26 +307,36 @@ func nilable(t reflect.Type) bool {
 	return false
 }
 
-func (t *Transition[M, T, A, I]) wrongState(cur state.State[T]) string {
-	var from []string
-	for _, r := range t.rules {
-		for _, s := range r.sources {
-			from = append(from, s.Title())
-		}
-	}
+func (t *Transition[M, T, A, U, I]) wrongState(cur state.State[T]) string {
 	col := t.m.mgr.Name()
-	if cur.IsZero() {
-		return fmt.Sprintf("%s holds no state; %s needs %s", col, t.name, strings.Join(from, " or "))
+	if t.creates {
+		return fmt.Sprintf("%s is %s; %s creates a new object, which holds no state", col, cur, t.name)
 	}
-	return fmt.Sprintf("%s is %s; %s needs %s", col, cur, t.name, strings.Join(from, " or "))
+	var from []state.Set[T]
+	for _, r := range t.rules {
+		from = append(from, r.sources...)
+	}
+	if cur.IsZero() {
+		return fmt.Sprintf("%s holds no state; %s needs %s", col, t.name, setTitles(from))
+	}
+	return fmt.Sprintf("%s is %s; %s needs %s", col, cur, t.name, setTitles(from))
+}
+
+// setTitles joins the titles of sets with "or".
+func setTitles[T comparable](sets []state.Set[T]) string {
+	titles := make([]string, len(sets))
+	for i, s := range sets {
+		titles[i] = s.Title()
+	}
+	return strings.Join(titles, " or ")
 }
 
 // Availability says whether the transition is available to actor on
 // model, with every reason it is not, and what input it needs.
-func (t *Transition[M, T, A, I]) Availability(ctx context.Context, actor A, model *M) (Availability, error) {
+func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error) {
 	av := Availability{Name: t.name, Title: t.title, Input: t.input, NeedsInput: t.input != nil}
 	av.Required = t.shape.required()
-	err := t.Check(ctx, actor, model)
+	err := t.Check(ctx, sc, actor, model)
 	if b, ok := err.(*BlockedError); ok {
 		av.Reasons = b.Reasons
 		err = nil

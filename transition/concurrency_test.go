@@ -1,7 +1,6 @@
 package transition_test
 
 import (
-	"context"
 	"sync"
 	"testing"
 
@@ -15,30 +14,29 @@ import (
 // check and fire them on their own models at once (run with -race).
 func TestConcurrentUse(t *testing.T) {
 	const n = 32
-	ctx := testContext(&store{})
-	projects := make([]*Project, n)
-	for i := range projects {
-		projects[i] = &Project{ID: int64(i), Owner: "alice", Status: Draft, Review: Approved}
-	}
 	var mu sync.Mutex
 	var events int
-	ctx = transition.WithObservers(ctx, func(context.Context, transition.Record) error {
+	ctx, mem := testContext(&store{observe: func(transition.Record) error {
 		mu.Lock()
 		events++
 		mu.Unlock()
 		return nil
-	})
+	}})
+	projects := make([]*Project, n)
+	for i := range projects {
+		projects[i] = &Project{ID: int64(i), Owner: "alice", Status: Draft, Review: Approved}
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4*n)
 	for _, p := range projects {
 		wg.Go(func() {
-			if _, err := Projects.Available(ctx, bob, p); err != nil {
+			if _, err := Projects.Available(ctx, mem, bob, p); err != nil {
 				errs <- err
 			}
 			for _, step := range []func() error{
-				func() error { _, err := Publish.Fire(ctx, alice, p, PublishInput{}); return err },
-				func() error { _, err := Withdraw.Fire(ctx, alice, p, WithdrawInput{Reason: "r"}); return err },
-				func() error { _, err := Delete.Fire(ctx, alice, p, transition.NoInput{}); return err },
+				func() error { _, err := Publish.Fire(ctx, mem, alice, p, PublishInput{}); return err },
+				func() error { _, err := Withdraw.Fire(ctx, mem, alice, p, WithdrawInput{Reason: "r"}); return err },
+				func() error { _, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{}); return err },
 			} {
 				if err := step(); err != nil {
 					errs <- err

@@ -42,7 +42,7 @@ var (
 )
 
 func TestDeclarationsAreChecked(t *testing.T) {
-	doors := transition.For[User](DoorStatus)
+	doors := transition.For[User, *store](DoorStatus)
 	transition.New[transition.NoInput](doors, "open", transition.From(Closed).To(Opened))
 
 	cases := []struct {
@@ -67,7 +67,9 @@ func TestDeclarationsAreChecked(t *testing.T) {
 			transition.New[transition.NoInput](doors, "a1", transition.From(Opened).To(Closed)).Allow("x", nil)
 		}, "Allow needs a title and a function"},
 		{"nil effect", func() {
-			transition.New[transition.NoInput](doors, "a2", transition.From(Opened).To(Closed)).Effect("", func(context.Context, *transition.Event[Door, int, User, transition.NoInput]) error { return nil })
+			transition.New[transition.NoInput](doors, "a2", transition.From(Opened).To(Closed)).Effect("", func(context.Context, *store, *transition.Event[Door, int, User, transition.NoInput]) error {
+				return nil
+			})
 		}, "Effect needs a title and a function"},
 		{"foreign initial", func() { doors.Initial(Elsewhere) }, "Elsewhere is a state of OtherType"},
 	}

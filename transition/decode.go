@@ -209,7 +209,7 @@ func (s *shape) required() []string {
 }
 
 // Input returns the transition's input type, or nil if it takes NoInput.
-func (t *Transition[M, T, A, I]) Input() reflect.Type { return t.input }
+func (t *Transition[M, T, A, U, I]) Input() reflect.Type { return t.input }
 
 // Decode decodes a JSON payload into the transition's input, strictly:
 // unknown or mis-cased keys, keys given twice, values of the wrong type,
@@ -227,7 +227,7 @@ func (t *Transition[M, T, A, I]) Input() reflect.Type { return t.input }
 // most 50 field errors (then one more saying that decoding stopped), no
 // error repeats more than 64 bytes of a value or key, and a payload may
 // nest at most 10,000 levels deep.
-func (t *Transition[M, T, A, I]) Decode(payload []byte) (I, error) {
+func (t *Transition[M, T, A, U, I]) Decode(payload []byte) (I, error) {
 	in, fe := decodeInput[I](payload, t.shape)
 	if len(fe) > 0 {
 		var zero I

@@ -7,27 +7,55 @@ import (
 	"github.com/statecraft/statecraft/state"
 )
 
-// An Event is one applied transition: which object, which transition, from
-// and to which state, by whom, when, with what input, and, for a step of a
-// causal chain, the event that caused it. Fire returns it; observers
-// receive it as a Record.
+// An Event is one transition applied, or being applied, to one object:
+// which transition, from and to which state (and the other fields it
+// moved), by whom, when, with what input, and, for a step of a causal
+// chain, the event that caused it. Fire returns it; hooks receive it.
 //
-// Effects receive the pending event before the state is set, so they can
-// use its time, actor and input.
+// Before hooks and effects receive the pending event, before the state is
+// set, so they can use its time, actor, input and target.
 type Event[M any, T comparable, A any, I any] struct {
-	Transition *Transition[M, T, A, I]
-	Model      *M
-	From, To   state.State[T]
-	Actor      A
-	Input      I
-	At         time.Time
+	Name     string // the transition's name, such as "publish"
+	Model    *M
+	From, To state.State[T]
+	// Also lists the other state fields of the model the transition
+	// moves, with their states before and after (see Transition.Also).
+	Also    []Move
+	Actor   A
+	Input   I
+	At      time.Time // the unit of work's time (see Scope.Now)
+	Created bool      // whether the transition created the object
 	// Cause is the event whose causal chain this step belongs to; nil
 	// for the transition that was asked for.
 	Cause Record
+	// Aborted is set when a hook or effect stopped the transition with
+	// Abort: nothing was changed and no history was written. Result is
+	// what Abort was given.
+	Aborted bool
+	Result  any
+
+	m machineInfo // the machine, for Entry and String
 }
 
-// A Record is an Event seen without its types, as observers and audit logs
-// receive it. Type-assert it to the *Event type to reach the typed fields.
+// Move is one state field moved by a transition, by value and title.
+type Move struct {
+	Field    string // the field's column, such as "review"
+	From, To StateRef
+}
+
+// machineInfo is what an Event needs of its Machine, without its types.
+type machineInfo interface {
+	String() string
+	modelName() string
+	typeName() string
+	column() string
+	identity(model any) any
+	objectName(model any) string
+}
+
+// A Record is an Event seen without its types, as machine-level hooks and
+// audit logs receive it. Type-assert it to the *Event type to reach the
+// typed fields.
 type Record interface {
 	// Entry describes the event as plain values.
 	Entry() Entry
@@ -45,9 +73,11 @@ type Entry struct {
 	StateType  string    // such as "ProjectState"
 	Transition string    // such as "publish"
 	From, To   StateRef  // the states before and after
+	Also       []Move    // the other fields moved
 	Actor      any       // the actor, as given to Fire
 	Input      any       // the validated input
-	At         time.Time // from the machine's clock
+	At         time.Time // the unit of work's time
+	Created    bool      // whether the transition created the object
 	Cause      *Entry    // the entry of the causing event, or nil
 }
 
@@ -66,20 +96,19 @@ func stateRef[T comparable](s state.State[T]) StateRef {
 
 // Entry describes the event as plain values.
 func (e *Event[M, T, A, I]) Entry() Entry {
-	m := e.Transition.m
 	en := Entry{
-		Machine:    m.String(),
-		Model:      m.mgr.Model(),
-		StateType:  m.mgr.Type().Name(),
-		Transition: e.Transition.name,
+		Machine:    e.m.String(),
+		Model:      e.m.modelName(),
+		Object:     e.m.identity(e.Model),
+		StateType:  e.m.typeName(),
+		Transition: e.Name,
 		From:       stateRef(e.From),
 		To:         stateRef(e.To),
+		Also:       e.Also,
 		Actor:      e.Actor,
 		Input:      e.Input,
 		At:         e.At,
-	}
-	if m.ident != nil {
-		en.Object = m.ident(e.Model)
+		Created:    e.Created,
 	}
 	if e.Cause != nil {
 		c := e.Cause.Entry()
@@ -97,17 +126,28 @@ func (e *Event[M, T, A, I]) Caused() Record { return e.Cause }
 // String describes the event, such as
 // "main.Project 7: publish Draft -> Published".
 func (e *Event[M, T, A, I]) String() string {
-	return e.Transition.m.object(e.Model) + ": " + e.Transition.name + " " + e.From.String() + " -> " + e.To.String()
+	s := e.m.objectName(e.Model) + ": " + e.Name + " " + e.From.String() + " -> " + e.To.String()
+	for _, mv := range e.Also {
+		s += ", " + mv.Field + " " + mv.From.Title + " -> " + mv.To.Title
+	}
+	if e.Aborted {
+		s += " (aborted)"
+	}
+	return s
 }
 
 // LogValue logs the event's object, transition, states, actor and time.
 func (e *Event[M, T, A, I]) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("object", e.Transition.m.object(e.Model)),
-		slog.String("transition", e.Transition.name),
+	attrs := []slog.Attr{
+		slog.String("object", e.m.objectName(e.Model)),
+		slog.String("transition", e.Name),
 		slog.String("from", e.From.String()),
 		slog.String("to", e.To.String()),
 		slog.Any("actor", e.Actor),
 		slog.Time("at", e.At),
-	)
+	}
+	for _, mv := range e.Also {
+		attrs = append(attrs, slog.String(mv.Field, mv.From.Title+" -> "+mv.To.Title))
+	}
+	return slog.GroupValue(attrs...)
 }

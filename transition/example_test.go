@@ -24,9 +24,11 @@ func Example() {
 	)
 	status := state.Bind(ticketState, "status", func(t *Ticket) *state.State[string] { return &t.Status })
 
-	// The application's own actor type.
+	// The application's own actor type, and the unit of work its hooks
+	// would read and write through (none here).
 	type Agent struct{ Name string }
-	tickets := transition.For[Agent](status).Identify(func(t *Ticket) any { return t.ID })
+	type Unit struct{}
+	tickets := transition.For[Agent, Unit](status).Identify(func(t *Ticket) any { return t.ID })
 
 	type CloseInput struct {
 		Note string `json:"note"`
@@ -34,21 +36,23 @@ func Example() {
 	closeTicket := transition.New[CloseInput](tickets, "close",
 		transition.From(open).To(closed),
 	).AllowAnyone().
-		Effect("keep the note", func(_ context.Context, e *transition.Event[Ticket, string, Agent, CloseInput]) error {
+		Effect("keep the note", func(_ context.Context, _ Unit, e *transition.Event[Ticket, string, Agent, CloseInput]) error {
 			e.Model.Note = e.Input.Note
 			return nil
 		})
 
 	t := &Ticket{ID: 42, Status: open}
-	ctx := transition.WithClock(context.Background(), func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) })
-	ev, err := closeTicket.Fire(ctx, Agent{"ana"}, t, CloseInput{Note: "fixed in 1.2"})
+	// In memory, on a fixed clock.
+	mem := transition.Memory(Unit{}, func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) })
+	ctx := context.Background()
+	ev, err := closeTicket.Fire(ctx, mem, Agent{"ana"}, t, CloseInput{Note: "fixed in 1.2"})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(ev)
 	fmt.Println(t.Status, t.Note, ev.At.Format(time.Kitchen))
 
-	_, err = closeTicket.Fire(ctx, Agent{"ana"}, t, CloseInput{})
+	_, err = closeTicket.Fire(ctx, mem, Agent{"ana"}, t, CloseInput{})
 	fmt.Println(errors.Is(err, transition.ErrWrongState))
 	// Output:
 	// transition_test.Ticket 42: close Open -> Closed
@@ -60,7 +64,7 @@ func Example() {
 // what it cannot.
 func ExampleMachine_Available() {
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Pending}
-	avail, err := Projects.Available(context.Background(), bob, p)
+	avail, err := Projects.Available(context.Background(), memOf(&store{}), bob, p)
 	if err != nil {
 		panic(err)
 	}
@@ -91,7 +95,7 @@ func ExampleTransition_FireJSON() {
 	ctx := context.Background()
 	p := &Project{ID: 7, Owner: "alice", Status: Published}
 
-	_, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": 3, "urgent": true}`))
+	_, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": 3, "urgent": true}`))
 	var ie *transition.InputError
 	if errors.As(err, &ie) {
 		for _, f := range ie.Fields {
@@ -99,7 +103,7 @@ func ExampleTransition_FireJSON() {
 		}
 	}
 
-	rec, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": "out of budget"}`))
+	rec, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "out of budget"}`))
 	if err != nil {
 		panic(err)
 	}
@@ -116,13 +120,14 @@ func ExampleTransition_FireJSON() {
 func ExampleEach() {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 10, Owner: "alice", Status: Open}, {ID: 11, Owner: "bob", Status: Open}}
-	ctx := withStore(context.Background(), &store{tasks: map[int64][]*Task{1: tasks}})
+	ctx := context.Background()
+	mem := transition.Memory(&store{tasks: map[int64][]*Task{1: tasks}}, nil)
 
-	_, err := Delete.Fire(ctx, alice, p, transition.NoInput{})
+	_, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 
-	_, err = Delete.Fire(ctx, root, p, transition.NoInput{})
+	_, err = Delete.Fire(ctx, mem, root, p, transition.NoInput{})
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 	// Output:

@@ -32,22 +32,22 @@ var (
 
 type articleEvent = transition.Event[Article, int, User, transition.NoInput]
 
-func newArticleMachine() *transition.Machine[Article, int, User] {
-	return transition.For[User](AStatus).Identify(func(a *Article) any { return a.ID })
+func newArticleMachine() *transition.Machine[Article, int, User, *store] {
+	return transition.For[User, *store](AStatus).Identify(func(a *Article) any { return a.ID })
 }
 
 func TestFailingEffectRestoresTheModel(t *testing.T) {
 	boom := errors.New("boom")
 	for _, c := range []struct {
 		name   string
-		effect func(context.Context, *articleEvent) error
+		effect func(context.Context, *store, *articleEvent) error
 		check  func(t *testing.T, se *transition.StepError)
 	}{
-		{"error", func(context.Context, *articleEvent) error { return boom }, func(t *testing.T, se *transition.StepError) {
+		{"error", func(context.Context, *store, *articleEvent) error { return boom }, func(t *testing.T, se *transition.StepError) {
 			assert.ErrorIs(t, se, boom)
 			assert.Nil(t, se.Panic)
 		}},
-		{"panic", func(context.Context, *articleEvent) error { panic("nil map") }, func(t *testing.T, se *transition.StepError) {
+		{"panic", func(context.Context, *store, *articleEvent) error { panic("nil map") }, func(t *testing.T, se *transition.StepError) {
 			assert.Equal(t, "nil map", se.Panic)
 			assert.Contains(t, se.Error(), `step "fail" panicked: panic: nil map`)
 		}},
@@ -55,7 +55,7 @@ func TestFailingEffectRestoresTheModel(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := newArticleMachine()
 			publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone().
-				Effect("retitle", func(_ context.Context, e *articleEvent) error {
+				Effect("retitle", func(_ context.Context, _ *store, e *articleEvent) error {
 					e.Model.Title = "changed"
 					e.Model.Tags = append([]string(nil), "new")
 					e.Model.Count++
@@ -64,7 +64,7 @@ func TestFailingEffectRestoresTheModel(t *testing.T) {
 				Effect("fail", c.effect)
 			a := &Article{ID: 3, Status: ADraft, Title: "original", Tags: []string{"old"}, Count: 1}
 			before := *a
-			ev, err := publish.Fire(testContext(&store{}), alice, a, transition.NoInput{})
+			ev, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
 			require.Nil(t, ev)
 			var se *transition.StepError
 			require.ErrorAs(t, err, &se)
@@ -83,13 +83,13 @@ func TestPanickingGuardIsAnError(t *testing.T) {
 	publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).
 		Allow("buggy", func(context.Context, User, *Article) bool { panic("guard bug") })
 	a := &Article{Status: ADraft}
-	ctx := testContext(&store{})
-	assert.False(t, publish.Can(ctx, alice, a))
-	err := publish.Check(ctx, alice, a)
+	ctx, mem := testContext(&store{})
+	assert.False(t, publish.Can(ctx, mem, alice, a))
+	err := publish.Check(ctx, mem, alice, a)
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "check allow", se.Step)
-	_, err = publish.Fire(ctx, alice, a, transition.NoInput{})
+	_, err = publish.Fire(ctx, mem, alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
 	assert.Equal(t, ADraft, a.Status)
 }
@@ -97,63 +97,62 @@ func TestPanickingGuardIsAnError(t *testing.T) {
 func TestObserversSeeEventsAndCanVeto(t *testing.T) {
 	m := newArticleMachine()
 	var log []string
-	m.Observe(func(_ context.Context, r transition.Record) error {
+	m.After("observe", func(_ context.Context, s *store, r transition.Record) error {
 		e := r.Entry()
 		log = append(log, e.Transition+" at "+e.At.Format(time.TimeOnly))
-		return nil
+		return observe(context.Background(), s, r)
 	})
 	publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
 
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(testContext(&store{}), alice, a, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"publish at 12:00:00"}, log, "stamped by the context's clock")
+	assert.Equal(t, []string{"publish at 12:00:00"}, log, "stamped by the store's clock")
 
 	// An observer that fails (an audit log that cannot write) undoes the
 	// transition.
 	a = &Article{Status: ADraft}
-	veto := transition.WithObservers(testContext(&store{}), func(context.Context, transition.Record) error {
+	veto := memOf(&store{observe: func(transition.Record) error {
 		return errors.New("audit log unavailable")
-	})
-	_, err = publish.Fire(veto, alice, a, transition.NoInput{})
+	}})
+	_, err = publish.Fire(context.Background(), veto, alice, a, transition.NoInput{})
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "observe", se.Step)
 	assert.Equal(t, ADraft, a.Status)
 
-	panicky := transition.WithObservers(testContext(&store{}), func(context.Context, transition.Record) error { panic("observer bug") })
-	_, err = publish.Fire(panicky, alice, a, transition.NoInput{})
+	panicky := memOf(&store{observe: func(transition.Record) error { panic("observer bug") }})
+	_, err = publish.Fire(context.Background(), panicky, alice, a, transition.NoInput{})
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "observer bug", se.Panic)
 	assert.Equal(t, "publish", se.Transition)
 	assert.Equal(t, ADraft, a.Status)
 }
 
-func TestMachineClock(t *testing.T) {
+func TestTheStoreIsTheClock(t *testing.T) {
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := newArticleMachine().Clock(func() time.Time { return at })
-	publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
-	ev, err := publish.Fire(context.Background(), alice, &Article{Status: ADraft}, transition.NoInput{})
+	publish := transition.New[transition.NoInput](newArticleMachine(), "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
+	ev, err := publish.Fire(context.Background(), transition.Memory(&store{}, func() time.Time { return at }), alice, &Article{Status: ADraft}, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, at, ev.At)
 }
 
 func TestChooseMustPickADeclaredTarget(t *testing.T) {
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 
 	// Two targets and no Choose: the definition is incomplete.
 	m := newArticleMachine()
 	split := transition.New[transition.NoInput](m, "split", transition.From(ADraft).To(ALive, ADraft)).AllowAnyone()
 	a := &Article{Status: ADraft}
-	_, err := split.Fire(ctx, alice, a, transition.NoInput{})
+	_, err := split.Fire(ctx, mem, alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.Equal(t, ADraft, a.Status)
 
 	// A Choose that returns a state the rule does not declare.
 	lying := transition.New[transition.NoInput](m, "lying", transition.From(ALive).To(ALive, ADraft)).AllowAnyone().
-		Choose(func(*Article, transition.NoInput) state.State[int] { return state.State[int]{} })
+		Choose(func(context.Context, *Article, transition.NoInput) state.State[int] { return state.State[int]{} })
 	a.Status = ALive
-	_, err = lying.Fire(ctx, alice, a, transition.NoInput{})
+	_, err = lying.Fire(ctx, mem, alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.Contains(t, err.Error(), "not a target of the rule from Live")
 	assert.Equal(t, ALive, a.Status)
@@ -172,21 +171,21 @@ var (
 	NLive      = NodeState.State(1, "Live")
 	NGone      = NodeState.State(2, "Gone")
 	NodeStatus = state.Bind(NodeState, "status", func(n *Node) *state.State[int] { return &n.Status })
-	Nodes      = transition.For[User](NodeStatus).Identify(func(n *Node) any { return n.ID })
+	Nodes      = transition.For[User, *store](NodeStatus).Identify(func(n *Node) any { return n.ID }).After("observe", observe)
 	RemoveNode = transition.New[transition.NoInput](Nodes, "remove", transition.From(NLive).To(NGone)).AllowAnyone()
 )
 
 func init() {
-	RemoveNode.Cascade(transition.Each("children", func(_ context.Context, n *Node) ([]*Node, error) { return n.Children, nil }, RemoveNode))
+	RemoveNode.Cascade(transition.Each("children", func(_ context.Context, _ *store, n *Node) ([]*Node, error) { return n.Children, nil }, RemoveNode))
 }
 
 func TestCascadeCycles(t *testing.T) {
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 
 	// A tree is fine, however deep, up to the limit.
 	leaf := &Node{ID: 3, Status: NLive}
 	tree := &Node{ID: 1, Status: NLive, Children: []*Node{{ID: 2, Status: NLive, Children: []*Node{leaf}}}}
-	_, err := RemoveNode.Fire(ctx, alice, tree, transition.NoInput{})
+	_, err := RemoveNode.Fire(ctx, mem, alice, tree, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, NGone, leaf.Status)
 
@@ -194,7 +193,7 @@ func TestCascadeCycles(t *testing.T) {
 	a := &Node{ID: 1, Status: NLive}
 	b := &Node{ID: 2, Status: NLive, Children: []*Node{a}}
 	a.Children = []*Node{b}
-	_, err = RemoveNode.Fire(ctx, alice, a, transition.NoInput{})
+	_, err = RemoveNode.Fire(ctx, mem, alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrCycle)
 	assert.Contains(t, err.Error(), "reaches transition_test.Node 1 again below itself")
 	assert.Equal(t, NLive, a.Status)
@@ -210,7 +209,7 @@ func TestCascadeCycles(t *testing.T) {
 		n.Children = []*Node{c}
 		n = c
 	}
-	err = RemoveNode.Check(ctx, alice, deep)
+	err = RemoveNode.Check(ctx, mem, alice, deep)
 	require.ErrorIs(t, err, transition.ErrCycle)
 	assert.True(t, strings.Contains(err.Error(), "deeper than"))
 	assert.Equal(t, NLive, deep.Status)
@@ -220,24 +219,24 @@ func TestCascadeCycles(t *testing.T) {
 // the steps before it are undone.
 func TestCascadeFailureUndoesEarlierSteps(t *testing.T) {
 	bad := errors.New("disk full")
-	items := transition.For[User](NodeStatus).Identify(func(n *Node) any { return n.ID })
+	items := transition.For[User, *store](NodeStatus).Identify(func(n *Node) any { return n.ID })
 	var calls int
 	removeItem := transition.New[transition.NoInput](items, "remove", transition.From(NLive).To(NGone)).AllowAnyone().
-		Effect("maybe fail", func(_ context.Context, e *transition.Event[Node, int, User, transition.NoInput]) error {
+		Effect("maybe fail", func(_ context.Context, _ *store, e *transition.Event[Node, int, User, transition.NoInput]) error {
 			calls++
 			if e.Model.ID == 12 {
 				return bad
 			}
 			return nil
 		})
-	parents := transition.For[User](AStatus)
+	parents := transition.For[User, *store](AStatus)
 	publish := transition.New[transition.NoInput](parents, "publish", transition.From(ADraft).To(ALive)).AllowAnyone().
-		Effect("count", func(_ context.Context, e *articleEvent) error { e.Model.Count++; return nil })
+		Effect("count", func(_ context.Context, _ *store, e *articleEvent) error { e.Model.Count++; return nil })
 	children := []*Node{{ID: 11, Status: NLive}, {ID: 12, Status: NLive}, {ID: 13, Status: NLive}}
-	publish.Cascade(transition.Each("items", func(context.Context, *Article) ([]*Node, error) { return children, nil }, removeItem))
+	publish.Cascade(transition.Each("items", func(context.Context, *store, *Article) ([]*Node, error) { return children, nil }, removeItem))
 
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(testContext(&store{}), alice, a, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.ErrorIs(t, err, bad)

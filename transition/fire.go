@@ -2,75 +2,126 @@ package transition
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/statecraft/statecraft/state"
 )
 
-// Fire runs the transition on model for actor with input in: it
-// pre-validates (state, actor, conditions, related models), validates the
-// input, plans and pre-validates any causal chain, runs the effects, sets
-// the state, and hands the events to the observers. It returns the event of
-// the transition asked for.
+// Fire runs the transition on model for actor with input in, in a unit of
+// work of store s: it begins the unit of work, plans (every check and
+// validation of the transition and of its whole causal chain, with
+// related models loaded through the unit of work), applies the plan (see
+// Store for the order of the stages), commits, and runs the after-commit
+// hooks. It returns the event of the transition asked for.
 //
-// If anything refuses or fails, model and every object of the chain are
-// left exactly as they were, and the error says why: a *BlockedError
-// (errors.Is ErrBlocked, ErrWrongState, ErrForbidden, ErrUnmet), an
-// *InputError (ErrInvalidInput), a *StepError (ErrStep) for an effect or
-// observer that failed or panicked, or an error wrapping ErrCycle.
+// If anything refuses or fails, the unit of work is rolled back, model
+// and every object of the chain are left exactly as they were, and the
+// error says why: a *BlockedError (errors.Is ErrBlocked, ErrWrongState,
+// ErrForbidden, ErrUnmet), an *InputError (ErrInvalidInput), a *StepError
+// (ErrStep) for user code that failed or panicked, a *CanceledError
+// (ErrCanceled) for a hook that called Cancel, an error wrapping
+// ErrConflict for a concurrent writer, ErrCycle, a *CommitError (the
+// outcome is unknown), or the context's error.
 //
-// Without causal chains or related conditions, Fire allocates only the
-// event.
-func (t *Transition[M, T, A, I]) Fire(ctx context.Context, actor A, model *M, in I) (*Event[M, T, A, I], error) {
+// A hook or effect that returns Abort stops the transition without an
+// error: Fire returns the event with Aborted set and nothing changed.
+// Once committed, the transition is done: an after-commit hook that fails
+// is reported by an *AfterCommitError, returned with the event.
+//
+// Firing a transition with no causal chain in a Memory store allocates
+// only the event.
+func (t *Transition[M, T, A, U, I]) Fire(ctx context.Context, s Store[U], actor A, model *M, in I) (*Event[M, T, A, I], error) {
 	if model == nil {
 		return nil, t.nilModel()
 	}
-	return t.fire(ctx, actor, model, in, false)
+	return t.fire(ctx, s, actor, model, in, false, "")
 }
 
-// fire is Fire; checked says the caller has already run the pre-validation
+// FireConfirmed is Fire for a plan a person confirmed: it plans again in
+// the unit of work and applies the new plan only if its digest is the one
+// confirmed (see Plan.Digest). Otherwise nothing changes and the error is
+// a *ConflictError: the objects changed since the person saw the plan, or
+// the plan would now do something else.
+func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U], actor A, model *M, in I, digest string) (*Event[M, T, A, I], error) {
+	if model == nil {
+		return nil, t.nilModel()
+	}
+	return t.fire(ctx, s, actor, model, in, false, digest)
+}
+
+// fire is Fire; confirmed, if not "", is the digest the plan must have.
+func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
+	tx, err := t.begin(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return t.fireIn(ctx, tx, actor, model, in, checked, confirmed)
+}
+
+// begin begins a unit of work of s.
+func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (Tx[U], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var tx Tx[U]
+	if err := guard(func() (err error) { tx, err = s.Begin(ctx); return err }); err != nil {
+		return nil, fmt.Errorf("transition: %s %q: beginning a unit of work: %w", t.m, t.name, err)
+	}
+	return tx, nil
+}
+
+// fireIn fires the transition in tx, which it commits or rolls back.
+// checked says the caller has already run, in tx, the pre-validation
 // checks of the transition asked for (not those of its chain).
-func (t *Transition[M, T, A, I]) fire(ctx context.Context, actor A, model *M, in I, checked bool) (*Event[M, T, A, I], error) {
-	if len(t.cascades) > 0 {
-		c := newChain(ctx, actor, t.m.now(ctx), false)
-		c.rootChecked = checked
-		ev, err := planStep(c, t, model, in, nil, 0, true)
+func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
+	if len(t.cascades) > 0 || confirmed != "" {
+		p, err := t.planChecked(ctx, tx, actor, model, in, planFire, checked)
+		if err == nil && confirmed != "" && p.digest != confirmed {
+			err = &ConflictError{Object: t.m.object(model), Expected: "plan " + confirmed, Found: "plan " + p.digest}
+		}
 		if err != nil {
+			rollback(ctx, tx)
 			return nil, err
 		}
-		if err := chainBlocked(c, t, model); err != nil {
-			return nil, err
-		}
-		if err := c.run(); err != nil {
-			return nil, err
-		}
-		return ev, nil
+		p.applied.Store(true)
+		err = complete(ctx, tx, p.steps, p.objs, applySteps(ctx, tx, p.steps, p.objs, false))
+		return t.result(p.steps[0].(*planned[M, T, A, U, I]), err)
 	}
 
+	// One step: the same stages, with the plan on the stack.
 	if !checked {
-		if err := t.prevalidate(ctx, actor, model); err != nil {
+		if err := t.prevalidate(ctx, tx.Unit(), actor, model); err != nil {
+			rollback(ctx, tx)
 			return nil, err
 		}
 	}
-	from := t.m.mgr.Get(model)
-	ev := &Event[M, T, A, I]{Transition: t, Model: model, From: from, Actor: actor, Input: in, At: t.m.now(ctx)}
-	if err := t.validate(actor, model, &ev.Input); err != nil {
+	p := t.newStep(actor, model, in, tx.Now(), nil)
+	if err := t.prepare(ctx, tx.Unit(), p); err != nil {
+		rollback(ctx, tx)
 		return nil, err
 	}
-	var err error
-	if ev.To, err = t.target(actor, model, from, ev.Input); err != nil {
-		return nil, err
+	steps := [1]step[U]{p}
+	objs := [1]object[U]{p.obj}
+	err := complete(ctx, tx, steps[:], objs[:], applySteps(ctx, tx, steps[:], objs[:], false))
+	return t.result(p, err)
+}
+
+// rollback ends tx after a refusal, ignoring the store's error: nothing
+// was written.
+func rollback[U any](ctx context.Context, tx Tx[U]) {
+	_ = guard(func() error { return tx.Rollback(ctx) })
+}
+
+// result is what fire returns for the step of the transition asked for.
+func (t *Transition[M, T, A, U, I]) result(p *planned[M, T, A, U, I], err error) (*Event[M, T, A, I], error) {
+	if err != nil {
+		if _, committed := err.(*AfterCommitError); !committed {
+			return nil, err
+		}
 	}
-	snap := t.m.snapshot(model)
-	if err := t.apply(ctx, ev); err != nil {
-		*model = snap
-		return nil, err
-	}
-	if err := notify(ctx, t.m.observers, ev); err != nil {
-		*model = snap
-		return nil, t.stepError(actor, model, "observe", err)
-	}
-	return ev, nil
+	return &p.ev, err
 }
 
 // FireJSON decodes payload into the transition's input (see Decode) and
@@ -82,30 +133,36 @@ func (t *Transition[M, T, A, I]) fire(ctx context.Context, actor A, model *M, in
 // may not run it, or a model in the wrong state, costs no decoding: the
 // error is then the *BlockedError, whatever the payload holds. A causal
 // chain is planned, and its steps checked, once the input is decoded.
-func (t *Transition[M, T, A, I]) FireJSON(ctx context.Context, actor A, model *M, payload []byte) (Record, error) {
+func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte) (Record, error) {
 	if model == nil {
 		return nil, t.nilModel()
 	}
-	if err := t.prevalidate(ctx, actor, model); err != nil {
+	tx, err := t.begin(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.prevalidate(ctx, tx.Unit(), actor, model); err != nil {
+		rollback(ctx, tx)
 		return nil, err
 	}
 	in, err := t.Decode(payload)
 	if err != nil {
+		rollback(ctx, tx)
 		if ie, ok := err.(*InputError); ok {
 			ie.Object, ie.Actor = t.m.object(model), actorName(actor)
 		}
 		return nil, err
 	}
-	ev, err := t.fire(ctx, actor, model, in, true)
-	if err != nil {
+	ev, err := t.fireIn(ctx, tx, actor, model, in, true, "")
+	if ev == nil {
 		return nil, err
 	}
-	return ev, nil
+	return ev, err
 }
 
-func (t *Transition[M, T, A, I]) blockedError(actor A, model *M, reasons []Reason) *BlockedError {
+func (t *Transition[M, T, A, U, I]) blockedError(actor A, model *M, reasons []Reason) *BlockedError {
 	return &BlockedError{
-		Machine:    t.m.String(),
+		Machine:    t.m.name,
 		Transition: t.name,
 		Object:     t.m.object(model),
 		Actor:      actorName(actor),
@@ -115,7 +172,7 @@ func (t *Transition[M, T, A, I]) blockedError(actor A, model *M, reasons []Reaso
 }
 
 // target returns the state the transition moves the model to from from.
-func (t *Transition[M, T, A, I]) target(actor A, model *M, from state.State[T], in I) (state.State[T], error) {
+func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I) (state.State[T], error) {
 	r := t.rule(from)
 	switch {
 	case r == nil: // cannot happen after precheck
@@ -128,10 +185,8 @@ func (t *Transition[M, T, A, I]) target(actor A, model *M, from state.State[T], 
 		return from, fmt.Errorf("transition: %s of %s: %w: the rule from %s has %d targets and the transition no Choose function", t, t.m.object(model), ErrDefinition, from, len(r.targets))
 	}
 	var to state.State[T]
-	if p := catch(func() { to = t.choose(model, in) }); p != nil {
-		se := t.stepError(actor, model, "choose the target", fmt.Errorf("panic: %v", p))
-		se.Panic = p
-		return from, se
+	if err := guard(func() error { to = t.choose(ctx, model, in); return nil }); err != nil {
+		return from, t.stepError(actor, model, "choose the target", err)
 	}
 	if !r.allows(to) {
 		return from, fmt.Errorf("transition: %s of %s: %w: Choose returned %s, which is not a target of the rule from %s", t, t.m.object(model), ErrDefinition, to, from)
@@ -139,89 +194,117 @@ func (t *Transition[M, T, A, I]) target(actor A, model *M, from state.State[T], 
 	return to, nil
 }
 
-// apply runs the effects and sets the state. The caller restores the model
-// if it fails.
-func (t *Transition[M, T, A, I]) apply(ctx context.Context, ev *Event[M, T, A, I]) error {
-	for i := range t.effects {
-		if err := t.runEffect(ctx, &t.effects[i], ev); err != nil {
-			return err
-		}
+// stepError reports that step failed with err. A panic's value is kept
+// in Panic, and its stack in the *PanicError it wraps. Any other error,
+// including a *StepError of another transition fired from inside an
+// effect, is wrapped, so that the error names this step and keeps the
+// inner one.
+func (t *Transition[M, T, A, U, I]) stepError(actor A, model *M, step string, err error) *StepError {
+	se := &StepError{Machine: t.m.name, Transition: t.name, Object: t.m.object(model), Actor: actorName(actor), Step: step, Err: err}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		se.Panic = pe.Value
 	}
-	if err := t.m.mgr.Set(ev.Model, ev.To); err != nil {
-		return t.stepError(ev.Actor, ev.Model, "set state", err)
-	}
-	return nil
+	return se
 }
 
-func (t *Transition[M, T, A, I]) runEffect(ctx context.Context, e *effect[M, T, A, I], ev *Event[M, T, A, I]) (err error) {
+// A PanicError is a panic in user code (a hook, an effect, a check, a
+// loader, a store), recovered, with the stack where it happened. Errors
+// wrap it: find it with errors.As.
+type PanicError struct {
+	Value any    // what the code panicked with
+	Stack []byte // the goroutine's stack at the panic
+}
+
+// Error says what the code panicked with.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+func panicked(v any) *PanicError { return &PanicError{Value: v, Stack: debug.Stack()} }
+
+// guard runs fn, the one way user code is called: a panic in it becomes
+// a *PanicError.
+func guard(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			se := t.stepError(ev.Actor, ev.Model, e.title, fmt.Errorf("panic: %v", v))
-			se.Panic = v
-			err = se
+			err = panicked(v)
 		}
 	}()
-	if err := e.fn(ctx, ev); err != nil {
-		return t.stepError(ev.Actor, ev.Model, e.title, err)
+	return fn()
+}
+
+// Abort returns the error a before hook, effect or after hook returns to
+// stop its transition without failing: nothing is changed, no history is
+// written, no failure hook runs, and Fire returns the event with Aborted
+// set, Result result, and no error. Use it for "nothing to do".
+func Abort(result any) error { return &abortError{result: result} }
+
+type abortError struct{ result any }
+
+func (e *abortError) Error() string { return "transition aborted" }
+
+// ErrCanceled: a hook canceled the transition with Cancel. The error is a
+// *CanceledError.
+var ErrCanceled = errors.New("transition canceled")
+
+// Cancel returns the error a hook or effect returns to stop its
+// transition for a reason, such as a rule the checks could not see: it
+// fails like a failing step (nothing changes, failure hooks run) but is
+// told apart from one: Fire returns a *CanceledError matching ErrCanceled,
+// not ErrStep.
+func Cancel(reason string) error { return &CanceledError{Reason: reason} }
+
+// A CanceledError reports a transition a hook canceled with Cancel.
+type CanceledError struct {
+	Machine    string
+	Transition string
+	Object     string
+	Step       string // the title of the hook that canceled it
+	Reason     string
+}
+
+// Error says who canceled the transition and why.
+func (e *CanceledError) Error() string {
+	if e.Machine == "" {
+		return "transition: canceled: " + e.Reason
 	}
-	return nil
+	return fmt.Sprintf("transition: %s %q of %s canceled by %q: %s", e.Machine, e.Transition, e.Object, e.Step, e.Reason)
 }
 
-// stepError reports that step failed with err. An error from an observer
-// that is already a *StepError without a transition (a panic caught by
-// observe) is completed; any other error, including a *StepError of
-// another transition fired from inside an effect, is wrapped, so that the
-// error names this step and keeps the inner one.
-func (t *Transition[M, T, A, I]) stepError(actor A, model *M, step string, err error) *StepError {
-	if se, ok := err.(*StepError); ok && se.Machine == "" {
-		se.Machine, se.Transition, se.Object, se.Actor = t.m.String(), t.name, t.m.object(model), actorName(actor)
-		return se
-	}
-	return &StepError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Actor: actorName(actor), Step: step, Err: err}
+// Is reports whether target is ErrCanceled.
+func (e *CanceledError) Is(target error) bool { return target == ErrCanceled }
+
+// A CommitError reports that committing the unit of work failed: the
+// outcome is unknown (the commit may have happened), so no after-commit
+// hook ran. The models were restored; read the objects again to know.
+type CommitError struct {
+	Err error
 }
 
-// catch runs f and returns what it panicked with, if it did.
-func catch(f func()) (p any) {
-	defer func() { p = recover() }()
-	f()
-	return nil
+// Error says that the outcome is unknown.
+func (e *CommitError) Error() string {
+	return "transition: commit failed, the outcome is unknown: " + e.Err.Error()
 }
 
-// notify hands r to the observers, then to those in ctx; the first error
-// or panic stops it.
-func notify(ctx context.Context, obs []Observer, r Record) error {
-	for _, o := range obs {
-		if err := observe(ctx, o, r); err != nil {
-			return err
-		}
-	}
-	if extra, ok := ctx.Value(observersKey{}).([]Observer); ok {
-		for _, o := range extra {
-			if err := observe(ctx, o, r); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+// Unwrap returns the store's error.
+func (e *CommitError) Unwrap() error { return e.Err }
+
+// ErrAfterCommit: an after-commit hook failed; the transition itself was
+// committed. The error is an *AfterCommitError.
+var ErrAfterCommit = errors.New("after-commit hook failed")
+
+// An AfterCommitError reports after-commit hooks that failed or panicked.
+// The transition was committed: Fire returns its event too.
+type AfterCommitError struct {
+	Errs []error // each a *StepError naming the hook
 }
 
-func observe(ctx context.Context, o Observer, r Record) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &StepError{Step: "observe", Panic: v, Err: fmt.Errorf("observer panicked: %v", v)}
-		}
-	}()
-	return o(ctx, r)
+// Error lists the failures.
+func (e *AfterCommitError) Error() string {
+	return "transition: committed, but after-commit hooks failed: " + errors.Join(e.Errs...).Error()
 }
 
-type observersKey struct{}
+// Is reports whether target is ErrAfterCommit.
+func (e *AfterCommitError) Is(target error) bool { return target == ErrAfterCommit }
 
-// WithObservers returns a context whose transitions are also handed to
-// obs, after the machine's own observers: for a request's audit log, or a
-// test that records events.
-func WithObservers(ctx context.Context, obs ...Observer) context.Context {
-	if prev, ok := ctx.Value(observersKey{}).([]Observer); ok {
-		obs = append(append([]Observer(nil), prev...), obs...)
-	}
-	return context.WithValue(ctx, observersKey{}, obs)
-}
+// Unwrap returns the hooks' errors.
+func (e *AfterCommitError) Unwrap() []error { return e.Errs }

@@ -82,29 +82,27 @@ var (
 	TaskStatus_ = state.Bind(TaskState, "status", func(t *Task) *state.State[TaskStatus] { return &t.Status })
 )
 
-// store is the tests' in-memory database of related objects.
+// store is the tests' in-memory database of related objects: the unit of
+// work their loaders read through.
 type store struct {
 	projects map[int64]*Project
 	tasks    map[int64][]*Task
 	fail     error // returned by every load when set
+	// observe, when set, receives the record of every applied step, in
+	// the machines' "observe" after hook.
+	observe func(transition.Record) error
 }
 
-type storeKey struct{}
-
-func withStore(ctx context.Context, s *store) context.Context {
-	return context.WithValue(ctx, storeKey{}, s)
-}
-
-func storeOf(ctx context.Context) *store {
-	s, _ := ctx.Value(storeKey{}).(*store)
-	if s == nil {
-		return &store{}
+// observe is the fixture machines' after hook: it hands each record to
+// the unit of work's observe function.
+func observe(_ context.Context, s *store, r transition.Record) error {
+	if s.observe == nil {
+		return nil
 	}
-	return s
+	return s.observe(r)
 }
 
-func loadParent(ctx context.Context, p *Project) (*Project, error) {
-	s := storeOf(ctx)
+func loadParent(_ context.Context, s *store, p *Project) (*Project, error) {
 	if s.fail != nil {
 		return nil, s.fail
 	}
@@ -118,8 +116,7 @@ func loadParent(ctx context.Context, p *Project) (*Project, error) {
 	return parent, nil
 }
 
-func loadTasks(ctx context.Context, p *Project) ([]*Task, error) {
-	s := storeOf(ctx)
+func loadTasks(_ context.Context, s *store, p *Project) ([]*Task, error) {
 	if s.fail != nil {
 		return nil, s.fail
 	}
@@ -149,9 +146,9 @@ func (in WithdrawInput) Validate() error {
 // The machines and transitions.
 
 var (
-	Projects = transition.For[User](Status).Initial(Draft).Identify(func(p *Project) any { return p.ID })
-	Reviews  = transition.For[User](Review).Identify(func(p *Project) any { return p.ID })
-	Tasks    = transition.For[User](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+	Projects = transition.For[User, *store](Status).Initial(Draft).Identify(func(p *Project) any { return p.ID }).After("observe", observe)
+	Reviews  = transition.For[User, *store](Review).Identify(func(p *Project) any { return p.ID }).After("observe", observe)
+	Tasks    = transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID }).After("observe", observe)
 )
 
 var (
@@ -160,19 +157,19 @@ var (
 	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
 		When(Review.In(Approved)).
 		WhenRelated(transition.Related("parent", loadParent, Status.In(Published)).IfAny()).
-		Validate(func(p *Project, in PublishInput) error {
+		Validate(func(_ context.Context, _ *store, p *Project, in PublishInput) error {
 			if !in.StartAt.IsZero() && in.StartAt.Before(p.StartAt) {
 				return transition.FieldError{Field: "start_at", Message: "must not move the start earlier"}
 			}
 			return nil
 		}).
-		Effect("set the start date", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+		Effect("set the start date", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
 			if !e.Input.StartAt.IsZero() {
 				e.Model.StartAt = e.Input.StartAt
 			}
 			return nil
 		}).
-		Effect("stamp the publication", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
+		Effect("stamp the publication", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
 			e.Model.PublishedAt = e.At
 			return nil
 		})
@@ -180,7 +177,7 @@ var (
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
 	).Allow("the owner", isOwner).
-		Effect("record the reason", func(ctx context.Context, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
+		Effect("record the reason", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
 		})
@@ -197,7 +194,7 @@ var (
 	Decide = transition.New[DecideInput](Reviews, "decide",
 		transition.From(Pending).To(Approved, Rejected),
 	).Allow("an admin", isAdmin).
-		Choose(func(p *Project, in DecideInput) state.State[ReviewStatus] {
+		Choose(func(_ context.Context, p *Project, in DecideInput) state.State[ReviewStatus] {
 			if in.Approve {
 				return Approved
 			}
@@ -227,6 +224,19 @@ var (
 // clock is the tests' fixed time.
 func clock() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 
-func testContext(s *store) context.Context {
-	return withStore(transition.WithClock(context.Background(), clock), s)
+// memOf returns the Memory store whose unit of work is s, on the tests'
+// clock.
+func memOf(s *store) *transition.MemoryStore[*store] {
+	if s == nil {
+		s = &store{}
+	}
+	return transition.Memory(s, clock)
 }
+
+// testContext returns a context and the Memory store of s.
+func testContext(s *store) (context.Context, *transition.MemoryStore[*store]) {
+	return context.Background(), memOf(s)
+}
+
+// mem is a Memory store with an empty store, for tests that load nothing.
+var mem = memOf(nil)

@@ -158,7 +158,7 @@ func FuzzDecodeNested(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	doors := transition.For[User](DoorStatus)
+	doors := transition.For[User, *store](DoorStatus)
 	tr := transition.New[fuzzInput](doors, "fuzz", transition.From(Closed).Stay()).AllowAnyone()
 	typ := reflect.TypeFor[fuzzInput]()
 	f.Fuzz(func(t *testing.T, payload []byte) {

@@ -7,20 +7,20 @@ import (
 	"github.com/statecraft/statecraft/state"
 )
 
-// An Action is a transition of model M run by actor A, with its state
-// and input types erased, so that transitions of different inputs can be
-// listed and run together. Every *Transition is one.
-type Action[M any, A any] interface {
+// An Action is a transition of model M run by actor A in units of work U,
+// with its state and input types erased, so that transitions of different
+// inputs can be listed and run together. Every *Transition is one.
+type Action[M, A, U any] interface {
 	Name() string
 	Title() string
 	// Info describes the transition's declaration as data.
 	Info() Info
 	// Input returns the input type, or nil for NoInput.
 	Input() reflect.Type
-	Can(ctx context.Context, actor A, model *M) bool
-	Check(ctx context.Context, actor A, model *M) error
-	Availability(ctx context.Context, actor A, model *M) (Availability, error)
-	FireJSON(ctx context.Context, actor A, model *M, payload []byte) (Record, error)
+	Can(ctx context.Context, sc Scope[U], actor A, model *M) bool
+	Check(ctx context.Context, sc Scope[U], actor A, model *M) error
+	Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error)
+	FireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte) (Record, error)
 }
 
 // Info describes a transition's declaration as data: what the registry
@@ -37,10 +37,20 @@ type Info struct {
 	Related     []string // conditions on related models, such as "parent: status is Published"
 	Validators  int      // how many Validate functions it has
 	Chooses     bool     // whether it has a Choose function
+	Before      []string // the before hooks' titles, in order
 	Effects     []string // the effects' titles, in order
+	After       []string // the after hooks' titles, in order
+	AfterCommit []string // the after-commit hooks' titles, in order
+	OnFailure   []string // the failure hooks' titles, in order
+	Also        []FieldInfo // the other state fields it moves
+	Creates     bool        // whether it creates its object (see Create)
 	Cascades    []CascadeInfo
 	Input       reflect.Type // nil for NoInput
 	Required    []string     // the JSON names of the input's required fields
+	// Via is set on the graph of a field another machine's transition
+	// moves with Also: it names that machine. The registry adds such
+	// entries, so that every field's graph shows every edge into it.
+	Via string
 }
 
 // RuleInfo describes a rule by the titles of its states.
@@ -50,10 +60,28 @@ type RuleInfo struct {
 	FromStates []string
 	To         []string // titles of the targets; empty for Stay
 	Stay       bool
+	Create     bool // from no state (see Create)
+}
+
+// ruleInfo describes rule r of a field of Type typ.
+func ruleInfo[T comparable](typ *state.Type[T], r Rule[T]) RuleInfo {
+	ri := RuleInfo{Stay: r.stay, Create: r.create}
+	for _, s := range r.sources {
+		ri.From = append(ri.From, s.Title())
+	}
+	for s := range typ.States() {
+		if r.from(s) {
+			ri.FromStates = append(ri.FromStates, s.Title())
+		}
+	}
+	for _, s := range r.targets {
+		ri.To = append(ri.To, s.Title())
+	}
+	return ri
 }
 
 // Info describes the transition's declaration.
-func (t *Transition[M, T, A, I]) Info() Info {
+func (t *Transition[M, T, A, U, I]) Info() Info {
 	in := Info{
 		Name: t.name, Title: t.title, Description: t.desc, At: t.pos,
 		Anyone: t.anyone, Validators: len(t.validators), Chooses: t.choose != nil,
@@ -61,20 +89,12 @@ func (t *Transition[M, T, A, I]) Info() Info {
 	}
 	in.Required = t.shape.required()
 	for _, r := range t.rules {
-		ri := RuleInfo{Stay: r.stay}
-		for _, s := range r.sources {
-			ri.From = append(ri.From, s.Title())
-		}
-		for s := range t.m.mgr.Type().States() {
-			if r.from(s) {
-				ri.FromStates = append(ri.FromStates, s.Title())
-			}
-		}
-		for _, s := range r.targets {
-			ri.To = append(ri.To, s.Title())
-		}
-		in.Rules = append(in.Rules, ri)
+		in.Rules = append(in.Rules, ruleInfo(t.m.mgr.Type(), r))
 	}
+	for _, mv := range t.also {
+		in.Also = append(in.Also, mv.Info())
+	}
+	in.Creates = t.creates
 	for _, g := range t.allow {
 		in.Allow = append(in.Allow, g.title)
 	}
@@ -84,8 +104,20 @@ func (t *Transition[M, T, A, I]) Info() Info {
 	for _, r := range t.related {
 		in.Related = append(in.Related, r.String())
 	}
-	for _, e := range t.effects {
-		in.Effects = append(in.Effects, e.title)
+	for _, h := range t.before {
+		in.Before = append(in.Before, h.title)
+	}
+	for _, h := range t.effects {
+		in.Effects = append(in.Effects, h.title)
+	}
+	for _, h := range t.after {
+		in.After = append(in.After, h.title)
+	}
+	for _, h := range t.afterCommit {
+		in.AfterCommit = append(in.AfterCommit, h.title)
+	}
+	for _, h := range t.onFailure {
+		in.OnFailure = append(in.OnFailure, h.title)
 	}
 	for _, c := range t.cascades {
 		in.Cascades = append(in.Cascades, c.Info())
@@ -130,7 +162,7 @@ type GroupInfo struct {
 }
 
 // Graph describes the machine.
-func (m *Machine[M, T, A]) Graph() Graph {
+func (m *Machine[M, T, A, U]) Graph() Graph {
 	typ := m.mgr.Type()
 	g := Graph{Machine: m.String(), Model: m.mgr.Model(), Column: m.mgr.Name(), Type: typ.Name()}
 	initial := m.InitialStates()

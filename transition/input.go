@@ -1,6 +1,7 @@
 package transition
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -17,7 +18,7 @@ type Validator interface {
 // in points into the event, which is already on the heap, so calling the
 // input's Validate method through an interface allocates nothing. A
 // validation that panics is a bug, not bad input: it is a *StepError.
-func (t *Transition[M, T, A, I]) validate(actor A, model *M, in *I) error {
+func (t *Transition[M, T, A, U, I]) validate(ctx context.Context, u U, actor A, model *M, in *I) error {
 	var fe FieldErrors
 	var first error
 	add := func(err error) {
@@ -39,11 +40,9 @@ func (t *Transition[M, T, A, I]) validate(actor A, model *M, in *I) error {
 		}
 	}
 	run := func(what string, fn func() error) *StepError {
-		var err error
-		if p := catch(func() { err = fn() }); p != nil {
-			se := t.stepError(actor, model, "validate", fmt.Errorf("%s panicked: %v", what, p))
-			se.Panic = p
-			return se
+		err := guard(fn)
+		if pe, ok := err.(*PanicError); ok { // guard returns it unwrapped
+			return t.stepError(actor, model, "validate", fmt.Errorf("%s panicked: %w", what, pe))
 		}
 		add(err)
 		return nil
@@ -67,7 +66,7 @@ func (t *Transition[M, T, A, I]) validate(actor A, model *M, in *I) error {
 		}
 	}
 	for i, fn := range t.validators {
-		if se := run(fmt.Sprintf("Validate function %d", i+1), func() error { return fn(model, *in) }); se != nil {
+		if se := run(fmt.Sprintf("Validate function %d", i+1), func() error { return fn(ctx, u, model, *in) }); se != nil {
 			return se
 		}
 	}

@@ -1,6 +1,7 @@
 package transition_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -84,26 +85,26 @@ func TestDecodeAccepts(t *testing.T) {
 }
 
 func TestFireJSON(t *testing.T) {
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 	p := &Project{ID: 1, Owner: "alice", Status: Published}
 
-	_, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": ""}`))
+	_, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": ""}`))
 	require.ErrorIs(t, err, transition.ErrInvalidInput, "the input's own Validate runs")
 	assert.Equal(t, Published, p.Status)
 
-	r, err := Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": "done"}`))
+	r, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "done"}`))
 	require.NoError(t, err)
 	assert.Equal(t, WithdrawInput{Reason: "done"}, r.Entry().Input)
 	assert.Equal(t, Withdrawn, p.Status)
 
-	_, err = Withdraw.FireJSON(ctx, alice, p, []byte(`{"reason": "again"}`))
+	_, err = Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "again"}`))
 	assert.ErrorIs(t, err, transition.ErrWrongState)
 }
 
 func TestValidateAgainstTheModel(t *testing.T) {
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
-	_, err := Publish.Fire(ctx, alice, p, PublishInput{StartAt: clock().Add(-time.Hour)})
+	_, err := Publish.Fire(ctx, mem, alice, p, PublishInput{StartAt: clock().Add(-time.Hour)})
 	var ie *transition.InputError
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, transition.FieldErrors{{Field: "start_at", Message: "must not move the start earlier"}}, ie.Fields)
@@ -113,14 +114,14 @@ func TestValidateAgainstTheModel(t *testing.T) {
 }
 
 func TestValidationErrorsCombine(t *testing.T) {
-	doors := transition.For[User](DoorStatus)
+	doors := transition.For[User, *store](DoorStatus)
 	lock := transition.New[lockInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
-		Validate(func(*Door, lockInput) error {
+		Validate(func(context.Context, *store, *Door, lockInput) error {
 			return transition.FieldErrors{{Field: "code", Message: "is too short"}, {Field: "code", Message: "must be digits"}}
 		}).
-		Validate(func(*Door, lockInput) error { return errors.New("the door is jammed") })
+		Validate(func(context.Context, *store, *Door, lockInput) error { return errors.New("the door is jammed") })
 	d := &Door{Status: Closed}
-	_, err := lock.Fire(testContext(&store{}), alice, d, lockInput{Code: "x"})
+	_, err := lock.Fire(context.Background(), memOf(&store{}), alice, d, lockInput{Code: "x"})
 	var ie *transition.InputError
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, transition.FieldErrors{
@@ -136,12 +137,12 @@ func TestValidationErrorsCombine(t *testing.T) {
 
 // A validation that panics is a bug in the program, not bad input.
 func TestPanickingValidatorIsAStepError(t *testing.T) {
-	doors := transition.For[User](DoorStatus)
+	doors := transition.For[User, *store](DoorStatus)
 	lock := transition.New[transition.NoInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
-		Validate(func(*Door, transition.NoInput) error { return nil }).
-		Validate(func(*Door, transition.NoInput) error { panic("validator bug") })
+		Validate(func(context.Context, *store, *Door, transition.NoInput) error { return nil }).
+		Validate(func(context.Context, *store, *Door, transition.NoInput) error { panic("validator bug") })
 	d := &Door{Status: Closed}
-	_, err := lock.Fire(testContext(&store{}), alice, d, transition.NoInput{})
+	_, err := lock.Fire(context.Background(), memOf(&store{}), alice, d, transition.NoInput{})
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.NotErrorIs(t, err, transition.ErrInvalidInput)

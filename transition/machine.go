@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"time"
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
@@ -12,38 +11,51 @@ import (
 
 // A Machine holds the transitions of one state field of model M (bound by
 // a [state.Manager]), run by actors of type A, the application's own type
-// for whoever acts (a user, a service account).
+// for whoever acts (a user, a service account), in units of work of type
+// U: what loaders, validators and hooks receive to read and write inside
+// the same transaction, typically the application's repository bound to
+// one (see Store). A program without a database can use any type for U,
+// such as struct{}, and the Memory store.
 //
-//	var Projects = transition.For[User](Status)
+//	var Projects = transition.For[User, *Repo](Status)
 //
 // Declare the Machine and its transitions at package level; from then on it
 // is read-only and safe for concurrent use.
-type Machine[M any, T comparable, A any] struct {
-	mgr       *state.Manager[M, T]
-	pos       string
-	initial   []state.State[T]
-	ident     func(*M) any
-	copy      func(*M) M
-	clock     func() time.Time
-	actions   []Action[M, A]
-	byName    map[string]Action[M, A]
-	observers []Observer
-	nilable   bool // whether an actor of type A can be nil, which is no actor
+type Machine[M any, T comparable, A any, U any] struct {
+	mgr     *state.Manager[M, T]
+	name    string // mgr.String(), kept to name the machine without allocating
+	pos     string
+	initial []state.State[T]
+	ident   func(*M) any
+	version func(*M) *int64
+	copy    func(*M) M
+	table   Table[M, U]
+	actions []action[M, T, A, U]
+	byName  map[string]action[M, T, A, U]
+	after   []machineHook[U]
+	nilable bool // whether an actor of type A can be nil, which is no actor
+}
+
+type machineHook[U any] struct {
+	title string
+	fn    func(ctx context.Context, u U, r Record) error
 }
 
 // For returns a new Machine for the state field mgr binds, run by actors of
-// type A.
-func For[A any, M any, T comparable](mgr *state.Manager[M, T]) *Machine[M, T, A] {
+// type A in units of work of type U.
+func For[A, U any, M any, T comparable](mgr *state.Manager[M, T]) *Machine[M, T, A, U] {
 	if mgr == nil {
 		panic(&DeclarationError{At: callsite.Pos(0), Msg: "For(nil): a Machine needs a state.Manager"})
 	}
-	return &Machine[M, T, A]{mgr: mgr, pos: callsite.Pos(0), byName: map[string]Action[M, A]{}, nilable: nilable(reflect.TypeFor[A]())}
+	return &Machine[M, T, A, U]{mgr: mgr, name: mgr.String(), pos: callsite.Pos(0),
+		byName: map[string]action[M, T, A, U]{}, nilable: nilable(reflect.TypeFor[A]())}
 }
 
 // Initial declares the states a new model starts in, for the registry's
-// reachability check and for diagrams. Without it, the Type's first
-// declared state is the initial one.
-func (m *Machine[M, T, A]) Initial(states ...state.State[T]) *Machine[M, T, A] {
+// reachability check and for diagrams, when no creation transition (see
+// Create) says so. Without either, the Type's first declared state is the
+// initial one.
+func (m *Machine[M, T, A, U]) Initial(states ...state.State[T]) *Machine[M, T, A, U] {
 	for _, s := range states {
 		m.mustOwn(s, "", callsite.Pos(0))
 	}
@@ -51,12 +63,32 @@ func (m *Machine[M, T, A]) Initial(states ...state.State[T]) *Machine[M, T, A] {
 	return m
 }
 
-// Identify sets the function that names a model for events, errors and
-// cycle detection, typically its primary key:
+// Identify sets the function that names a model for events, errors,
+// history and plans, typically its primary key:
 //
 //	Projects.Identify(func(p *Project) any { return p.ID })
-func (m *Machine[M, T, A]) Identify(id func(*M) any) *Machine[M, T, A] {
+func (m *Machine[M, T, A, U]) Identify(id func(*M) any) *Machine[M, T, A, U] {
 	m.ident = id
+	return m
+}
+
+// Version sets the model's version field, which a Store compares and
+// increments when it saves the model, so that a transition that keeps the
+// state, or changes other columns, is protected from concurrent writers
+// too:
+//
+//	Projects.Version(func(p *Project) *int64 { return &p.Version })
+//
+// A plan that touches an object several times bumps its version once.
+func (m *Machine[M, T, A, U]) Version(field func(*M) *int64) *Machine[M, T, A, U] {
+	m.version = field
+	return m
+}
+
+// Table sets how models are loaded and saved in a unit of work; see Table.
+// Without one, transitions change models in memory only.
+func (m *Machine[M, T, A, U]) Table(t Table[M, U]) *Machine[M, T, A, U] {
+	m.table = t
 	return m
 }
 
@@ -73,55 +105,57 @@ func (m *Machine[M, T, A]) Identify(id func(*M) any) *Machine[M, T, A] {
 // Models are data: one holding a sync.Mutex or other state that must not
 // be copied needs a Snapshot that leaves it out, or effects that do not
 // touch it.
-func (m *Machine[M, T, A]) Snapshot(copy func(*M) M) *Machine[M, T, A] {
+func (m *Machine[M, T, A, U]) Snapshot(copy func(*M) M) *Machine[M, T, A, U] {
 	m.copy = copy
 	return m
 }
 
-func (m *Machine[M, T, A]) snapshot(model *M) M {
+// After adds a hook that runs after every transition of the machine, once
+// its own after hooks have run, inside the unit of work: an audit log that
+// must record every change, or a check of invariants. If it returns an
+// error or panics, the whole unit of work is rolled back.
+func (m *Machine[M, T, A, U]) After(title string, fn func(ctx context.Context, u U, r Record) error) *Machine[M, T, A, U] {
+	if title == "" || fn == nil {
+		panic(&DeclarationError{Machine: m.name, At: callsite.Pos(0), Msg: "After needs a title and a function"})
+	}
+	m.after = append(m.after, machineHook[U]{title, fn})
+	return m
+}
+
+func (m *Machine[M, T, A, U]) snapshot(model *M) M {
 	if m.copy != nil {
 		return m.copy(model)
 	}
 	return *model
 }
 
-// Clock sets the machine's clock, which stamps events. It defaults to
-// time.Now; [WithClock] overrides it for one call.
-func (m *Machine[M, T, A]) Clock(now func() time.Time) *Machine[M, T, A] {
-	m.clock = now
-	return m
-}
-
-// Observe adds an observer. After a transition (and its whole causal
-// chain) has run, each observer receives every event, in the order the
-// steps ran. If an observer returns an error or panics, the transition is
-// undone and fails with a *StepError, so an observer can be the audit log
-// that must record every change. Observers that ran before the failing one
-// are not told: give them the same transaction (as in the main example, a
-// database transaction in the context) so that its rollback covers them.
-func (m *Machine[M, T, A]) Observe(o Observer) *Machine[M, T, A] {
-	if o == nil {
-		panic(&DeclarationError{Machine: m.String(), At: callsite.Pos(0), Msg: "Observe(nil)"})
-	}
-	m.observers = append(m.observers, o)
-	return m
-}
-
 // Manager returns the state.Manager the machine runs transitions on.
-func (m *Machine[M, T, A]) Manager() *state.Manager[M, T] { return m.mgr }
+func (m *Machine[M, T, A, U]) Manager() *state.Manager[M, T] { return m.mgr }
 
 // String names the machine by its model and column, such as
 // "main.Project.status".
-func (m *Machine[M, T, A]) String() string { return m.mgr.String() }
+func (m *Machine[M, T, A, U]) String() string { return m.name }
 
 // Model returns the reflect.Type of *M, the pointer type the machine's
 // transitions run on.
-func (m *Machine[M, T, A]) Model() reflect.Type { return reflect.TypeFor[*M]() }
+func (m *Machine[M, T, A, U]) Model() reflect.Type { return reflect.TypeFor[*M]() }
 
-// InitialStates returns the states declared with Initial, or the Type's
-// first state.
-func (m *Machine[M, T, A]) InitialStates() []state.State[T] {
-	if len(m.initial) > 0 {
+// InitialStates returns the states new models start in: the targets of
+// creation transitions, else the states declared with Initial, else the
+// Type's first state.
+func (m *Machine[M, T, A, U]) InitialStates() []state.State[T] {
+	var created []state.State[T]
+	for _, a := range m.actions {
+		for _, r := range a.rulesOf() {
+			if r.create {
+				created = append(created, r.targets...)
+			}
+		}
+	}
+	switch {
+	case len(created) > 0:
+		return created
+	case len(m.initial) > 0:
 		return append([]state.State[T](nil), m.initial...)
 	}
 	for s := range m.mgr.Type().States() {
@@ -134,7 +168,7 @@ func (m *Machine[M, T, A]) InitialStates() []state.State[T] {
 // declarations ran. (Go initialises package-level variables in dependency
 // order: a transition that refers to one declared below it, as in a
 // cascade, is initialised after it.)
-func (m *Machine[M, T, A]) Names() []string {
+func (m *Machine[M, T, A, U]) Names() []string {
 	names := make([]string, len(m.actions))
 	for i, a := range m.actions {
 		names[i] = a.Name()
@@ -143,31 +177,38 @@ func (m *Machine[M, T, A]) Names() []string {
 }
 
 // Action returns the transition named name, with its input type erased.
-func (m *Machine[M, T, A]) Action(name string) (Action[M, A], bool) {
+func (m *Machine[M, T, A, U]) Action(name string) (Action[M, A, U], bool) {
 	a, ok := m.byName[name]
 	return a, ok
 }
 
 // Actions returns the machine's transitions, with their input types
 // erased, in the order of Names.
-func (m *Machine[M, T, A]) Actions() []Action[M, A] {
-	as := make([]Action[M, A], len(m.actions))
+func (m *Machine[M, T, A, U]) Actions() []Action[M, A, U] {
+	as := make([]Action[M, A, U], len(m.actions))
 	for i, a := range m.actions {
 		as[i] = a
 	}
 	return as
 }
 
+// action is a transition as its Machine holds it: its input type erased,
+// its state type kept.
+type action[M any, T comparable, A, U any] interface {
+	Action[M, A, U]
+	rulesOf() []Rule[T]
+}
+
 // Available lists every transition of the machine for actor and model:
 // whether it is available now and, when it is not, every reason.
-func (m *Machine[M, T, A]) Available(ctx context.Context, actor A, model *M) ([]Availability, error) {
-	return m.AppendAvailable(ctx, nil, actor, model)
+func (m *Machine[M, T, A, U]) Available(ctx context.Context, sc Scope[U], actor A, model *M) ([]Availability, error) {
+	return m.AppendAvailable(ctx, nil, sc, actor, model)
 }
 
 // AppendAvailable is Available appending to dst.
-func (m *Machine[M, T, A]) AppendAvailable(ctx context.Context, dst []Availability, actor A, model *M) ([]Availability, error) {
+func (m *Machine[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availability, sc Scope[U], actor A, model *M) ([]Availability, error) {
 	for _, a := range m.actions {
-		av, err := a.Availability(ctx, actor, model)
+		av, err := a.Availability(ctx, sc, actor, model)
 		if err != nil {
 			return dst, err
 		}
@@ -178,57 +219,47 @@ func (m *Machine[M, T, A]) AppendAvailable(ctx context.Context, dst []Availabili
 
 // object names a model for messages: "main.Project 7", or "main.Project"
 // without an Identify function.
-func (m *Machine[M, T, A]) object(model *M) string {
+func (m *Machine[M, T, A, U]) object(model *M) string {
 	if m.ident == nil || model == nil {
 		return m.mgr.Model()
 	}
 	return fmt.Sprintf("%s %v", m.mgr.Model(), m.ident(model))
 }
 
-func (m *Machine[M, T, A]) now(ctx context.Context) time.Time {
-	if c, ok := ctx.Value(clockKey{}).(func() time.Time); ok {
-		return c()
+// The machineInfo methods, for Events.
+func (m *Machine[M, T, A, U]) modelName() string { return m.mgr.Model() }
+func (m *Machine[M, T, A, U]) typeName() string  { return m.mgr.Type().Name() }
+func (m *Machine[M, T, A, U]) column() string    { return m.mgr.Name() }
+func (m *Machine[M, T, A, U]) identity(model any) any {
+	p, _ := model.(*M)
+	if m.ident == nil || p == nil {
+		return nil
 	}
-	if m.clock != nil {
-		return m.clock()
-	}
-	return time.Now()
+	return m.ident(p)
+}
+func (m *Machine[M, T, A, U]) objectName(model any) string {
+	p, _ := model.(*M)
+	return m.object(p)
 }
 
-func (m *Machine[M, T, A]) mustOwn(s state.Set[T], name, pos string) {
+func (m *Machine[M, T, A, U]) mustOwn(s state.Set[T], name, pos string) {
 	if s == nil {
-		panic(&DeclarationError{Machine: m.String(), Transition: name, At: pos, Msg: "a nil state or group"})
+		panic(&DeclarationError{Machine: m.name, Transition: name, At: pos, Msg: "a nil state or group"})
 	}
 	if s.Type() != m.mgr.Type() {
 		other := "no type (the zero State)"
 		if s.Type() != nil {
 			other = s.Type().Name()
 		}
-		panic(&DeclarationError{Machine: m.String(), Transition: name, At: pos, Err: state.ErrForeignState,
+		panic(&DeclarationError{Machine: m.name, Transition: name, At: pos, Err: state.ErrForeignState,
 			Msg: fmt.Sprintf("%s is a state of %s, not of %s", s.Title(), other, m.mgr.Type().Name())})
 	}
 }
 
-type clockKey struct{}
-
-// WithClock returns a context whose transitions are stamped by now rather
-// than the machine's clock, so that a test can fix the time without
-// touching shared declarations.
-func WithClock(ctx context.Context, now func() time.Time) context.Context {
-	if now == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, clockKey{}, now)
-}
-
-// An Observer receives the events of applied transitions; see
-// Machine.Observe.
-type Observer func(ctx context.Context, r Record) error
-
 // Runner is a Machine seen without its model and state types, as package
 // registry holds the machines of an application. Every *Machine is one.
 // The methods that take a model as an any require the machine's *M.
-type Runner[A any] interface {
+type Runner[A, U any] interface {
 	String() string
 	// Model returns the reflect.Type of *M.
 	Model() reflect.Type
@@ -237,26 +268,26 @@ type Runner[A any] interface {
 	// Names lists the transitions' names.
 	Names() []string
 	// AppendAvailableAny is AppendAvailable for a model given as an any.
-	AppendAvailableAny(ctx context.Context, dst []Availability, actor A, model any) ([]Availability, error)
+	AppendAvailableAny(ctx context.Context, dst []Availability, sc Scope[U], actor A, model any) ([]Availability, error)
 	// FireJSONAny fires the transition named name on a model given as an
 	// any, decoding payload as its input.
-	FireJSONAny(ctx context.Context, actor A, model any, name string, payload []byte) (Record, error)
+	FireJSONAny(ctx context.Context, s Store[U], actor A, model any, name string, payload []byte) (Record, error)
 }
 
 // AppendAvailableAny is AppendAvailable for a model given as an any, which
 // must be a *M.
-func (m *Machine[M, T, A]) AppendAvailableAny(ctx context.Context, dst []Availability, actor A, model any) ([]Availability, error) {
+func (m *Machine[M, T, A, U]) AppendAvailableAny(ctx context.Context, dst []Availability, sc Scope[U], actor A, model any) ([]Availability, error) {
 	p, err := m.modelOf(model)
 	if err != nil {
 		return dst, err
 	}
-	return m.AppendAvailable(ctx, dst, actor, p)
+	return m.AppendAvailable(ctx, dst, sc, actor, p)
 }
 
 // FireJSONAny fires the transition named name on model, which must be a
 // *M, decoding payload as its input (see Transition.FireJSON). An unknown
 // name is an error wrapping ErrNotFound.
-func (m *Machine[M, T, A]) FireJSONAny(ctx context.Context, actor A, model any, name string, payload []byte) (Record, error) {
+func (m *Machine[M, T, A, U]) FireJSONAny(ctx context.Context, s Store[U], actor A, model any, name string, payload []byte) (Record, error) {
 	p, err := m.modelOf(model)
 	if err != nil {
 		return nil, err
@@ -265,10 +296,10 @@ func (m *Machine[M, T, A]) FireJSONAny(ctx context.Context, actor A, model any, 
 	if !ok {
 		return nil, fmt.Errorf("transition: %s has no transition %q: %w", m, name, ErrNotFound)
 	}
-	return a.FireJSON(ctx, actor, p, payload)
+	return a.FireJSON(ctx, s, actor, p, payload)
 }
 
-func (m *Machine[M, T, A]) modelOf(model any) (*M, error) {
+func (m *Machine[M, T, A, U]) modelOf(model any) (*M, error) {
 	p, ok := model.(*M)
 	if !ok || p == nil {
 		return nil, fmt.Errorf("transition: %s runs on a %v, not on %T", m, m.Model(), model)

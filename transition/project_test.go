@@ -17,11 +17,11 @@ import (
 // publish with a start date, withdraw with a required reason, delete, and
 // the Gone group.
 func TestProjectLifecycle(t *testing.T) {
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
 
 	start := clock().Add(72 * time.Hour)
-	ev, err := Publish.Fire(ctx, alice, p, PublishInput{StartAt: start})
+	ev, err := Publish.Fire(ctx, mem, alice, p, PublishInput{StartAt: start})
 	require.NoError(t, err)
 	assert.Equal(t, Published, p.Status)
 	assert.Equal(t, start, p.StartAt, "the effect sets the start date")
@@ -47,14 +47,14 @@ func TestProjectLifecycle(t *testing.T) {
 
 	// Withdraw needs a reason: without one nothing changes.
 	before := *p
-	_, err = Withdraw.Fire(ctx, alice, p, WithdrawInput{})
+	_, err = Withdraw.Fire(ctx, mem, alice, p, WithdrawInput{})
 	var ie *transition.InputError
 	require.ErrorAs(t, err, &ie)
 	assert.ErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, transition.FieldErrors{{Field: "reason", Message: "is required"}}, ie.Fields)
 	assert.Equal(t, before, *p)
 
-	ev2, err := Withdraw.Fire(ctx, alice, p, WithdrawInput{Reason: "budget cut"})
+	ev2, err := Withdraw.Fire(ctx, mem, alice, p, WithdrawInput{Reason: "budget cut"})
 	require.NoError(t, err)
 	assert.Equal(t, Withdrawn, p.Status)
 	assert.Equal(t, "budget cut", p.Reason)
@@ -62,7 +62,7 @@ func TestProjectLifecycle(t *testing.T) {
 	assert.Equal(t, "Withdrawn", ev2.To.Title())
 
 	// Gone is a source of delete; Deleted is final and in Gone.
-	_, err = Delete.Fire(ctx, alice, p, transition.NoInput{})
+	_, err = Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Deleted, p.Status)
 	assert.True(t, p.Status.In(Gone))
@@ -70,17 +70,17 @@ func TestProjectLifecycle(t *testing.T) {
 	// Nothing leaves Deleted.
 	for _, name := range Projects.Names() {
 		a, _ := Projects.Action(name)
-		assert.False(t, a.Can(ctx, root, p), name)
+		assert.False(t, a.Can(ctx, mem, root, p), name)
 	}
 }
 
 // TestPublishNeedsApprovedReview: a second state manager on the same model
 // gates publishing.
 func TestPublishNeedsApprovedReview(t *testing.T) {
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Pending}
 
-	_, err := Publish.Fire(ctx, alice, p, PublishInput{})
+	_, err := Publish.Fire(ctx, mem, alice, p, PublishInput{})
 	var be *transition.BlockedError
 	require.ErrorAs(t, err, &be)
 	assert.ErrorIs(t, err, transition.ErrUnmet)
@@ -89,20 +89,20 @@ func TestPublishNeedsApprovedReview(t *testing.T) {
 	assert.Equal(t, Draft, p.Status)
 
 	// Only an admin may decide; deciding picks its target from the input.
-	_, err = Decide.Fire(ctx, alice, p, DecideInput{Approve: true})
+	_, err = Decide.Fire(ctx, mem, alice, p, DecideInput{Approve: true})
 	assert.ErrorIs(t, err, transition.ErrForbidden)
-	ev, err := Decide.Fire(ctx, root, p, DecideInput{Approve: true})
+	ev, err := Decide.Fire(ctx, mem, root, p, DecideInput{Approve: true})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, ev.To)
 
-	_, err = Publish.Fire(ctx, alice, p, PublishInput{})
+	_, err = Publish.Fire(ctx, mem, alice, p, PublishInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Published, p.Status)
 }
 
 func TestDecideRejects(t *testing.T) {
 	p := &Project{Review: Pending}
-	ev, err := Decide.Fire(testContext(&store{}), root, p, DecideInput{Approve: false})
+	ev, err := Decide.Fire(context.Background(), memOf(&store{}), root, p, DecideInput{Approve: false})
 	require.NoError(t, err)
 	assert.Equal(t, Rejected, p.Review)
 	assert.Equal(t, Pending, ev.From)
@@ -114,30 +114,30 @@ func TestPublishNeedsPublishedParent(t *testing.T) {
 	parent := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved}
 	child := &Project{ID: 2, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
 	s := &store{projects: map[int64]*Project{1: parent, 2: child}}
-	ctx := testContext(s)
+	ctx, mem := testContext(s)
 
-	err := Publish.Check(ctx, alice, child)
+	err := Publish.Check(ctx, mem, alice, child)
 	var be *transition.BlockedError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, []transition.Reason{{
 		Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
 		Message: "needs parent: status is Published (if any)",
 	}}, be.Reasons)
-	assert.False(t, Publish.Can(ctx, alice, child))
+	assert.False(t, Publish.Can(ctx, mem, alice, child))
 
-	_, err = Publish.Fire(ctx, alice, parent, PublishInput{})
+	_, err = Publish.Fire(ctx, mem, alice, parent, PublishInput{})
 	require.NoError(t, err)
-	require.NoError(t, Publish.Check(ctx, alice, child))
-	_, err = Publish.Fire(ctx, alice, child, PublishInput{})
+	require.NoError(t, Publish.Check(ctx, mem, alice, child))
+	_, err = Publish.Fire(ctx, mem, alice, child, PublishInput{})
 	require.NoError(t, err)
 
 	// A failing load is an error of its own, not a reason.
 	s.fail = errors.New("database down")
 	orphan := &Project{ID: 3, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
-	err = Publish.Check(ctx, alice, orphan)
+	err = Publish.Check(ctx, mem, alice, orphan)
 	require.ErrorContains(t, err, "database down")
 	assert.NotErrorIs(t, err, transition.ErrBlocked)
-	_, err = Publish.Fire(ctx, alice, orphan, PublishInput{})
+	_, err = Publish.Fire(ctx, mem, alice, orphan, PublishInput{})
 	require.ErrorContains(t, err, "database down")
 	assert.Equal(t, Draft, orphan.Status)
 }
@@ -157,10 +157,10 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 
 	t.Run("one forbidden task blocks the chain", func(t *testing.T) {
 		p, s := newWorld()
-		ctx := testContext(s)
+		ctx, mem := testContext(s)
 		beforeP, beforeTasks := *p, copyTasks(s.tasks[1])
 
-		err := Delete.Check(ctx, alice, p)
+		err := Delete.Check(ctx, mem, alice, p)
 		var be *transition.BlockedError
 		require.ErrorAs(t, err, &be)
 		assert.ErrorIs(t, err, transition.ErrForbidden)
@@ -172,9 +172,9 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 		if diff := cmp.Diff(want, be.Reasons, cmpErrors); diff != "" {
 			t.Errorf("reasons (-want +got):\n%s", diff)
 		}
-		assert.False(t, Delete.Can(ctx, alice, p) && Delete.Check(ctx, alice, p) == nil)
+		assert.False(t, Delete.Can(ctx, mem, alice, p) && Delete.Check(ctx, mem, alice, p) == nil)
 
-		_, err = Delete.Fire(ctx, alice, p, transition.NoInput{})
+		_, err = Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 		require.ErrorAs(t, err, &be)
 		assert.Equal(t, "transition_test.Project 1", be.Object)
 		assert.Equal(t, beforeP, *p, "the project is unchanged")
@@ -184,7 +184,7 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 	t.Run("allowed for the whole chain", func(t *testing.T) {
 		p, s := newWorld()
 		var got []string
-		ctx := transition.WithObservers(testContext(s), func(_ context.Context, r transition.Record) error {
+		s.observe = func(r transition.Record) error {
 			e := r.Entry()
 			cause := ""
 			if e.Cause != nil {
@@ -192,8 +192,8 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 			}
 			got = append(got, e.Model+" "+e.From.Title+" -> "+e.To.Title+cause)
 			return nil
-		})
-		ev, err := Delete.Fire(ctx, root, p, transition.NoInput{})
+		}
+		ev, err := Delete.Fire(context.Background(), memOf(s), root, p, transition.NoInput{})
 		require.NoError(t, err)
 		assert.Nil(t, ev.Cause)
 		assert.Equal(t, Deleted, p.Status)

@@ -31,21 +31,21 @@ func (in *verdictInput) Validate() error {
 }
 
 func TestChooseSeesTheValidatedInput(t *testing.T) {
-	reviews := transition.For[User](Review)
+	reviews := transition.For[User, *store](Review)
 	var seen string
 	decide := transition.New[verdictInput](reviews, "decide", transition.From(Pending).To(Approved, Rejected)).AllowAnyone().
-		Choose(func(_ *Project, in verdictInput) state.State[ReviewStatus] {
+		Choose(func(_ context.Context, _ *Project, in verdictInput) state.State[ReviewStatus] {
 			if in.Verdict == "yes" {
 				return Approved
 			}
 			return Rejected
 		}).
-		Effect("note", func(_ context.Context, e *transition.Event[Project, ReviewStatus, User, verdictInput]) error {
+		Effect("note", func(_ context.Context, _ *store, e *transition.Event[Project, ReviewStatus, User, verdictInput]) error {
 			seen = e.Input.Verdict
 			return nil
 		})
 	p := &Project{Review: Pending}
-	ev, err := decide.Fire(testContext(&store{}), alice, p, verdictInput{Verdict: " YES "})
+	ev, err := decide.Fire(context.Background(), memOf(&store{}), alice, p, verdictInput{Verdict: " YES "})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, p.Review)
 	assert.Equal(t, "yes", seen)
@@ -53,34 +53,34 @@ func TestChooseSeesTheValidatedInput(t *testing.T) {
 }
 
 func TestNilModelIsAnError(t *testing.T) {
-	ctx := testContext(&store{})
-	assert.False(t, Delete.Can(ctx, alice, nil))
-	require.ErrorIs(t, Delete.Check(ctx, alice, nil), transition.ErrNilModel)
-	_, err := Delete.Fire(ctx, alice, nil, transition.NoInput{})
+	ctx, mem := testContext(&store{})
+	assert.False(t, Delete.Can(ctx, mem, alice, nil))
+	require.ErrorIs(t, Delete.Check(ctx, mem, alice, nil), transition.ErrNilModel)
+	_, err := Delete.Fire(ctx, mem, alice, nil, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrNilModel)
-	_, err = Publish.Fire(ctx, alice, nil, PublishInput{})
+	_, err = Publish.Fire(ctx, mem, alice, nil, PublishInput{})
 	require.ErrorIs(t, err, transition.ErrNilModel)
-	_, err = Publish.FireJSON(ctx, alice, nil, nil)
+	_, err = Publish.FireJSON(ctx, mem, alice, nil, nil)
 	require.ErrorIs(t, err, transition.ErrNilModel)
 }
 
 func TestPanickingLoaderIsAStepError(t *testing.T) {
-	tasks := transition.For[User](TaskStatus_)
+	tasks := transition.For[User, *store](TaskStatus_)
 	drop := transition.New[transition.NoInput](tasks, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone()
-	projects := transition.For[User](Status).Identify(func(p *Project) any { return p.ID })
+	projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
 	purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
-		Cascade(transition.Each("tasks", func(context.Context, *Project) ([]*Task, error) {
+		Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) {
 			var m map[string]int
 			m["boom"]++ // a nil-map write in user code
 			return nil, nil
 		}, drop))
 	p := &Project{ID: 4, Status: Draft}
-	ctx := testContext(&store{})
+	ctx, mem := testContext(&store{})
 	for name, err := range map[string]error{
-		"Check": purge.Check(ctx, alice, p),
-		"Fire":  func() error { _, err := purge.Fire(ctx, alice, p, transition.NoInput{}); return err }(),
+		"Check": purge.Check(ctx, mem, alice, p),
+		"Fire":  func() error { _, err := purge.Fire(ctx, mem, alice, p, transition.NoInput{}); return err }(),
 		"Available": func() error {
-			_, err := projects.Available(ctx, alice, p)
+			_, err := projects.Available(ctx, mem, alice, p)
 			return err
 		}(),
 	} {
@@ -96,7 +96,7 @@ func TestPanickingLoaderIsAStepError(t *testing.T) {
 func TestFailingLoaderNamesTheTransitionAndObject(t *testing.T) {
 	s := &store{fail: errors.New("database down")}
 	p := &Project{ID: 5, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
-	err := Publish.Check(testContext(s), alice, p)
+	err := Publish.Check(context.Background(), memOf(s), alice, p)
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "load parent", se.Step)
@@ -108,15 +108,18 @@ func TestFailingLoaderNamesTheTransitionAndObject(t *testing.T) {
 
 // Check plans a chain without an input, so it must not ask Choose.
 func TestCheckDoesNotChooseWithoutInput(t *testing.T) {
-	reviews := transition.For[User](Review)
+	reviews := transition.For[User, *store](Review)
 	calls := 0
 	decide := transition.New[verdictInput](reviews, "decide", transition.From(Pending).To(Approved, Rejected)).AllowAnyone().
-		Choose(func(*Project, verdictInput) state.State[ReviewStatus] { calls++; return state.State[ReviewStatus]{} }).
-		Cascade(transition.Each("none", func(context.Context, *Project) ([]*Project, error) { return nil, nil },
-			transition.New[transition.NoInput](transition.For[User](Status), "noop", transition.From(Draft).Stay()).AllowAnyone()))
+		Choose(func(context.Context, *Project, verdictInput) state.State[ReviewStatus] {
+			calls++
+			return state.State[ReviewStatus]{}
+		}).
+		Cascade(transition.Each("none", func(context.Context, *store, *Project) ([]*Project, error) { return nil, nil },
+			transition.New[transition.NoInput](transition.For[User, *store](Status), "noop", transition.From(Draft).Stay()).AllowAnyone()))
 	p := &Project{Review: Pending}
-	require.NoError(t, decide.Check(testContext(&store{}), alice, p))
-	av, err := decide.Availability(testContext(&store{}), alice, p)
+	require.NoError(t, decide.Check(context.Background(), memOf(&store{}), alice, p))
+	av, err := decide.Availability(context.Background(), memOf(&store{}), alice, p)
 	require.NoError(t, err)
 	assert.True(t, av.Available)
 	assert.Zero(t, calls)
@@ -128,19 +131,19 @@ func TestSnapshotRestoresDeepChanges(t *testing.T) {
 		Tags   map[string]bool
 	}
 	docStatus := state.Bind(ArticleState, "status", func(d *Doc) *state.State[int] { return &d.Status })
-	deep := transition.For[User](docStatus).Snapshot(func(d *Doc) Doc { c := *d; c.Tags = maps.Clone(d.Tags); return c })
-	shallow := transition.For[User](docStatus)
-	for name, m := range map[string]*transition.Machine[Doc, int, User]{"deep": deep, "shallow": shallow} {
+	deep := transition.For[User, *store](docStatus).Snapshot(func(d *Doc) Doc { c := *d; c.Tags = maps.Clone(d.Tags); return c })
+	shallow := transition.For[User, *store](docStatus)
+	for name, m := range map[string]*transition.Machine[Doc, int, User, *store]{"deep": deep, "shallow": shallow} {
 		publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone().
-			Effect("tag", func(_ context.Context, e *transition.Event[Doc, int, User, transition.NoInput]) error {
+			Effect("tag", func(_ context.Context, _ *store, e *transition.Event[Doc, int, User, transition.NoInput]) error {
 				e.Model.Tags["published"] = true // changes the map in place
 				return nil
 			}).
-			Effect("fail", func(context.Context, *transition.Event[Doc, int, User, transition.NoInput]) error {
+			Effect("fail", func(context.Context, *store, *transition.Event[Doc, int, User, transition.NoInput]) error {
 				return errors.New("no")
 			})
 		d := &Doc{Status: ADraft, Tags: map[string]bool{"draft": true}}
-		_, err := publish.Fire(testContext(&store{}), alice, d, transition.NoInput{})
+		_, err := publish.Fire(context.Background(), memOf(&store{}), alice, d, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrStep, name)
 		assert.Equal(t, ADraft, d.Status, name)
 		if name == "deep" {
@@ -159,7 +162,7 @@ func TestEachCheckRunsOnce(t *testing.T) {
 	publish := transition.New[transition.NoInput](articles, "publish", transition.From(ADraft).To(ALive)).
 		Allow("flip-flop", func(context.Context, User, *Article) bool { calls++; return calls > 1 })
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(testContext(&store{}), alice, a, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
 	var be *transition.BlockedError
 	require.ErrorAs(t, err, &be)
 	require.Len(t, be.Reasons, 1)
@@ -177,8 +180,8 @@ func TestDiamondIsNotALoop(t *testing.T) {
 		{Status: NLive}, {Status: NLive}, // new, unsaved: ID 0
 	}}
 	var events int
-	ctx := transition.WithObservers(testContext(&store{}), func(context.Context, transition.Record) error { events++; return nil })
-	_, err := RemoveNode.Fire(ctx, alice, root, transition.NoInput{})
+	ctx, mem := testContext(&store{observe: func(transition.Record) error { events++; return nil }})
+	_, err := RemoveNode.Fire(ctx, mem, alice, root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, 6, events, "root, 2, 3, the shared node once, and both new nodes")
 	assert.Equal(t, NGone, shared.Status)
@@ -189,13 +192,13 @@ func TestDiamondIsNotALoop(t *testing.T) {
 // error names the outer step, and keeps the inner one.
 func TestNestedStepErrorNamesTheOuterStep(t *testing.T) {
 	inner := transition.New[transition.NoInput](newArticleMachine(), "inner", transition.From(ADraft).To(ALive)).AllowAnyone().
-		Effect("inner step", func(context.Context, *articleEvent) error { return errors.New("inner failure") })
+		Effect("inner step", func(context.Context, *store, *articleEvent) error { return errors.New("inner failure") })
 	outer := transition.New[transition.NoInput](newArticleMachine(), "outer", transition.From(ADraft).To(ALive)).AllowAnyone().
-		Effect("sync sibling", func(ctx context.Context, e *articleEvent) error {
-			_, err := inner.Fire(ctx, e.Actor, &Article{Status: ADraft}, transition.NoInput{})
+		Effect("sync sibling", func(ctx context.Context, _ *store, e *articleEvent) error {
+			_, err := inner.Fire(ctx, mem, e.Actor, &Article{Status: ADraft}, transition.NoInput{})
 			return err
 		})
-	_, err := outer.Fire(testContext(&store{}), alice, &Article{Status: ADraft}, transition.NoInput{})
+	_, err := outer.Fire(context.Background(), memOf(&store{}), alice, &Article{Status: ADraft}, transition.NoInput{})
 	var se *transition.StepError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "outer", se.Transition)
@@ -216,15 +219,15 @@ func TestInfoIsACopy(t *testing.T) {
 // otherwise their type, so that struct fields do not leak into messages.
 func TestActorNames(t *testing.T) {
 	type secretUser struct{ Name, Token string }
-	doors := transition.For[secretUser](DoorStatus)
+	doors := transition.For[secretUser, *store](DoorStatus)
 	open := transition.New[transition.NoInput](doors, "open", transition.From(Opened).To(Closed)).AllowAnyone()
-	_, err := open.Fire(context.Background(), secretUser{"eve", "s3cr3t"}, &Door{Status: Closed}, transition.NoInput{})
+	_, err := open.Fire(context.Background(), memOf(&store{}), secretUser{"eve", "s3cr3t"}, &Door{Status: Closed}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.NotContains(t, err.Error(), "s3cr3t")
 	assert.Contains(t, err.Error(), "by a transition_test.secretUser")
 
-	byID := transition.For[int64](DoorStatus)
+	byID := transition.For[int64, *store](DoorStatus)
 	shut := transition.New[transition.NoInput](byID, "shut", transition.From(Opened).To(Closed)).AllowAnyone()
-	_, err = shut.Fire(context.Background(), 42, &Door{Status: Closed}, transition.NoInput{})
+	_, err = shut.Fire(context.Background(), memOf(&store{}), 42, &Door{Status: Closed}, transition.NoInput{})
 	assert.Contains(t, err.Error(), "by 42")
 }

@@ -13,7 +13,8 @@ type Sources[T comparable] struct {
 }
 
 // From starts a rule: the transition is available when the model's state
-// is in one of sets (states or groups).
+// is in one of sets (states or groups). Use the Type's Any group for "any
+// state".
 //
 //	transition.From(Draft, Withdrawn).To(Published)
 func From[T comparable](sets ...state.Set[T]) Sources[T] {
@@ -34,16 +35,31 @@ func (s Sources[T]) Stay() Rule[T] {
 	return Rule[T]{sources: s.sets, stay: true, pos: s.pos}
 }
 
+// Create returns the rule of a creation transition: from no state (the
+// zero State of a new model) to target. A transition with a Create rule
+// creates its object: every state field of the model must be in no state,
+// and the Store inserts the object rather than saving it. Move the model's
+// other state fields to their first states with Also:
+//
+//	var Open = transition.New[OpenInput](Projects, "open", transition.Create(Draft)).
+//		Also(transition.Field(Review, transition.Create(Pending)))
+func Create[T comparable](target state.State[T]) Rule[T] {
+	return Rule[T]{targets: []state.State[T]{target}, create: true, pos: callsite.Pos(0)}
+}
+
 // A Rule says from which states a transition is available and to which
-// state it moves. Make one with From(...).To(...) or From(...).Stay().
+// state it moves. Make one with From(...).To(...), From(...).Stay() or
+// Create(...).
 type Rule[T comparable] struct {
 	sources []state.Set[T]
 	targets []state.State[T]
 	stay    bool
+	create  bool // from no state
 	pos     string
 }
 
-// Sources returns the states and groups the rule starts from.
+// Sources returns the states and groups the rule starts from; none for a
+// Create rule.
 func (r Rule[T]) Sources() []state.Set[T] { return append([]state.Set[T](nil), r.sources...) }
 
 // Targets returns the states the rule may move to; none for Stay.
@@ -52,8 +68,14 @@ func (r Rule[T]) Targets() []state.State[T] { return append([]state.State[T](nil
 // Stays reports whether the rule keeps the state as it is.
 func (r Rule[T]) Stays() bool { return r.stay }
 
+// Creates reports whether the rule starts from no state (see Create).
+func (r Rule[T]) Creates() bool { return r.create }
+
 // from reports whether s is one of the rule's sources.
 func (r *Rule[T]) from(s state.State[T]) bool {
+	if r.create {
+		return s.IsZero()
+	}
 	for _, set := range r.sources {
 		if set.Contains(s) {
 			return true
@@ -70,3 +92,99 @@ func (r *Rule[T]) allows(target state.State[T]) bool {
 	}
 	return false
 }
+
+// A FieldMove is another state field of the model that a transition moves
+// along with its own (see Transition.Also), such as a project's review
+// status going back to Pending when the project is withdrawn. Make one
+// with Field.
+type FieldMove[M any] interface {
+	// Info describes the move as data.
+	Info() FieldInfo
+	sourceOK(model *M) bool
+	wrongState(model *M) string
+	move(model *M) Move
+	set(model *M) error
+	write(model *M, to bool) any
+	column() string
+}
+
+// FieldInfo describes a FieldMove: the field and its rule, by the titles
+// of its states.
+type FieldInfo struct {
+	Machine string // the field's model and column, such as "main.Project.review"
+	Column  string // such as "review"
+	Rule    RuleInfo
+}
+
+// Field returns the move of the state field mgr binds by rule r, which
+// must have one target: from any state in the rule's sources (use the
+// Type's Any group for "whatever it is"), or from no state for a Create
+// rule, to the target.
+//
+//	Withdraw.Also(transition.Field(Review, transition.From(ReviewState.Any()).To(Pending)))
+//
+// Field panics with a *DeclarationError if the rule has no sources, or
+// does not have exactly one target.
+func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M] {
+	pos := callsite.Pos(0)
+	switch {
+	case mgr == nil:
+		panic(&DeclarationError{At: pos, Msg: "Field(nil, ...): a field move needs a state.Manager"})
+	case len(r.targets) != 1:
+		panic(&DeclarationError{Machine: mgr.String(), At: pos, Msg: "a field move needs a rule with exactly one target"})
+	case !r.create && len(r.sources) == 0:
+		panic(&DeclarationError{Machine: mgr.String(), At: pos, Msg: "a field move's rule has no source states"})
+	}
+	for _, s := range append(append([]state.Set[T](nil), r.sources...), r.targets[0]) {
+		if s == nil || s.Type() != mgr.Type() {
+			panic(&DeclarationError{Machine: mgr.String(), At: pos, Err: state.ErrForeignState,
+				Msg: "a field move's states must be of " + mgr.Type().Name()})
+		}
+	}
+	return &fieldMove[M, T]{mgr: mgr, rule: r}
+}
+
+type fieldMove[M any, T comparable] struct {
+	mgr  *state.Manager[M, T]
+	rule Rule[T]
+}
+
+func (f *fieldMove[M, T]) Info() FieldInfo {
+	return FieldInfo{Machine: f.mgr.String(), Column: f.mgr.Name(), Rule: ruleInfo(f.mgr.Type(), f.rule)}
+}
+
+func (f *fieldMove[M, T]) sourceOK(model *M) bool { return f.rule.from(f.mgr.Get(model)) }
+
+func (f *fieldMove[M, T]) wrongState(model *M) string {
+	cur := f.mgr.Get(model)
+	want := "no state (a new object)"
+	if !f.rule.create {
+		want = setTitles(f.rule.sources)
+	}
+	if cur.IsZero() {
+		return f.mgr.Name() + " holds no state; it must be " + want
+	}
+	return f.mgr.Name() + " is " + cur.String() + "; it must be " + want
+}
+
+func (f *fieldMove[M, T]) move(model *M) Move {
+	return Move{Field: f.mgr.Name(), From: stateRef(f.mgr.Get(model)), To: stateRef(f.rule.targets[0])}
+}
+
+func (f *fieldMove[M, T]) set(model *M) error { return f.mgr.Set(model, f.rule.targets[0]) }
+
+// write returns the field's value as a database value: the target's if to,
+// the current state's otherwise (nil for no state).
+func (f *fieldMove[M, T]) write(model *M, to bool) any {
+	s := f.mgr.Get(model)
+	if to {
+		s = f.rule.targets[0]
+	}
+	if s.IsZero() {
+		return nil
+	}
+	v, _ := s.Value()
+	return v
+}
+
+func (f *fieldMove[M, T]) column() string { return f.mgr.Name() }

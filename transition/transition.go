@@ -15,39 +15,52 @@ import (
 type NoInput struct{}
 
 // A Transition moves the state field of a model M from some states to
-// others, run by an actor A with input I. Declare one with [New]; its
-// declaring methods (Allow, When, Effect, ...) return it, so a declaration
-// reads as one expression:
+// others, run by an actor A in a unit of work U, with input I. Declare one
+// with [New]; its declaring methods (Allow, When, Effect, ...) return it,
+// so a declaration reads as one expression:
 //
 //	var Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 //		transition.From(Published).To(Withdrawn),
 //	).Allow("owner", isOwner).
-//		Effect("record the reason", func(ctx context.Context, e *ProjectEvent[WithdrawInput]) error {
+//		Effect("record the reason", func(ctx context.Context, r *Repo, e *ProjectEvent[WithdrawInput]) error {
 //			e.Model.WithdrawnBecause = e.Input.Reason
 //			return nil
 //		})
 //
+// A transition runs in stages, always in this order (see Fire): the
+// checks (state rules, Allow, When, WhenRelated), the input's validation
+// (I's own Validate method, then the Validate functions), before hooks,
+// effects, setting the states, after hooks, the commit of the unit of work
+// and the after-commit hooks. OnFailure hooks run if it fails after its
+// checks and validation passed.
+//
 // Every stage is kept as data (see Info), so the registry can list, check
 // and draw it. A Transition is safe for concurrent use once declared.
-type Transition[M any, T comparable, A any, I any] struct {
-	m          *Machine[M, T, A]
-	name       string
-	title      string
-	desc       string
-	pos        string
-	rules      []Rule[T]
-	anyone     bool
-	allow      []actorGuard[M, A]
-	when       []state.Condition[M]
-	related    []RelatedCondition[M]
-	validators []func(*M, I) error
-	choose     func(*M, I) state.State[T]
-	effects    []effect[M, T, A, I]
-	cascades   []Cascade[M, A]
-	input      reflect.Type // nil for NoInput
-	shape      *shape       // the JSON the input accepts, for strict decoding
-	self       selfCheck    // how I's own Validate method is called, if it has one
-	ptrInput   bool         // whether I is a pointer type, so that nil is no input
+type Transition[M any, T comparable, A any, U any, I any] struct {
+	m           *Machine[M, T, A, U]
+	name        string
+	title       string
+	desc        string
+	pos         string
+	rules       []Rule[T]
+	creates     bool // its rules are Create rules
+	also        []FieldMove[M]
+	anyone      bool
+	allow       []actorGuard[M, A]
+	when        []state.Condition[M]
+	related     []RelatedCondition[M, U]
+	validators  []func(context.Context, U, *M, I) error
+	choose      func(context.Context, *M, I) state.State[T]
+	before      []hook[M, T, A, U, I]
+	effects     []hook[M, T, A, U, I]
+	after       []hook[M, T, A, U, I]
+	afterCommit []commitHook[M, T, A, I]
+	onFailure   []failureHook[M, T, A, I]
+	cascades    []Cascade[M, A, U]
+	input       reflect.Type // nil for NoInput
+	shape       *shape       // the JSON the input accepts, for strict decoding
+	self        selfCheck    // how I's own Validate method is called, if it has one
+	ptrInput    bool         // whether I is a pointer type, so that nil is no input
 }
 
 type actorGuard[M, A any] struct {
@@ -55,9 +68,20 @@ type actorGuard[M, A any] struct {
 	fn    func(ctx context.Context, actor A, m *M) bool
 }
 
-type effect[M any, T comparable, A, I any] struct {
+// hook is a before hook, an effect or an after hook.
+type hook[M any, T comparable, A, U, I any] struct {
+	title string
+	fn    func(ctx context.Context, u U, e *Event[M, T, A, I]) error
+}
+
+type commitHook[M any, T comparable, A, I any] struct {
 	title string
 	fn    func(ctx context.Context, e *Event[M, T, A, I]) error
+}
+
+type failureHook[M any, T comparable, A, I any] struct {
+	title string
+	fn    func(ctx context.Context, e *Event[M, T, A, I], err error)
 }
 
 // New declares the transition name on machine m, taking input of type I
@@ -69,14 +93,15 @@ type effect[M any, T comparable, A, I any] struct {
 //
 // New panics with a *DeclarationError if there are no rules, a rule has no
 // sources or mentions a state of another Type, two rules start from the
-// same state, or the name is empty or already taken on m.
-func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, rules ...Rule[T]) *Transition[M, T, A, I] {
+// same state, Create rules are mixed with others, or the name is empty or
+// already taken on m.
+func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name string, rules ...Rule[T]) *Transition[M, T, A, U, I] {
 	pos := callsite.Pos(0)
 	if m == nil {
 		panic(&DeclarationError{Transition: name, At: pos, Msg: "New on a nil Machine"})
 	}
 	fail := func(msg string) {
-		panic(&DeclarationError{Machine: m.String(), Transition: name, At: pos, Msg: msg})
+		panic(&DeclarationError{Machine: m.name, Transition: name, At: pos, Msg: msg})
 	}
 	switch {
 	case name == "":
@@ -89,8 +114,11 @@ func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, ru
 	if prev, ok := m.byName[name]; ok {
 		fail("the name is already taken by the transition declared at " + prev.Info().At)
 	}
+	creates := 0
 	for i, r := range rules {
-		if len(r.sources) == 0 {
+		if r.create {
+			creates++
+		} else if len(r.sources) == 0 {
 			fail(fmt.Sprintf("rule %d has no source states", i+1))
 		}
 		for _, s := range r.sources {
@@ -102,6 +130,9 @@ func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, ru
 			}
 			m.mustOwn(s, name, pos)
 		}
+	}
+	if creates > 0 && len(rules) > 1 {
+		fail("a creation transition has one rule, transition.Create(...)")
 	}
 	// Two rules from one state would make the target ambiguous.
 	for s := range m.mgr.Type().States() {
@@ -115,7 +146,7 @@ func New[I any, M any, T comparable, A any](m *Machine[M, T, A], name string, ru
 			}
 		}
 	}
-	t := &Transition[M, T, A, I]{m: m, name: name, title: defaultTitle(name), pos: pos, rules: rules}
+	t := &Transition[M, T, A, U, I]{m: m, name: name, title: defaultTitle(name), pos: pos, rules: rules, creates: creates > 0}
 	t.input, t.shape = rootShape[I]()
 	t.self = selfValidating[I]()
 	t.ptrInput = reflect.TypeFor[I]().Kind() == reflect.Pointer
@@ -134,7 +165,7 @@ func defaultTitle(name string) string {
 
 // Titled sets the transition's human title, such as "Publish now". It
 // defaults to the name, capitalised, with - and _ as spaces.
-func (t *Transition[M, T, A, I]) Titled(title string) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) Titled(title string) *Transition[M, T, A, U, I] {
 	if title == "" {
 		t.fail("Titled(\"\")")
 	}
@@ -143,8 +174,35 @@ func (t *Transition[M, T, A, I]) Titled(title string) *Transition[M, T, A, I] {
 }
 
 // Describe sets a longer description, for forms and documentation.
-func (t *Transition[M, T, A, I]) Describe(text string) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) Describe(text string) *Transition[M, T, A, U, I] {
 	t.desc = text
+	return t
+}
+
+// Also makes the transition move other state fields of the model along
+// with its own, each by its own rule (see Field):
+//
+//	Withdraw.Also(transition.Field(Review, transition.From(ReviewState.Any()).To(Pending)))
+//
+// Every field's source is checked before anything runs (a field in
+// another state refuses the transition with ErrWrongState), every field
+// changes together or not at all, and the event, the history and the
+// registry's checks and diagrams see every field's move.
+func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T, A, U, I] {
+	for _, mv := range moves {
+		switch {
+		case mv == nil:
+			t.fail("Also(nil)")
+		case mv.column() == t.m.mgr.Name():
+			t.fail("Also moves the transition's own field " + mv.column() + ": give it a rule instead")
+		}
+		for _, prev := range t.also {
+			if prev.column() == mv.column() {
+				t.fail("Also moves " + mv.column() + " twice")
+			}
+		}
+	}
+	t.also = append(t.also, moves...)
 	return t
 }
 
@@ -156,7 +214,7 @@ func (t *Transition[M, T, A, I]) Describe(text string) *Transition[M, T, A, I] {
 // A nil actor (a nil pointer, interface, map or slice, as an anonymous
 // request may carry) is no actor: it is refused before fn is called, so fn
 // never sees one.
-func (t *Transition[M, T, A, I]) Allow(title string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) Allow(title string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, U, I] {
 	if title == "" || fn == nil {
 		t.fail("Allow needs a title and a function")
 	}
@@ -168,14 +226,14 @@ func (t *Transition[M, T, A, I]) Allow(title string, fn func(ctx context.Context
 // which is no actor at all: every permission check refuses it, with
 // ErrForbidden. To let anonymous requests run a transition, give them an
 // actor value of their own (such as a User with no ID) and allow it.
-func (t *Transition[M, T, A, I]) AllowAnyone() *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) AllowAnyone() *Transition[M, T, A, U, I] {
 	t.anyone = true
 	return t
 }
 
 // When requires conditions on the model: another of its state fields
 // (Review.In(Approved)), or a conditional state (Future). All must hold.
-func (t *Transition[M, T, A, I]) When(conds ...state.Condition[M]) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) When(conds ...state.Condition[M]) *Transition[M, T, A, U, I] {
 	for _, c := range conds {
 		if c == nil {
 			t.fail("When(nil)")
@@ -190,7 +248,7 @@ func (t *Transition[M, T, A, I]) When(conds ...state.Condition[M]) *Transition[M
 //	Publish.WhenRelated(transition.Related("parent", loadParent, Status.In(Published)))
 //
 // All must hold.
-func (t *Transition[M, T, A, I]) WhenRelated(conds ...RelatedCondition[M]) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) WhenRelated(conds ...RelatedCondition[M, U]) *Transition[M, T, A, U, I] {
 	for _, c := range conds {
 		if c == nil {
 			t.fail("WhenRelated(nil)")
@@ -201,9 +259,10 @@ func (t *Transition[M, T, A, I]) WhenRelated(conds ...RelatedCondition[M]) *Tran
 }
 
 // Validate adds a validation of the input against the model, run after
-// the input's own Validate method (if I has one) and before any execution.
-// It may return a FieldError or FieldErrors to say which fields are wrong.
-func (t *Transition[M, T, A, I]) Validate(fn func(model *M, in I) error) *Transition[M, T, A, I] {
+// the input's own Validate method (if I has one) and before any hook or
+// effect, with the unit of work so that it can look things up. It may
+// return a FieldError or FieldErrors to say which fields are wrong.
+func (t *Transition[M, T, A, U, I]) Validate(fn func(ctx context.Context, u U, model *M, in I) error) *Transition[M, T, A, U, I] {
 	if fn == nil {
 		t.fail("Validate(nil)")
 	}
@@ -215,7 +274,7 @@ func (t *Transition[M, T, A, I]) Validate(fn func(model *M, in I) error) *Transi
 // as approve or reject depending on the input. fn must return one of the
 // rule's targets; anything else fails the transition before it changes
 // anything.
-func (t *Transition[M, T, A, I]) Choose(fn func(model *M, in I) state.State[T]) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) Choose(fn func(ctx context.Context, model *M, in I) state.State[T]) *Transition[M, T, A, U, I] {
 	if fn == nil {
 		t.fail("Choose(nil)")
 	}
@@ -223,29 +282,75 @@ func (t *Transition[M, T, A, I]) Choose(fn func(model *M, in I) state.State[T]) 
 	return t
 }
 
-// Effect adds an execution step: what changes alongside the state, such as
-// a publication date. Effects run in order, after validation, and then the
-// state is set. An effect sees the pending event: the model, the actor, the
-// input, the states from and to, and the time.
-//
-// If an effect returns an error or panics, the model is restored to what it
-// was before the transition began, and Fire returns a *StepError naming the
-// effect by its title. An effect should change only the model; side effects
-// elsewhere belong in an Observer, which runs once the whole transition has
-// succeeded.
-func (t *Transition[M, T, A, I]) Effect(title string, fn func(ctx context.Context, e *Event[M, T, A, I]) error) *Transition[M, T, A, I] {
-	if title == "" || fn == nil {
-		t.fail("Effect needs a title and a function")
-	}
-	t.effects = append(t.effects, effect[M, T, A, I]{title, fn})
+// Before adds a hook that runs once every check and validation (of the
+// whole causal chain) has passed, before the effects: to prepare what the
+// effects need, or to stop the transition with Abort or Cancel.
+func (t *Transition[M, T, A, U, I]) Before(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	t.before = append(t.before, t.hook("Before", title, fn))
 	return t
+}
+
+// Effect adds an execution step: what changes alongside the state, such as
+// a publication date. Effects run in order, after the before hooks, and
+// then the states are set. An effect sees the pending event: the model,
+// the actor, the input, the states from and to, and the time; it may read
+// and write through the unit of work.
+//
+// If an effect returns an error or panics, the unit of work is rolled
+// back, every model is restored to what it was before the transition
+// began, and Fire returns a *StepError naming the effect by its title. An
+// effect cannot change the target: the state set is the one planned.
+func (t *Transition[M, T, A, U, I]) Effect(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	t.effects = append(t.effects, t.hook("Effect", title, fn))
+	return t
+}
+
+// After adds a hook that runs once the states are set, inside the unit of
+// work: what must happen with the change or not at all. An error rolls
+// the whole unit of work back.
+func (t *Transition[M, T, A, U, I]) After(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	t.after = append(t.after, t.hook("After", title, fn))
+	return t
+}
+
+// AfterCommit adds a hook that runs once the unit of work has committed,
+// never after a rollback: work that must follow a durable change, such as
+// sending a mail. The transition is done by then; an error or panic of an
+// after-commit hook is returned by Fire in an *AfterCommitError, along
+// with the event.
+func (t *Transition[M, T, A, U, I]) AfterCommit(title string, fn func(ctx context.Context, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	if title == "" || fn == nil {
+		t.fail("AfterCommit needs a title and a function")
+	}
+	t.afterCommit = append(t.afterCommit, commitHook[M, T, A, I]{title, fn})
+	return t
+}
+
+// OnFailure adds a hook that receives the error when the transition, or
+// its causal chain, fails once its checks and validation have passed: a
+// hook, effect, save, history or commit that failed, or a Cancel. It runs
+// after the rollback, with the models restored, and never for a refusal
+// or an Abort.
+func (t *Transition[M, T, A, U, I]) OnFailure(title string, fn func(ctx context.Context, e *Event[M, T, A, I], err error)) *Transition[M, T, A, U, I] {
+	if title == "" || fn == nil {
+		t.fail("OnFailure needs a title and a function")
+	}
+	t.onFailure = append(t.onFailure, failureHook[M, T, A, I]{title, fn})
+	return t
+}
+
+func (t *Transition[M, T, A, U, I]) hook(kind, title string, fn func(context.Context, U, *Event[M, T, A, I]) error) hook[M, T, A, U, I] {
+	if title == "" || fn == nil {
+		panic(&DeclarationError{Machine: t.m.name, Transition: t.name, At: callsite.Pos(1), Msg: kind + " needs a title and a function"})
+	}
+	return hook[M, T, A, U, I]{title, fn}
 }
 
 // Cascade adds causal chains, made with [Each]: transitions that must run
 // on related objects when this one runs, such as deleting a project's
 // tasks. The whole chain is planned and pre-validated before any of it
 // runs.
-func (t *Transition[M, T, A, I]) Cascade(cs ...Cascade[M, A]) *Transition[M, T, A, I] {
+func (t *Transition[M, T, A, U, I]) Cascade(cs ...Cascade[M, A, U]) *Transition[M, T, A, U, I] {
 	for _, c := range cs {
 		if c == nil {
 			t.fail("Cascade(nil)")
@@ -255,27 +360,29 @@ func (t *Transition[M, T, A, I]) Cascade(cs ...Cascade[M, A]) *Transition[M, T, 
 	return t
 }
 
-func (t *Transition[M, T, A, I]) fail(msg string) {
-	panic(&DeclarationError{Machine: t.m.String(), Transition: t.name, At: callsite.Pos(1), Msg: msg})
+func (t *Transition[M, T, A, U, I]) fail(msg string) {
+	panic(&DeclarationError{Machine: t.m.name, Transition: t.name, At: callsite.Pos(1), Msg: msg})
 }
 
 // Name returns the transition's name, such as "publish".
-func (t *Transition[M, T, A, I]) Name() string { return t.name }
+func (t *Transition[M, T, A, U, I]) Name() string { return t.name }
 
 // Title returns the transition's human title.
-func (t *Transition[M, T, A, I]) Title() string { return t.title }
+func (t *Transition[M, T, A, U, I]) Title() string { return t.title }
 
 // Machine returns the machine the transition belongs to.
-func (t *Transition[M, T, A, I]) Machine() *Machine[M, T, A] { return t.m }
+func (t *Transition[M, T, A, U, I]) Machine() *Machine[M, T, A, U] { return t.m }
 
 // Rules returns the transition's rules.
-func (t *Transition[M, T, A, I]) Rules() []Rule[T] { return append([]Rule[T](nil), t.rules...) }
+func (t *Transition[M, T, A, U, I]) Rules() []Rule[T] { return append([]Rule[T](nil), t.rules...) }
+
+func (t *Transition[M, T, A, U, I]) rulesOf() []Rule[T] { return t.rules }
 
 // String returns the machine and name, such as "main.Project.status publish".
-func (t *Transition[M, T, A, I]) String() string { return t.m.String() + " " + t.name }
+func (t *Transition[M, T, A, U, I]) String() string { return t.m.name + " " + t.name }
 
 // rule returns the rule that applies from s, or nil.
-func (t *Transition[M, T, A, I]) rule(s state.State[T]) *Rule[T] {
+func (t *Transition[M, T, A, U, I]) rule(s state.State[T]) *Rule[T] {
 	for i := range t.rules {
 		if t.rules[i].from(s) {
 			return &t.rules[i]
@@ -285,7 +392,7 @@ func (t *Transition[M, T, A, I]) rule(s state.State[T]) *Rule[T] {
 }
 
 // possibleTarget reports whether s is a target of any rule.
-func (t *Transition[M, T, A, I]) possibleTarget(s state.State[T]) bool {
+func (t *Transition[M, T, A, U, I]) possibleTarget(s state.State[T]) bool {
 	for i := range t.rules {
 		if t.rules[i].allows(s) {
 			return true

@@ -6,11 +6,17 @@
 //
 //   - what each user may do to a project now, and why not the rest;
 //
-//   - transitions run by name from a JSON payload, saved with
-//     compare-and-set updates and an audit trail in one transaction;
+//   - transitions run by name from a JSON payload, each in one SQL
+//     transaction (a transition.Store) whose unit of work, a *Repo, is what
+//     loaders and hooks read through; every row is saved by comparing and
+//     setting its version, and the history the library hands over is
+//     written to an audit table in the same transaction;
 //
 //   - a causal chain (deleting a project deletes its tasks) that one
-//     forbidden task blocks, so that nothing changes.
+//     forbidden task blocks, so that nothing changes;
+//
+//   - a writer holding a stale copy losing to the one that saved first,
+//     even when the transition keeps the state.
 //
 //     go run ./examples/projects
 //     go run ./examples/projects -diagram   # also print the Mermaid diagrams
@@ -76,9 +82,10 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1) // SQLite has one writer; keep it simple
+	st := &Store{db: db, now: clock}
 
 	// The registry checks the definitions at start-up.
-	reg, err := registry.New[User](Projects, Tasks)
+	reg, err := registry.New[User, *Repo](Projects, Tasks)
 	if err != nil {
 		return err
 	}
@@ -90,23 +97,18 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 	if err := seed(ctx, db); err != nil {
 		return err
 	}
-	if err := queries(ctx, w, db); err != nil {
+	if err := queries(ctx, w, st); err != nil {
 		return err
 	}
 
-	ctx = transition.WithClock(ctx, clock)
-
+	// Checks run in a unit of work too: the cascade's tasks load through it.
 	heading(w, "what can each user do to project 1?")
-	p, err := project(ctx, db, 1)
+	p, err := read(ctx, st, func(tx *sqlTx) (*Project, error) { return tx.Project(ctx, 1) })
 	if err != nil {
 		return err
 	}
 	for _, u := range []User{alice, bob} {
-		var avail []transition.Availability
-		err := inTx(ctx, db, func(ctx context.Context, _ *sql.Tx) error {
-			avail, err = reg.Available(ctx, u, p)
-			return err
-		})
+		avail, err := read(ctx, st, func(tx *sqlTx) ([]transition.Availability, error) { return reg.Available(ctx, tx, u, p) })
 		if err != nil {
 			return err
 		}
@@ -128,7 +130,8 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 	}
 
 	// Run transitions by name with a JSON payload, as an HTTP handler for
-	// POST /projects/{id}/transitions/{name} would.
+	// POST /projects/{id}/transitions/{name} would: read the project, then
+	// fire; the firing's own transaction checks the version it read.
 	heading(w, "transitions, by name with a JSON payload")
 	for _, step := range []struct {
 		user    User
@@ -145,19 +148,34 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		{admin, 3, "delete", ``},  // the admin may delete every task
 		{admin, 3, "archive", ``}, // no such transition
 	} {
-		err := inTx(ctx, db, func(ctx context.Context, _ *sql.Tx) error {
-			p, err := project(ctx, txFrom(ctx), step.project)
-			if err != nil {
-				return err
-			}
-			_, err = reg.Fire(transition.WithObservers(ctx, save), step.user, p, step.name, []byte(step.payload))
-			return err
-		})
+		p, err := read(ctx, st, func(tx *sqlTx) (*Project, error) { return tx.Project(ctx, step.project) })
+		if err == nil {
+			_, err = reg.Fire(ctx, st, step.user, p, step.name, []byte(step.payload))
+		}
 		fmt.Fprintf(w, "%-5s %-8s project %d %-45s %s\n", step.user, step.name, step.project, step.payload, outcome(err))
 	}
 
+	// Bob and the admin both read task 4, then each hands it to someone.
+	// Assigning keeps the task Open, so a compare-and-set on the status
+	// would let the second silently overwrite the first: the version
+	// column refuses it.
+	heading(w, "two writers, one stale copy")
+	var copies [2]*Task
+	for i := range copies {
+		if copies[i], err = read(ctx, st, func(tx *sqlTx) (*Task, error) { return tx.Task(ctx, 4) }); err != nil {
+			return err
+		}
+	}
+	for i, step := range []struct {
+		user    User
+		payload string
+	}{{bob, `{"owner": "carol"}`}, {admin, `{"owner": "dave"}`}} {
+		_, err := reg.Fire(ctx, st, step.user, copies[i], "assign", []byte(step.payload))
+		fmt.Fprintf(w, "%-5s %-8s task 4    %-45s %s\n", step.user, "assign", step.payload, outcome(err))
+	}
+
 	heading(w, "the audit trail")
-	lines, err := auditTrail(ctx, db)
+	lines, err := read(ctx, st, func(tx *sqlTx) ([]string, error) { return tx.AuditTrail(ctx) })
 	if err != nil {
 		return err
 	}
@@ -165,13 +183,24 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		fmt.Fprintln(w, l)
 	}
 
-	heading(w, "projects now")
-	all, err := projects(ctx, db, sqlexpr.True)
+	heading(w, "projects and tasks now")
+	all, err := read(ctx, st, func(tx *sqlTx) ([]*Project, error) { return tx.Projects(ctx, sqlexpr.True) })
 	if err != nil {
 		return err
 	}
 	for _, p := range all {
-		fmt.Fprintf(w, "%d %-14s %-9s start %s %s\n", p.ID, p.Title, p.Status, p.StartAt.Format(time.DateOnly), p.Reason)
+		line := fmt.Sprintf("project %d %-14s %-9s v%d  starts %s", p.ID, p.Title, p.Status, p.Version, p.StartAt.Format(time.DateOnly))
+		if p.Reason != "" {
+			line += ", withdrawn for " + p.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+	tasks, err := read(ctx, st, func(tx *sqlTx) ([]*Task, error) { return tx.Tasks(ctx, sqlexpr.True) })
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		fmt.Fprintf(w, "task    %d %-14s %-9s v%d  of project %d, owned by %s\n", t.ID, t.Title, t.Status, t.Version, t.ProjectID, t.Owner)
 	}
 	return nil
 }
@@ -191,6 +220,8 @@ func outcome(err error) string {
 		return "blocked: " + strings.Join(why, "; ")
 	case errors.As(err, &input):
 		return "invalid: " + input.Fields.Error()
+	case errors.Is(err, transition.ErrConflict):
+		return "conflict: " + err.Error()
 	case errors.Is(err, transition.ErrNotFound):
 		return "not found: " + err.Error()
 	}
@@ -206,48 +237,52 @@ func seed(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	now := clock()
-	return inTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
-		for _, s := range ddl {
-			if _, err := tx.ExecContext(ctx, s); err != nil {
-				return err
-			}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, s := range ddl {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
 		}
-		for _, p := range []Project{
-			{ID: 1, Title: "Annual report", Owner: "alice", Status: Draft, StartAt: now.AddDate(0, 1, 0)},
-			{ID: 2, Title: "Spring launch", Owner: "alice", Status: Published, StartAt: now.AddDate(0, 3, 0)},
-			{ID: 3, Title: "Autumn sale", Owner: "alice", Status: Published, StartAt: now.AddDate(0, -1, 0)},
-			{ID: 4, Title: "Old campaign", Owner: "bob", Status: Withdrawn, StartAt: now.AddDate(-1, 0, 0)},
-			{ID: 5, Title: "Typo page", Owner: "bob", Status: Deleted, StartAt: now.AddDate(0, 0, -2)},
-		} {
-			// A State is a driver.Valuer: it is written as its value.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (?, ?, ?, ?, ?)`,
-				p.ID, p.Title, p.Owner, p.Status, p.StartAt); err != nil {
-				return err
-			}
+	}
+	for _, p := range []Project{
+		{ID: 1, Title: "Annual report", Owner: "alice", Status: Draft, StartAt: now.AddDate(0, 1, 0)},
+		{ID: 2, Title: "Spring launch", Owner: "alice", Status: Published, StartAt: now.AddDate(0, 3, 0)},
+		{ID: 3, Title: "Autumn sale", Owner: "alice", Status: Published, StartAt: now.AddDate(0, -1, 0)},
+		{ID: 4, Title: "Old campaign", Owner: "bob", Status: Withdrawn, StartAt: now.AddDate(-1, 0, 0)},
+		{ID: 5, Title: "Typo page", Owner: "bob", Status: Deleted, StartAt: now.AddDate(0, 0, -2)},
+	} {
+		// A State is a driver.Valuer: it is written as its value.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (?, ?, ?, ?, ?)`,
+			p.ID, p.Title, p.Owner, p.Status, p.StartAt); err != nil {
+			return err
 		}
-		for _, t := range []Task{
-			{ID: 1, ProjectID: 3, Title: "Print flyers", Owner: "alice", Status: Done},
-			{ID: 2, ProjectID: 3, Title: "Book the hall", Owner: "bob", Status: Open},
-			{ID: 3, ProjectID: 3, Title: "Old draft", Owner: "alice", Status: TaskDeleted},
-		} {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, project_id, title, owner, status) VALUES (?, ?, ?, ?, ?)`,
-				t.ID, t.ProjectID, t.Title, t.Owner, t.Status); err != nil {
-				return err
-			}
+	}
+	for _, t := range []Task{
+		{ID: 1, ProjectID: 3, Title: "Print flyers", Owner: "alice", Status: Done},
+		{ID: 2, ProjectID: 3, Title: "Book the hall", Owner: "bob", Status: Open},
+		{ID: 3, ProjectID: 3, Title: "Old draft", Owner: "alice", Status: TaskDeleted},
+		{ID: 4, ProjectID: 2, Title: "Write the copy", Owner: "bob", Status: Open},
+	} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, project_id, title, owner, status) VALUES (?, ?, ?, ?, ?)`,
+			t.ID, t.ProjectID, t.Title, t.Owner, t.Status); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return tx.Commit()
 }
 
 // queries asks the same state questions of Go values and of SQL rows.
-func queries(ctx context.Context, w io.Writer, db *sql.DB) error {
+func queries(ctx context.Context, w io.Writer, st *Store) error {
 	heading(w, "projects, read back into Go")
-	all, err := projects(ctx, db, sqlexpr.True)
+	all, err := read(ctx, st, func(tx *sqlTx) ([]*Project, error) { return tx.Projects(ctx, sqlexpr.True) })
 	if err != nil {
 		return err
 	}
 	for _, p := range all {
-		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, p.Status.In(Gone), Future.Match(&p))
+		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, p.Status.In(Gone), Future.Match(p))
 	}
 
 	for _, q := range []struct {
@@ -262,7 +297,7 @@ func queries(ctx context.Context, w io.Writer, db *sql.DB) error {
 		if err != nil {
 			return err
 		}
-		rows, err := projects(ctx, db, q.where)
+		rows, err := read(ctx, st, func(tx *sqlTx) ([]*Project, error) { return tx.Projects(ctx, q.where) })
 		if err != nil {
 			return err
 		}
@@ -275,7 +310,7 @@ func queries(ctx context.Context, w io.Writer, db *sql.DB) error {
 
 	// Values the code does not know are refused on the way in and out.
 	heading(w, "an unknown status")
-	_, err = db.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (6, 'Bad', 'bob', 9, ?)`, clock())
+	_, err = st.db.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (6, 'Bad', 'bob', 9, ?)`, clock())
 	fmt.Fprintln(w, "insert status 9:", firstLine(err))
 	var p Project
 	fmt.Fprintln(w, "scan status 9:  ", p.Status.Scan(int64(9)))

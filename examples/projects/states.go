@@ -50,6 +50,7 @@ type Project struct {
 	Status  state.State[ProjectStatus]
 	StartAt time.Time
 	Reason  string // why it was withdrawn
+	Version int64  // bumped by every save, compared by the next (see Machine.Version)
 }
 
 // Task belongs to a project.
@@ -59,6 +60,7 @@ type Task struct {
 	Title     string
 	Owner     string
 	Status    state.State[TaskStatus]
+	Version   int64
 }
 
 var (
@@ -68,7 +70,8 @@ var (
 	TaskStatusOf = state.Bind(TaskState, "status", func(t *Task) *state.State[TaskStatus] { return &t.Status })
 )
 
-// clock is the program's time; main fixes it so the output is the same on
+// clock is the program's time: the Store stamps each unit of work with it,
+// and Future tests against it. main fixes it so the output is the same on
 // every run.
 var clock = time.Now
 

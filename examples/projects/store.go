@@ -8,173 +8,109 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 )
 
-// tables returns the statements that create the tables. The CHECK constraints come from the state
-// declarations, so the database itself refuses values the code does not
-// know.
-func tables() ([]string, error) {
-	projectCheck, err := ProjectState.CheckConstraint(sqlexpr.SQLite, "status")
-	if err != nil {
-		return nil, err
-	}
-	taskCheck, err := TaskState.CheckConstraint(sqlexpr.SQLite, "status")
-	if err != nil {
-		return nil, err
-	}
-	return []string{
-		`CREATE TABLE projects (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner TEXT NOT NULL, status INTEGER NOT NULL ` + projectCheck + `, start_at TIMESTAMP NOT NULL, reason TEXT NOT NULL DEFAULT '')`,
-		`CREATE TABLE tasks (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects, title TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL ` + taskCheck + `)`,
-		`CREATE TABLE audit (seq INTEGER PRIMARY KEY, machine TEXT NOT NULL, object TEXT NOT NULL, transition TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, actor TEXT NOT NULL, input TEXT NOT NULL, at TIMESTAMP NOT NULL, cause INTEGER)`,
-	}, nil
+// This file is what plugs the database into package transition: a Store
+// whose units of work are SQL transactions (their history written to the
+// audit table), and a Table per model that reloads its row and saves it by
+// comparing and setting its version.
+
+// Store is the transition.Store: each unit of work is a transaction of db,
+// at the time now gives when it begins.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
 }
 
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// txKey carries the transaction a transition runs in, for the load
-// functions of its related models and for the observer that saves it.
-type txKey struct{}
-
-func txFrom(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(querier); ok {
-		return tx
-	}
-	panic("no transaction in the context")
-}
-
-// projects selects the projects matching where.
-func projects(ctx context.Context, q querier, where sqlexpr.Expr) ([]Project, error) {
-	cond, args, err := where.Render(sqlexpr.SQLite)
+func (s *Store) Begin(ctx context.Context) (transition.Tx[*Repo], error) {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, title, owner, status, start_at, reason FROM projects WHERE `+cond+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ps []Project
-	for rows.Next() {
-		var p Project
-		// Status scans straight from the column, and rejects unknown values.
-		if err := rows.Scan(&p.ID, &p.Title, &p.Owner, &p.Status, &p.StartAt, &p.Reason); err != nil {
-			return nil, err
+	return &sqlTx{&Repo{tx}, s.now()}, nil
+}
+
+// sqlTx is a unit of work of a Store (a transition.Tx, so also the Scope
+// checks run in).
+type sqlTx struct {
+	*Repo
+	at time.Time
+}
+
+func (t *sqlTx) Unit() *Repo                    { return t.Repo }
+func (t *sqlTx) Now() time.Time                 { return t.at }
+func (t *sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
+func (t *sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
+
+// Append writes the history the library hands over into the audit table,
+// a row per field moved; a cascaded change points at the row of its cause.
+func (t *sqlTx) Append(ctx context.Context, changes []transition.Change) error {
+	seqs := make([]int64, len(changes))
+	for i, c := range changes {
+		input, err := json.Marshal(c.Input)
+		if err != nil {
+			return err
 		}
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
-}
-
-func project(ctx context.Context, q querier, id int64) (*Project, error) {
-	ps, err := projects(ctx, q, sqlexpr.Col("id").Eq(id))
-	if err != nil {
-		return nil, err
-	}
-	if len(ps) == 0 {
-		return nil, fmt.Errorf("no project %d", id)
-	}
-	return &ps[0], nil
-}
-
-// loadTasks is the relation Delete cascades over.
-func loadTasks(ctx context.Context, p *Project) ([]*Task, error) {
-	rows, err := txFrom(ctx).QueryContext(ctx, `SELECT id, project_id, title, owner, status FROM tasks WHERE project_id = ? ORDER BY id`, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ts []*Task
-	for rows.Next() {
-		t := new(Task)
-		if err := rows.Scan(&t.ID, &t.ProjectID, &t.Title, &t.Owner, &t.Status); err != nil {
-			return nil, err
+		var cause any // NULL for the transition asked for
+		if c.Cause >= 0 {
+			cause = seqs[c.Cause]
 		}
-		ts = append(ts, t)
+		if err := t.tx.QueryRowContext(ctx, `INSERT INTO audit (model, object, version, field, transition, from_state, to_state, actor, input, at, cause)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			c.Model, c.Object, c.Version, c.Field, c.Transition, c.From.Title, c.To.Title, c.Actor, string(input), c.At, cause,
+		).Scan(&seqs[i]); err != nil {
+			return err
+		}
 	}
-	return ts, rows.Err()
+	return nil
 }
 
-// errConflict reports that another writer changed a row first.
-var errConflict = errors.New("the row changed under us")
+// projectTable and taskTable load and save rows for the machines (see
+// Machine.Table). Save compares and sets the version the transition read:
+// the library has already put the next version in the model.
+type projectTable struct{}
 
-// save is the observer that writes every step of a transition, and its
-// audit row, in the transaction. Each UPDATE compares and sets: it only
-// applies if the row still holds the state the transition started from.
-// If it fails, the transition is undone in memory and the transaction is
-// rolled back.
-func save(ctx context.Context, r transition.Record) error {
-	q := txFrom(ctx)
-	e := r.Entry()
-	var res sql.Result
-	var err error
-	switch m := r.Subject().(type) {
-	case *Project:
-		res, err = q.ExecContext(ctx, `UPDATE projects SET status = ?, start_at = ?, reason = ? WHERE id = ? AND status = ?`,
-			m.Status, m.StartAt, m.Reason, m.ID, e.From.Value)
-	case *Task:
-		res, err = q.ExecContext(ctx, `UPDATE tasks SET status = ? WHERE id = ? AND status = ?`, m.Status, m.ID, e.From.Value)
-	default:
-		return fmt.Errorf("no table for %T", m)
-	}
+func (projectTable) Load(ctx context.Context, tx transition.Tx[*Repo], p *Project, _ bool) (*Project, error) {
+	return tx.Unit().Project(ctx, p.ID)
+}
+
+func (projectTable) Save(ctx context.Context, tx transition.Tx[*Repo], p *Project, w transition.Write) error {
+	return tx.Unit().update(ctx, fmt.Sprint("projects row ", p.ID), w,
+		`UPDATE projects SET status = ?, start_at = ?, reason = ?, version = ? WHERE id = ? AND version = ?`,
+		p.Status, p.StartAt, p.Reason, p.Version, p.ID, w.Version)
+}
+
+func (projectTable) Insert(context.Context, transition.Tx[*Repo], *Project) error {
+	return errors.ErrUnsupported // no transition creates a project
+}
+
+type taskTable struct{}
+
+func (taskTable) Load(ctx context.Context, tx transition.Tx[*Repo], t *Task, _ bool) (*Task, error) {
+	return tx.Unit().Task(ctx, t.ID)
+}
+
+func (taskTable) Save(ctx context.Context, tx transition.Tx[*Repo], t *Task, w transition.Write) error {
+	return tx.Unit().update(ctx, fmt.Sprint("tasks row ", t.ID), w,
+		`UPDATE tasks SET status = ?, owner = ?, version = ? WHERE id = ? AND version = ?`,
+		t.Status, t.Owner, t.Version, t.ID, w.Version)
+}
+
+func (taskTable) Insert(context.Context, transition.Tx[*Repo], *Task) error {
+	return errors.ErrUnsupported // no transition creates a task
+}
+
+// update runs a compare-and-set UPDATE: if it updates no row, another
+// writer saved (or deleted) the row since the transition read it.
+func (r *Repo) update(ctx context.Context, row string, w transition.Write, query string, args ...any) error {
+	res, err := r.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("%s %v: %w", e.Model, e.Object, errConflict)
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = &transition.ConflictError{Object: row, Expected: fmt.Sprint("version ", w.Version), Found: "a later version, or no row"}
 	}
-	input, err := json.Marshal(e.Input)
-	if err != nil {
-		return err
-	}
-	var cause any
-	if e.Cause != nil {
-		cause = fmt.Sprintf("%s %v %s", e.Cause.Model, e.Cause.Object, e.Cause.Transition)
-	}
-	_, err = q.ExecContext(ctx, `INSERT INTO audit (machine, object, transition, from_state, to_state, actor, input, at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Machine, fmt.Sprintf("%s %v", e.Model, e.Object), e.Transition, e.From.Title, e.To.Title, fmt.Sprint(e.Actor), string(input), e.At, cause)
 	return err
-}
-
-// inTx runs f in a transaction whose context carries it, committing if f
-// succeeds.
-func inTx(ctx context.Context, db *sql.DB, f func(ctx context.Context, tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := f(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// auditTrail prints the audit table.
-func auditTrail(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT object, transition, from_state, to_state, actor, input, at, coalesce(cause, '') FROM audit ORDER BY seq`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var object, name, from, to, actor, input, cause string
-		var at time.Time
-		if err := rows.Scan(&object, &name, &from, &to, &actor, &input, &at, &cause); err != nil {
-			return nil, err
-		}
-		line := fmt.Sprintf("%s  %-14s %-8s %-9s -> %-9s by %-5s %s", at.Format(time.DateTime), object, name, from, to, actor, input)
-		if cause != "" {
-			line += " (caused by " + cause + ")"
-		}
-		lines = append(lines, line)
-	}
-	return lines, rows.Err()
 }

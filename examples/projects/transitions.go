@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -15,18 +16,35 @@ type User struct {
 
 func (u User) String() string { return u.Name }
 
-// The machines: one per state field, run by Users.
+// The machines: one per state field, run by Users in units of work that
+// are *Repos. Each saves its model through a table, comparing and setting
+// its version.
 var (
-	Projects = transition.For[User](Status).Initial(Draft).Identify(func(p *Project) any { return p.ID })
-	Tasks    = transition.For[User](TaskStatusOf).Initial(Open).Identify(func(t *Task) any { return t.ID })
+	Projects = transition.For[User, *Repo](Status).Initial(Draft).
+			Identify(func(p *Project) any { return p.ID }).
+			Version(func(p *Project) *int64 { return &p.Version }).
+			Table(projectTable{})
+	Tasks = transition.For[User, *Repo](TaskStatusOf).Initial(Open).
+		Identify(func(t *Task) any { return t.ID }).
+		Version(func(t *Task) *int64 { return &t.Version }).
+		Table(taskTable{})
 )
 
-// ProjectEvent is the event of a project transition with input I; the
-// alias keeps the effects' signatures short.
-type ProjectEvent[I any] = transition.Event[Project, ProjectStatus, User, I]
+// ProjectEvent and TaskEvent are the events of transitions with input I;
+// the aliases keep the effects' signatures short.
+type (
+	ProjectEvent[I any] = transition.Event[Project, ProjectStatus, User, I]
+	TaskEvent[I any]    = transition.Event[Task, TaskStatus, User, I]
+)
 
 func ownsProject(_ context.Context, u User, p *Project) bool { return u.Name == p.Owner }
+func ownsTask(_ context.Context, u User, t *Task) bool       { return u.Name == t.Owner }
 func isAdmin[M any](_ context.Context, u User, _ *M) bool    { return u.Admin }
+
+// tasksOf is the relation Delete cascades over, read in the unit of work.
+func tasksOf(ctx context.Context, r *Repo, p *Project) ([]*Task, error) {
+	return r.Tasks(ctx, sqlexpr.Col("project_id").Eq(p.ID))
+}
 
 // PublishInput is what the actor may supply to publish.
 type PublishInput struct {
@@ -46,17 +64,30 @@ func (in WithdrawInput) Validate() error {
 	return nil
 }
 
+// AssignInput names whom a task is handed to.
+type AssignInput struct {
+	Owner string `json:"owner" jsonschema:"minLength=1"`
+}
+
+// Validate requires an owner.
+func (in AssignInput) Validate() error {
+	if in.Owner == "" {
+		return transition.FieldError{Field: "owner", Message: "is required"}
+	}
+	return nil
+}
+
 var (
 	Publish = transition.New[PublishInput](Projects, "publish",
 		transition.From(Draft, Withdrawn).To(Published),
 	).Allow("the owner", ownsProject).
-		Validate(func(_ *Project, in PublishInput) error {
+		Validate(func(_ context.Context, _ *Repo, _ *Project, in PublishInput) error {
 			if !in.StartAt.IsZero() && in.StartAt.Before(clock()) {
 				return transition.FieldError{Field: "start_at", Message: "must not be in the past"}
 			}
 			return nil
 		}).
-		Effect("set the start date", func(_ context.Context, e *ProjectEvent[PublishInput]) error {
+		Effect("set the start date", func(_ context.Context, _ *Repo, e *ProjectEvent[PublishInput]) error {
 			if !e.Input.StartAt.IsZero() {
 				e.Model.StartAt = e.Input.StartAt
 			}
@@ -66,7 +97,7 @@ var (
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
 	).Allow("the owner", ownsProject).
-		Effect("record the reason", func(_ context.Context, e *ProjectEvent[WithdrawInput]) error {
+		Effect("record the reason", func(_ context.Context, _ *Repo, e *ProjectEvent[WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
 		})
@@ -74,15 +105,23 @@ var (
 	Delete = transition.New[transition.NoInput](Projects, "delete",
 		transition.From(Draft, Withdrawn).To(Deleted),
 	).Allow("the owner", ownsProject).Allow("an admin", isAdmin[Project]).
-		Cascade(transition.Each("tasks", loadTasks, DeleteTask))
+		Cascade(transition.Each("tasks", tasksOf, DeleteTask))
 
 	FinishTask = transition.New[transition.NoInput](Tasks, "finish",
 		transition.From(Open).To(Done),
 	).Allow("the task's owner", ownsTask)
 
+	// Assign keeps the task's state: only the version column tells a
+	// writer holding a stale copy that someone else assigned it first.
+	Assign = transition.New[AssignInput](Tasks, "assign",
+		transition.From(Open).Stay(),
+	).Allow("the task's owner", ownsTask).Allow("an admin", isAdmin[Task]).
+		Effect("hand it over", func(_ context.Context, _ *Repo, e *TaskEvent[AssignInput]) error {
+			e.Model.Owner = e.Input.Owner
+			return nil
+		})
+
 	DeleteTask = transition.New[transition.NoInput](Tasks, "delete",
 		transition.From(Open, Done).To(TaskDeleted),
 	).Allow("the task's owner", ownsTask).Allow("an admin", isAdmin[Task])
 )
-
-func ownsTask(_ context.Context, u User, t *Task) bool { return u.Name == t.Owner }

@@ -84,7 +84,7 @@ func TestOfATransition(t *testing.T) {
 	status := state.Bind(verdicts, "status", func(t *Ticket) *state.State[verdict] { return &t.Status })
 	approved, _ := verdicts.Lookup("approved")
 	rejected, _ := verdicts.Lookup("rejected")
-	tickets := transition.For[string](status)
+	tickets := transition.For[string, struct{}](status)
 	reject := transition.New[withdrawInput](tickets, "reject", transition.From(approved).To(rejected)).AllowAnyone()
 	s := schema.Of(reject)
 	require.ElementsMatch(t, []string{"reason", "comment"}, s.Required)

@@ -1,0 +1,305 @@
+package registry_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// The seed's Project workflow (shared/seeds/002), end to end in memory:
+// a review status as a second field that withdraw moves back to Pending,
+// creation as a transition, and a delete that cascades to the project's
+// tasks and sub-projects, planned and shown before it runs.
+
+type Proj struct {
+	ID, Parent int64
+	Owner      string
+	Status     state.State[int]
+	Review     state.State[string]
+}
+
+type Job struct {
+	ID, Proj int64
+	Owner    string
+	Status   state.State[int]
+}
+
+var (
+	PState     = state.NewType[int]("PState")
+	PDraft     = PState.State(1, "Draft")
+	PPublished = PState.State(2, "Published")
+	PWithdrawn = PState.State(3, "Withdrawn")
+	PDeleted   = PState.State(4, "Deleted", state.Final())
+
+	RState    = state.NewType[string]("RState")
+	RPending  = RState.State("pending", "Pending")
+	RApproved = RState.State("approved", "Approved") // not final: only withdraw leaves it
+	RRejected = RState.State("rejected", "Rejected")
+
+	JState   = state.NewType[int]("JState")
+	JOpen    = JState.State(1, "Open")
+	JDeleted = JState.State(2, "Deleted", state.Final())
+
+	PStatus = state.Bind(PState, "status", func(p *Proj) *state.State[int] { return &p.Status })
+	PReview = state.Bind(RState, "review", func(p *Proj) *state.State[string] { return &p.Review })
+	JStatus = state.Bind(JState, "status", func(j *Job) *state.State[int] { return &j.Status })
+)
+
+// world is the seed's database in memory, the unit of work its loaders
+// read through, and a Store that keeps the history.
+type world struct {
+	projs   map[int64]*Proj
+	jobs    map[int64][]*Job
+	history []transition.Change
+	nextID  int64
+}
+
+func (w *world) Begin(context.Context) (transition.Tx[*world], error) { return w, nil }
+func (w *world) Unit() *world                                         { return w }
+func (w *world) Now() time.Time                                       { return clock() }
+func (w *world) Commit(context.Context) error                         { return nil }
+func (w *world) Rollback(context.Context) error                       { return nil }
+func (w *world) Append(_ context.Context, cs []transition.Change) error {
+	w.history = append(w.history, cs...)
+	return nil
+}
+
+func (w *world) children(_ context.Context, _ *world, p *Proj) ([]*Proj, error) {
+	var kids []*Proj
+	for _, q := range w.projs {
+		if q.Parent == p.ID {
+			kids = append(kids, q)
+		}
+	}
+	// Maps have no order: plan the children by ID.
+	for i := range kids {
+		for j := i + 1; j < len(kids); j++ {
+			if kids[j].ID < kids[i].ID {
+				kids[i], kids[j] = kids[j], kids[i]
+			}
+		}
+	}
+	return kids, nil
+}
+
+func ownerOrAdmin(_ context.Context, u User, p *Proj) bool { return u.Admin || u.Name == p.Owner }
+
+var (
+	Projs    = transition.For[User, *world](PStatus).Identify(func(p *Proj) any { return p.ID })
+	Reviews_ = transition.For[User, *world](PReview).Identify(func(p *Proj) any { return p.ID })
+	Jobs     = transition.For[User, *world](JStatus).Identify(func(j *Job) any { return j.ID })
+
+	CreateProj = transition.New[transition.NoInput](Projs, "create", transition.Create(PDraft)).
+			Also(transition.Field(PReview, transition.Create(RPending))).
+			AllowAnyone().
+			Effect("take an ID", func(_ context.Context, w *world, e *transition.Event[Proj, int, User, transition.NoInput]) error {
+			w.nextID++
+			e.Model.ID, e.Model.Owner = w.nextID, e.Actor.Name
+			return nil
+		})
+	PublishProj = transition.New[transition.NoInput](Projs, "publish", transition.From(PDraft, PWithdrawn).To(PPublished)).
+			Allow("the owner or an admin", ownerOrAdmin).When(PReview.In(RApproved))
+	WithdrawProj = transition.New[transition.NoInput](Projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).
+			Also(transition.Field(PReview, transition.From(RState.Any()).To(RPending))).
+			Allow("the owner or an admin", ownerOrAdmin)
+	DeleteJob = transition.New[transition.NoInput](Jobs, "delete", transition.From(JOpen).To(JDeleted)).
+			Allow("the job's owner or an admin", func(_ context.Context, u User, j *Job) bool { return u.Admin || u.Name == j.Owner })
+	DeleteProj = transition.New[transition.NoInput](Projs, "delete", transition.From(PDraft, PWithdrawn).To(PDeleted)).
+			Allow("the owner or an admin", ownerOrAdmin).
+			Cascade(transition.Each("jobs", func(_ context.Context, w *world, p *Proj) ([]*Job, error) { return w.jobs[p.ID], nil }, DeleteJob))
+	Approve = transition.New[transition.NoInput](Reviews_, "approve", transition.From(RPending).To(RApproved)).Allow("an admin", isAdminOf)
+	Reject  = transition.New[transition.NoInput](Reviews_, "reject", transition.From(RPending).To(RRejected)).Allow("an admin", isAdminOf)
+	Reopen  = transition.New[transition.NoInput](Reviews_, "reopen", transition.From(RRejected).To(RPending)).Allow("an admin", isAdminOf)
+)
+
+func isAdminOf(_ context.Context, u User, _ *Proj) bool { return u.Admin }
+
+func init() {
+	// Deleting a project deletes its sub-projects too.
+	DeleteProj.Cascade(transition.Each("sub-projects", func(ctx context.Context, w *world, p *Proj) ([]*Proj, error) { return w.children(ctx, w, p) }, DeleteProj))
+}
+
+// seedWorld: project 1 (alice) with jobs 10 (alice) and 11 (bob), and
+// sub-project 2 (alice) with job 20 (alice).
+func seedWorld() (*world, *Proj) {
+	p1 := &Proj{ID: 1, Owner: "alice", Status: PDraft, Review: RPending}
+	p2 := &Proj{ID: 2, Parent: 1, Owner: "alice", Status: PWithdrawn, Review: RPending}
+	w := &world{projs: map[int64]*Proj{1: p1, 2: p2}, jobs: map[int64][]*Job{
+		1: {{ID: 10, Proj: 1, Owner: "alice", Status: JOpen}, {ID: 11, Proj: 1, Owner: "bob", Status: JOpen}},
+		2: {{ID: 20, Proj: 2, Owner: "alice", Status: JOpen}},
+	}, nextID: 2}
+	return w, p1
+}
+
+func TestSeedProjectDefinitionsHold(t *testing.T) {
+	reg, err := registry.New[User, *world](Projs, Reviews_, Jobs)
+	require.NoError(t, err, "Approved is left by withdraw's move of the review: no false dead end")
+	assert.Empty(t, reg.Check())
+
+	mmd := reg.Mermaid()
+	assert.Contains(t, mmd, "s1 --> s0 : Withdraw (with registry_test.Proj.status) (the owner or an admin)",
+		"the review's diagram shows withdraw's move of it")
+	assert.Contains(t, mmd, "title: \"registry_test.Proj.review\"\n---\nstateDiagram-v2\n    state \"Pending\" as s0\n    state \"Approved\" as s1\n    state \"Rejected\" as s2\n    [*] --> s0\n", "the review starts at Pending")
+	golden(t, "seed.mmd.golden", mmd)
+
+	// Without the move, Approved would be a dead end.
+	bare := transition.For[User, *world](PReview)
+	transition.New[transition.NoInput](bare, "approve", transition.From(RPending).To(RApproved)).AllowAnyone()
+	transition.New[transition.NoInput](bare, "reject", transition.From(RPending).To(RRejected)).AllowAnyone()
+	transition.New[transition.NoInput](bare, "reopen", transition.From(RRejected).To(RPending)).AllowAnyone()
+	_, err = registry.New[User, *world](bare)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, registry.DeadEnd, ce.Problems[0].Kind)
+}
+
+func TestSeedCreationIsRecorded(t *testing.T) {
+	w, _ := seedWorld()
+	p := &Proj{}
+	ev, err := CreateProj.Fire(context.Background(), w, alice, p, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Equal(t, &Proj{ID: 3, Owner: "alice", Status: PDraft, Review: RPending}, p)
+	assert.True(t, ev.Created)
+	require.Len(t, w.history, 2)
+	for _, c := range w.history {
+		assert.Equal(t, "create", c.Transition)
+		assert.Equal(t, "alice", c.Actor)
+		assert.Equal(t, int64(3), c.Object)
+		assert.True(t, c.Created)
+	}
+	assert.Equal(t, []string{"status: (no state) -> Draft", "review: (no state) -> Pending"},
+		[]string{w.history[0].Field + ": " + w.history[0].From.Title + " -> " + w.history[0].To.Title,
+			w.history[1].Field + ": " + w.history[1].From.Title + " -> " + w.history[1].To.Title})
+}
+
+func TestSeedWithdrawMovesBothFields(t *testing.T) {
+	w, p := seedWorld()
+	p.Status, p.Review = PPublished, RApproved
+	ev, err := WithdrawProj.Fire(context.Background(), w, alice, p, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Equal(t, PWithdrawn, p.Status)
+	assert.Equal(t, RPending, p.Review)
+	assert.Equal(t, "registry_test.Proj 1: withdraw Published -> Withdrawn, review Approved -> Pending", ev.String())
+	assert.Equal(t, []transition.Move{{Field: "review", From: transition.StateRef{Value: "approved", Title: "Approved"},
+		To: transition.StateRef{Value: "pending", Title: "Pending"}}}, ev.Entry().Also)
+	require.Len(t, w.history, 2, "the history records both fields")
+	assert.Equal(t, "review", w.history[1].Field)
+
+	// Either field in a state its rule does not start from refuses it.
+	p.Status, p.Review = PDraft, RApproved
+	err = WithdrawProj.Check(context.Background(), w, alice, p)
+	require.ErrorIs(t, err, transition.ErrWrongState)
+}
+
+func TestSeedDeletePlanIsShownThenApplied(t *testing.T) {
+	w, p := seedWorld()
+	ctx := context.Background()
+
+	// Refused: bob may delete neither the projects nor alice's jobs;
+	// every blocked step says why.
+	_, err := DeleteProj.Plan(ctx, w, bob, p, transition.NoInput{})
+	var be *transition.BlockedError
+	require.ErrorAs(t, err, &be)
+	var why []string
+	for _, r := range be.Reasons {
+		why = append(why, r.String())
+	}
+	assert.Equal(t, []string{
+		"bob may not delete: only the owner or an admin",
+		"registry_test.Job 10 (delete): bob may not delete: only the job's owner or an admin",
+		"registry_test.Proj 2 (delete): bob may not delete: only the owner or an admin",
+		"registry_test.Job 20 (delete): bob may not delete: only the job's owner or an admin",
+	}, why)
+
+	// alice may not delete bob's job: the whole plan is refused.
+	_, err = DeleteProj.Plan(ctx, w, alice, p, transition.NoInput{})
+	require.ErrorAs(t, err, &be)
+	require.Len(t, be.Reasons, 1)
+	assert.Equal(t, "registry_test.Job 11 (delete)", be.Reasons[0].Object)
+
+	// An admin's plan, listed step by step before it runs.
+	plan, err := DeleteProj.Plan(ctx, w, root, p, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Equal(t, `registry_test.Proj.status 1: delete status Draft -> Deleted
+registry_test.Job.status 10: delete status Open -> Deleted
+registry_test.Job.status 11: delete status Open -> Deleted
+registry_test.Proj.status 2: delete status Withdrawn -> Deleted
+registry_test.Job.status 20: delete status Open -> Deleted`, plan.String())
+	assert.Equal(t, []int{-1, 0, 0, 0, 3}, []int{plan.Steps[0].Cause, plan.Steps[1].Cause, plan.Steps[2].Cause, plan.Steps[3].Cause, plan.Steps[4].Cause})
+	assert.Equal(t, PDraft, p.Status, "planning changes nothing")
+	js, err := json.Marshal(plan)
+	require.NoError(t, err)
+	golden(t, "seed_plan.json.golden", string(js)+"\n")
+
+	// Confirmed with a digest that no longer matches (a job changed in
+	// between): a conflict, nothing applied.
+	w.jobs[2][0].Owner = "carol"
+	w.jobs[2][0].Status = JDeleted
+	_, err = DeleteProj.FireConfirmed(ctx, w, root, p, transition.NoInput{}, plan.Digest())
+	require.ErrorIs(t, err, transition.ErrConflict)
+	assert.Equal(t, PDraft, p.Status)
+	w.jobs[2][0].Status = JOpen
+
+	// Confirmed with the digest the person saw: applied.
+	ev, err := DeleteProj.FireConfirmed(ctx, w, root, p, transition.NoInput{}, plan.Digest())
+	require.NoError(t, err)
+	assert.Equal(t, PDeleted, p.Status)
+	assert.Equal(t, PDeleted, w.projs[2].Status)
+	for _, js := range w.jobs {
+		for _, j := range js {
+			assert.Equal(t, JDeleted, j.Status, "job %d", j.ID)
+		}
+	}
+	assert.Nil(t, ev.Cause)
+	require.Len(t, w.history, 5)
+	var timeline []string
+	for _, c := range w.history {
+		cause := ""
+		if c.Cause >= 0 {
+			cause = fmt.Sprintf(" because of #%d", c.Cause)
+		}
+		timeline = append(timeline, fmt.Sprintf("#%d %s %v %s%s", c.Seq, c.Model, c.Object, c.Transition, cause))
+	}
+	assert.Equal(t, []string{
+		"#0 registry_test.Proj 1 delete",
+		"#1 registry_test.Job 10 delete because of #0",
+		"#2 registry_test.Job 11 delete because of #0",
+		"#3 registry_test.Proj 2 delete because of #0",
+		"#4 registry_test.Job 20 delete because of #3",
+	}, timeline)
+
+	// A plan applies once.
+	w2, p2 := seedWorld()
+	plan2, err := DeleteProj.Plan(ctx, w2, root, p2, transition.NoInput{})
+	require.NoError(t, err)
+	require.NoError(t, plan2.Apply(ctx, w2, false))
+	assert.Equal(t, PDeleted, p2.Status)
+	require.True(t, errors.Is(plan2.Apply(ctx, w2, false), transition.ErrApplied))
+}
+
+// A creation transition must give every registered state field of its
+// model a state.
+func TestCreationMustSetEveryField(t *testing.T) {
+	projs := transition.For[User, *world](PStatus)
+	transition.New[transition.NoInput](projs, "create", transition.Create(PDraft)).AllowAnyone()
+	transition.New[transition.NoInput](projs, "publish", transition.From(PDraft).To(PPublished)).AllowAnyone()
+	transition.New[transition.NoInput](projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).AllowAnyone()
+	transition.New[transition.NoInput](projs, "delete", transition.From(PWithdrawn).To(PDeleted)).AllowAnyone()
+	_, err := registry.New[User, *world](projs, Reviews_)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Len(t, ce.Problems, 2, "%v", err)
+	assert.Equal(t, registry.DeadEnd, ce.Problems[1].Kind, "nothing here moves the review out of Approved")
+	assert.Equal(t, registry.Problem{Machine: "registry_test.Proj.status", Transition: "create", Kind: registry.Incomplete,
+		Message: "it creates the object but leaves review in no state: move it with Also(transition.Field(..., transition.Create(...)))"}, ce.Problems[0])
+}

@@ -1,0 +1,687 @@
+package transition
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/statecraft/statecraft/state"
+)
+
+// MaxChainDepth bounds how deep a causal chain may go before it is taken
+// for a loop.
+const MaxChainDepth = 32
+
+// A Plan is a transition and its whole causal chain, pre-validated and
+// ready to apply: every step in the order it will run. Plan one with
+// Transition.Plan, show it to a person (its Steps, or its JSON), and apply
+// it once with Apply; or let Fire plan and apply in one unit of work.
+//
+// A plan is never applied from what a client sends back: to apply what a
+// person confirmed, plan again and compare digests (see
+// Transition.FireConfirmed).
+type Plan[U any] struct {
+	// Steps are the steps in run order, parents before children.
+	Steps []Step
+
+	steps   []step[U]
+	objs    []object[U]
+	digest  string
+	applied atomic.Bool
+}
+
+// A Step is one transition a plan runs on one object.
+type Step struct {
+	Machine    string // such as "main.Task.status"
+	Object     any    // the object's identity (see Machine.Identify), or nil
+	Transition string // such as "delete"
+	Moves      []Move // every state field it moves, its own first
+	Actor      string
+	Cause      int   // the index of the step that caused this one, or -1
+	Version    int64 // the object's version when planned, or 0
+	Created    bool  // whether the step creates its object
+}
+
+// MarshalJSON writes the plan as {"digest": ..., "steps": [...]}, with
+// stable snake_case keys, for a confirmation page.
+func (p *Plan[U]) MarshalJSON() ([]byte, error) {
+	type move struct {
+		Field string `json:"field"`
+		From  any    `json:"from"`
+		To    any    `json:"to"`
+	}
+	type jstep struct {
+		Machine    string `json:"machine"`
+		Object     any    `json:"object"`
+		Transition string `json:"transition"`
+		Moves      []move `json:"moves"`
+		Actor      string `json:"actor"`
+		Cause      *int   `json:"cause"`
+		Version    int64  `json:"version,omitempty"`
+		Created    bool   `json:"created,omitempty"`
+	}
+	ref := func(r StateRef) any {
+		if r.Value == nil {
+			return nil
+		}
+		return map[string]any{"value": r.Value, "title": r.Title}
+	}
+	out := struct {
+		Digest string  `json:"digest"`
+		Steps  []jstep `json:"steps"`
+	}{Digest: p.digest, Steps: make([]jstep, len(p.Steps))}
+	for i, s := range p.Steps {
+		js := jstep{Machine: s.Machine, Object: s.Object, Transition: s.Transition, Actor: s.Actor, Version: s.Version, Created: s.Created}
+		if s.Cause >= 0 {
+			c := s.Cause
+			js.Cause = &c
+		}
+		for _, mv := range s.Moves {
+			js.Moves = append(js.Moves, move{Field: mv.Field, From: ref(mv.From), To: ref(mv.To)})
+		}
+		out.Steps[i] = js
+	}
+	return json.Marshal(out)
+}
+
+// Digest identifies what the plan would do and what it read: its steps
+// and the versions of their objects. Two plans with the same digest apply
+// the same changes to the same stored objects.
+func (p *Plan[U]) Digest() string { return p.digest }
+
+// String lists the steps, one a line, such as
+// "main.Task 12: delete Open -> Deleted".
+func (p *Plan[U]) String() string {
+	var b []byte
+	for i, s := range p.Steps {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, s.String()...)
+	}
+	return string(b)
+}
+
+// String describes the step, such as "main.Task 12: delete Open -> Deleted".
+func (s Step) String() string {
+	b := []byte(s.Machine)
+	if s.Object != nil {
+		b = fmt.Appendf(b, " %v", s.Object)
+	}
+	b = append(b, ": "...)
+	b = append(b, s.Transition...)
+	for i, mv := range s.Moves {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, " %s %s -> %s", mv.Field, mv.From.Title, mv.To.Title)
+	}
+	return string(b)
+}
+
+// step is one planned transition on one object, its types erased.
+type step[U any] interface {
+	info() Step
+	object() object[U]
+	run(ctx context.Context, u U) error
+	history(changes []Change, cause int, version int64) []Change
+	afterCommit(ctx context.Context) error
+	failed(ctx context.Context, err error)
+	record() Record
+	abort(result any)
+}
+
+// object is one model a plan touches, its type erased.
+type object[U any] interface {
+	load(ctx context.Context, tx Tx[U], lock bool) error
+	snapshot()
+	restore()
+	save(ctx context.Context, tx Tx[U]) error
+	version() int64
+}
+
+type planMode uint8
+
+const (
+	planFire  planMode = iota // for Fire: the root has its input
+	planCheck                 // for Check: the root has no input, so no target
+)
+
+// chain is a plan being made.
+type chain[A, U any] struct {
+	ctx     context.Context
+	u       U
+	actor   A
+	at      time.Time
+	mode    planMode
+	checked bool // the caller already ran the root's pre-validation checks
+	plan    *Plan[U]
+	byObj   map[objKey]object[U] // every object, for steps that touch one again
+	planned map[stepKey]bool     // every (machine, object) planned, for diamonds
+	path    map[stepKey]bool     // the objects from the root to the current one, for loops
+	reasons []Reason
+}
+
+type stepKey struct {
+	machine any // the *Machine
+	object  any // the model's identity, or its pointer
+}
+
+type objKey struct {
+	model  reflect.Type
+	object any
+}
+
+// key identifies model for the chain: by its identity (see
+// Machine.Identify) when it has a comparable, non-zero one, and by its
+// pointer otherwise.
+func (m *Machine[M, T, A, U]) key(model *M) any {
+	if m.ident != nil {
+		if id := m.ident(model); id != nil {
+			if v := reflect.ValueOf(id); v.Comparable() && !v.IsZero() {
+				return id
+			}
+		}
+	}
+	return model
+}
+
+// plan plans t on model with input in, and its whole causal chain.
+func (t *Transition[M, T, A, U, I]) plan(ctx context.Context, sc Scope[U], actor A, model *M, in I, mode planMode) (*Plan[U], error) {
+	return t.planChecked(ctx, sc, actor, model, in, mode, false)
+}
+
+func (t *Transition[M, T, A, U, I]) planChecked(ctx context.Context, sc Scope[U], actor A, model *M, in I, mode planMode, checked bool) (*Plan[U], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := &chain[A, U]{ctx: ctx, u: sc.Unit(), actor: actor, at: sc.Now(), mode: mode, checked: checked, plan: &Plan[U]{},
+		byObj: map[objKey]object[U]{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}}
+	if err := planStep(c, t, model, in, nil, -1, 0, true); err != nil {
+		return nil, err
+	}
+	if len(c.reasons) > 0 {
+		return nil, t.blockedError(actor, model, c.reasons)
+	}
+	c.plan.digest = digest(c.plan.Steps, c.plan.objs)
+	return c.plan, nil
+}
+
+// planStep pre-validates t on model and plans its cascades, depth first.
+// Blocked steps add their reasons to c; the returned error is for what
+// cannot be planned at all (a failing load, a panic, a loop, invalid root
+// input). root is the transition that was asked for, whose input is
+// validated with an *InputError rather than a reason. An object a chain
+// reaches twice by different paths (a diamond) is planned once; one it
+// reaches again below itself is a loop.
+func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M, T, A, U, I], model *M, in I, cause Record, causeIdx, depth int, root bool) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = t.stepError(c.actor, model, "plan", panicked(p))
+		}
+	}()
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	key := stepKey{machine: t.m, object: t.m.key(model)}
+	switch {
+	case c.path[key]:
+		return fmt.Errorf("transition: %s %q reaches %s again below itself: %w", t.m, t.name, t.m.object(model), ErrCycle)
+	case c.planned[key]:
+		return nil
+	case depth > MaxChainDepth:
+		return fmt.Errorf("transition: %s %q: the chain is deeper than %d steps: %w", t.m, t.name, MaxChainDepth, ErrCycle)
+	}
+	c.planned[key], c.path[key] = true, true
+	defer delete(c.path, key)
+
+	from := t.m.mgr.Get(model)
+	name := t.m.object(model) + " (" + t.name + ")" // names this step in reasons and errors
+	object := ""                                    // the root's reasons concern the object asked of
+	if !root {
+		object = name
+		if t.rule(from) == nil && t.possibleTarget(from) {
+			return nil // already there
+		}
+	}
+	ok := true
+	if !root || !c.checked {
+		if ok, err = t.precheck(c.ctx, c.u, c.actor, model, &c.reasons, object); err != nil {
+			return err
+		}
+	}
+	p := t.newStep(c.actor, model, in, c.at, cause)
+	idx := -1
+	if ok && !(root && c.mode == planCheck) { // Check has no input, so no target either
+		if err := t.prepare(c.ctx, c.u, p); err != nil {
+			var ie *InputError
+			if root || !errors.As(err, &ie) {
+				return err
+			}
+			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", Message: ie.Fields.Error(), Object: object})
+		} else {
+			okey := objKey{model: reflect.TypeFor[M](), object: t.m.key(model)}
+			if o, seen := c.byObj[okey]; seen {
+				p.obj = o.(*objectOf[M, U]) // another field of an object already in the plan
+			} else {
+				c.byObj[okey] = p.obj
+				c.plan.objs = append(c.plan.objs, p.obj)
+			}
+			idx = len(c.plan.steps)
+			p.cause = causeIdx
+			c.plan.steps = append(c.plan.steps, p)
+			c.plan.Steps = append(c.plan.Steps, p.info())
+		}
+	}
+	for _, cs := range t.cascades {
+		if err := cs.plan(c, model, &p.ev, idx, depth+1, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// digest hashes the steps and the versions their objects had.
+func digest[U any](steps []Step, objs []object[U]) string {
+	h := sha256.New()
+	for _, s := range steps {
+		fmt.Fprintf(h, "%s\x00%v\x00%s\x00%s\x00%d\x00%d\x00%t\x00", s.Machine, s.Object, s.Transition, s.Actor, s.Cause, s.Version, s.Created)
+		for _, mv := range s.Moves {
+			fmt.Fprintf(h, "%s\x00%v\x00%v\x00", mv.Field, mv.From.Value, mv.To.Value)
+		}
+	}
+	for _, o := range objs {
+		h.Write(strconv.AppendInt(nil, o.version(), 10))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Plan pre-validates the transition on model with input in, and plans its
+// whole causal chain, in the unit of work sc: it runs every check and
+// every validation of every step and returns the plan, or a *BlockedError
+// with every reason of every blocked step, or an *InputError. It changes
+// nothing.
+func (t *Transition[M, T, A, U, I]) Plan(ctx context.Context, sc Scope[U], actor A, model *M, in I) (*Plan[U], error) {
+	if model == nil {
+		return nil, t.nilModel()
+	}
+	return t.plan(ctx, sc, actor, model, in, planFire)
+}
+
+// ErrApplied: a plan was applied a second time.
+var ErrApplied = errors.New("plan already applied")
+
+// Apply applies the plan in tx, which it neither begins nor commits: it
+// loads every object the plan touches (locked, if lock is set) and fails
+// with ErrConflict if one changed since it was planned, runs every step's
+// hooks and effects and sets their states, saves every object and appends
+// the history. On error every object is restored; the caller rolls tx
+// back. A plan applies once: again, it is ErrApplied.
+func (p *Plan[U]) Apply(ctx context.Context, tx Tx[U], lock bool) error {
+	if !p.applied.CompareAndSwap(false, true) {
+		return ErrApplied
+	}
+	err := applySteps(ctx, tx, p.steps, p.objs, lock)
+	if err != nil {
+		restore(p.objs)
+	}
+	return err
+}
+
+// restore puts every object back as it was snapshotted, last first.
+func restore[U any](objs []object[U]) {
+	for i := len(objs) - 1; i >= 0; i-- {
+		objs[i].restore()
+	}
+}
+
+// applySteps runs the stages of steps on objs inside tx, up to the
+// history. On error the caller restores objs.
+func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []object[U], lock bool) (err error) {
+	for _, o := range objs {
+		if err := guard(func() error { o.snapshot(); return nil }); err != nil {
+			return fmt.Errorf("transition: taking a snapshot: %w", err)
+		}
+	}
+	for _, o := range objs {
+		if err := o.load(ctx, tx, lock); err != nil {
+			return err
+		}
+	}
+	u := tx.Unit()
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.run(ctx, u); err != nil {
+			return err
+		}
+	}
+	for _, o := range objs {
+		if err := o.save(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if _, ok := tx.(historyless); !ok {
+		var changes []Change
+		first := make([]int, len(steps)) // the Seq of each step's first change
+		for i, s := range steps {
+			first[i] = len(changes)
+			cause := -1
+			if c := s.info().Cause; c >= 0 {
+				cause = first[c]
+			}
+			changes = s.history(changes, cause, s.object().version())
+		}
+		if err := guard(func() error { return tx.Append(ctx, changes) }); err != nil {
+			return fmt.Errorf("transition: appending the history: %w", err)
+		}
+	}
+	return ctx.Err()
+}
+
+// historyless is implemented by stores that keep no history, so that no
+// Change is built for them.
+type historyless interface{ noHistory() }
+
+func (s *MemoryStore[U]) noHistory() {}
+
+// complete commits tx after steps were applied to objs and runs the
+// after-commit hooks; or, if err (from applying) is not nil, or the commit
+// fails, rolls tx back, restores objs and runs the failure hooks.
+func complete[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []object[U], err error) error {
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		if cerr := guard(func() error { return tx.Commit(ctx) }); cerr != nil {
+			err = &CommitError{Err: cerr}
+		}
+	}
+	if err != nil {
+		if _, unknown := err.(*CommitError); !unknown {
+			_ = guard(func() error { return tx.Rollback(ctx) })
+		}
+		restore(objs)
+		if ab, ok := err.(*abortError); ok {
+			if len(steps) > 0 {
+				steps[0].abort(ab.result)
+			}
+			return nil
+		}
+		for _, s := range steps {
+			s.failed(ctx, err)
+		}
+		return err
+	}
+	var after []error
+	for _, s := range steps {
+		if herr := s.afterCommit(ctx); herr != nil {
+			after = append(after, herr)
+		}
+	}
+	if len(after) > 0 {
+		return &AfterCommitError{Errs: after}
+	}
+	return nil
+}
+
+// objectOf is one model of type M that a plan touches.
+type objectOf[M, U any] struct {
+	model    *M
+	table    Table[M, U]
+	vfield   func(*M) *int64
+	copy     func(*M) M
+	ident    func(*M) any
+	typeName string // the model type's name, for messages
+	snap     M
+	took     bool
+	read     int64        // the version when planned
+	fields   []FieldWrite // the state fields moved, for Save
+	created  bool
+	changed  bool
+}
+
+// name names the object for messages, such as "main.Project 7".
+func (o *objectOf[M, U]) name() string {
+	if o.ident == nil {
+		return o.typeName
+	}
+	return fmt.Sprintf("%s %v", o.typeName, o.ident(o.model))
+}
+
+func (o *objectOf[M, U]) version() int64 {
+	if o.vfield == nil {
+		return 0
+	}
+	return *o.vfield(o.model)
+}
+
+func (o *objectOf[M, U]) snapshot() {
+	if o.copy != nil {
+		o.snap = o.copy(o.model)
+	} else {
+		o.snap = *o.model
+	}
+	o.took = true
+}
+
+func (o *objectOf[M, U]) restore() {
+	if o.took {
+		*o.model = o.snap
+	}
+}
+
+// load checks that the stored object is still as planned.
+func (o *objectOf[M, U]) load(ctx context.Context, tx Tx[U], lock bool) error {
+	if o.table == nil || o.created {
+		return nil
+	}
+	var stored *M
+	if err := guard(func() (err error) { stored, err = o.table.Load(ctx, tx, o.model, lock); return err }); err != nil {
+		return fmt.Errorf("transition: loading %s: %w", o.name(), err)
+	}
+	if stored == nil {
+		return &ConflictError{Object: o.name(), Expected: "a stored row", Found: "none"}
+	}
+	if o.vfield != nil {
+		if got := *o.vfield(stored); got != o.read {
+			return &ConflictError{Object: o.name(), Expected: fmt.Sprintf("version %d", o.read), Found: fmt.Sprintf("version %d", got)}
+		}
+	}
+	return nil
+}
+
+// save writes the object if a step changed it, bumping its version once.
+func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
+	if o.table == nil || !o.changed {
+		return nil
+	}
+	if o.vfield != nil {
+		*o.vfield(o.model) = o.read + 1
+	}
+	var err error
+	if o.created {
+		err = guard(func() error { return o.table.Insert(ctx, tx, o.model) })
+	} else {
+		err = guard(func() error { return o.table.Save(ctx, tx, o.model, Write{Version: o.read, Fields: o.fields}) })
+	}
+	if err != nil {
+		return fmt.Errorf("transition: saving %s: %w", o.name(), err)
+	}
+	return nil
+}
+
+// planned is one step: transition t on ev.Model. In a plan of one step it
+// also holds its object, so firing it allocates one value.
+type planned[M any, T comparable, A, U, I any] struct {
+	t     *Transition[M, T, A, U, I]
+	ev    Event[M, T, A, I]
+	to    state.State[T] // the planned target, which effects cannot change
+	cause int            // the index of the step that caused this one, or -1
+	obj   *objectOf[M, U]
+	own   objectOf[M, U]
+}
+
+func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause Record) *planned[M, T, A, U, I] {
+	p := &planned[M, T, A, U, I]{t: t, cause: -1}
+	p.ev = Event[M, T, A, I]{Name: t.name, Model: model, From: t.m.mgr.Get(model), Actor: actor, Input: in, At: at, Cause: cause, Created: t.creates, m: t.m}
+	p.own = objectOf[M, U]{model: model, table: t.m.table, vfield: t.m.version, copy: t.m.copy, ident: t.m.ident, typeName: t.m.mgr.Model(), created: t.creates}
+	if p.own.vfield != nil {
+		p.own.read = *p.own.vfield(model)
+	}
+	p.obj = &p.own
+	return p
+}
+
+// prepare validates the step's input and chooses its target.
+func (t *Transition[M, T, A, U, I]) prepare(ctx context.Context, u U, p *planned[M, T, A, U, I]) error {
+	if err := t.validate(ctx, u, p.ev.Actor, p.ev.Model, &p.ev.Input); err != nil {
+		return err
+	}
+	to, err := t.target(ctx, p.ev.Actor, p.ev.Model, p.ev.From, p.ev.Input)
+	if err != nil {
+		return err
+	}
+	p.ev.To, p.to = to, to
+	if len(t.also) > 0 {
+		p.ev.Also = make([]Move, len(t.also))
+		for i, mv := range t.also {
+			p.ev.Also[i] = mv.move(p.ev.Model)
+		}
+	}
+	return nil
+}
+
+func (p *planned[M, T, A, U, I]) info() Step {
+	t := p.t
+	st := Step{Machine: t.m.name, Object: t.m.identity(p.ev.Model), Transition: t.name, Actor: actorName(p.ev.Actor),
+		Cause: p.cause, Version: p.obj.read, Created: t.creates}
+	st.Moves = append(st.Moves, Move{Field: t.m.mgr.Name(), From: stateRef(p.ev.From), To: stateRef(p.ev.To)})
+	st.Moves = append(st.Moves, p.ev.Also...)
+	return st
+}
+
+func (p *planned[M, T, A, U, I]) object() object[U] { return p.obj }
+func (p *planned[M, T, A, U, I]) record() Record    { return &p.ev }
+
+// run runs the step's before hooks and effects, sets its states and runs
+// its after hooks and its machine's.
+func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
+	t, ev := p.t, &p.ev
+	for i := range t.before {
+		if err := p.runHook(ctx, u, &t.before[i]); err != nil {
+			return err
+		}
+	}
+	for i := range t.effects {
+		if err := p.runHook(ctx, u, &t.effects[i]); err != nil {
+			return err
+		}
+	}
+	if ev.To != p.to {
+		return t.stepError(ev.Actor, ev.Model, "set state",
+			fmt.Errorf("an effect changed the target from %s to %s: a transition moves only to its planned target", p.to, ev.To))
+	}
+	if p.obj.table != nil {
+		p.obj.changed = true
+		p.obj.fields = append(p.obj.fields, FieldWrite{Column: t.m.mgr.Name(), From: dbValue(ev.From), To: dbValue(p.to)})
+		for _, mv := range t.also {
+			p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: mv.write(ev.Model, false), To: mv.write(ev.Model, true)})
+		}
+	}
+	if err := t.m.mgr.Set(ev.Model, p.to); err != nil {
+		return t.stepError(ev.Actor, ev.Model, "set state", err)
+	}
+	for _, mv := range t.also {
+		if err := mv.set(ev.Model); err != nil {
+			return t.stepError(ev.Actor, ev.Model, "set state", err)
+		}
+	}
+	for i := range t.after {
+		if err := p.runHook(ctx, u, &t.after[i]); err != nil {
+			return err
+		}
+	}
+	for _, h := range t.m.after {
+		if err := guard(func() error { return h.fn(ctx, u, ev) }); err != nil {
+			return p.hookError(h.title, err)
+		}
+	}
+	return nil
+}
+
+func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T, A, U, I]) error {
+	if err := guard(func() error { return h.fn(ctx, u, &p.ev) }); err != nil {
+		return p.hookError(h.title, err)
+	}
+	return nil
+}
+
+// hookError turns what a hook returned into the step's error: an abort
+// or a cancel as they are, anything else as a *StepError.
+func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
+	var ab *abortError
+	var ce *CanceledError
+	switch {
+	case errors.As(err, &ab):
+		return ab
+	case errors.As(err, &ce):
+		if ce.Machine == "" {
+			ce.Machine, ce.Transition, ce.Object, ce.Step = p.t.m.name, p.t.name, p.t.m.object(p.ev.Model), title
+		}
+		return ce
+	}
+	return p.t.stepError(p.ev.Actor, p.ev.Model, title, err)
+}
+
+func (p *planned[M, T, A, U, I]) history(changes []Change, cause int, version int64) []Change {
+	t, ev := p.t, &p.ev
+	base := Change{Cause: cause, Machine: t.m.name, Model: t.m.mgr.Model(), Object: t.m.identity(ev.Model), Version: version,
+		Transition: t.name, Actor: actorName(ev.Actor), At: ev.At, Input: ev.Input, Created: t.creates}
+	c := base
+	c.Seq, c.Field, c.From, c.To = len(changes), t.m.mgr.Name(), stateRef(ev.From), stateRef(ev.To)
+	changes = append(changes, c)
+	for _, mv := range ev.Also {
+		c := base
+		c.Seq, c.Field, c.From, c.To = len(changes), mv.Field, mv.From, mv.To
+		changes = append(changes, c)
+	}
+	return changes
+}
+
+func (p *planned[M, T, A, U, I]) afterCommit(ctx context.Context) error {
+	for _, h := range p.t.afterCommit {
+		if err := guard(func() error { return h.fn(ctx, &p.ev) }); err != nil {
+			return p.t.stepError(p.ev.Actor, p.ev.Model, h.title, err)
+		}
+	}
+	return nil
+}
+
+func (p *planned[M, T, A, U, I]) failed(ctx context.Context, err error) {
+	for _, h := range p.t.onFailure {
+		_ = guard(func() error { h.fn(ctx, &p.ev, err); return nil })
+	}
+}
+
+func (p *planned[M, T, A, U, I]) abort(result any) {
+	p.ev.Aborted, p.ev.Result, p.ev.To, p.ev.Also = true, result, p.ev.From, nil
+}
+
+// dbValue is a state's value as a database value, nil for no state.
+func dbValue[T comparable](s state.State[T]) any {
+	if s.IsZero() {
+		return nil
+	}
+	v, _ := s.Value()
+	return v
+}
