@@ -510,14 +510,25 @@ func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
 	}
 	var err error
 	if o.created {
-		err = guard(func() error { return o.table.Insert(ctx, tx, o.model) })
+		ins, ok := o.table.(Inserter[M, U])
+		if !ok {
+			return fmt.Errorf("transition: creating %s: its Table has no Insert method (see Inserter)", o.typeName)
+		}
+		err = guard(func() error { return ins.Insert(ctx, tx, o.model) })
 	} else {
 		err = guard(func() error { return o.table.Save(ctx, tx, o.model, Write{Version: o.read, Fields: o.fields}) })
 	}
-	if err != nil {
-		return fmt.Errorf("transition: saving %s: %w", o.name(), err)
+	var ce *ConflictError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		if ce.Object == "" {
+			ce.Object = o.name()
+		}
+		return err
 	}
-	return nil
+	return fmt.Errorf("transition: saving %s: %w", o.name(), err)
 }
 
 // planned is one step: transition t on ev.Model. In a plan of one step it

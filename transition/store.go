@@ -62,7 +62,10 @@ type Tx[U any] interface {
 
 // A Table loads and saves models of type M in a unit of work of a Store
 // whose unit is U. Declare it once per model with Machine.Table; a Table
-// is typically stateless and reaches the database through tx.Unit().
+// is typically stateless and reaches the database through tx.Unit(). It
+// must not end the unit of work (Commit or Rollback): the transition
+// package does. A Table of a model that creation transitions create (see
+// Create) also implements Inserter.
 type Table[M, U any] interface {
 	// Load reads the stored row of the object m names (by its identity)
 	// into a new M, locking it for the rest of the unit of work if lock
@@ -70,8 +73,15 @@ type Table[M, U any] interface {
 	Load(ctx context.Context, tx Tx[U], m *M, lock bool) (*M, error)
 	// Save writes m, which the plan changed, if the stored row is still as
 	// w says the plan read it (by version, or by its state fields): a
-	// compare-and-set. It returns an error wrapping ErrConflict if not.
+	// compare-and-set. It returns an error wrapping ErrConflict if not,
+	// best a *ConflictError (whose Object the transition package fills in
+	// when it is empty).
 	Save(ctx context.Context, tx Tx[U], m *M, w Write) error
+}
+
+// An Inserter is a Table that stores new objects, for creation
+// transitions.
+type Inserter[M, U any] interface {
 	// Insert stores m, a new object, and sets its identity on m.
 	Insert(ctx context.Context, tx Tx[U], m *M) error
 }
@@ -97,8 +107,11 @@ type FieldWrite struct {
 
 // A Change is one history entry: one field moved by one applied step.
 type Change struct {
-	Seq        int    // its position in the unit of work's history, from 0
-	Cause      int    // the Seq of the first Change of the step that caused this one's step, or -1
+	Seq int // its position in the unit of work's history, from 0
+	// Cause is the Seq of the first Change of the step that caused this
+	// one's step, or -1. Both count within one unit of work: a Store that
+	// keeps the history maps them to its own row identities.
+	Cause      int
 	Machine    string // such as "main.Project.status"
 	Model      string // such as "main.Project"
 	Object     any    // the object's identity (see Machine.Identify); nil without one

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -81,10 +80,6 @@ func (projectTable) Save(ctx context.Context, tx transition.Tx[*Repo], p *Projec
 		p.Status, p.StartAt, p.Reason, p.Version, p.ID, w.Version)
 }
 
-func (projectTable) Insert(context.Context, transition.Tx[*Repo], *Project) error {
-	return errors.ErrUnsupported // no transition creates a project
-}
-
 type taskTable struct{}
 
 func (taskTable) Load(ctx context.Context, tx transition.Tx[*Repo], t *Task, _ bool) (*Task, error) {
@@ -95,10 +90,6 @@ func (taskTable) Save(ctx context.Context, tx transition.Tx[*Repo], t *Task, w t
 	return tx.Unit().update(ctx, fmt.Sprint("tasks row ", t.ID), w,
 		`UPDATE tasks SET status = ?, owner = ?, version = ? WHERE id = ? AND version = ?`,
 		t.Status, t.Owner, t.Version, t.ID, w.Version)
-}
-
-func (taskTable) Insert(context.Context, transition.Tx[*Repo], *Task) error {
-	return errors.ErrUnsupported // no transition creates a task
 }
 
 // update runs a compare-and-set UPDATE: if it updates no row, another
