@@ -88,7 +88,7 @@ var (
 	TaskField = state.Bind(TaskState, "status", func(t *Task) *state.State[TaskStatus] { return &t.Status })
 
 	// Future is a published project that has not started yet.
-	Future = Status.Conditional("Future", Published, func(p *Project) bool { return p.StartAt.After(clock()) })
+	Future = Status.Conditional("Future", Published, func(p *Project, now time.Time) bool { return p.StartAt.After(now) })
 )
 
 // store is the tests' in-memory database of related objects: the unit of

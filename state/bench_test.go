@@ -67,7 +67,7 @@ func BenchmarkMembershipMatch(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		p.Status = benchStates[i&3]
-		benchBool = gone.Match(p)
+		benchBool = gone.Match(p, now())
 		i++
 	}
 }
@@ -78,7 +78,7 @@ func BenchmarkConditionalMatch(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		p.Status = benchStates[i&3]
-		benchBool = Future.Match(p)
+		benchBool = Future.Match(p, now())
 		i++
 	}
 }
@@ -198,7 +198,7 @@ func TestBenchmarkSubjects(t *testing.T) {
 	if err != nil || sql != `"p"."status" IN ($1, $2)` || len(args) != 2 || args[0] != int64(3) || args[1] != int64(4) {
 		t.Errorf("Gone.Expr = %q, %v, %v", sql, args, err)
 	}
-	sql, args, err = Future.Expr().Render(sqlexpr.Postgres)
+	sql, args, err = Future.Expr().At(now()).Render(sqlexpr.Postgres)
 	if err != nil || sql != `"status" = $1 AND ("start_at" > $2)` || len(args) != 2 || args[0] != int64(2) || args[1] != now() {
 		t.Errorf("Future.Expr = %q, %v, %v", sql, args, err)
 	}
@@ -207,7 +207,7 @@ func TestBenchmarkSubjects(t *testing.T) {
 		t.Errorf("CheckConstraint = %q, %v", sql, err)
 	}
 	p := &Project{Status: Published, StartAt: now().Add(time.Hour)}
-	if !Future.Match(p) || Status.Is(p, Gone) || !Status.In(state.Set[ProjectStatus](Visible)).Match(p) {
+	if !Future.Match(p, now()) || Status.Is(p, Gone) || !Status.In(state.Set[ProjectStatus](Visible)).Match(p, now()) {
 		t.Errorf("Future/Gone/Visible mismatch for %+v", p)
 	}
 }

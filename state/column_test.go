@@ -978,7 +978,7 @@ func TestColumnAllocs(t *testing.T) {
 	check("Manager.Is", func() { match = Status.Is(p, Gone) })
 	assert.True(t, match)
 	gone := Status.In(Gone)
-	check("Membership.Match", func() { match = gone.Match(p) })
+	check("Membership.Match", func() { match = gone.Match(p, now()) })
 	assert.True(t, match)
 
 	buf := make([]byte, 0, 64)

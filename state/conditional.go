@@ -4,39 +4,49 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"time"
 
 	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // A Conditional is a conditional state: a base state or group narrowed by a
-// test on the model, such as Future, "published and starting in the
-// future". Declare one with Manager.Conditional and give it the same test
-// in SQL with WithSQL:
+// test on the model at a time, such as Future, "published and starting
+// after now". Declare one with Manager.Conditional and give it the same
+// test in SQL with WithSQL, with sqlexpr.Now where the test reads the
+// time:
 //
 //	var Future = Status.Conditional("Future", Published,
-//		func(p *Project) bool { return p.StartAt.After(time.Now()) },
-//	).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Lazy(time.Now)))
+//		func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
+//	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Now()))
 //
-// A Conditional is a [Condition]: Match tests a model in Go, and Expr
-// renders the base's predicate AND the conditional's own SQL.
+// A Conditional is a [Condition]: Match tests a model in Go at a time, and
+// Expr renders the base's predicate AND the conditional's own SQL, whose
+// Now arguments are bound with At to the same time:
+//
+//	Future.Match(p, now)
+//	Future.Expr().At(now).Render(sqlexpr.Postgres)
+//
+// The time is passed in, never read from a clock: the transition package
+// gives the time of its unit of work (see transition.Scope), so Go and SQL
+// agree and a test fixes time in one place.
 type Conditional[M any, T comparable] struct {
 	m     *Manager[M, T]
 	title string
 	desc  string
 	pos   string
 	base  Set[T]
-	test  func(*M) bool
+	test  func(*M, time.Time) bool
 	sql   sqlexpr.Expr
 }
 
 // Conditional declares a conditional state of the Manager's field: the
-// model is in it when its state is in base and test(model) is true. test
-// must not modify the model.
+// model is in it at time now when its state is in base and test(model,
+// now) is true. test must not modify the model.
 //
 // Conditional panics with a *DeclarationError if the title is empty or
 // already taken by a state, group or conditional state of the Type, or if
 // base belongs to another Type.
-func (m *Manager[M, T]) Conditional(title string, base Set[T], test func(model *M) bool, opts ...Option) *Conditional[M, T] {
+func (m *Manager[M, T]) Conditional(title string, base Set[T], test func(model *M, now time.Time) bool, opts ...Option) *Conditional[M, T] {
 	pos := callerPos(1)
 	var o options
 	for _, opt := range opts {
@@ -67,10 +77,11 @@ func (c *Conditional[M, T]) WithSQL(e sqlexpr.Expr) *Conditional[M, T] {
 	return c
 }
 
-// Match reports whether the model's state is in the base and the test holds.
-// The test is not called when the state is not in the base.
-func (c *Conditional[M, T]) Match(model *M) bool {
-	return c.base.Contains(*c.m.field(model)) && c.test(model)
+// Match reports whether the model's state is in the base and the test
+// holds at time now. The test is not called when the state is not in the
+// base.
+func (c *Conditional[M, T]) Match(model *M, now time.Time) bool {
+	return c.base.Contains(*c.m.field(model)) && c.test(model, now)
 }
 
 // Expr returns the base's predicate AND the conditional's own SQL. If WithSQL

@@ -140,9 +140,11 @@ var dbProjectsEqual = cmp.Options{
 }
 
 // dbIDs runs SELECT id with the predicate e rendered for db.
+// dbIDs selects the ids of the rows of from that e selects, at the tests'
+// time (now).
 func dbIDs(t *testing.T, db *dbtest.DB, from string, e sqlexpr.Expr) []int64 {
 	t.Helper()
-	where, args, err := e.Render(db.Dialect)
+	where, args, err := e.At(now()).Render(db.Dialect)
 	require.NoError(t, err)
 	query := `SELECT id FROM ` + from + ` WHERE ` + where + ` ORDER BY id`
 	rows, err := db.Query(query, args...)
@@ -204,32 +206,32 @@ func dbPredicates() []dbPredicate {
 		Review.In(Decided),
 		Review.In(ReviewState.Any()),
 	} {
-		preds = append(preds, dbPredicate{"membership " + c.String(), c.Expr(), c.Match})
+		preds = append(preds, dbPredicate{"membership " + c.String(), c.Expr(), func(p *Project) bool { return c.Match(p, now()) }})
 	}
 	for _, c := range Status.Conditionals() {
 		if c.HasSQL() {
-			preds = append(preds, dbPredicate{"conditional " + c.Title(), c.Expr(), c.Match})
+			preds = append(preds, dbPredicate{"conditional " + c.Title(), c.Expr(), func(p *Project) bool { return c.Match(p, now()) }})
 		}
 	}
 	approved := Review.In(Approved)
 	preds = append(preds,
 		dbPredicate{"Future and approved", sqlexpr.And(Future.Expr(), approved.Expr()),
-			func(p *Project) bool { return Future.Match(p) && approved.Match(p) }},
+			func(p *Project) bool { return Future.Match(p, now()) && approved.Match(p, now()) }},
 		dbPredicate{"Future or recently gone", sqlexpr.Or(Future.Expr(), RecentlyGone.Expr()),
-			func(p *Project) bool { return Future.Match(p) || RecentlyGone.Match(p) }},
+			func(p *Project) bool { return Future.Match(p, now()) || RecentlyGone.Match(p, now()) }},
 		dbPredicate{"not Gone", sqlexpr.Not(Gone.Expr("status")),
 			func(p *Project) bool { return !p.Status.In(Gone) }},
 		dbPredicate{"not Future", sqlexpr.Not(Future.Expr()),
-			func(p *Project) bool { return !Future.Match(p) }},
+			func(p *Project) bool { return !Future.Match(p, now()) }},
 		dbPredicate{"running or decided, and visible", sqlexpr.And(sqlexpr.Or(Running.Expr(), Review.In(Decided).Expr()), Status.In(Visible).Expr()),
 			func(p *Project) bool {
-				return (Running.Match(p) || Review.In(Decided).Match(p)) && Status.In(Visible).Match(p)
+				return (Running.Match(p, now()) || Review.In(Decided).Match(p, now())) && Status.In(Visible).Match(p, now())
 			}},
 		// SQL's three-valued logic: NOT ("review" IN (...)) is NULL, not
 		// true, where review is NULL. A negated membership of a Null field
 		// therefore selects only rows that hold some other state.
 		dbPredicate{"not decided (NULL is selected by neither)", sqlexpr.Not(Review.In(Decided).Expr()),
-			func(p *Project) bool { return !p.Review.IsZero() && !Review.In(Decided).Match(p) }},
+			func(p *Project) bool { return !p.Review.IsZero() && !Review.In(Decided).Match(p, now()) }},
 	)
 	return preds
 }

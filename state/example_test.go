@@ -74,15 +74,16 @@ func ExampleType_Group() {
 
 func ExampleManager_Conditional() {
 	// Future = Status.Conditional("Future", Published,
-	//	func(p *Project) bool { return p.StartAt.After(now()) },
-	// ).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Lazy(now)))
-	p := &Project{Status: Published, StartAt: now().Add(24 * time.Hour)}
-	fmt.Println("future:", Future.Match(p))
+	//	func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
+	// ).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Now()))
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // one time, for Go and SQL
+	p := &Project{Status: Published, StartAt: at.Add(24 * time.Hour)}
+	fmt.Println("future:", Future.Match(p, at))
 
-	p.StartAt = now().Add(-time.Hour)
-	fmt.Println("future:", Future.Match(p))
+	p.StartAt = at.Add(-time.Hour)
+	fmt.Println("future:", Future.Match(p, at))
 
-	where, args, err := Future.Expr().Render(sqlexpr.Postgres)
+	where, args, err := Future.Expr().At(at).Render(sqlexpr.Postgres)
 	if err != nil {
 		panic(err)
 	}

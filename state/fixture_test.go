@@ -58,18 +58,18 @@ var now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UT
 
 var (
 	Future = Status.Conditional("Future", Published,
-		func(p *Project) bool { return p.StartAt.After(now()) },
-	).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Lazy(now)))
+		func(p *Project, at time.Time) bool { return p.StartAt.After(at) },
+	).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Now()))
 
 	Running = Status.Conditional("Running", Published,
-		func(p *Project) bool { return !p.StartAt.After(now()) },
-	).WithSQL(sqlexpr.New(`"start_at" <= ?`, sqlexpr.Lazy(now)))
+		func(p *Project, at time.Time) bool { return !p.StartAt.After(at) },
+	).WithSQL(sqlexpr.New(`"start_at" <= ?`, sqlexpr.Now()))
 
 	// RecentlyGone has a group as its base.
 	RecentlyGone = Status.Conditional("Recently gone", Gone,
-		func(p *Project) bool { return p.StartAt.After(now().AddDate(0, 0, -30)) },
-	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Lazy(func() time.Time { return now().AddDate(0, 0, -30) })))
+		func(p *Project, at time.Time) bool { return p.StartAt.After(at.Add(-30 * 24 * time.Hour)) },
+	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.NowPlus(-30 * 24 * time.Hour)))
 
 	// Unqueryable has no SQL of its own.
-	Unqueryable = Status.Conditional("Unqueryable", Draft, func(p *Project) bool { return p.ID%2 == 0 })
+	Unqueryable = Status.Conditional("Unqueryable", Draft, func(p *Project, _ time.Time) bool { return p.ID%2 == 0 })
 )

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"time"
 
 	"github.com/statecraft/statecraft/state/sqlexpr"
 )
@@ -110,7 +111,7 @@ func (m *Manager[M, T]) Is(model *M, set Set[T]) bool {
 // in Go and renders as SQL on the Manager's column. Use it to state what
 // one state field requires of another ("review is Approved"), or to query:
 //
-//	if Review.In(Approved).Match(p) { ... }
+//	if Review.In(Approved).Match(p, now) { ... }
 //	where, args, err := Status.In(Gone).Expr().Render(sqlexpr.Postgres)
 //
 // In panics with a *DeclarationError if set belongs to another Type.
@@ -135,8 +136,9 @@ func (m *Manager[M, T]) Conditionals() []*Conditional[M, T] {
 // X?" in SQL. Memberships (Manager.In) and conditional states implement it.
 // Its ToSql method follows the common query-builder convention.
 type Condition[M any] interface {
-	// Match reports whether model satisfies the condition.
-	Match(model *M) bool
+	// Match reports whether model satisfies the condition at time now
+	// (which only conditional states read).
+	Match(model *M, now time.Time) bool
 	// Expr returns the condition as a SQL predicate.
 	Expr() sqlexpr.Expr
 	// ToSql renders Expr with ? placeholders, as [sqlexpr.Expr.ToSql] does
@@ -153,8 +155,9 @@ type Membership[M any, T comparable] struct {
 	set Set[T]
 }
 
-// Match reports whether the model's current state is in the set.
-func (c Membership[M, T]) Match(model *M) bool { return c.set.Contains(*c.m.field(model)) }
+// Match reports whether the model's current state is in the set; now does
+// not matter.
+func (c Membership[M, T]) Match(model *M, _ time.Time) bool { return c.set.Contains(*c.m.field(model)) }
 
 // Manager returns the Manager whose field is tested.
 func (c Membership[M, T]) Manager() *Manager[M, T] { return c.m }

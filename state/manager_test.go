@@ -52,7 +52,7 @@ func mgrNewPhases() *mgrPhases {
 	p.done = p.typ.State(3, "Done", state.Final())
 	p.open = p.typ.Group("Open", p.todo.Or(p.doing))
 	p.phase = state.Bind(p.typ, "phase", func(t *mgrTask) *state.State[int] { return &t.Phase })
-	p.late = p.phase.Conditional("Late", p.open, func(t *mgrTask) bool {
+	p.late = p.phase.Conditional("Late", p.open, func(t *mgrTask, _ time.Time) bool {
 		p.calls++
 		return t.Due.Before(now())
 	}, state.Description("Open and past its due date"))
@@ -192,7 +192,7 @@ func TestManagerIsAndIn(t *testing.T) {
 				}
 			}
 			assert.Equal(t, want, Status.Is(p, set), "%s is %s", s, set.Title())
-			assert.Equal(t, want, Status.In(set).Match(p), "%s in %s", s, set.Title())
+			assert.Equal(t, want, Status.In(set).Match(p, now()), "%s in %s", s, set.Title())
 			assert.Equal(t, want, s.In(set), "%s.In(%s)", s, set.Title())
 		}
 	}
@@ -204,9 +204,9 @@ func TestManagerIsAndIn(t *testing.T) {
 	var zero Project
 	for _, set := range sets {
 		assert.False(t, Status.Is(&zero, set), set.Title())
-		assert.False(t, Status.In(set).Match(&zero), set.Title())
+		assert.False(t, Status.In(set).Match(&zero, now()), set.Title())
 	}
-	assert.False(t, Review.In(ReviewState.Any()).Match(&zero), "a NULL review is in no set")
+	assert.False(t, Review.In(ReviewState.Any()).Match(&zero, now()), "a NULL review is in no set")
 }
 
 func TestManagerMembership(t *testing.T) {
@@ -258,12 +258,12 @@ func TestManagerTwoManagersAreIndependent(t *testing.T) {
 	require.NoError(t, Review.Set(p, Approved))
 	assert.Equal(t, Published, Status.Get(p), "setting the review leaves the status")
 
-	assert.True(t, Status.In(Published).Match(p))
-	assert.True(t, Review.In(Decided).Match(p))
-	assert.False(t, Review.In(Requested).Match(p))
+	assert.True(t, Status.In(Published).Match(p, now()))
+	assert.True(t, Review.In(Decided).Match(p, now()))
+	assert.False(t, Review.In(Requested).Match(p, now()))
 	require.NoError(t, Review.Set(p, Requested))
-	assert.True(t, Status.In(Published).Match(p))
-	assert.False(t, Review.In(Decided).Match(p))
+	assert.True(t, Status.In(Published).Match(p, now()))
+	assert.False(t, Review.In(Decided).Match(p, now()))
 
 	assert.Len(t, Status.Conditionals(), 4)
 	assert.Empty(t, Review.Conditionals())
@@ -308,7 +308,7 @@ func TestConditionalMatchTruthTable(t *testing.T) {
 		for _, s := range append(slices.Collect(ProjectState.States()), State{}) {
 			for name, start := range starts {
 				p := &Project{ID: 7, Status: s, StartAt: start}
-				assert.Equal(t, slices.Contains(byState[s], name), c.Match(p), "%s: %s starting %s", c, s, name)
+				assert.Equal(t, slices.Contains(byState[s], name), c.Match(p, now()), "%s: %s starting %s", c, s, name)
 			}
 		}
 	}
@@ -317,7 +317,7 @@ func TestConditionalMatchTruthTable(t *testing.T) {
 	for s := range ProjectState.States() {
 		for id := range int64(4) {
 			p := &Project{ID: id, Status: s}
-			assert.Equal(t, s == Draft && id%2 == 0, Unqueryable.Match(p), "%s #%d", s, id)
+			assert.Equal(t, s == Draft && id%2 == 0, Unqueryable.Match(p, now()), "%s #%d", s, id)
 		}
 	}
 }
@@ -340,7 +340,7 @@ func TestConditionalTestIsNotCalledOutsideItsBase(t *testing.T) {
 	for _, tt := range tests {
 		before := p.calls
 		task := &mgrTask{Phase: tt.phase, Due: tt.due}
-		assert.Equal(t, tt.match, p.late.Match(task), "%s due %s", tt.phase, tt.due)
+		assert.Equal(t, tt.match, p.late.Match(task, now()), "%s due %s", tt.phase, tt.due)
 		assert.Equal(t, tt.calls, p.calls-before, "calls of the test for %s", tt.phase)
 		assert.Equal(t, tt.phase, task.Phase, "Match leaves the model alone")
 	}
@@ -350,7 +350,7 @@ func TestConditionalDeclarationPanics(t *testing.T) {
 	p := mgrNewPhases()
 	other := state.NewType[int]("Other")
 	foreign := other.State(1, "To do")
-	test := func(*mgrTask) bool { return true }
+	test := func(*mgrTask, time.Time) bool { return true }
 
 	tests := []struct {
 		name    string
@@ -428,7 +428,7 @@ func TestConditionalTitlesAreTheTypes(t *testing.T) {
 	assert.Equal(t, 3, p.typ.Len(), "the rejected state is not declared")
 
 	prev := state.Bind(p.typ, "prev", func(t *mgrTask) *state.State[int] { return &t.Prev })
-	de = declErr(t, func() { prev.Conditional("Late", p.todo, func(*mgrTask) bool { return true }) })
+	de = declErr(t, func() { prev.Conditional("Late", p.todo, func(*mgrTask, time.Time) bool { return true }) })
 	assert.ErrorIs(t, de, state.ErrDuplicate)
 	assert.Contains(t, de.Msg, `conditional state "Late" of state_test.mgrTask.prev has the title of a conditional state of state_test.mgrTask.phase declared at`)
 	require.Len(t, positions(de.Error()), 2, de.Error())
@@ -493,8 +493,8 @@ func TestManagerConditionalsInDeclarationOrder(t *testing.T) {
 	}
 
 	p := mgrNewPhases()
-	soon := p.phase.Conditional("Soon", p.todo, func(*mgrTask) bool { return true })
-	idle := p.phase.Conditional("Idle", p.doing, func(*mgrTask) bool { return true })
+	soon := p.phase.Conditional("Soon", p.todo, func(*mgrTask, time.Time) bool { return true })
+	idle := p.phase.Conditional("Idle", p.doing, func(*mgrTask, time.Time) bool { return true })
 	got := p.phase.Conditionals()
 	require.Len(t, got, 3)
 	assert.Same(t, p.late, got[0])
@@ -541,9 +541,9 @@ func TestTypeConditionals(t *testing.T) {
 	// order, with their descriptions and whether they have SQL.
 	p := mgrNewPhases()
 	prev := state.Bind(p.typ, "prev", func(t *mgrTask) *state.State[int] { return &t.Prev })
-	was := prev.Conditional("Was started", p.doing, func(*mgrTask) bool { return true }).
+	was := prev.Conditional("Was started", p.doing, func(*mgrTask, time.Time) bool { return true }).
 		WithSQL(sqlexpr.New(`"started"`))
-	p.phase.Conditional("Overdue", p.todo.Or(p.doing), func(*mgrTask) bool { return true }, state.Description("Long overdue"))
+	p.phase.Conditional("Overdue", p.todo.Or(p.doing), func(*mgrTask, time.Time) bool { return true }, state.Description("Long overdue"))
 	wantPhases := []state.ConditionalInfo[int]{
 		{Title: "Late", Description: "Open and past its due date", Base: p.open, Field: "state_test.mgrTask.phase"},
 		{Title: "Was started", Base: p.doing, Field: "state_test.mgrTask.prev", HasSQL: true},

@@ -22,7 +22,7 @@ type sqlRendered struct {
 // sqlRender renders e for d and fails the test on error.
 func sqlRender(t *testing.T, e sqlexpr.Expr, d sqlexpr.Dialect) sqlRendered {
 	t.Helper()
-	sql, args, err := e.Render(d)
+	sql, args, err := e.At(now()).Render(d)
 	require.NoError(t, err, "render for %s", d)
 	return sqlRendered{sql, args}
 }
@@ -252,7 +252,10 @@ func TestSQLConditionalExpr(t *testing.T) {
 }
 
 func TestSQLConditionalToSql(t *testing.T) {
-	sql, args, err := Future.ToSql()
+	// Future reads the time: its SQL needs one.
+	_, _, err := Future.ToSql()
+	require.ErrorIs(t, err, sqlexpr.ErrNoTime)
+	sql, args, err := Future.Expr().At(now()).ToSql()
 	require.NoError(t, err)
 	assert.Equal(t, `"status" = ? AND ("start_at" > ?)`, sql)
 	assert.Equal(t, []any{int64(2), now()}, args)
@@ -264,7 +267,7 @@ func TestSQLConditionalToSql(t *testing.T) {
 
 	// A Condition is usable through the interface, whichever kind it is.
 	for _, c := range []state.Condition[Project]{Future, Running, RecentlyGone, Status.In(Gone), Review.In(Approved)} {
-		sql, args, err := c.ToSql()
+		sql, args, err := c.Expr().At(now()).ToSql()
 		require.NoError(t, err, c.String())
 		want := sqlRender(t, c.Expr(), sqlexpr.SQLite)
 		assert.Equal(t, want, sqlRendered{sql, args}, c.String())
@@ -283,7 +286,7 @@ func TestSQLLazyArgumentsResolveAtRender(t *testing.T) {
 	typ.State(1, "Planned")
 	published := typ.State(2, "Published")
 	m := state.Bind(typ, "status", func(m *M) *state.State[int] { return &m.S })
-	soon := m.Conditional("Soon", published, func(*M) bool { return true }).
+	soon := m.Conditional("Soon", published, func(*M, time.Time) bool { return true }).
 		WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Lazy(clock)))
 	e := soon.Expr()
 	assert.Equal(t, 0, calls, "building the Expr does not call the clock")
@@ -297,7 +300,7 @@ func TestSQLLazyArgumentsResolveAtRender(t *testing.T) {
 
 func TestSQLAppendAfterExistingArgs(t *testing.T) {
 	dst := []byte("SELECT id FROM projects WHERE owner = $1 AND ")
-	b, args, err := Future.Expr().AppendSQL(dst, []any{"alice"}, sqlexpr.Postgres)
+	b, args, err := Future.Expr().At(now()).AppendSQL(dst, []any{"alice"}, sqlexpr.Postgres)
 	require.NoError(t, err)
 	assert.Equal(t, `SELECT id FROM projects WHERE owner = $1 AND "status" = $2 AND ("start_at" > $3)`, string(b))
 	assert.Equal(t, []any{"alice", int64(2), now()}, args)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -102,7 +103,7 @@ func TestDuplicateTitleNamesBothDeclarations(t *testing.T) {
 		"state": func() { typ.State("b", "Open") },
 		"group": func() { typ.Group("Open", one) },
 		"conditional": func() {
-			state.Bind(typ, "s", func(m *struct{ S state.State[string] }) *state.State[string] { return &m.S }).Conditional("Open", one, func(*struct{ S state.State[string] }) bool { return true })
+			state.Bind(typ, "s", func(m *struct{ S state.State[string] }) *state.State[string] { return &m.S }).Conditional("Open", one, func(*struct{ S state.State[string] }, time.Time) bool { return true })
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -119,8 +120,8 @@ func TestDuplicateConditionalOnOneManager(t *testing.T) {
 	typ := state.NewType[int]("T")
 	a := typ.State(1, "A")
 	m := state.Bind(typ, "s", func(m *M) *state.State[int] { return &m.S })
-	m.Conditional("Soon", a, func(*M) bool { return true })
-	de := declErr(t, func() { m.Conditional("Soon", a, func(*M) bool { return false }) })
+	m.Conditional("Soon", a, func(*M, time.Time) bool { return true })
+	de := declErr(t, func() { m.Conditional("Soon", a, func(*M, time.Time) bool { return false }) })
 	assert.ErrorIs(t, de, state.ErrDuplicate)
 	require.Len(t, positions(de.Error()), 2, de.Error())
 }

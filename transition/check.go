@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
@@ -19,10 +20,10 @@ type RelatedCondition[M, U any] interface {
 	Name() string
 	// String describes the condition, such as "parent: status is Published".
 	String() string
-	// Holds loads the related model through u and tests the condition.
-	// When it does not hold, why says so in words; err is the load's own
-	// error.
-	Holds(ctx context.Context, u U, model *M) (ok bool, why string, err error)
+	// Holds loads the related model through u and tests the condition
+	// at time now. When it does not hold, why says so in words; err is the
+	// load's own error.
+	Holds(ctx context.Context, u U, model *M, now time.Time) (ok bool, why string, err error)
 }
 
 // Related returns the condition that the model related to M by load
@@ -75,7 +76,7 @@ func (r *Relation[M, R, U]) String() string {
 }
 
 // Holds loads the related model and tests the condition.
-func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M) (bool, string, error) {
+func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M, now time.Time) (bool, string, error) {
 	rel, err := r.load(ctx, u, model)
 	if err != nil {
 		return false, "", err
@@ -86,7 +87,7 @@ func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M) (bool, str
 		}
 		return false, "there is no " + r.name, nil
 	}
-	if r.cond.Match(rel) {
+	if r.cond.Match(rel, now) {
 		return true, "", nil
 	}
 	return false, "needs " + r.String(), nil
@@ -103,7 +104,7 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 	if model == nil {
 		return false
 	}
-	ok, err := t.precheck(ctx, sc.Unit(), actor, model, nil, "")
+	ok, err := t.precheck(ctx, sc.Unit(), t.now(sc), actor, model, nil, "")
 	return ok && err == nil
 }
 
@@ -118,7 +119,7 @@ func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], acto
 		return t.nilModel()
 	}
 	if len(t.cascades) == 0 {
-		return t.prevalidate(ctx, sc.Unit(), actor, model)
+		return t.prevalidate(ctx, sc.Unit(), t.now(sc), actor, model)
 	}
 	var in I
 	_, err := t.plan(ctx, sc, actor, model, in, planCheck)
@@ -127,9 +128,9 @@ func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], acto
 
 // prevalidate runs every check on model once and returns nil, or the
 // *BlockedError with every reason, or an error from user code.
-func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, actor A, model *M) error {
+func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now time.Time, actor A, model *M) error {
 	var reasons []Reason
-	ok, err := t.precheck(ctx, u, actor, model, &reasons, "")
+	ok, err := t.precheck(ctx, u, now, actor, model, &reasons, "")
 	switch {
 	case err != nil:
 		return err
@@ -137,6 +138,15 @@ func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, actor 
 		return t.blockedError(actor, model, reasons)
 	}
 	return nil
+}
+
+// now reads sc's clock for the checks, if they have a condition to test at
+// it: so that checking a transition without any reads no clock.
+func (t *Transition[M, T, A, U, I]) now(sc Scope[U]) time.Time {
+	if len(t.when) == 0 && len(t.related) == 0 {
+		return time.Time{}
+	}
+	return sc.Now()
 }
 
 func (t *Transition[M, T, A, U, I]) nilModel() error {
@@ -147,7 +157,7 @@ func (t *Transition[M, T, A, U, I]) nilModel() error {
 // stops at the first failure and builds no messages; otherwise it runs
 // every check and appends a Reason for each failure, with Object set to
 // object. Each check runs once.
-func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
+func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.Time, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
 	check := "state"
 	defer func() {
 		if v := recover(); v != nil {
@@ -186,7 +196,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, actor A, 
 	}
 	check = "when"
 	for _, c := range t.when {
-		if !c.Match(model) {
+		if !c.Match(model, now) {
 			if reasons == nil {
 				return false, nil
 			}
@@ -195,7 +205,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, actor A, 
 	}
 	for _, r := range t.related {
 		check = "related " + r.Name()
-		holds, why, err := r.Holds(ctx, u, model)
+		holds, why, err := r.Holds(ctx, u, model, now)
 		if err != nil {
 			return false, t.stepError(actor, model, "load "+r.Name(), err)
 		}

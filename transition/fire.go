@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/statecraft/statecraft/state"
 )
@@ -57,7 +58,7 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 	if err != nil {
 		return nil, err
 	}
-	return t.fireIn(ctx, tx, actor, model, in, checked, confirmed)
+	return t.fireIn(ctx, tx, tx.Now(), actor, model, in, checked, confirmed)
 }
 
 // begin begins a unit of work of s.
@@ -75,9 +76,10 @@ func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (Tx[U
 // fireIn fires the transition in tx, which it commits or rolls back.
 // checked says the caller has already run, in tx, the pre-validation
 // checks of the transition asked for (not those of its chain).
-func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
+// now is the unit of work's time, read once.
+func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], now time.Time, actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
 	if len(t.cascades) > 0 || confirmed != "" {
-		p, err := t.planChecked(ctx, tx, actor, model, in, planFire, checked)
+		p, err := t.planAt(ctx, tx.Unit(), now, actor, model, in, planFire, checked)
 		if err == nil && confirmed != "" && p.digest != confirmed {
 			err = &ConflictError{Object: t.m.object(model), Expected: "plan " + confirmed, Found: "plan " + p.digest}
 		}
@@ -92,12 +94,12 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], actor 
 
 	// One step: the same stages, with the plan on the stack.
 	if !checked {
-		if err := t.prevalidate(ctx, tx.Unit(), actor, model); err != nil {
+		if err := t.prevalidate(ctx, tx.Unit(), now, actor, model); err != nil {
 			rollback(ctx, tx)
 			return nil, err
 		}
 	}
-	p := t.newStep(actor, model, in, tx.Now(), nil)
+	p := t.newStep(actor, model, in, now, nil)
 	if err := t.prepare(ctx, tx.Unit(), p); err != nil {
 		rollback(ctx, tx)
 		return nil, err
@@ -141,7 +143,8 @@ func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], ac
 	if err != nil {
 		return nil, err
 	}
-	if err := t.prevalidate(ctx, tx.Unit(), actor, model); err != nil {
+	now := tx.Now()
+	if err := t.prevalidate(ctx, tx.Unit(), now, actor, model); err != nil {
 		rollback(ctx, tx)
 		return nil, err
 	}
@@ -153,7 +156,7 @@ func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], ac
 		}
 		return nil, err
 	}
-	ev, err := t.fireIn(ctx, tx, actor, model, in, true, "")
+	ev, err := t.fireIn(ctx, tx, now, actor, model, in, true, "")
 	if ev == nil {
 		return nil, err
 	}

@@ -195,14 +195,16 @@ func (m *Machine[M, T, A, U]) key(model *M) any {
 
 // plan plans t on model with input in, and its whole causal chain.
 func (t *Transition[M, T, A, U, I]) plan(ctx context.Context, sc Scope[U], actor A, model *M, in I, mode planMode) (*Plan[U], error) {
-	return t.planChecked(ctx, sc, actor, model, in, mode, false)
+	return t.planAt(ctx, sc.Unit(), sc.Now(), actor, model, in, mode, false)
 }
 
-func (t *Transition[M, T, A, U, I]) planChecked(ctx context.Context, sc Scope[U], actor A, model *M, in I, mode planMode, checked bool) (*Plan[U], error) {
+// planAt plans in unit of work u at time at; checked says the caller has
+// already run the root's pre-validation checks.
+func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Time, actor A, model *M, in I, mode planMode, checked bool) (*Plan[U], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c := &chain[A, U]{ctx: ctx, u: sc.Unit(), actor: actor, at: sc.Now(), mode: mode, checked: checked, plan: &Plan[U]{},
+	c := &chain[A, U]{ctx: ctx, u: u, actor: actor, at: at, mode: mode, checked: checked, plan: &Plan[U]{},
 		byObj: map[objKey]object[U]{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}}
 	if err := planStep(c, t, model, in, nil, -1, 0, true); err != nil {
 		return nil, err
@@ -253,7 +255,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	}
 	ok := true
 	if !root || !c.checked {
-		if ok, err = t.precheck(c.ctx, c.u, c.actor, model, &c.reasons, object); err != nil {
+		if ok, err = t.precheck(c.ctx, c.u, c.at, c.actor, model, &c.reasons, object); err != nil {
 			return err
 		}
 	}

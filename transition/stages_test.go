@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -60,7 +61,9 @@ func newRecorder(docs ...Doc) *recorder {
 	return r
 }
 
-func (r *recorder) note(format string, args ...any) { r.log = append(r.log, fmt.Sprintf(format, args...)) }
+func (r *recorder) note(format string, args ...any) {
+	r.log = append(r.log, fmt.Sprintf(format, args...))
+}
 
 // at returns the error the test configured for step, and notes the step.
 func (r *recorder) at(step string) error {
@@ -553,4 +556,47 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	_, err = publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
 	require.ErrorContains(t, err, "appending the history: history 2 failed")
 	assert.Equal(t, stored, d, "both fields and the version are restored")
+}
+
+// One clock: the store's. Events are stamped with it and conditional
+// states are tested at it, so a test fixes the time in one place, to the
+// microsecond; the conditional's SQL binds the same instant with At.
+type Launch struct {
+	Status state.State[int]
+	Start  time.Time
+}
+
+var (
+	LaunchState = state.NewType[int]("LaunchState")
+	LPlanned    = LaunchState.State(1, "Planned")
+	LLive       = LaunchState.State(2, "Live")
+	LaunchField = state.Bind(LaunchState, "status", func(l *Launch) *state.State[int] { return &l.Status })
+	Due         = LaunchField.Conditional("Due", LPlanned, func(l *Launch, now time.Time) bool { return !l.Start.After(now) }).
+			WithSQL(sqlexpr.Col("start").Le(sqlexpr.Now()))
+)
+
+func TestOneClock(t *testing.T) {
+	launches := transition.For[User, struct{}](LaunchField)
+	golive := transition.New[transition.NoInput](launches, "go_live", transition.From(LPlanned).To(LLive)).AllowAnyone().When(Due)
+	noon := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	l := &Launch{Status: LPlanned, Start: noon.Add(time.Microsecond)}
+	ctx := context.Background()
+
+	early := transition.Memory(struct{}{}, func() time.Time { return noon })
+	assert.False(t, golive.Can(ctx, early, alice, l), "a microsecond early")
+	require.ErrorIs(t, golive.Check(ctx, early, alice, l), transition.ErrUnmet)
+	_, err := golive.Fire(ctx, early, alice, l, transition.NoInput{})
+	require.ErrorIs(t, err, transition.ErrUnmet)
+
+	onTime := transition.Memory(struct{}{}, func() time.Time { return noon.Add(time.Microsecond) })
+	ev, err := golive.Fire(ctx, onTime, alice, l, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Equal(t, noon.Add(time.Microsecond), ev.At, "the event is stamped by the same clock")
+
+	// The SQL of the condition binds the time it is given, never the
+	// database's now().
+	sql, args, err := Due.Expr().At(onTime.Now()).Render(sqlexpr.Postgres)
+	require.NoError(t, err)
+	assert.Equal(t, `"status" = $1 AND "start" <= $2`, sql)
+	assert.Equal(t, []any{int64(1), noon.Add(time.Microsecond)}, args)
 }

@@ -281,8 +281,9 @@ func queries(ctx context.Context, w io.Writer, st *Store) error {
 	if err != nil {
 		return err
 	}
+	now := clock() // one time for Go and SQL
 	for _, p := range all {
-		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, p.Status.In(Gone), Future.Match(p))
+		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, p.Status.In(Gone), Future.Match(p, now))
 	}
 
 	for _, q := range []struct {
@@ -290,8 +291,8 @@ func queries(ctx context.Context, w io.Writer, st *Store) error {
 		where sqlexpr.Expr
 	}{
 		{"Gone", Status.In(Gone).Expr()},
-		{"Future", Future.Expr()},
-		{"Published but not Future", sqlexpr.And(Published.Expr("status"), sqlexpr.Not(Future.Expr()))},
+		{"Future", Future.Expr().At(now)},
+		{"Published but not Future", sqlexpr.And(Published.Expr("status"), sqlexpr.Not(Future.Expr())).At(now)},
 	} {
 		sqlText, args, err := q.where.Render(sqlexpr.SQLite)
 		if err != nil {

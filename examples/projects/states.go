@@ -71,12 +71,13 @@ var (
 )
 
 // clock is the program's time: the Store stamps each unit of work with it,
-// and Future tests against it. main fixes it so the output is the same on
-// every run.
+// and the transitions test Future at that time. main fixes it so the
+// output is the same on every run.
 var clock = time.Now
 
-// Future is the seed's is_future: published, and starting in the future. The
-// Go test and the SQL predicate say the same thing.
+// Future is the seed's is_future: published, and starting after now. The
+// Go test and the SQL predicate say the same thing, at the same time: the
+// time is passed in, and bound in SQL with At.
 var Future = Status.Conditional("Future", Published,
-	func(p *Project) bool { return p.StartAt.After(clock()) },
-).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Lazy(func() time.Time { return clock() })))
+	func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
+).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Now()))

@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A Dialect says how a database writes placeholders and quotes identifiers.
@@ -112,6 +113,7 @@ const (
 	kConst
 	kErr
 	kFrom
+	kAt
 )
 
 type node struct {
@@ -123,6 +125,7 @@ type node struct {
 	kids []Expr // kAnd, kOr, kNot (one)
 	err  error  // kErr
 	from Sqlizer
+	at   time.Time // kAt: the time Now arguments stand for
 }
 
 // True and False are the constant predicates. They render as 1=1 and 1=0,
@@ -267,7 +270,45 @@ func (e Expr) AppendSQL(dst []byte, args []any, d Dialect) ([]byte, []any, error
 	if err := r.expr(e, false); err != nil {
 		return dst, args, err
 	}
+	if r.err != nil {
+		return dst, args, r.err
+	}
 	return r.buf, r.args, nil
+}
+
+// ErrNoTime: an Expr holding a Now argument was rendered without a time
+// (see Expr.At).
+var ErrNoTime = errors.New("sqlexpr: the expression reads the time, but none was given: render e.At(now)")
+
+// timeArg is the Now argument: the time given by At, plus offset.
+type timeArg struct{ offset time.Duration }
+
+// Now returns an argument that stands for the time the Expr is rendered
+// At, so that a predicate relative to the present is declared once and
+// bound, when rendered, to the same time the Go side tests at (a unit of
+// work's clock), never to the database's own now():
+//
+//	Future = Status.Conditional("Future", Published,
+//		func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
+//	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Now()))
+//
+//	where, args, err := Future.Expr().At(now).Render(sqlexpr.Postgres)
+//
+// Rendering an Expr that holds Now, but was not given a time with At, is
+// an error wrapping ErrNoTime.
+func Now() any { return timeArg{} }
+
+// NowPlus returns the argument that stands for the time given by At plus
+// d (use a negative d for the past): NowPlus(-30*24*time.Hour).
+func NowPlus(d time.Duration) any { return timeArg{offset: d} }
+
+// At returns e with its Now and NowPlus arguments bound to t. An At
+// inside e binds its own part.
+func (e Expr) At(t time.Time) Expr {
+	if e.n == nil {
+		return e
+	}
+	return Expr{&node{kind: kAt, kids: []Expr{e}, at: t}}
 }
 
 // String returns e rendered for PostgreSQL followed by its arguments, for
@@ -312,11 +353,21 @@ type renderer struct {
 	buf  []byte
 	args []any
 	d    Dialect
+	now  *time.Time // the time Now arguments stand for, inside At
+	err  error      // a Now argument met outside At
 }
 
 func (r *renderer) arg(v any) {
-	if l, ok := v.(lazy); ok {
-		v = l.resolve()
+	switch a := v.(type) {
+	case lazy:
+		v = a.resolve()
+	case timeArg:
+		if r.now == nil {
+			r.err = ErrNoTime
+			v = nil
+		} else {
+			v = r.now.Add(a.offset)
+		}
 	}
 	r.args = append(r.args, v)
 	if r.d.dollar {
@@ -427,6 +478,12 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		if paren {
 			r.buf = append(r.buf, ')')
 		}
+	case kAt:
+		prev := r.now
+		r.now = &n.at
+		err := r.expr(n.kids[0], paren)
+		r.now = prev
+		return err
 	case kFrom:
 		sql, args, err := n.from.ToSql()
 		if err != nil {

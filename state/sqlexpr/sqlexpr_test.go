@@ -636,3 +636,34 @@ func TestEmptyRawTextIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// Now stands for the time an Expr is rendered At: bound as a parameter,
+// never read from a clock or left to the database.
+func TestNowIsBoundByAt(t *testing.T) {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 123456000, time.FixedZone("CET", 3600))
+	e := sqlexpr.And(sqlexpr.Col("start_at").Gt(sqlexpr.Now()), sqlexpr.New("end_at < ?", sqlexpr.NowPlus(-time.Hour)))
+
+	_, _, err := e.Render(sqlexpr.Postgres)
+	require.ErrorIs(t, err, sqlexpr.ErrNoTime)
+	_, _, err = e.ToSql()
+	require.ErrorIs(t, err, sqlexpr.ErrNoTime)
+	dst := []byte("kept")
+	b, args, err := e.AppendSQL(dst, []any{"x"}, sqlexpr.SQLite)
+	require.ErrorIs(t, err, sqlexpr.ErrNoTime)
+	assert.Equal(t, "kept", string(b), "nothing is appended on error")
+	assert.Equal(t, []any{"x"}, args)
+
+	sql, args, err := e.At(at).Render(sqlexpr.Postgres)
+	require.NoError(t, err)
+	assert.Equal(t, `"start_at" > $1 AND (end_at < $2)`, sql)
+	assert.Equal(t, []any{at, at.Add(-time.Hour)}, args, "the very instant, zone and microseconds kept")
+
+	// An At inside binds its own part; the outer At the rest.
+	later := at.Add(24 * time.Hour)
+	sql, args, err = sqlexpr.Or(sqlexpr.Col("a").Gt(sqlexpr.Now()).At(later), sqlexpr.Col("b").Gt(sqlexpr.Now())).At(at).Render(sqlexpr.SQLite)
+	require.NoError(t, err)
+	assert.Equal(t, `"a" > ? OR "b" > ?`, sql)
+	assert.Equal(t, []any{later, at}, args)
+
+	assert.True(t, sqlexpr.Expr{}.At(at).IsZero(), "the zero Expr stays zero")
+}
