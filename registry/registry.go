@@ -46,9 +46,9 @@ import (
 // before building it.
 type Registry[A, U any] struct {
 	machines []transition.Runner[A, U] // registration order, without nils and repeats
-	graphs   []transition.Graph     // graphs[i] describes machines[i]
-	args     []int                  // args[i] is machines[i]'s position among New's arguments, from 1
-	problems []Problem              // found while registering; Check adds the rest
+	graphs   []transition.Graph        // graphs[i] describes machines[i]
+	args     []int                     // args[i] is machines[i]'s position among New's arguments, from 1
+	problems []Problem                 // found while registering; Check adds the rest
 	byModel  map[reflect.Type]*modelEntry[A, U]
 	models   []reflect.Type // registration order, for messages
 	schemas  atomic.Pointer[schemaCache]

@@ -31,17 +31,17 @@ type Info struct {
 	Description string
 	At          string // file:line of the declaration
 	Rules       []RuleInfo
-	Allow       []string // the titles given to Allow; empty with Anyone or for no one
-	Anyone      bool     // declared AllowAnyone
-	When        []string // conditions on the model, such as "review is Approved"
-	Related     []string // conditions on related models, such as "parent: status is Published"
-	Validators  int      // how many Validate functions it has
-	Chooses     bool     // whether it has a Choose function
-	Before      []string // the before hooks' titles, in order
-	Effects     []string // the effects' titles, in order
-	After       []string // the after hooks' titles, in order
-	AfterCommit []string // the after-commit hooks' titles, in order
-	OnFailure   []string // the failure hooks' titles, in order
+	Allow       []string    // the titles given to Allow; empty with Anyone or for no one
+	Anyone      bool        // declared AllowAnyone
+	When        []string    // conditions on the model, such as "review is Approved"
+	Related     []string    // conditions on related models, such as "parent: status is Published"
+	Validators  int         // how many Validate functions it has
+	Chooses     bool        // whether it has a Choose function
+	Before      []string    // the before hooks' titles, in order
+	Effects     []string    // the effects' titles, in order
+	After       []string    // the after hooks' titles, in order
+	AfterCommit []string    // the after-commit hooks' titles, in order
+	OnFailure   []string    // the failure hooks' titles, in order
 	Also        []FieldInfo // the other state fields it moves
 	Creates     bool        // whether it creates its object (see Create)
 	Cascades    []CascadeInfo
