@@ -7,7 +7,7 @@
 // Build the registry once, at start-up, after every machine and transition
 // has been declared:
 //
-//	reg, err := registry.New[User](Projects, Reviews, Tasks)
+//	reg, err := registry.New[User, *Repo](Projects, Reviews, Tasks)
 //	if err != nil {
 //		log.Fatal(err) // a *CheckError listing every problem
 //	}
@@ -15,11 +15,11 @@
 //
 // An HTTP handler for POST /projects/7/transitions/publish then needs only
 //
-//	rec, err := reg.Fire(ctx, user, project, "publish", body)
+//	rec, err := reg.Fire(ctx, store, user, project, "publish", body)
 //
 // and one for GET /projects/7/transitions
 //
-//	avs, err := reg.Available(ctx, user, project)
+//	avs, err := reg.Available(ctx, scope, user, project)
 //
 // A Registry is safe for concurrent use.
 package registry
