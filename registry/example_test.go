@@ -46,7 +46,7 @@ func ExampleRegistry_Available() {
 		}
 		var why []string
 		for _, r := range av.Reasons {
-			why = append(why, r.Message)
+			why = append(why, r.Message())
 		}
 		fmt.Printf("%s: %s\n", av.Title, strings.Join(why, "; "))
 	}

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"time"
@@ -234,4 +235,43 @@ func testContext(s *store) (context.Context, *transition.MemoryStore[*store]) {
 var cmpOpts = cmp.Options{
 	cmpopts.EquateErrors(),
 	cmp.Comparer(func(a, b reflect.Type) bool { return a == b }),
+}
+
+// reason is a transition.Reason as its words, for comparisons.
+type reason struct {
+	Err                    error
+	Check, Message, Object string
+}
+
+func reasonsOf(rs []transition.Reason) []reason {
+	if rs == nil {
+		return nil
+	}
+	out := make([]reason, len(rs))
+	for i, r := range rs {
+		out[i] = reason{Err: r.Err, Check: r.Check, Message: r.Message(), Object: r.Object}
+	}
+	return out
+}
+
+// avail is a transition.Availability with its reasons as words.
+type avail struct {
+	Name, Title string
+	Available   bool
+	Reasons     []reason
+	Targets     []string
+	Stays       bool
+	NeedsInput  bool
+	Required    []string
+	Input       reflect.Type
+	Schema      json.RawMessage
+}
+
+func availOf(avs []transition.Availability) []avail {
+	out := make([]avail, len(avs))
+	for i, a := range avs {
+		out[i] = avail{Name: a.Name, Title: a.Title, Available: a.Available, Reasons: reasonsOf(a.Reasons), Targets: a.Targets,
+			Stays: a.Stays, NeedsInput: a.NeedsInput, Required: a.Required, Input: a.Input, Schema: a.Schema}
+	}
+	return out
 }

@@ -49,36 +49,36 @@ func TestAvailable(t *testing.T) {
 	draft := func() *Project { return &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved} }
 
 	// The parts that do not depend on the actor or the state.
-	publish := transition.Availability{Name: "publish", Title: "Publish", Targets: []string{"Published"}, NeedsInput: true, Input: publishInput}
-	withdraw := transition.Availability{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput}
-	edit := transition.Availability{Name: "edit", Title: "Edit", Stays: true}
-	del := transition.Availability{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}}
-	decide := transition.Availability{Name: "decide", Title: "Decide", NeedsInput: true, Required: []string{"approve"}, Input: decideInput}
-	available := func(a transition.Availability) transition.Availability {
+	publish := avail{Name: "publish", Title: "Publish", Targets: []string{"Published"}, NeedsInput: true, Input: publishInput}
+	withdraw := avail{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput}
+	edit := avail{Name: "edit", Title: "Edit", Stays: true}
+	del := avail{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}}
+	decide := avail{Name: "decide", Title: "Decide", NeedsInput: true, Required: []string{"approve"}, Input: decideInput}
+	available := func(a avail) avail {
 		a.Available = true
 		return a
 	}
-	blocked := func(a transition.Availability, reasons ...transition.Reason) transition.Availability {
+	blocked := func(a avail, reasons ...reason) avail {
 		a.Reasons = reasons
 		return a
 	}
-	wrongState := func(msg string) transition.Reason {
-		return transition.Reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
+	wrongState := func(msg string) reason {
+		return reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
 	}
-	forbidden := func(check, msg string) transition.Reason {
-		return transition.Reason{Err: transition.ErrForbidden, Check: check, Message: msg}
+	forbidden := func(check, msg string) reason {
+		return reason{Err: transition.ErrForbidden, Check: check, Message: msg}
 	}
 
 	tests := []struct {
 		name  string
 		actor User
 		model *Project
-		want  []transition.Availability
+		want  []avail
 	}{{
 		name:  "the owner of an approved draft",
 		actor: alice,
 		model: draft(),
-		want: []transition.Availability{
+		want: []avail{
 			available(publish),
 			blocked(withdraw, wrongState("status is Draft; withdraw needs Published")),
 			available(edit),
@@ -91,7 +91,7 @@ func TestAvailable(t *testing.T) {
 		name:  "another user",
 		actor: bob,
 		model: draft(),
-		want: []transition.Availability{
+		want: []avail{
 			blocked(publish, forbidden("the owner or an admin", "bob may not publish: only the owner or an admin")),
 			blocked(withdraw,
 				wrongState("status is Draft; withdraw needs Published"),
@@ -99,7 +99,7 @@ func TestAvailable(t *testing.T) {
 			available(edit),
 			blocked(del,
 				forbidden("the owner or an admin", "bob may not delete: only the owner or an admin"),
-				transition.Reason{Err: transition.ErrForbidden, Check: "the task's owner or an admin",
+				reason{Err: transition.ErrForbidden, Check: "the task's owner or an admin",
 					Message: "bob may not delete: only the task's owner or an admin", Object: "registry_test.Task 1 (delete)"}),
 			blocked(decide,
 				wrongState("review is Approved; decide needs Pending"),
@@ -109,23 +109,23 @@ func TestAvailable(t *testing.T) {
 		name:  "an admin on a published project awaiting review",
 		actor: root,
 		model: &Project{ID: 7, Owner: "alice", Status: Published, Review: Pending},
-		want: []transition.Availability{
-			{Name: "publish", Title: "Publish", NeedsInput: true, Input: publishInput, Reasons: []transition.Reason{
+		want: []avail{
+			{Name: "publish", Title: "Publish", NeedsInput: true, Input: publishInput, Reasons: []reason{
 				wrongState("status is Published; publish needs Draft or Withdrawn"),
 				{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"},
 			}},
 			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput, Targets: []string{"Withdrawn"},
-				Reasons: []transition.Reason{forbidden("the owner", "root may not withdraw: only the owner")}},
-			{Name: "edit", Title: "Edit", Reasons: []transition.Reason{wrongState("status is Published; edit needs Draft")}},
-			{Name: "delete", Title: "Delete", Reasons: []transition.Reason{wrongState("status is Published; delete needs Draft or Withdrawn")}},
+				Reasons: []reason{forbidden("the owner", "root may not withdraw: only the owner")}},
+			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status is Published; edit needs Draft")}},
+			{Name: "delete", Title: "Delete", Reasons: []reason{wrongState("status is Published; delete needs Draft or Withdrawn")}},
 			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Input: decideInput, Targets: []string{"Approved", "Rejected"}},
 		},
 	}, {
 		name:  "the owner of a draft whose parent is not published",
 		actor: alice,
 		model: &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved},
-		want: []transition.Availability{
-			blocked(publish, transition.Reason{Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
+		want: []avail{
+			blocked(publish, reason{Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
 				Message: "needs parent: status is Published (if any)"}),
 			blocked(withdraw, wrongState("status is Draft; withdraw needs Published")),
 			available(edit),
@@ -139,7 +139,7 @@ func TestAvailable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := reg.Available(context.Background(), memOf(fixtureStore()), tt.actor, tt.model)
 			require.NoError(t, err)
-			if diff := cmp.Diff(tt.want, got, cmpOpts); diff != "" {
+			if diff := cmp.Diff(tt.want, availOf(got), cmpOpts); diff != "" {
 				t.Errorf("Available (-want +got):\n%s", diff)
 			}
 		})
@@ -148,13 +148,13 @@ func TestAvailable(t *testing.T) {
 	t.Run("tasks", func(t *testing.T) {
 		got, err := reg.Available(context.Background(), memOf(nil), bob, &Task{ID: 1, Owner: "alice", Status: Done})
 		require.NoError(t, err)
-		want := []transition.Availability{
-			{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}, Reasons: []transition.Reason{
+		want := []avail{
+			{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}, Reasons: []reason{
 				forbidden("the task's owner or an admin", "bob may not delete: only the task's owner or an admin"),
 			}},
-			{Name: "finish", Title: "Finish", Reasons: []transition.Reason{wrongState("status is Done; finish needs Open")}},
+			{Name: "finish", Title: "Finish", Reasons: []reason{wrongState("status is Done; finish needs Open")}},
 		}
-		if diff := cmp.Diff(want, got, cmpOpts); diff != "" {
+		if diff := cmp.Diff(want, availOf(got), cmpOpts); diff != "" {
 			t.Errorf("Available (-want +got):\n%s", diff)
 		}
 	})
@@ -297,9 +297,9 @@ func TestFireErrors(t *testing.T) {
 		assert.ErrorIs(t, err, transition.ErrForbidden)
 		var be *transition.BlockedError
 		require.ErrorAs(t, err, &be)
-		want := []transition.Reason{{Err: transition.ErrForbidden, Check: "the owner or an admin",
+		want := []reason{{Err: transition.ErrForbidden, Check: "the owner or an admin",
 			Message: "bob may not publish: only the owner or an admin"}}
-		if diff := cmp.Diff(want, be.Reasons, cmpOpts); diff != "" {
+		if diff := cmp.Diff(want, reasonsOf(be.Reasons), cmpOpts); diff != "" {
 			t.Errorf("reasons (-want +got):\n%s", diff)
 		}
 		assert.Equal(t, before, *p)

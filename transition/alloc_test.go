@@ -29,6 +29,8 @@ func TestHotPathAllocations(t *testing.T) {
 		{"Can, wrong state and actor", 0, func() { Withdraw.Can(ctx, mem, bob, draft) }},
 		{"Can, unmet condition", 0, func() { Publish.Can(ctx, mem, alice, pending) }},
 		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, mem, alice, published) }},
+		{"Check, refused for two reasons", 1, func() { _ = Withdraw.Check(ctx, mem, bob, draft) }},
+		{"Check, refused by a condition", 1, func() { _ = Publish.Check(ctx, mem, alice, pending) }},
 		{"Fire, no input", 1, func() {
 			draft.Status = Draft
 			_, _ = Edit.Fire(ctx, mem, alice, draft, transition.NoInput{})

@@ -15,13 +15,13 @@ import (
 // TestAvailabilityTable: state x transition x actor -> available, or every
 // reason it is not.
 func TestAvailabilityTable(t *testing.T) {
-	wrong := func(msg string) transition.Reason {
-		return transition.Reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
+	wrong := func(msg string) reason {
+		return reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
 	}
-	forbidden := func(who, name, only string) transition.Reason {
-		return transition.Reason{Err: transition.ErrForbidden, Check: only, Message: who + " may not " + name + ": only " + only}
+	forbidden := func(who, name, only string) reason {
+		return reason{Err: transition.ErrForbidden, Check: only, Message: who + " may not " + name + ": only " + only}
 	}
-	needsReview := transition.Reason{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}
+	needsReview := reason{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}
 
 	type key struct {
 		state      state.State[ProjectStatus]
@@ -31,32 +31,32 @@ func TestAvailabilityTable(t *testing.T) {
 	}
 	cases := []struct {
 		key
-		want []transition.Reason // nil: available
+		want []reason // nil: available
 	}{
 		{key{Draft, Approved, "publish", alice}, nil},
 		{key{Draft, Approved, "publish", root}, nil},
-		{key{Draft, Approved, "publish", bob}, []transition.Reason{forbidden("bob", "publish", "the owner or an admin")}},
-		{key{Draft, Pending, "publish", alice}, []transition.Reason{needsReview}},
-		{key{Draft, Pending, "publish", bob}, []transition.Reason{forbidden("bob", "publish", "the owner or an admin"), needsReview}},
-		{key{Published, Pending, "publish", bob}, []transition.Reason{
+		{key{Draft, Approved, "publish", bob}, []reason{forbidden("bob", "publish", "the owner or an admin")}},
+		{key{Draft, Pending, "publish", alice}, []reason{needsReview}},
+		{key{Draft, Pending, "publish", bob}, []reason{forbidden("bob", "publish", "the owner or an admin"), needsReview}},
+		{key{Published, Pending, "publish", bob}, []reason{
 			wrong("status is Published; publish needs Draft or Withdrawn"),
 			forbidden("bob", "publish", "the owner or an admin"),
 			needsReview,
 		}},
 		{key{Withdrawn, Approved, "publish", alice}, nil},
-		{key{Deleted, Approved, "publish", root}, []transition.Reason{wrong("status is Deleted; publish needs Draft or Withdrawn")}},
+		{key{Deleted, Approved, "publish", root}, []reason{wrong("status is Deleted; publish needs Draft or Withdrawn")}},
 
 		{key{Published, Pending, "withdraw", alice}, nil},
-		{key{Published, Pending, "withdraw", root}, []transition.Reason{forbidden("root", "withdraw", "the owner")}},
-		{key{Draft, Pending, "withdraw", alice}, []transition.Reason{wrong("status is Draft; withdraw needs Published")}},
+		{key{Published, Pending, "withdraw", root}, []reason{forbidden("root", "withdraw", "the owner")}},
+		{key{Draft, Pending, "withdraw", alice}, []reason{wrong("status is Draft; withdraw needs Published")}},
 
 		{key{Draft, Pending, "delete", alice}, nil},
 		{key{Withdrawn, Pending, "delete", root}, nil},
-		{key{Published, Pending, "delete", alice}, []transition.Reason{wrong("status is Published; delete needs Draft or Withdrawn")}},
-		{key{Draft, Pending, "delete", bob}, []transition.Reason{forbidden("bob", "delete", "the owner or an admin")}},
+		{key{Published, Pending, "delete", alice}, []reason{wrong("status is Published; delete needs Draft or Withdrawn")}},
+		{key{Draft, Pending, "delete", bob}, []reason{forbidden("bob", "delete", "the owner or an admin")}},
 
 		{key{Draft, Pending, "edit", bob}, nil},
-		{key{Published, Pending, "edit", bob}, []transition.Reason{wrong("status is Published; edit needs Draft")}},
+		{key{Published, Pending, "edit", bob}, []reason{wrong("status is Published; edit needs Draft")}},
 	}
 	ctx, mem := testContext(&store{})
 	for _, c := range cases {
@@ -68,7 +68,7 @@ func TestAvailabilityTable(t *testing.T) {
 
 			av, err := a.Availability(ctx, mem, c.actor, p)
 			require.NoError(t, err)
-			if diff := cmp.Diff(c.want, av.Reasons, cmpErrors); diff != "" {
+			if diff := cmp.Diff(c.want, reasonsOf(av.Reasons), cmpErrors); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)
 			}
 			require.Equal(t, c.want == nil, av.Available)

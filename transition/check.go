@@ -41,7 +41,7 @@ func Related[M, R, U any](name string, load func(ctx context.Context, u U, model
 	if name == "" || load == nil || cond == nil {
 		panic(&DeclarationError{At: callsite.Pos(0), Msg: "Related needs a name, a load function and a condition"})
 	}
-	return &Relation[M, R, U]{name: name, load: load, cond: cond}
+	return (&Relation[M, R, U]{name: name, load: load, cond: cond}).described()
 }
 
 // Relation is the RelatedCondition made by [Related].
@@ -50,6 +50,18 @@ type Relation[M, R, U any] struct {
 	load     func(context.Context, U, *M) (*R, error)
 	cond     state.Condition[R]
 	optional bool
+	// Words, made once, so that a refusal builds none.
+	title, missing, needs string
+}
+
+func (r *Relation[M, R, U]) described() *Relation[M, R, U] {
+	r.title = r.name + ": " + r.cond.String()
+	if r.optional {
+		r.title += " (if any)"
+	}
+	r.missing = "there is no " + r.name
+	r.needs = "needs " + r.title
+	return r
 }
 
 // IfAny returns a copy of the condition that also holds when there is no
@@ -57,7 +69,7 @@ type Relation[M, R, U any] struct {
 func (r *Relation[M, R, U]) IfAny() *Relation[M, R, U] {
 	c := *r
 	c.optional = true
-	return &c
+	return c.described()
 }
 
 // Name names the relation.
@@ -67,13 +79,7 @@ func (r *Relation[M, R, U]) Name() string { return r.name }
 func (r *Relation[M, R, U]) Condition() state.Condition[R] { return r.cond }
 
 // String describes the condition, such as "parent: status is Published".
-func (r *Relation[M, R, U]) String() string {
-	s := r.name + ": " + r.cond.String()
-	if r.optional {
-		s += " (if any)"
-	}
-	return s
-}
+func (r *Relation[M, R, U]) String() string { return r.title }
 
 // Holds loads the related model and tests the condition.
 func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M, now time.Time) (bool, string, error) {
@@ -85,12 +91,12 @@ func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M, now time.T
 		if r.optional {
 			return true, "", nil
 		}
-		return false, "there is no " + r.name, nil
+		return false, r.missing, nil
 	}
 	if r.cond.Match(rel, now) {
 		return true, "", nil
 	}
-	return false, "needs " + r.String(), nil
+	return false, r.needs, nil
 }
 
 // Can reports whether actor may run the transition on model now: the
@@ -104,7 +110,7 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 	if model == nil {
 		return false
 	}
-	ok, err := t.precheck(ctx, sc.Unit(), t.now(sc), actor, model, nil, "")
+	ok, err := t.precheck(ctx, sc.Unit(), t.now(sc), actor, model, nil)
 	return ok && err == nil
 }
 
@@ -114,6 +120,9 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 // reasons of every blocked step. It does not validate input, which it is
 // not given. Other errors come from user code: a *StepError for a related
 // model or cascade that failed to load, or a check that panicked.
+//
+// Without causal chains or related conditions, Check allocates nothing
+// when the transition is available and only its error when it is not.
 func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], actor A, model *M) error {
 	if model == nil {
 		return t.nilModel()
@@ -129,13 +138,18 @@ func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], acto
 // prevalidate runs every check on model once and returns nil, or the
 // *BlockedError with every reason, or an error from user code.
 func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now time.Time, actor A, model *M) error {
-	var reasons []Reason
-	ok, err := t.precheck(ctx, u, now, actor, model, &reasons, "")
+	var b *blocked[M, T, A, U, I]
+	ok, err := t.precheck(ctx, u, now, actor, model, func(r Reason) {
+		if b == nil {
+			b = t.newBlocked(actor, model)
+		}
+		b.add(r)
+	})
 	switch {
 	case err != nil:
 		return err
 	case !ok:
-		return t.blockedError(actor, model, reasons)
+		return &b.err
 	}
 	return nil
 }
@@ -153,67 +167,68 @@ func (t *Transition[M, T, A, U, I]) nilModel() error {
 	return fmt.Errorf("transition: %s %q: the model is a nil *%s: %w", t.m, t.name, t.m.mgr.Model(), ErrNilModel)
 }
 
-// precheck runs the pre-validation checks on model. With reasons nil it
-// stops at the first failure and builds no messages; otherwise it runs
-// every check and appends a Reason for each failure, with Object set to
-// object. Each check runs once.
-func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.Time, actor A, model *M, reasons *[]Reason, object string) (_ bool, err error) {
-	check := "state"
+// precheck runs the pre-validation checks on model. With add nil it stops
+// at the first failure; otherwise it runs every check and adds a Reason
+// for each failure. Each check runs once. The reasons' words are made when
+// they are read.
+func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.Time, actor A, model *M, add func(Reason)) (_ bool, err error) {
+	check, related := "state", 0
 	defer func() {
 		if v := recover(); v != nil {
+			if check == "related" {
+				check += " " + t.related[related].Name()
+			}
 			err = t.stepError(actor, model, "check "+check, panicked(v))
 		}
 	}()
-	// Each failing check returns at once when no reasons are collected,
-	// so that Can builds no messages.
 	ok := true
-	add := func(r Reason) {
-		ok = false
-		r.Object = object
-		*reasons = append(*reasons, r)
-	}
 	cur := t.m.mgr.Get(model)
 	if t.rule(cur) == nil {
-		if reasons == nil {
+		if add == nil {
 			return false, nil
 		}
-		add(Reason{Err: ErrWrongState, Check: "state", Message: t.wrongState(cur)})
+		ok = false
+		add(Reason{Err: ErrWrongState, Check: "state", msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}})
 	}
 	for _, mv := range t.also {
 		if !mv.sourceOK(model) {
-			if reasons == nil {
+			if add == nil {
 				return false, nil
 			}
-			add(Reason{Err: ErrWrongState, Check: "state of " + mv.column(), Message: mv.wrongState(model)})
+			ok = false
+			add(mv.reason(model))
 		}
 	}
 	check = "allow"
 	if !t.allowed(ctx, actor, model) {
-		if reasons == nil {
+		if add == nil {
 			return false, nil
 		}
-		add(Reason{Err: ErrForbidden, Check: t.allowTitle(), Message: t.forbidden(actor)})
+		ok = false
+		add(t.forbidden(actor))
 	}
 	check = "when"
-	for _, c := range t.when {
+	for i, c := range t.when {
 		if !c.Match(model, now) {
-			if reasons == nil {
+			if add == nil {
 				return false, nil
 			}
-			add(Reason{Err: ErrUnmet, Check: c.String(), Message: "needs " + c.String()})
+			ok = false
+			add(Reason{Err: ErrUnmet, Check: t.whenTitles[i], msg: message{text: t.whenNeeds[i]}})
 		}
 	}
-	for _, r := range t.related {
-		check = "related " + r.Name()
+	for i, r := range t.related {
+		check, related = "related", i
 		holds, why, err := r.Holds(ctx, u, model, now)
 		if err != nil {
 			return false, t.stepError(actor, model, "load "+r.Name(), err)
 		}
 		if !holds {
-			if reasons == nil {
+			if add == nil {
 				return false, nil
 			}
-			add(Reason{Err: ErrUnmet, Check: r.String(), Message: why})
+			ok = false
+			add(Reason{Err: ErrUnmet, Check: r.String(), msg: message{text: why}})
 		}
 	}
 	return ok, nil
@@ -237,29 +252,45 @@ func (t *Transition[M, T, A, U, I]) allowed(ctx context.Context, actor A, model 
 	return false
 }
 
-func (t *Transition[M, T, A, U, I]) allowTitle() string {
-	if len(t.allow) == 0 {
-		return "no one"
+// forbidden is the reason actor may not run the transition.
+func (t *Transition[M, T, A, U, I]) forbidden(actor A) Reason {
+	r := Reason{Err: ErrForbidden, Check: t.only}
+	switch {
+	case t.m.nilable && isNil(any(actor)):
+		r.msg = message{text: t.noActor}
+	case len(t.allow) == 0 && !t.anyone:
+		r.msg = message{text: "no actor may " + t.name + " (it declares no Allow)"}
+	default:
+		r.msg = message{kind: msgForbidden, action: t.name, only: t.only}
+	}
+	return r
+}
+
+// describe makes the words of the transition's refusals, once, as it is
+// declared, so that a refusal builds none.
+func (t *Transition[M, T, A, U, I]) describe() {
+	if t.creates {
+		t.needs = t.name + " creates a new object, which holds no state"
+	} else {
+		var from []state.Set[T]
+		for _, r := range t.rules {
+			from = append(from, r.sources...)
+		}
+		t.needs = t.name + " needs " + setTitles(from)
 	}
 	titles := make([]string, len(t.allow))
 	for i, g := range t.allow {
 		titles[i] = g.title
 	}
-	return strings.Join(titles, " or ")
-}
-
-func (t *Transition[M, T, A, U, I]) forbidden(actor A) string {
-	if t.m.nilable && isNil(any(actor)) {
-		who := "any actor"
-		if !t.anyone {
-			who = t.allowTitle()
-		}
-		return fmt.Sprintf("there is no actor (it is nil); %s may be run by %s", t.name, who)
+	t.only = strings.Join(titles, " or ")
+	who := t.only
+	switch {
+	case t.anyone:
+		who = "any actor"
+	case len(t.allow) == 0:
+		t.only, who = "no one", "no one"
 	}
-	if len(t.allow) == 0 && !t.anyone {
-		return fmt.Sprintf("no actor may %s (it declares no Allow)", t.name)
-	}
-	return fmt.Sprintf("%s may not %s: only %s", actorName(actor), t.name, t.allowTitle())
+	t.noActor = "there is no actor (it is nil); " + t.name + " may be run by " + who
 }
 
 // actorName names an actor in messages: "no actor" if it is nil; by its
@@ -315,21 +346,6 @@ func nilable(t reflect.Type) bool {
 		return true
 	}
 	return false
-}
-
-func (t *Transition[M, T, A, U, I]) wrongState(cur state.State[T]) string {
-	col := t.m.mgr.Name()
-	if t.creates {
-		return fmt.Sprintf("%s is %s; %s creates a new object, which holds no state", col, cur, t.name)
-	}
-	var from []state.Set[T]
-	for _, r := range t.rules {
-		from = append(from, r.sources...)
-	}
-	if cur.IsZero() {
-		return fmt.Sprintf("%s holds no state; %s needs %s", col, t.name, setTitles(from))
-	}
-	return fmt.Sprintf("%s is %s; %s needs %s", col, cur, t.name, setTitles(from))
 }
 
 // setTitles joins the titles of sets with "or".

@@ -163,17 +163,6 @@ func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], ac
 	return ev, err
 }
 
-func (t *Transition[M, T, A, U, I]) blockedError(actor A, model *M, reasons []Reason) *BlockedError {
-	return &BlockedError{
-		Machine:    t.m.name,
-		Transition: t.name,
-		Object:     t.m.object(model),
-		Actor:      actorName(actor),
-		State:      t.m.mgr.Get(model).String(),
-		Reasons:    reasons,
-	}
-}
-
 // target returns the state the transition moves the model to from from.
 func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I) (state.State[T], error) {
 	r := t.rule(from)

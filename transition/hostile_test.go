@@ -311,9 +311,9 @@ func TestNilActorIsRefused(t *testing.T) {
 		var be *transition.BlockedError
 		require.ErrorAs(t, err, &be, tr.Name())
 		require.ErrorIs(t, err, transition.ErrForbidden)
-		assert.Equal(t, "no actor", be.Actor)
+		assert.Equal(t, "no actor", be.Actor())
 		require.Len(t, be.Reasons, 1)
-		assert.Contains(t, be.Reasons[0].Message, "there is no actor (it is nil)")
+		assert.Contains(t, be.Reasons[0].Message(), "there is no actor (it is nil)")
 
 		_, err = tr.Fire(ctx, mem, nil, d, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrForbidden, tr.Name())
@@ -344,7 +344,7 @@ func TestPanickingActorStringIsContained(t *testing.T) {
 	err := open.Check(context.Background(), memOf(&store{}), touchy{}, &Door{Status: Closed})
 	var be *transition.BlockedError
 	require.ErrorAs(t, err, &be)
-	assert.Equal(t, "a transition_test.touchy (its String method panicked: no name)", be.Actor)
+	assert.Equal(t, "a transition_test.touchy (its String method panicked: no name)", be.Actor())
 }
 
 // Defect 10: an actor of a named string type was called by its type.
@@ -357,8 +357,8 @@ func TestActorOfNamedStringTypeIsNamedByValue(t *testing.T) {
 	err := open.Check(context.Background(), memOf(&store{}), "carol", &Door{Status: Closed})
 	var be *transition.BlockedError
 	require.ErrorAs(t, err, &be)
-	assert.Equal(t, "carol", be.Actor)
-	assert.Equal(t, "carol may not open: only admins", be.Reasons[0].Message)
+	assert.Equal(t, "carol", be.Actor())
+	assert.Equal(t, "carol may not open: only admins", be.Reasons[0].Message())
 }
 
 // FireJSON runs the permission and state checks before it decodes the
@@ -428,7 +428,7 @@ func TestNilRelatedObjectIsReported(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	assert.NotErrorIs(t, err, transition.ErrStep)
 	require.Len(t, be.Reasons, 1)
-	assert.Equal(t, "there is no parent", be.Reasons[0].Message)
+	assert.Equal(t, "there is no parent", be.Reasons[0].Message())
 	assert.Equal(t, transition.ErrUnmet, be.Reasons[0].Err)
 }
 

@@ -167,6 +167,7 @@ type chain[A, U any] struct {
 	planned map[stepKey]bool     // every (machine, object) planned, for diamonds
 	path    map[stepKey]bool     // the objects from the root to the current one, for loops
 	reasons []Reason
+	who     namer // names the actor in the reasons
 }
 
 type stepKey struct {
@@ -205,7 +206,7 @@ func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Tim
 		return nil, err
 	}
 	c := &chain[A, U]{ctx: ctx, u: u, actor: actor, at: at, mode: mode, checked: checked, plan: &Plan[U]{},
-		byObj: map[objKey]object[U]{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}}
+		byObj: map[objKey]object[U]{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}, who: &actorOf[A]{actor}}
 	if err := planStep(c, t, model, in, nil, -1, 0, true); err != nil {
 		return nil, err
 	}
@@ -255,7 +256,14 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	}
 	ok := true
 	if !root || !c.checked {
-		if ok, err = t.precheck(c.ctx, c.u, c.at, c.actor, model, &c.reasons, object); err != nil {
+		add := func(r Reason) {
+			r.Object = object
+			if r.msg.kind == msgForbidden {
+				r.msg.who = c.who
+			}
+			c.reasons = append(c.reasons, r)
+		}
+		if ok, err = t.precheck(c.ctx, c.u, c.at, c.actor, model, add); err != nil {
 			return err
 		}
 	}
@@ -267,7 +275,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 			if root || !errors.As(err, &ie) {
 				return err
 			}
-			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", Message: ie.Fields.Error(), Object: object})
+			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", msg: message{text: ie.Fields.Error()}, Object: object})
 		} else {
 			okey := objKey{model: reflect.TypeFor[M](), object: t.m.key(model)}
 			if o, seen := c.byObj[okey]; seen {

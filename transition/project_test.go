@@ -85,7 +85,7 @@ func TestPublishNeedsApprovedReview(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	assert.ErrorIs(t, err, transition.ErrUnmet)
 	assert.NotErrorIs(t, err, transition.ErrForbidden)
-	assert.Equal(t, []transition.Reason{{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}}, be.Reasons)
+	assert.Equal(t, []reason{{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}}, reasonsOf(be.Reasons))
 	assert.Equal(t, Draft, p.Status)
 
 	// Only an admin may decide; deciding picks its target from the input.
@@ -119,10 +119,10 @@ func TestPublishNeedsPublishedParent(t *testing.T) {
 	err := Publish.Check(ctx, mem, alice, child)
 	var be *transition.BlockedError
 	require.ErrorAs(t, err, &be)
-	assert.Equal(t, []transition.Reason{{
+	assert.Equal(t, []reason{{
 		Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
 		Message: "needs parent: status is Published (if any)",
-	}}, be.Reasons)
+	}}, reasonsOf(be.Reasons))
 	assert.False(t, Publish.Can(ctx, mem, alice, child))
 
 	_, err = Publish.Fire(ctx, mem, alice, parent, PublishInput{})
@@ -164,19 +164,19 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 		var be *transition.BlockedError
 		require.ErrorAs(t, err, &be)
 		assert.ErrorIs(t, err, transition.ErrForbidden)
-		want := []transition.Reason{{
+		want := []reason{{
 			Err: transition.ErrForbidden, Check: "the task's owner or an admin",
 			Message: "alice may not delete: only the task's owner or an admin",
 			Object:  "transition_test.Task 11 (delete)",
 		}}
-		if diff := cmp.Diff(want, be.Reasons, cmpErrors); diff != "" {
+		if diff := cmp.Diff(want, reasonsOf(be.Reasons), cmpErrors); diff != "" {
 			t.Errorf("reasons (-want +got):\n%s", diff)
 		}
 		assert.False(t, Delete.Can(ctx, mem, alice, p) && Delete.Check(ctx, mem, alice, p) == nil)
 
 		_, err = Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 		require.ErrorAs(t, err, &be)
-		assert.Equal(t, "transition_test.Project 1", be.Object)
+		assert.Equal(t, "transition_test.Project 1", be.Object())
 		assert.Equal(t, beforeP, *p, "the project is unchanged")
 		assert.Equal(t, beforeTasks, copyTasks(s.tasks[1]), "no task changed")
 	})

@@ -101,7 +101,7 @@ type FieldMove[M any] interface {
 	// Info describes the move as data.
 	Info() FieldInfo
 	sourceOK(model *M) bool
-	wrongState(model *M) string
+	reason(model *M) Reason
 	move(model *M) Move
 	set(model *M) error
 	write(model *M, to bool) any
@@ -141,12 +141,18 @@ func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M
 				Msg: "a field move's states must be of " + mgr.Type().Name()})
 		}
 	}
-	return &fieldMove[M, T]{mgr: mgr, rule: r}
+	f := &fieldMove[M, T]{mgr: mgr, rule: r, check: "state of " + mgr.Name(), needs: "it must be no state (a new object)"}
+	if !r.create {
+		f.needs = "it must be " + setTitles(r.sources)
+	}
+	return f
 }
 
 type fieldMove[M any, T comparable] struct {
-	mgr  *state.Manager[M, T]
-	rule Rule[T]
+	mgr   *state.Manager[M, T]
+	rule  Rule[T]
+	check string // the reason's Check: "state of review"
+	needs string // "it must be Approved"
 }
 
 func (f *fieldMove[M, T]) Info() FieldInfo {
@@ -155,16 +161,9 @@ func (f *fieldMove[M, T]) Info() FieldInfo {
 
 func (f *fieldMove[M, T]) sourceOK(model *M) bool { return f.rule.from(f.mgr.Get(model)) }
 
-func (f *fieldMove[M, T]) wrongState(model *M) string {
-	cur := f.mgr.Get(model)
-	want := "no state (a new object)"
-	if !f.rule.create {
-		want = setTitles(f.rule.sources)
-	}
-	if cur.IsZero() {
-		return f.mgr.Name() + " holds no state; it must be " + want
-	}
-	return f.mgr.Name() + " is " + cur.String() + "; it must be " + want
+func (f *fieldMove[M, T]) reason(model *M) Reason {
+	return Reason{Err: ErrWrongState, Check: f.check,
+		msg: message{kind: msgState, text: f.mgr.Name(), state: f.mgr.Get(model).Title(), needs: f.needs}}
 }
 
 func (f *fieldMove[M, T]) move(model *M) Move {

@@ -61,6 +61,13 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 	shape       *shape       // the JSON the input accepts, for strict decoding
 	self        selfCheck    // how I's own Validate method is called, if it has one
 	ptrInput    bool         // whether I is a pointer type, so that nil is no input
+	// The words of refusals, made as the transition is declared (see
+	// describe), so that refusing builds none.
+	needs      string   // "publish needs Draft or Withdrawn"
+	only       string   // the Allow titles joined: "the owner or an admin"
+	noActor    string   // the message for a nil actor
+	whenTitles []string // each When condition's String
+	whenNeeds  []string // "needs " and each When condition's String
 }
 
 type actorGuard[M, A any] struct {
@@ -150,6 +157,7 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	t.input, t.shape = rootShape[I]()
 	t.self = selfValidating[I]()
 	t.ptrInput = reflect.TypeFor[I]().Kind() == reflect.Pointer
+	t.describe()
 	m.actions = append(m.actions, t)
 	m.byName[name] = t
 	return t
@@ -219,6 +227,7 @@ func (t *Transition[M, T, A, U, I]) Allow(title string, fn func(ctx context.Cont
 		t.fail("Allow needs a title and a function")
 	}
 	t.allow = append(t.allow, actorGuard[M, A]{title, fn})
+	t.describe()
 	return t
 }
 
@@ -228,6 +237,7 @@ func (t *Transition[M, T, A, U, I]) Allow(title string, fn func(ctx context.Cont
 // actor value of their own (such as a User with no ID) and allow it.
 func (t *Transition[M, T, A, U, I]) AllowAnyone() *Transition[M, T, A, U, I] {
 	t.anyone = true
+	t.describe()
 	return t
 }
 
@@ -240,6 +250,10 @@ func (t *Transition[M, T, A, U, I]) When(conds ...state.Condition[M]) *Transitio
 		}
 	}
 	t.when = append(t.when, conds...)
+	for _, c := range conds {
+		t.whenTitles = append(t.whenTitles, c.String())
+		t.whenNeeds = append(t.whenNeeds, "needs "+c.String())
+	}
 	return t
 }
 
