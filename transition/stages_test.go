@@ -600,3 +600,17 @@ func TestOneClock(t *testing.T) {
 	assert.Equal(t, `"status" = $1 AND "start" <= $2`, sql)
 	assert.Equal(t, []any{int64(1), noon.Add(time.Microsecond)}, args)
 }
+
+// A check that panics is a step error naming the check.
+func TestPanickingCheckNamesTheCheck(t *testing.T) {
+	projects := transition.For[User, *store](Status)
+	fine := func(context.Context, *store, *Project) (*Project, error) { return nil, nil }
+	bad := func(context.Context, *store, *Project) (*Project, error) { panic("loader bug") }
+	ship := transition.New[transition.NoInput](projects, "ship", transition.From(Draft).To(Published)).AllowAnyone().
+		WhenRelated(transition.Related("parent", fine, Status.In(Published)).IfAny(), transition.Related("sponsor", bad, Status.In(Published)))
+	err := ship.Check(context.Background(), mem, alice, &Project{Status: Draft})
+	var se *transition.StepError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "check related sponsor", se.Step)
+	assert.Equal(t, "loader bug", se.Panic)
+}
