@@ -614,3 +614,35 @@ func TestPanickingCheckNamesTheCheck(t *testing.T) {
 	assert.Equal(t, "check related sponsor", se.Step)
 	assert.Equal(t, "loader bug", se.Panic)
 }
+
+// An abort or a cancel in a child step of a chain applies nothing, and
+// the abort is reported on the event asked for.
+func TestAbortOrCancelInAChildAppliesNothing(t *testing.T) {
+	for _, stop := range []error{transition.Abort("task 2 is pinned"), transition.Cancel("task 2 is pinned")} {
+		tasks := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+		drop := transition.New[transition.NoInput](tasks, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone().
+			Before("pinned?", func(_ context.Context, _ *store, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
+				if e.Model.ID == 2 {
+					return stop
+				}
+				return nil
+			})
+		projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+		t1 := &Task{ID: 1, Status: Open}
+		t2 := &Task{ID: 2, Status: Open}
+		purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
+			Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
+		p := &Project{ID: 1, Status: Draft}
+		ev, err := purge.Fire(context.Background(), mem, alice, p, transition.NoInput{})
+		if errors.Is(stop, transition.ErrCanceled) {
+			require.ErrorIs(t, err, transition.ErrCanceled)
+		} else {
+			require.NoError(t, err)
+			assert.True(t, ev.Aborted)
+			assert.Equal(t, "task 2 is pinned", ev.Result)
+		}
+		assert.Equal(t, Draft, p.Status)
+		assert.Equal(t, Open, t1.Status)
+		assert.Equal(t, Open, t2.Status)
+	}
+}
