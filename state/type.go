@@ -45,6 +45,7 @@ type Type[T comparable] struct {
 	states []*decl[T]
 	groups []*Group[T]
 	any    *Group[T]
+	grow   []growing[T] // groups that follow later declarations (see Except)
 	conds  []conditional[T]
 
 	titles  map[string]string // title of a state or group -> where it was declared
@@ -187,6 +188,12 @@ func (t *Type[T]) State(value T, title string, opts ...Option) State[T] {
 		t.byStr[v] = d
 	}
 	t.any.set.set(d.index)
+	for _, g := range t.grow {
+		if !g.excluded.has(d.index) {
+			g.group.set.set(d.index)
+			g.group.n++
+		}
+	}
 	t.any.n++
 	return State[T]{d}
 }
@@ -234,6 +241,51 @@ func (t *Type[T]) checkTitle(title, pos string) {
 // Any returns the group of all the Type's states. It grows as states are
 // declared, so it may be taken before the last of them.
 func (t *Type[T]) Any() *Group[T] { return t.any }
+
+// growing is a group that takes every state declared later, unless it is
+// excluded.
+type growing[T comparable] struct {
+	group    *Group[T]
+	excluded bitset
+}
+
+// Except returns the anonymous group of every state of t except those in
+// sets, titled "any ProjectState except Deleted". Like Any, it follows the
+// Type: a state declared after it is a member too, so a transition
+// available "from any state but Deleted" stays right when a state is
+// added:
+//
+//	transition.From(ProjectState.Except(Deleted)).To(Archived)
+//
+// Except panics with a *DeclarationError if a set is nil or of another
+// Type.
+func (t *Type[T]) Except(sets ...Set[T]) *Group[T] {
+	pos := callerPos(1)
+	var excluded bitset
+	titles := make([]string, 0, len(sets))
+	for _, s := range sets {
+		if s == nil {
+			panic(&DeclarationError{Type: t.name, At: pos, Msg: "Except of a nil set"})
+		}
+		if s.Type() != t {
+			panic(foreignSet(t, pos, s))
+		}
+		excluded = excluded.union(s.bits())
+		titles = append(titles, s.Title())
+	}
+	g := &Group[T]{typ: t, title: "any " + t.name, pos: pos}
+	if len(titles) > 0 {
+		g.title += " except " + strings.Join(titles, " or ")
+	}
+	for _, d := range t.states {
+		if !excluded.has(d.index) {
+			g.set.set(d.index)
+			g.n++
+		}
+	}
+	t.grow = append(t.grow, growing[T]{group: g, excluded: excluded})
+	return g
+}
 
 // Len returns the number of declared states.
 func (t *Type[T]) Len() int { return len(t.states) }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // declErr runs f, which must panic with a *state.DeclarationError, and
@@ -381,4 +382,36 @@ func TestKnownValuesList(t *testing.T) {
 	}
 	_, err := state.NewType[int]("None").Parse("0")
 	assert.EqualError(t, err, `state: parse: None does not declare "0"`)
+}
+
+// Except is "every state but these", and follows states declared after it.
+func TestTypeExceptFollowsLaterStates(t *testing.T) {
+	typ := state.NewType[int]("Doc")
+	draft := typ.State(1, "Draft")
+	live := typ.State(2, "Live")
+	gone := typ.State(3, "Gone")
+	notGone := typ.Except(gone)
+	neither := typ.Except(gone, draft.Or(live))
+	archived := typ.State(4, "Archived") // declared later
+
+	assert.Equal(t, "any Doc except Gone", notGone.Title())
+	assert.Equal(t, "any Doc except Gone or Draft or Live", neither.Title())
+	for s, want := range map[state.State[int]]bool{draft: true, live: true, gone: false, archived: true} {
+		assert.Equal(t, want, notGone.Contains(s), s.Title())
+		assert.Equal(t, want, s.In(notGone), s.Title())
+	}
+	assert.Equal(t, []state.State[int]{draft, live, archived}, slices.Collect(notGone.States()))
+	assert.Equal(t, 3, notGone.Len())
+	assert.Equal(t, []state.State[int]{archived}, slices.Collect(neither.States()))
+	assert.False(t, notGone.Contains(state.State[int]{}), "the zero State is in no set")
+	assert.True(t, typ.Except().Contains(gone), "Except of nothing is Any")
+
+	sql, args, err := notGone.Expr("status").Render(sqlexpr.Postgres)
+	require.NoError(t, err)
+	assert.Equal(t, `"status" IN ($1, $2, $3)`, sql)
+	assert.Equal(t, []any{int64(1), int64(2), int64(4)}, args)
+
+	other := state.NewType[int]("Other").State(1, "Elsewhere")
+	declErr(t, func() { typ.Except(nil) })
+	declErr(t, func() { typ.Except(other) })
 }
