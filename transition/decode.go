@@ -81,24 +81,29 @@ type field struct {
 	shape    *shape
 }
 
-// shapeOf returns the shape of t. memo holds the structs met so far, so a
-// recursive type (a tree of comments) has a finite shape.
+// shapeOf returns the shape of t. memo holds the composite types met so
+// far, so a recursive type (a tree of comments, a map of maps of its own
+// type) has a finite shape.
 func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 	if s, ok := memo[t]; ok {
 		return s
 	}
-	pt := reflect.PointerTo(t)
-	if pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+	if custom(t) {
 		_, nullable := reflect.Zero(t).Interface().(interface{ Nullable() bool })
 		return &shape{kind: customShape, typ: t, nullable: nullable}
 	}
+	// elem fills in s's element shape, after s is in memo.
+	elem := func(s *shape) *shape {
+		memo[t] = s
+		s.elem = shapeOf(t.Elem(), memo)
+		return s
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		elem := shapeOf(t.Elem(), memo)
-		if elem.kind == customShape { // encoding/json handles null and the pointer
+		if custom(t.Elem()) { // encoding/json handles null and the pointer
 			return &shape{kind: customShape, typ: t, nullable: true}
 		}
-		return &shape{kind: pointerShape, typ: t, nullable: true, elem: elem}
+		return elem(&shape{kind: pointerShape, typ: t, nullable: true})
 	case reflect.Interface:
 		return &shape{kind: anyShape, typ: t, nullable: true}
 	case reflect.Struct:
@@ -115,15 +120,15 @@ func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 		if t.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(t.Elem()).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
 			return &shape{kind: leafShape, typ: t, nullable: true} // []byte is a base64 string
 		}
-		return &shape{kind: arrayShape, typ: t, nullable: true, elem: shapeOf(t.Elem(), memo)}
+		return elem(&shape{kind: arrayShape, typ: t, nullable: true})
 	case reflect.Array:
-		return &shape{kind: arrayShape, typ: t, elem: shapeOf(t.Elem(), memo)}
+		return elem(&shape{kind: arrayShape, typ: t})
 	case reflect.Map:
-		s := &shape{kind: mapShape, typ: t, nullable: true, elem: shapeOf(t.Elem(), memo)}
+		s := &shape{kind: mapShape, typ: t, nullable: true}
 		if k := t.Key(); k.Kind() != reflect.String || reflect.PointerTo(k).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
 			s.key = k
 		}
-		return s
+		return elem(s)
 	case reflect.String, reflect.Bool,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
@@ -133,16 +138,24 @@ func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 	return &shape{kind: opaqueShape, typ: t}
 }
 
+// custom reports whether t decodes itself: it has UnmarshalJSON or
+// UnmarshalText, as a state or a time does.
+func custom(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
+}
+
 // fieldsOf lists the JSON keys of struct type t, following encoding/json's
 // rules for names, "-" and embedded structs.
 func fieldsOf(t reflect.Type, memo map[reflect.Type]*shape) []field {
 	var fs []field
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" && opts == "" {
+		tag := f.Tag.Get("json")
+		if tag == "-" { // but "-," names the key "-"
 			continue
 		}
+		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" {
 			et := f.Type
 			if et.Kind() == reflect.Pointer {
@@ -186,7 +199,7 @@ func rootShape[I any]() (reflect.Type, *shape) {
 
 // object returns the struct shape s is or points to, or nil.
 func (s *shape) object() *shape {
-	for s.kind == pointerShape {
+	for i := 0; s.kind == pointerShape && i < maxDepth; i++ {
 		s = s.elem
 	}
 	if s.kind == objectShape {
@@ -356,11 +369,6 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 	if d.stop {
 		return
 	}
-	if depth > maxDepth {
-		d.add(p, fmt.Sprintf("is nested more than %d levels deep", maxDepth))
-		d.stop = true
-		return
-	}
 	if s.kind == customShape || s.kind == opaqueShape {
 		var raw json.RawMessage
 		if err := d.dec.Decode(&raw); err != nil {
@@ -388,8 +396,18 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 		}
 		return
 	}
-	for s.kind == pointerShape {
+	for i := 0; s.kind == pointerShape; i++ {
+		if i == maxDepth { // a type that is only pointers to itself: leave it to encoding/json
+			s = &shape{kind: opaqueShape, typ: s.typ}
+			break
+		}
 		s = s.elem
+	}
+	// depth containers hold this value; an object or array opens one more.
+	if (tok == json.Delim('{') || tok == json.Delim('[')) && depth+1 > maxDepth {
+		d.add(p, fmt.Sprintf("is nested more than %d levels deep", maxDepth))
+		d.stop = true
+		return
 	}
 	switch s.kind {
 	case anyShape, opaqueShape: // opaque: encoding/json checks it

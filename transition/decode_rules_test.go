@@ -1,0 +1,188 @@
+package transition_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// Decoding rules that mutation testing found unguarded: each test fails
+// if the rule it names is broken.
+
+type base struct {
+	ID int `json:"id"`
+}
+
+type tagged struct {
+	base           // embedded: its keys are the input's own
+	Named   base   `json:"named"` // embedded with a name: a nested object
+	Secret  string `json:"-"`     // never decoded
+	Dash    string `json:"-,"`    // the key "-"
+	Count   int    `json:"count,string"`
+	Payload []byte `json:"payload,omitempty"`
+	Small   uint8  `json:"small,omitempty"`
+}
+
+func TestDecodeFollowsEncodingJSONNames(t *testing.T) {
+	doors := transition.For[User, *store](DoorStatus)
+	tr := transition.New[tagged](doors, "tag", transition.From(Closed).Stay()).AllowAnyone()
+	in, err := tr.Decode([]byte(`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": "aGk="}`))
+	require.NoError(t, err)
+	assert.Equal(t, tagged{base: base{ID: 1}, Named: base{ID: 2}, Dash: "d", Count: 7, Payload: []byte("hi")}, in)
+
+	for payload, want := range map[string]transition.FieldErrors{
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "Secret": "x"}`:         {{Field: "Secret", Message: "is not a field of this input"}},
+		`{"id": 1, "named": {}, "-": "d", "count": "7"}`:                               {{Field: "named.id", Message: "is required"}},
+		`{"named": {"id": 2}, "-": "d", "count": "7"}`:                                 {{Field: "id", Message: "is required"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": 7}`:                          {{Field: "count", Message: "json: invalid use of ,string struct tag, trying to unmarshal unquoted value into int"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": 5}`:          {{Field: "payload", Message: "must be a base64 string, not number"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": "not b64!"}`: {{Field: "payload", Message: "must be base64-encoded data"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": 256}`:          {{Field: "small", Message: "must be an integer from 0 to 255, not 256"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": -1}`:           {{Field: "small", Message: "must be an integer from 0 to 255, not -1"}},
+		`{"id": 1.5, "named": {"id": 2}, "-": "d", "count": "7"}`:                      {{Field: "id", Message: "must be an integer, not 1.5"}},
+	} {
+		got := inputErrorFields(t, tr, payload)
+		if strings.Contains(payload, `"count": 7`) {
+			require.Len(t, got, 1)
+			assert.Contains(t, got[0].Message, ",string", payload)
+			continue
+		}
+		assert.Equal(t, want, got, payload)
+	}
+}
+
+// A struct of more than 64 fields keeps track of every one.
+type wide struct {
+	F00, F01, F02, F03, F04, F05, F06, F07, F08, F09 int
+	F10, F11, F12, F13, F14, F15, F16, F17, F18, F19 int
+	F20, F21, F22, F23, F24, F25, F26, F27, F28, F29 int
+	F30, F31, F32, F33, F34, F35, F36, F37, F38, F39 int
+	F40, F41, F42, F43, F44, F45, F46, F47, F48, F49 int
+	F50, F51, F52, F53, F54, F55, F56, F57, F58, F59 int
+	F60, F61, F62, F63, F64, F65, F66, F67, F68, F69 int
+}
+
+func TestDecodeWideStruct(t *testing.T) {
+	doors := transition.For[User, *store](DoorStatus)
+	tr := transition.New[wide](doors, "wide", transition.From(Closed).Stay()).AllowAnyone()
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 70 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"F` + string(rune('0'+i/10)) + string(rune('0'+i%10)) + `": 1`)
+	}
+	full := b.String() + "}"
+	in, err := tr.Decode([]byte(full))
+	require.NoError(t, err)
+	assert.Equal(t, 1, in.F69)
+	fe := inputErrorFields(t, tr, strings.Replace(full, `"F68": 1,`, "", 1)+``)
+	assert.Equal(t, transition.FieldErrors{{Field: "F68", Message: "is required"}}, fe)
+	fe = inputErrorFields(t, tr, strings.TrimSuffix(full, "}")+`, "F66": 2}`)
+	assert.Equal(t, transition.FieldErrors{{Field: "F66", Message: "is given more than once"}}, fe)
+}
+
+// Recursive types that are not structs have finite shapes too.
+type tree map[string]tree
+
+type chain []chain
+
+func TestDecodeRecursiveMapsAndSlices(t *testing.T) {
+	doors := transition.For[User, *store](DoorStatus)
+	trees := transition.New[tree](doors, "tree", transition.From(Closed).Stay()).AllowAnyone()
+	got, err := trees.Decode([]byte(`{"a": {"b": {}}, "c": null}`))
+	require.NoError(t, err)
+	assert.Equal(t, tree{"a": {"b": {}}, "c": nil}, got)
+	assert.Equal(t, transition.FieldErrors{{Field: "a.b", Message: "must be an object, not number"}}, inputErrorFields(t, trees, `{"a": {"b": 1}}`))
+
+	chains := transition.New[chain](doors, "chain", transition.From(Closed).Stay()).AllowAnyone()
+	_, err = chains.Decode([]byte(`[[], [[]]]`))
+	require.NoError(t, err)
+	assert.Equal(t, transition.FieldErrors{{Field: "1.0", Message: "must be an array, not string"}}, inputErrorFields(t, chains, `[[], ["x"]]`))
+}
+
+// The nesting limit is encoding/json's, at its exact boundary.
+func TestDecodeNestingLimit(t *testing.T) {
+	doors := transition.For[User, *store](DoorStatus)
+	type free struct {
+		A any `json:"a"`
+	}
+	tr := transition.New[free](doors, "free", transition.From(Closed).Stay()).AllowAnyone()
+	nest := func(n int) string { return `{"a": ` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}` }
+	_, err := tr.Decode([]byte(nest(9999))) // with the object, 10,000 levels
+	require.NoError(t, err)
+	fe := inputErrorFields(t, tr, nest(10000))
+	require.Len(t, fe, 1)
+	assert.Contains(t, fe[0].Message, "is nested more than 10000 levels deep")
+
+	trees := transition.New[tree](doors, "tree", transition.From(Closed).Stay()).AllowAnyone()
+	deep := func(n int) string { return strings.Repeat(`{"a": `, n) + "{}" + strings.Repeat("}", n) }
+	_, err = trees.Decode([]byte(deep(9999)))
+	require.NoError(t, err)
+	fe = inputErrorFields(t, trees, deep(10000))
+	require.Len(t, fe, 1)
+	assert.Contains(t, fe[0].Message, "is nested more than 10000 levels deep")
+}
+
+// Echoed values are cut at 64 bytes, never inside a character.
+func TestDecodeEchoCut(t *testing.T) {
+	doors := transition.For[User, *store](DoorStatus)
+	type num struct {
+		N int8 `json:"n"`
+	}
+	tr := transition.New[num](doors, "num", transition.From(Closed).Stay()).AllowAnyone()
+	exact := "1." + strings.Repeat("5", 62) // 64 bytes: echoed whole
+	assert.Equal(t, "must be an integer, not "+exact, inputErrorFields(t, tr, `{"n": `+exact+`}`)[0].Message)
+	longer := exact + "5" // 65 bytes: cut
+	assert.Equal(t, "must be an integer, not "+exact+"... (65 bytes)", inputErrorFields(t, tr, `{"n": `+longer+`}`)[0].Message)
+
+	// A key of 63 ASCII bytes then a 3-byte character: cut before it.
+	key := strings.Repeat("k", 63) + "€"
+	fe := inputErrorFields(t, tr, `{"n": 1, "`+key+`": 1}`)
+	assert.Equal(t, strings.Repeat("k", 63)+"... (66 bytes)", fe[0].Field)
+}
+
+// A state field's message lists at most eight of its values.
+type manyValue int
+
+func (manyValue) StateType() *state.Type[manyValue] { return manyType }
+
+var manyType = func() *state.Type[manyValue] {
+	t := state.NewType[manyValue]("Many")
+	for i := 1; i <= 10; i++ {
+		t.State(manyValue(i), fmt.Sprintf("S%d", i))
+	}
+	return t
+}()
+
+func TestDecodeLongChoicesAreCut(t *testing.T) {
+	type pick struct {
+		S state.State[manyValue] `json:"s"`
+	}
+	doors := transition.For[User, *store](DoorStatus)
+	tr := transition.New[pick](doors, "pick", transition.From(Closed).Stay()).AllowAnyone()
+	fe := inputErrorFields(t, tr, `{"s": 99}`)
+	require.Len(t, fe, 1)
+	assert.Equal(t, "must be one of 1 (S1), 2 (S2), 3 (S3), 4 (S4), 5 (S5), 6 (S6), 7 (S7), 8 (S8), and 2 more, not 99", fe[0].Message)
+}
+
+// Errors say what they know, and leave out what they do not.
+func TestErrorMessagesOmitWhatIsUnknown(t *testing.T) {
+	assert.Equal(t, "transition: nothing (declared at x.go:1)", (&transition.DeclarationError{Msg: "nothing", At: "x.go:1"}).Error())
+	assert.Equal(t, `transition: m: "t": bad`, (&transition.DeclarationError{Machine: "m", Transition: "t", Msg: "bad"}).Error())
+	fe := transition.FieldErrors{{Field: "a", Message: "is required"}}
+	assert.Equal(t, `transition: m "t": invalid input: a: is required`, (&transition.InputError{Machine: "m", Transition: "t", Fields: fe}).Error())
+	assert.Equal(t, `transition: m "t" of o 1 by ann: invalid input: a: is required`,
+		(&transition.InputError{Machine: "m", Transition: "t", Object: "o 1", Actor: "ann", Fields: fe}).Error())
+	assert.Equal(t, `transition: o 1: step "s" failed: boom`, (&transition.StepError{Object: "o 1", Step: "s", Err: errors.New("boom")}).Error())
+	assert.Equal(t, `transition: m "t" of o 1 by ann: step "s" panicked: boom`,
+		(&transition.StepError{Machine: "m", Transition: "t", Object: "o 1", Actor: "ann", Step: "s", Panic: "x", Err: errors.New("boom")}).Error())
+}
