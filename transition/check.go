@@ -122,7 +122,8 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 // model or cascade that failed to load, or a check that panicked.
 //
 // Without causal chains or related conditions, Check allocates nothing
-// when the transition is available and only its error when it is not.
+// when the transition is available and only its error when it is not
+// (with room for four reasons; more take one more allocation).
 func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], actor A, model *M) error {
 	if model == nil {
 		return t.nilModel()

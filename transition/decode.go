@@ -240,8 +240,15 @@ func (t *Transition[M, T, A, U, I]) Input() reflect.Type { return t.input }
 // most 50 field errors (then one more saying that decoding stopped), no
 // error repeats more than 64 bytes of a value or key, and a payload may
 // nest at most 10,000 levels deep.
+//
+// A type's own UnmarshalJSON or UnmarshalText that panics is a bug, not
+// bad input: the error is then a *StepError for the step "decode".
 func (t *Transition[M, T, A, U, I]) Decode(payload []byte) (I, error) {
-	in, fe := decodeInput[I](payload, t.shape)
+	in, fe, pe := decodeInput[I](payload, t.shape)
+	if pe != nil {
+		var zero I
+		return zero, &StepError{Machine: t.m.name, Transition: t.name, Step: "decode", Panic: pe.Value, Err: pe}
+	}
 	if len(fe) > 0 {
 		var zero I
 		return zero, &InputError{Machine: t.m.String(), Transition: t.name, Fields: fe}
@@ -249,13 +256,13 @@ func (t *Transition[M, T, A, U, I]) Decode(payload []byte) (I, error) {
 	return in, nil
 }
 
-func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors) {
+func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors, *PanicError) {
 	var in I
 	payload = bytes.TrimSpace(payload)
 	isObject := root.object() != nil
 	if len(payload) == 0 || string(payload) == "null" {
 		if !isObject {
-			return in, FieldErrors{{Message: "is required"}}
+			return in, FieldErrors{{Message: "is required"}}, nil
 		}
 		payload = []byte("{}")
 	}
@@ -275,16 +282,22 @@ func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors) {
 			d.errs = FieldErrors{{Message: "has data after the JSON " + what}}
 		}
 	}
-	if len(d.errs) > 0 {
-		return in, d.errs
+	if d.panic != nil {
+		return in, nil, d.panic
 	}
-	if err := json.Unmarshal(payload, &in); err != nil {
+	if len(d.errs) > 0 {
+		return in, d.errs, nil
+	}
+	if err := guard(func() error { return json.Unmarshal(payload, &in) }); err != nil {
+		var zero I
+		if pe, ok := err.(*PanicError); ok {
+			return zero, nil, pe
+		}
 		// The walk above accepts only what encoding/json decodes, save
 		// for what it leaves to it (",string" fields).
-		var zero I
-		return zero, FieldErrors{fieldError(err)}
+		return zero, FieldErrors{fieldError(err)}, nil
 	}
-	return in, nil
+	return in, nil, nil
 }
 
 // decoder walks a payload against a shape, collecting field errors.
@@ -292,7 +305,8 @@ type decoder struct {
 	payload []byte
 	dec     *json.Decoder
 	errs    FieldErrors
-	stop    bool // the payload cannot be read further, or the error limit was reached
+	stop    bool        // the payload cannot be read further, or the error limit was reached
+	panic   *PanicError // a type's own decoding panicked
 }
 
 // path is where a value sits in the payload, built only when an error
@@ -379,7 +393,10 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 		case string(raw) == "null" && nullMsg != "":
 			d.add(p, nullMsg)
 		case s.kind == customShape:
-			if err := json.Unmarshal(raw, reflect.New(s.typ).Interface()); err != nil {
+			err := guard(func() error { return json.Unmarshal(raw, reflect.New(s.typ).Interface()) })
+			if pe, ok := err.(*PanicError); ok {
+				d.panic, d.stop = pe, true
+			} else if err != nil {
 				d.add(p, customError(s.typ, err))
 			}
 		}
@@ -549,7 +566,7 @@ func validKey(t reflect.Type, key string) bool {
 	doc := make([]byte, 0, len(q)+4)
 	doc = append(append(append(doc, '{'), q...), ":{}}"...)
 	probe := reflect.MapOf(t.Key(), reflect.TypeFor[struct{}]())
-	return json.Unmarshal(doc, reflect.New(probe).Interface()) == nil
+	return guard(func() error { return json.Unmarshal(doc, reflect.New(probe).Interface()) }) == nil
 }
 
 // key reads an object's next key.

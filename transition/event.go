@@ -151,3 +151,5 @@ func (e *Event[M, T, A, I]) LogValue() slog.Value {
 	}
 	return slog.GroupValue(attrs...)
 }
+
+func (e *Event[M, T, A, I]) abortResult() any { return e.Result }

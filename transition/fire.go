@@ -44,42 +44,55 @@ func (t *Transition[M, T, A, U, I]) Fire(ctx context.Context, s Store[U], actor 
 // the unit of work and applies the new plan only if its digest is the one
 // confirmed (see Plan.Digest). Otherwise nothing changes and the error is
 // a *ConflictError: the objects changed since the person saw the plan, or
-// the plan would now do something else.
+// the plan would now do something else. An empty digest confirms nothing:
+// it is a conflict too.
 func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U], actor A, model *M, in I, digest string) (*Event[M, T, A, I], error) {
 	if model == nil {
 		return nil, t.nilModel()
+	}
+	if digest == "" {
+		return nil, &ConflictError{Object: t.m.object(model), Expected: "the digest of a confirmed plan", Found: "none"}
 	}
 	return t.fire(ctx, s, actor, model, in, false, digest)
 }
 
 // fire is Fire; confirmed, if not "", is the digest the plan must have.
 func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
-	tx, err := t.begin(ctx, s)
+	tx, u, now, err := t.begin(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	return t.fireIn(ctx, tx, tx.Now(), actor, model, in, checked, confirmed)
+	return t.fireIn(ctx, tx, u, now, actor, model, in, checked, confirmed)
 }
 
-// begin begins a unit of work of s.
-func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (Tx[U], error) {
+// begin begins a unit of work of s, and reads its unit and its time once.
+func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (tx Tx[U], u U, now time.Time, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, u, now, err
 	}
-	var tx Tx[U]
+	if s == nil {
+		return nil, u, now, fmt.Errorf("transition: %s %q: no Store (use transition.Memory for none)", t.m, t.name)
+	}
 	if err := guard(func() (err error) { tx, err = s.Begin(ctx); return err }); err != nil {
-		return nil, fmt.Errorf("transition: %s %q: beginning a unit of work: %w", t.m, t.name, err)
+		return nil, u, now, fmt.Errorf("transition: %s %q: beginning a unit of work: %w", t.m, t.name, err)
 	}
-	return tx, nil
+	if tx == nil {
+		return nil, u, now, fmt.Errorf("transition: %s %q: the Store's Begin returned no unit of work", t.m, t.name)
+	}
+	if err := guard(func() error { u, now = tx.Unit(), tx.Now(); return nil }); err != nil {
+		rollback(ctx, tx)
+		return nil, u, now, fmt.Errorf("transition: %s %q: the unit of work: %w", t.m, t.name, err)
+	}
+	return tx, u, now, nil
 }
 
 // fireIn fires the transition in tx, which it commits or rolls back.
 // checked says the caller has already run, in tx, the pre-validation
 // checks of the transition asked for (not those of its chain).
 // now is the unit of work's time, read once.
-func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], now time.Time, actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
+func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, now time.Time, actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
 	if len(t.cascades) > 0 || confirmed != "" {
-		p, err := t.planAt(ctx, tx.Unit(), now, actor, model, in, planFire, checked)
+		p, err := t.planAt(ctx, u, now, actor, model, in, planFire, checked)
 		if err == nil && confirmed != "" && p.digest != confirmed {
 			err = &ConflictError{Object: t.m.object(model), Expected: "plan " + confirmed, Found: "plan " + p.digest}
 		}
@@ -94,13 +107,13 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], now ti
 
 	// One step: the same stages, with the plan on the stack.
 	if !checked {
-		if err := t.prevalidate(ctx, tx.Unit(), now, actor, model); err != nil {
+		if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
 			rollback(ctx, tx)
 			return nil, err
 		}
 	}
 	p := t.newStep(actor, model, in, now, nil)
-	if err := t.prepare(ctx, tx.Unit(), p); err != nil {
+	if err := t.prepare(ctx, u, p); err != nil {
 		rollback(ctx, tx)
 		return nil, err
 	}
@@ -139,31 +152,32 @@ func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], ac
 	if model == nil {
 		return nil, t.nilModel()
 	}
-	tx, err := t.begin(ctx, s)
+	tx, u, now, err := t.begin(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	now := tx.Now()
-	if err := t.prevalidate(ctx, tx.Unit(), now, actor, model); err != nil {
+	if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
 		rollback(ctx, tx)
 		return nil, err
 	}
 	in, err := t.Decode(payload)
 	if err != nil {
 		rollback(ctx, tx)
-		if ie, ok := err.(*InputError); ok {
-			ie.Object, ie.Actor = t.m.object(model), actorName(actor)
+		switch e := err.(type) {
+		case *InputError:
+			e.Object, e.Actor = t.m.object(model), actorName(actor)
+		case *StepError:
+			e.Object, e.Actor = t.m.object(model), actorName(actor)
 		}
 		return nil, err
 	}
-	ev, err := t.fireIn(ctx, tx, now, actor, model, in, true, "")
+	ev, err := t.fireIn(ctx, tx, u, now, actor, model, in, true, "")
 	if ev == nil {
 		return nil, err
 	}
 	return ev, err
 }
 
-// target returns the state the transition moves the model to from from.
 func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I) (state.State[T], error) {
 	r := t.rule(from)
 	switch {

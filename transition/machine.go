@@ -218,11 +218,17 @@ func (m *Machine[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availab
 }
 
 // object names a model for messages: "main.Project 7", or "main.Project"
-// without an Identify function.
-func (m *Machine[M, T, A, U]) object(model *M) string {
+// without an Identify function. An Identify that panics is named as such:
+// a message never panics.
+func (m *Machine[M, T, A, U]) object(model *M) (name string) {
 	if m.ident == nil || model == nil {
 		return m.mgr.Model()
 	}
+	defer func() {
+		if recover() != nil {
+			name = m.mgr.Model() + " (its Identify panicked)"
+		}
+	}()
 	return fmt.Sprintf("%s %v", m.mgr.Model(), m.ident(model))
 }
 
@@ -230,11 +236,16 @@ func (m *Machine[M, T, A, U]) object(model *M) string {
 func (m *Machine[M, T, A, U]) modelName() string { return m.mgr.Model() }
 func (m *Machine[M, T, A, U]) typeName() string  { return m.mgr.Type().Name() }
 func (m *Machine[M, T, A, U]) column() string    { return m.mgr.Name() }
-func (m *Machine[M, T, A, U]) identity(model any) any {
+func (m *Machine[M, T, A, U]) identity(model any) (id any) {
 	p, _ := model.(*M)
 	if m.ident == nil || p == nil {
 		return nil
 	}
+	defer func() {
+		if recover() != nil {
+			id = nil // its Identify panicked: no identity
+		}
+	}()
 	return m.ident(p)
 }
 func (m *Machine[M, T, A, U]) objectName(model any) string {

@@ -3,6 +3,7 @@ package transition
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,7 @@ type Plan[U any] struct {
 	objs    []object[U]
 	digest  string
 	applied atomic.Bool
+	aborted bool
 }
 
 // A Step is one transition a plan runs on one object.
@@ -91,9 +93,9 @@ func (p *Plan[U]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// Digest identifies what the plan would do and what it read: its steps
-// and the versions of their objects. Two plans with the same digest apply
-// the same changes to the same stored objects.
+// Digest identifies what the plan would do and what it read: its steps,
+// the versions of their objects and the input. Two plans with the same
+// digest apply the same changes to the same stored objects.
 func (p *Plan[U]) Digest() string { return p.digest }
 
 // String lists the steps, one a line, such as
@@ -136,6 +138,7 @@ type step[U any] interface {
 	failed(ctx context.Context, err error)
 	record() Record
 	abort(result any)
+	verify() error
 }
 
 // object is one model a plan touches, its type erased.
@@ -163,7 +166,8 @@ type chain[A, U any] struct {
 	mode    planMode
 	checked bool // the caller already ran the root's pre-validation checks
 	plan    *Plan[U]
-	byObj   map[objKey]object[U] // every object, for steps that touch one again
+	byObj   map[objKey]object[U] // every object, by pointer and by identity, for steps that touch one again
+	moved   map[moveKey]string   // the fields the plan moves, and which transition moves each
 	planned map[stepKey]bool     // every (machine, object) planned, for diamonds
 	path    map[stepKey]bool     // the objects from the root to the current one, for loops
 	reasons []Reason
@@ -178,6 +182,12 @@ type stepKey struct {
 type objKey struct {
 	model  reflect.Type
 	object any
+}
+
+// moveKey is one field of one object.
+type moveKey struct {
+	obj    any // the *objectOf
+	column string
 }
 
 // key identifies model for the chain: by its identity (see
@@ -206,14 +216,14 @@ func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Tim
 		return nil, err
 	}
 	c := &chain[A, U]{ctx: ctx, u: u, actor: actor, at: at, mode: mode, checked: checked, plan: &Plan[U]{},
-		byObj: map[objKey]object[U]{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}, who: &actorOf[A]{actor}}
+		byObj: map[objKey]object[U]{}, moved: map[moveKey]string{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}, who: &actorOf[A]{actor}}
 	if err := planStep(c, t, model, in, nil, -1, 0, true); err != nil {
 		return nil, err
 	}
 	if len(c.reasons) > 0 {
 		return nil, t.blockedError(actor, model, c.reasons)
 	}
-	c.plan.digest = digest(c.plan.Steps, c.plan.objs)
+	c.plan.digest = digest(c.plan.Steps, c.plan.objs, in)
 	return c.plan, nil
 }
 
@@ -232,6 +242,20 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	}()
 	if err := c.ctx.Err(); err != nil {
 		return err
+	}
+	// One object, one model: a step on an object the plan already holds
+	// (reached by its pointer or its identity, through another field's
+	// machine or a loader's fresh copy) runs on the model the plan holds.
+	pkey := objKey{model: reflect.TypeFor[M](), object: model}
+	ikey := objKey{model: pkey.model, object: t.m.key(model)}
+	known, seen := c.byObj[pkey]
+	if !seen {
+		known, seen = c.byObj[ikey]
+	}
+	var obj *objectOf[M, U]
+	if seen {
+		obj = known.(*objectOf[M, U])
+		model = obj.model
 	}
 	key := stepKey{machine: t.m, object: t.m.key(model)}
 	switch {
@@ -277,12 +301,20 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 			}
 			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", msg: message{text: ie.Fields.Error()}, Object: object})
 		} else {
-			okey := objKey{model: reflect.TypeFor[M](), object: t.m.key(model)}
-			if o, seen := c.byObj[okey]; seen {
-				p.obj = o.(*objectOf[M, U]) // another field of an object already in the plan
+			if obj != nil {
+				obj.adopt(&p.own) // another field of an object already in the plan
+				p.obj = obj
 			} else {
-				c.byObj[okey] = p.obj
+				c.byObj[pkey], c.byObj[ikey] = p.obj, p.obj
 				c.plan.objs = append(c.plan.objs, p.obj)
+			}
+			for _, col := range p.moves() {
+				mk := moveKey{obj: p.obj, column: col}
+				if prev, ok := c.moved[mk]; ok {
+					return fmt.Errorf("transition: %s: %s and %s %q both move its %s in one plan: %w",
+						t.m.object(model), prev, t.m, t.name, col, ErrDefinition)
+				}
+				c.moved[mk] = fmt.Sprintf("%s %q", t.m, t.name)
 			}
 			idx = len(c.plan.steps)
 			p.cause = causeIdx
@@ -298,9 +330,16 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	return nil
 }
 
-// digest hashes the steps and the versions their objects had.
-func digest[U any](steps []Step, objs []object[U]) string {
+// digest hashes the steps, the versions their objects had, and the input
+// of the transition asked for.
+func digest[U any](steps []Step, objs []object[U], in any) string {
 	h := sha256.New()
+	if b, err := json.Marshal(in); err == nil {
+		h.Write(b)
+	} else {
+		fmt.Fprintf(h, "%#v", in)
+	}
+	h.Write([]byte{0})
 	for _, s := range steps {
 		fmt.Fprintf(h, "%s\x00%v\x00%s\x00%s\x00%d\x00%d\x00%t\x00", s.Machine, s.Object, s.Transition, s.Actor, s.Cause, s.Version, s.Created)
 		for _, mv := range s.Moves {
@@ -329,21 +368,56 @@ func (t *Transition[M, T, A, U, I]) Plan(ctx context.Context, sc Scope[U], actor
 // ErrApplied: a plan was applied a second time.
 var ErrApplied = errors.New("plan already applied")
 
-// Apply applies the plan in tx, which it neither begins nor commits: it
-// loads every object the plan touches (locked, if lock is set) and fails
-// with ErrConflict if one changed since it was planned, runs every step's
-// hooks and effects and sets their states, saves every object and appends
-// the history. On error every object is restored; the caller rolls tx
-// back. A plan applies once: again, it is ErrApplied.
+// Apply applies the plan in tx, which it neither begins nor commits, as a
+// caller that owns the transaction does: it loads every object the plan
+// touches (locked, if lock is set) and fails with ErrConflict if one
+// changed since it was planned, runs every step's hooks and effects and
+// sets their states, saves every object and appends the history.
+//
+// On error every object is restored and the failure hooks have run; the
+// caller rolls tx back. If a hook aborts, Apply restores every object and
+// returns nil: see Aborted (the caller rolls back, or commits nothing).
+// Once the caller has committed tx, it runs the after-commit hooks with
+// AfterCommit. A plan applies once: again, it is ErrApplied. Its events
+// carry the time it was planned at.
 func (p *Plan[U]) Apply(ctx context.Context, tx Tx[U], lock bool) error {
 	if !p.applied.CompareAndSwap(false, true) {
 		return ErrApplied
 	}
+	if tx == nil {
+		return errors.New("transition: Apply needs a unit of work (a nil Tx)")
+	}
 	err := applySteps(ctx, tx, p.steps, p.objs, lock)
 	if err != nil {
-		restore(p.objs)
+		err = failed(ctx, p.steps, p.objs, err)
+		if err == nil {
+			p.aborted = true
+		}
 	}
 	return err
+}
+
+// Aborted reports whether a hook stopped the plan's application with
+// Abort, and the result it gave.
+func (p *Plan[U]) Aborted() (bool, any) {
+	if !p.aborted || len(p.steps) == 0 {
+		return false, nil
+	}
+	ev := p.steps[0].record()
+	if a, ok := ev.(interface{ abortResult() any }); ok {
+		return true, a.abortResult()
+	}
+	return true, nil
+}
+
+// AfterCommit runs the after-commit hooks of every step of an applied
+// plan, in order: call it once the unit of work the plan was applied in
+// has committed. Their failures come back in an *AfterCommitError.
+func (p *Plan[U]) AfterCommit(ctx context.Context) error {
+	if !p.applied.Load() || p.aborted {
+		return nil
+	}
+	return afterCommit(ctx, p.steps)
 }
 
 // restore puts every object back as it was snapshotted, last first.
@@ -351,6 +425,37 @@ func restore[U any](objs []object[U]) {
 	for i := len(objs) - 1; i >= 0; i-- {
 		objs[i].restore()
 	}
+}
+
+// failed ends an application that failed with err: it restores objs and,
+// unless a hook aborted, runs the failure hooks and returns err. For an
+// abort it marks the event asked for and returns nil.
+func failed[U any](ctx context.Context, steps []step[U], objs []object[U], err error) error {
+	restore(objs)
+	if ab, ok := err.(*abortError); ok {
+		if len(steps) > 0 {
+			steps[0].abort(ab.result)
+		}
+		return nil
+	}
+	for _, s := range steps {
+		s.failed(ctx, err)
+	}
+	return err
+}
+
+// afterCommit runs the after-commit hooks of steps.
+func afterCommit[U any](ctx context.Context, steps []step[U]) error {
+	var errs []error
+	for _, s := range steps {
+		if err := s.afterCommit(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return &AfterCommitError{Errs: errs}
+	}
+	return nil
 }
 
 // applySteps runs the stages of steps on objs inside tx, up to the
@@ -366,7 +471,15 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 			return err
 		}
 	}
-	u := tx.Unit()
+	for _, s := range steps {
+		if err := s.verify(); err != nil {
+			return err
+		}
+	}
+	var u U
+	if err := guard(func() error { u = tx.Unit(); return nil }); err != nil {
+		return fmt.Errorf("transition: the unit of work: %w", err)
+	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -418,30 +531,11 @@ func complete[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []obje
 	}
 	if err != nil {
 		if _, unknown := err.(*CommitError); !unknown {
-			_ = guard(func() error { return tx.Rollback(ctx) })
+			rollback(ctx, tx)
 		}
-		restore(objs)
-		if ab, ok := err.(*abortError); ok {
-			if len(steps) > 0 {
-				steps[0].abort(ab.result)
-			}
-			return nil
-		}
-		for _, s := range steps {
-			s.failed(ctx, err)
-		}
-		return err
+		return failed(ctx, steps, objs, err)
 	}
-	var after []error
-	for _, s := range steps {
-		if herr := s.afterCommit(ctx); herr != nil {
-			after = append(after, herr)
-		}
-	}
-	if len(after) > 0 {
-		return &AfterCommitError{Errs: after}
-	}
-	return nil
+	return afterCommit(ctx, steps)
 }
 
 // objectOf is one model of type M that a plan touches.
@@ -461,11 +555,33 @@ type objectOf[M, U any] struct {
 }
 
 // name names the object for messages, such as "main.Project 7".
-func (o *objectOf[M, U]) name() string {
+func (o *objectOf[M, U]) name() (name string) {
 	if o.ident == nil {
 		return o.typeName
 	}
+	defer func() {
+		if recover() != nil {
+			name = o.typeName + " (its Identify panicked)"
+		}
+	}()
 	return fmt.Sprintf("%s %v", o.typeName, o.ident(o.model))
+}
+
+// adopt takes what other declares and o does not: two machines of one
+// model share its object, its identity, version and table.
+func (o *objectOf[M, U]) adopt(other *objectOf[M, U]) {
+	if o.table == nil {
+		o.table = other.table
+	}
+	if o.ident == nil {
+		o.ident = other.ident
+	}
+	if o.vfield == nil && other.vfield != nil {
+		o.vfield, o.read = other.vfield, other.read
+	}
+	if o.copy == nil {
+		o.copy = other.copy
+	}
 }
 
 func (o *objectOf[M, U]) version() int64 {
@@ -512,11 +628,14 @@ func (o *objectOf[M, U]) load(ctx context.Context, tx Tx[U], lock bool) error {
 
 // save writes the object if a step changed it, bumping its version once.
 func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
-	if o.table == nil || !o.changed {
+	if !o.changed {
 		return nil
 	}
 	if o.vfield != nil {
 		*o.vfield(o.model) = o.read + 1
+	}
+	if o.table == nil {
+		return nil
 	}
 	var err error
 	if o.created {
@@ -533,20 +652,25 @@ func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &ce):
-		if ce.Object == "" {
-			ce.Object = o.name()
+		c := *ce // the Table's error may be shared
+		if c.Object == "" {
+			c.Object = o.name()
 		}
-		return err
+		return &c
 	}
 	return fmt.Errorf("transition: saving %s: %w", o.name(), err)
 }
 
 // planned is one step: transition t on ev.Model. In a plan of one step it
-// also holds its object, so firing it allocates one value.
+// also holds its object, so firing it allocates one value. What it will
+// move is kept apart from the event, which hooks may change: the history
+// and the writes say what the plan does.
 type planned[M any, T comparable, A, U, I any] struct {
 	t     *Transition[M, T, A, U, I]
 	ev    Event[M, T, A, I]
+	from  state.State[T] // the state it moves from, as planned
 	to    state.State[T] // the planned target, which effects cannot change
+	also  []Move         // the other fields' moves, as planned
 	cause int            // the index of the step that caused this one, or -1
 	obj   *objectOf[M, U]
 	own   objectOf[M, U]
@@ -554,7 +678,8 @@ type planned[M any, T comparable, A, U, I any] struct {
 
 func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause Record) *planned[M, T, A, U, I] {
 	p := &planned[M, T, A, U, I]{t: t, cause: -1}
-	p.ev = Event[M, T, A, I]{Name: t.name, Model: model, From: t.m.mgr.Get(model), Actor: actor, Input: in, At: at, Cause: cause, Created: t.creates, m: t.m}
+	p.from = t.m.mgr.Get(model)
+	p.ev = Event[M, T, A, I]{Name: t.name, Model: model, From: p.from, Actor: actor, Input: in, At: at, Cause: cause, Created: t.creates, m: t.m}
 	p.own = objectOf[M, U]{model: model, table: t.m.table, vfield: t.m.version, copy: t.m.copy, ident: t.m.ident, typeName: t.m.mgr.Model(), created: t.creates}
 	if p.own.vfield != nil {
 		p.own.read = *p.own.vfield(model)
@@ -565,34 +690,67 @@ func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Tim
 
 // prepare validates the step's input and chooses its target.
 func (t *Transition[M, T, A, U, I]) prepare(ctx context.Context, u U, p *planned[M, T, A, U, I]) error {
+	if t.creates && t.m.table != nil {
+		if _, ok := t.m.table.(Inserter[M, U]); !ok {
+			return fmt.Errorf("transition: %s %q creates a %s, but its Table has no Insert method (see Inserter): %w", t.m, t.name, t.m.mgr.Model(), ErrDefinition)
+		}
+	}
 	if err := t.validate(ctx, u, p.ev.Actor, p.ev.Model, &p.ev.Input); err != nil {
 		return err
 	}
-	to, err := t.target(ctx, p.ev.Actor, p.ev.Model, p.ev.From, p.ev.Input)
+	to, err := t.target(ctx, p.ev.Actor, p.ev.Model, p.from, p.ev.Input)
 	if err != nil {
 		return err
 	}
 	p.ev.To, p.to = to, to
 	if len(t.also) > 0 {
-		p.ev.Also = make([]Move, len(t.also))
+		p.also = make([]Move, len(t.also))
 		for i, mv := range t.also {
-			p.ev.Also[i] = mv.move(p.ev.Model)
+			p.also[i] = mv.move(p.ev.Model)
 		}
+		p.ev.Also = append([]Move(nil), p.also...)
 	}
 	return nil
+}
+
+// moves lists the columns the step moves.
+func (p *planned[M, T, A, U, I]) moves() []string {
+	var cols []string
+	if p.to != p.from {
+		cols = append(cols, p.t.m.mgr.Name())
+	}
+	for _, mv := range p.also {
+		cols = append(cols, mv.Field)
+	}
+	return cols
 }
 
 func (p *planned[M, T, A, U, I]) info() Step {
 	t := p.t
 	st := Step{Machine: t.m.name, Object: t.m.identity(p.ev.Model), Transition: t.name, Actor: actorName(p.ev.Actor),
 		Cause: p.cause, Version: p.obj.read, Created: t.creates}
-	st.Moves = append(st.Moves, Move{Field: t.m.mgr.Name(), From: stateRef(p.ev.From), To: stateRef(p.ev.To)})
-	st.Moves = append(st.Moves, p.ev.Also...)
+	st.Moves = append(st.Moves, Move{Field: t.m.mgr.Name(), From: stateRef(p.from), To: stateRef(p.to)})
+	st.Moves = append(st.Moves, p.also...)
 	return st
 }
 
 func (p *planned[M, T, A, U, I]) object() object[U] { return p.obj }
 func (p *planned[M, T, A, U, I]) record() Record    { return &p.ev }
+
+// verify checks that the fields the step moves are still as planned, so
+// that a plan applied later cannot move an object that changed since.
+func (p *planned[M, T, A, U, I]) verify() error {
+	t, model := p.t, p.ev.Model
+	if cur := t.m.mgr.Get(model); cur != p.from {
+		return &ConflictError{Object: t.m.object(model), Expected: t.m.mgr.Name() + " " + p.from.String(), Found: t.m.mgr.Name() + " " + cur.String()}
+	}
+	for i, mv := range t.also {
+		if cur := mv.move(model).From; cur != p.also[i].From {
+			return &ConflictError{Object: t.m.object(model), Expected: mv.column() + " " + p.also[i].From.Title, Found: mv.column() + " " + cur.Title}
+		}
+	}
+	return nil
+}
 
 // run runs the step's before hooks and effects, sets its states and runs
 // its after hooks and its machine's.
@@ -612,11 +770,11 @@ func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
 		return t.stepError(ev.Actor, ev.Model, "set state",
 			fmt.Errorf("an effect changed the target from %s to %s: a transition moves only to its planned target", p.to, ev.To))
 	}
+	p.obj.changed = true
 	if p.obj.table != nil {
-		p.obj.changed = true
-		p.obj.fields = append(p.obj.fields, FieldWrite{Column: t.m.mgr.Name(), From: dbValue(ev.From), To: dbValue(p.to)})
-		for _, mv := range t.also {
-			p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: mv.write(ev.Model, false), To: mv.write(ev.Model, true)})
+		p.obj.fields = append(p.obj.fields, FieldWrite{Column: t.m.mgr.Name(), From: dbValue(p.from), To: dbValue(p.to)})
+		for i, mv := range t.also {
+			p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: stateValue(p.also[i].From), To: mv.write(ev.Model, true)})
 		}
 	}
 	if err := t.m.mgr.Set(ev.Model, p.to); err != nil {
@@ -640,6 +798,18 @@ func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
 	return nil
 }
 
+// stateValue is the database value of a state named by a StateRef, nil
+// for no state.
+func stateValue(r StateRef) any {
+	if r.Value == nil {
+		return nil
+	}
+	if v, err := driver.DefaultParameterConverter.ConvertValue(r.Value); err == nil {
+		return v
+	}
+	return r.Value
+}
+
 func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T, A, U, I]) error {
 	if err := guard(func() error { return h.fn(ctx, u, &p.ev) }); err != nil {
 		return p.hookError(h.title, err)
@@ -648,7 +818,8 @@ func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T,
 }
 
 // hookError turns what a hook returned into the step's error: an abort
-// or a cancel as they are, anything else as a *StepError.
+// as it is, a cancel as a copy naming the step (the hook's error may be a
+// shared value), anything else as a *StepError.
 func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
 	var ab *abortError
 	var ce *CanceledError
@@ -656,10 +827,11 @@ func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
 	case errors.As(err, &ab):
 		return ab
 	case errors.As(err, &ce):
-		if ce.Machine == "" {
-			ce.Machine, ce.Transition, ce.Object, ce.Step = p.t.m.name, p.t.name, p.t.m.object(p.ev.Model), title
+		c := *ce
+		if c.Machine == "" {
+			c.Machine, c.Transition, c.Object, c.Step = p.t.m.name, p.t.name, p.t.m.object(p.ev.Model), title
 		}
-		return ce
+		return &c
 	}
 	return p.t.stepError(p.ev.Actor, p.ev.Model, title, err)
 }
@@ -669,9 +841,9 @@ func (p *planned[M, T, A, U, I]) history(changes []Change, cause int, version in
 	base := Change{Cause: cause, Machine: t.m.name, Model: t.m.mgr.Model(), Object: t.m.identity(ev.Model), Version: version,
 		Transition: t.name, Actor: actorName(ev.Actor), At: ev.At, Input: ev.Input, Created: t.creates}
 	c := base
-	c.Seq, c.Field, c.From, c.To = len(changes), t.m.mgr.Name(), stateRef(ev.From), stateRef(ev.To)
+	c.Seq, c.Field, c.From, c.To = len(changes), t.m.mgr.Name(), stateRef(p.from), stateRef(p.to)
 	changes = append(changes, c)
-	for _, mv := range ev.Also {
+	for _, mv := range p.also {
 		c := base
 		c.Seq, c.Field, c.From, c.To = len(changes), mv.Field, mv.From, mv.To
 		changes = append(changes, c)
@@ -695,7 +867,7 @@ func (p *planned[M, T, A, U, I]) failed(ctx context.Context, err error) {
 }
 
 func (p *planned[M, T, A, U, I]) abort(result any) {
-	p.ev.Aborted, p.ev.Result, p.ev.To, p.ev.Also = true, result, p.ev.From, nil
+	p.ev.Aborted, p.ev.Result, p.ev.To, p.ev.Also = true, result, p.from, nil
 }
 
 // dbValue is a state's value as a database value, nil for no state.
