@@ -136,7 +136,9 @@ var errHold = transition.Cancel("legal hold")
 func TestSharedCancelIsNotChanged(t *testing.T) {
 	docs := transition.For[User, *recorder](DocStatus).Identify(func(d *Doc) any { return d.ID })
 	publish := transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).AllowAnyone().
-		Before("hold", func(context.Context, *recorder, *transition.Event[Doc, string, User, transition.NoInput]) error { return errHold })
+		Before("hold", func(context.Context, *recorder, *transition.Event[Doc, string, User, transition.NoInput]) error {
+			return errHold
+		})
 	_, err1 := publish.Fire(context.Background(), newRecorder(), alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	_, err2 := publish.Fire(context.Background(), newRecorder(), alice, &Doc{ID: 2, Status: DocDraft}, transition.NoInput{})
 	assert.Contains(t, err1.Error(), "Doc 1 canceled")
@@ -232,7 +234,9 @@ func TestDecodePanicIsContained(t *testing.T) {
 // A creation transition whose Table cannot insert fails before any hook.
 type saveOnly struct{}
 
-func (saveOnly) Load(context.Context, transition.Tx[*recorder], *Doc, bool) (*Doc, error) { return nil, nil }
+func (saveOnly) Load(context.Context, transition.Tx[*recorder], *Doc, bool) (*Doc, error) {
+	return nil, nil
+}
 func (saveOnly) Save(context.Context, transition.Tx[*recorder], *Doc, transition.Write) error {
 	return nil
 }
