@@ -246,6 +246,7 @@ func Abort(result any) error { return &abortError{result: result} }
 
 type abortError struct{ result any }
 
+// Error says the transition was aborted (Fire reports no error for it).
 func (e *abortError) Error() string { return "transition aborted" }
 
 // ErrCanceled: a hook canceled the transition with Cancel. The error is a

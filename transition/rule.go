@@ -155,6 +155,7 @@ type fieldMove[M any, T comparable] struct {
 	needs string // "it must be Approved"
 }
 
+// Info describes the move.
 func (f *fieldMove[M, T]) Info() FieldInfo {
 	return FieldInfo{Machine: f.mgr.String(), Column: f.mgr.Name(), Rule: ruleInfo(f.mgr.Type(), f.rule)}
 }
