@@ -150,6 +150,12 @@ func (r *Registry[A, U]) addMoves() {
 					Creates: t.Creates, Via: g.Machine,
 				})
 				if mv.Rule.Create {
+					if dst.InitialByDefault { // creation says where it starts, not the Type's order
+						for k := range dst.States {
+							dst.States[k].Initial = false
+						}
+						dst.InitialByDefault = false
+					}
 					for k := range dst.States {
 						if slices.Contains(mv.Rule.To, dst.States[k].Title) {
 							dst.States[k].Initial = true

@@ -303,3 +303,27 @@ func TestCreationMustSetEveryField(t *testing.T) {
 	assert.Equal(t, registry.Problem{Machine: "registry_test.Proj.status", Transition: "create", Kind: registry.Incomplete,
 		Message: "it creates the object but leaves review in no state: move it with Also(transition.Field(..., transition.Create(...)))"}, ce.Problems[0])
 }
+
+// A field that only another machine's creation moves starts where that
+// creation puts it, not at its Type's first state: a state only the Type's
+// order made initial is unreachable if nothing leads to it.
+func TestCreationByAnotherMachineSetsTheInitialState(t *testing.T) {
+	typ := state.NewType[string]("Gate")
+	shut := typ.State("shut", "Shut") // first in the Type, but nothing creates or leads to it
+	open := typ.State("open", "Open", state.Final())
+	gate := state.Bind(typ, "gate", func(p *Proj) *state.State[string] { return &p.Review })
+	_ = shut
+	projs := transition.For[User, *world](PStatus)
+	transition.New[transition.NoInput](projs, "create", transition.Create(PDraft)).AllowAnyone().
+		Also(transition.Field(gate, transition.Create(open)))
+	transition.New[transition.NoInput](projs, "publish", transition.From(PDraft).To(PPublished)).AllowAnyone()
+	transition.New[transition.NoInput](projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).AllowAnyone()
+	transition.New[transition.NoInput](projs, "delete", transition.From(PWithdrawn).To(PDeleted)).AllowAnyone()
+	gates := transition.For[User, *world](gate)
+	_, err := registry.New[User, *world](projs, gates)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Len(t, ce.Problems, 1, "%v", err)
+	assert.Equal(t, registry.Problem{Machine: "registry_test.Proj.gate", Kind: registry.Unreachable,
+		Message: "no transition leads to Shut from the initial state Open"}, ce.Problems[0])
+}

@@ -136,6 +136,10 @@ type Graph struct {
 	Groups       []GroupInfo
 	Conditionals []ConditionalInfo
 	Transitions  []Info
+	// InitialByDefault is set when the machine's initial state is the
+	// Type's first state only because nothing said otherwise (no creation
+	// transition, no Initial).
+	InitialByDefault bool
 }
 
 // StateInfo describes one state.
@@ -166,6 +170,7 @@ func (m *Machine[M, T, A, U]) Graph() Graph {
 	typ := m.mgr.Type()
 	g := Graph{Machine: m.String(), Model: m.mgr.Model(), Column: m.mgr.Name(), Type: typ.Name()}
 	initial := m.InitialStates()
+	g.InitialByDefault = len(m.initial) == 0 && !m.creates()
 	for s := range typ.States() {
 		text, _ := s.MarshalText()
 		g.States = append(g.States, StateInfo{

@@ -164,6 +164,18 @@ func (m *Machine[M, T, A, U]) InitialStates() []state.State[T] {
 	return nil
 }
 
+// creates reports whether a transition of the machine creates objects.
+func (m *Machine[M, T, A, U]) creates() bool {
+	for _, a := range m.actions {
+		for _, r := range a.rulesOf() {
+			if r.create {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Names returns the names of the machine's transitions, in the order their
 // declarations ran. (Go initialises package-level variables in dependency
 // order: a transition that refers to one declared below it, as in a
