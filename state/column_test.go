@@ -849,6 +849,12 @@ func TestColumnFmt(t *testing.T) {
 	p.Review = state.Null[ReviewStatus]{}
 	p.Status = State{}
 	assert.Equal(t, "{1 (no state) (null) 2026-01-02 03:04:05 +0000 UTC}", fmt.Sprint(p))
+
+	// %#v is short and says what the state is.
+	assert.Equal(t, "ProjectState.Published(2)", fmt.Sprintf("%#v", Published))
+	assert.Equal(t, `ReviewState."Review requested"("requested")`, fmt.Sprintf("%#v", Requested))
+	assert.Equal(t, "state.State{}", fmt.Sprintf("%#v", State{}))
+	assert.Contains(t, fmt.Sprintf("%#v", []State{Draft, Deleted}), "{ProjectState.Draft(1), ProjectState.Deleted(4)}")
 }
 
 func TestColumnSlog(t *testing.T) {

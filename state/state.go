@@ -3,6 +3,8 @@ package state
 import (
 	"database/sql/driver"
 	"log/slog"
+	"strconv"
+	"unicode"
 )
 
 // State is one declared state of a Type, such as Draft or Published.
@@ -129,6 +131,35 @@ func (s State[T]) String() string {
 		return "(no state)"
 	}
 	return s.d.title
+}
+
+// GoString returns the state as its Type, title and value, such as
+// ProjectState.Draft(1), for %#v and test failures; "state.State{}" for the
+// zero State. (A title that is not a Go identifier is quoted:
+// ReviewState."In review"("review").)
+func (s State[T]) GoString() string {
+	if s.d == nil {
+		return "state.State{}"
+	}
+	title := s.d.title
+	if !isIdent(title) {
+		title = strconv.Quote(title)
+	}
+	v := s.d.text
+	if _, isStr := s.d.dv.(string); isStr {
+		v = strconv.Quote(v)
+	}
+	return s.d.typ.name + "." + title + "(" + v + ")"
+}
+
+// isIdent reports whether s is a Go identifier.
+func isIdent(s string) bool {
+	for i, r := range s {
+		if !unicode.IsLetter(r) && r != '_' && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // LogValue logs the state as its type, value and title.
