@@ -72,6 +72,12 @@ func (m *Manager[M, T]) Conditional(title string, base Set[T], test func(model *
 // WithSQL sets the conditional's own SQL predicate, the counterpart of its
 // Go test, and returns c. Expr combines it with the base's predicate, so e
 // need only say what the test says. Call it once, where c is declared.
+//
+// Build e with sqlexpr.Col, so that it can be qualified by a table alias
+// (see sqlexpr.Expr.On), and where a column the test reads may be NULL,
+// say in SQL what the test says of it (col IS NOT NULL AND ...): SQL's NOT
+// of NULL is NULL, so a negated predicate would otherwise select fewer
+// rows than Go matches.
 func (c *Conditional[M, T]) WithSQL(e sqlexpr.Expr) *Conditional[M, T] {
 	c.sql = e
 	return c

@@ -48,6 +48,9 @@ func (id Ident) Quote(d Dialect) (string, error) {
 }
 
 func (r *renderer) ident(id Ident) error {
+	if r.on != "" && len(id.parts) == 1 {
+		id = Ident{parts: []string{r.on, id.parts[0]}}
+	}
 	if r.d.literal {
 		for _, p := range id.parts {
 			if strings.IndexByte(p, '?') >= 0 {

@@ -114,6 +114,7 @@ const (
 	kErr
 	kFrom
 	kAt
+	kOn
 )
 
 type node struct {
@@ -126,6 +127,7 @@ type node struct {
 	err  error  // kErr
 	from Sqlizer
 	at   time.Time // kAt: the time Now arguments stand for
+	on   string    // kOn: the table alias unqualified columns take
 }
 
 // True and False are the constant predicates. They render as 1=1 and 1=0,
@@ -302,6 +304,28 @@ func Now() any { return timeArg{} }
 // d (use a negative d for the past): NowPlus(-30*24*time.Hour).
 func NowPlus(d time.Duration) any { return timeArg{offset: d} }
 
+// On returns e with every unqualified column (made with Col or
+// ParseIdent, such as a state field's column) qualified by the table
+// alias, so that one predicate serves either side of a self-join:
+//
+//	// projects whose parent is Published, and who are not themselves Gone
+//	where := sqlexpr.And(Status.In(Published).Expr().On("parent"), sqlexpr.Not(Status.In(Gone).Expr()).On("p"))
+//
+// Columns that are already qualified are left alone. Raw SQL text (New,
+// From) cannot be qualified: rendering it inside On is an error wrapping
+// ErrUnqualified; build such predicates with Col instead. An On inside e
+// qualifies its own part.
+func (e Expr) On(alias string) Expr {
+	if e.n == nil {
+		return e
+	}
+	return Expr{&node{kind: kOn, kids: []Expr{e}, on: alias}}
+}
+
+// ErrUnqualified: raw SQL text was rendered inside Expr.On, which cannot
+// qualify the columns it names.
+var ErrUnqualified = errors.New("sqlexpr: raw SQL text cannot be qualified by a table alias; build the predicate with Col")
+
 // At returns e with its Now and NowPlus arguments bound to t. An At
 // inside e binds its own part.
 func (e Expr) At(t time.Time) Expr {
@@ -355,6 +379,7 @@ type renderer struct {
 	d    Dialect
 	now  *time.Time // the time Now arguments stand for, inside At
 	err  error      // a Now argument met outside At
+	on   string     // the alias unqualified columns take, inside On
 }
 
 func (r *renderer) arg(v any) {
@@ -469,6 +494,9 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		r.buf = append(r.buf, "NOT "...)
 		return r.expr(n.kids[0], true)
 	case kRaw:
+		if r.on != "" {
+			return fmt.Errorf("%w (the text %q, inside On(%q))", ErrUnqualified, n.sql, r.on)
+		}
 		if paren {
 			r.buf = append(r.buf, '(')
 		}
@@ -484,7 +512,16 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		err := r.expr(n.kids[0], paren)
 		r.now = prev
 		return err
+	case kOn:
+		prev := r.on
+		r.on = n.on
+		err := r.expr(n.kids[0], paren)
+		r.on = prev
+		return err
 	case kFrom:
+		if r.on != "" {
+			return fmt.Errorf("%w (a fragment of %T, inside On(%q))", ErrUnqualified, n.from, r.on)
+		}
 		sql, args, err := n.from.ToSql()
 		if err != nil {
 			return fmt.Errorf("sqlexpr: %T.ToSql: %w", n.from, err)
