@@ -20,21 +20,32 @@ import (
 
 type sjNode struct {
 	ID, Parent int64
-	Status     state.State[ProjectStatus]
+	Status     state.State[int]
 	Review     state.Null[ReviewStatus]
 	StartAt    *time.Time // NULL: no start
 }
 
+// A Type of its own, so that the fixture's Types keep their conditionals.
 var (
-	sjStatus = state.Bind(ProjectState, "status", func(n *sjNode) *state.State[ProjectStatus] { return &n.Status })
+	sjType      = state.NewType[int]("SJState")
+	sjDraft     = sjType.State(1, "Draft")
+	sjPublished = sjType.State(2, "Published")
+	sjWithdrawn = sjType.State(3, "Withdrawn")
+	sjDeleted   = sjType.State(4, "Deleted")
+	sjVisible   = sjType.Group("Visible", sjDraft.Or(sjPublished))
+	sjGone      = sjType.Group("Gone", sjWithdrawn.Or(sjDeleted))
+)
+
+var (
+	sjStatus = state.Bind(sjType, "status", func(n *sjNode) *state.State[int] { return &n.Status })
 	sjReview = state.Bind(ReviewState, "review", func(n *sjNode) *state.State[ReviewStatus] { return &n.Review.State })
-	sjSoon   = sjStatus.Conditional("Starting soon", Published, func(n *sjNode, now time.Time) bool {
+	sjSoon   = sjStatus.Conditional("Starting soon", sjPublished, func(n *sjNode, now time.Time) bool {
 		return n.StartAt != nil && n.StartAt.After(now) && n.StartAt.Before(now.Add(48*time.Hour))
 	}).WithSQL(sqlexpr.And( // NULL-safe, as the Go test is: a NULL start is not soon, and NOT of it is true
 		sqlexpr.Col("start_at").IsNotNull(),
 		sqlexpr.Col("start_at").Gt(sqlexpr.Now()),
 		sqlexpr.Col("start_at").Lt(sqlexpr.NowPlus(48*time.Hour))))
-	sjNotDeleted = ProjectState.Except(Deleted)
+	sjNotDeleted = sjType.Except(sjDeleted)
 )
 
 // sjNodes: every status, with and without a review, with and without a
@@ -44,7 +55,7 @@ func sjNodes() []sjNode {
 	starts := []*time.Time{nil, ptr(now().Add(-time.Hour)), ptr(now().Add(time.Hour)), ptr(now().Add(90 * 24 * time.Hour))}
 	reviews := []state.Null[ReviewStatus]{{}, {State: Requested}, {State: Approved}}
 	id := int64(1)
-	for s := range ProjectState.States() {
+	for s := range sjType.States() {
 		for _, r := range reviews {
 			for _, at := range starts {
 				ns = append(ns, sjNode{ID: id, Parent: id - 1, Status: s, Review: r, StartAt: at})
@@ -67,11 +78,11 @@ func TestDBSelfJoinWithAliases(t *testing.T) {
 	in := func(c state.Condition[sjNode], n *sjNode) bool { return c.Match(n, at) }
 	preds := []pred{
 		{"child published, parent not deleted",
-			sqlexpr.And(sjStatus.In(Published).Expr().On("c"), sjStatus.In(sjNotDeleted).Expr().On("p")),
-			func(c, p *sjNode) bool { return in(sjStatus.In(Published), c) && in(sjStatus.In(sjNotDeleted), p) }},
+			sqlexpr.And(sjStatus.In(sjPublished).Expr().On("c"), sjStatus.In(sjNotDeleted).Expr().On("p")),
+			func(c, p *sjNode) bool { return in(sjStatus.In(sjPublished), c) && in(sjStatus.In(sjNotDeleted), p) }},
 		{"child starting soon, parent visible",
-			sqlexpr.And(sjSoon.Expr().On("c"), sjStatus.In(Visible).Expr().On("p")),
-			func(c, p *sjNode) bool { return in(sjSoon, c) && in(sjStatus.In(Visible), p) }},
+			sqlexpr.And(sjSoon.Expr().On("c"), sjStatus.In(sjVisible).Expr().On("p")),
+			func(c, p *sjNode) bool { return in(sjSoon, c) && in(sjStatus.In(sjVisible), p) }},
 		{"parent starting soon or approved",
 			sqlexpr.Or(sjSoon.Expr(), sjReview.In(Approved).Expr()).On("p"),
 			func(c, p *sjNode) bool { return in(sjSoon, p) || in(sjReview.In(Approved), p) }},
@@ -82,8 +93,8 @@ func TestDBSelfJoinWithAliases(t *testing.T) {
 			sqlexpr.Not(sjReview.In(Approved).Expr()).On("c"),
 			func(c, p *sjNode) bool { return !c.Review.IsZero() && !in(sjReview.In(Approved), c) }},
 		{"qualified columns are left alone",
-			sqlexpr.And(Draft.Expr("p.status"), sjStatus.In(Draft).Expr()).On("c"),
-			func(c, p *sjNode) bool { return p.Status == Draft && c.Status == Draft }},
+			sqlexpr.And(sjDraft.Expr("p.status"), sjStatus.In(sjDraft).Expr()).On("c"),
+			func(c, p *sjNode) bool { return p.Status == sjDraft && c.Status == sjDraft }},
 	}
 	nodes := sjNodes()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
@@ -132,13 +143,13 @@ func TestDBSelfJoinWithAliases(t *testing.T) {
 }
 
 func TestOnQualifiesColumns(t *testing.T) {
-	sql, _, err := sjStatus.In(Gone).Expr().On("p").Render(sqlexpr.Postgres)
+	sql, _, err := sjStatus.In(sjGone).Expr().On("p").Render(sqlexpr.Postgres)
 	require.NoError(t, err)
 	assert.Equal(t, `"p"."status" IN ($1, $2)`, sql)
 	_, _, err = Future.Expr().On("p").At(now()).Render(sqlexpr.Postgres)
 	require.ErrorIs(t, err, sqlexpr.ErrUnqualified, "raw SQL cannot be qualified")
 	assert.Contains(t, fmt.Sprint(err), `inside On("p")`)
-	sql, _, err = sqlexpr.And(sjStatus.In(Draft).Expr().On("a"), sjStatus.In(Draft).Expr()).On("b").Render(sqlexpr.SQLite)
+	sql, _, err = sqlexpr.And(sjStatus.In(sjDraft).Expr().On("a"), sjStatus.In(sjDraft).Expr()).On("b").Render(sqlexpr.SQLite)
 	require.NoError(t, err)
 	assert.Equal(t, `"a"."status" = ? AND "b"."status" = ?`, sql, "an inner On wins")
 }
