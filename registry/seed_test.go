@@ -327,3 +327,18 @@ func TestCreationByAnotherMachineSetsTheInitialState(t *testing.T) {
 	assert.Equal(t, registry.Problem{Machine: "registry_test.Proj.gate", Kind: registry.Unreachable,
 		Message: "no transition leads to Shut from the initial state Open"}, ce.Problems[0])
 }
+
+// Building the registry freezes its machines: what it checked and drew is
+// what runs.
+func TestRegistryFreezesItsMachines(t *testing.T) {
+	_, err := registry.New[User, *world](Projs, Reviews_, Jobs)
+	require.NoError(t, err)
+	v := func() (v any) {
+		defer func() { v = recover() }()
+		transition.New[transition.NoInput](Jobs, "reopen", transition.From(JDeleted).To(JOpen)).AllowAnyone()
+		return nil
+	}()
+	err, ok := v.(error)
+	require.True(t, ok, "declaring on a registered machine panics, got %v", v)
+	assert.ErrorIs(t, err, transition.ErrFrozen)
+}

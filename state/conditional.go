@@ -48,6 +48,7 @@ type Conditional[M any, T comparable] struct {
 // base belongs to another Type.
 func (m *Manager[M, T]) Conditional(title string, base Set[T], test func(model *M, now time.Time) bool, opts ...Option) *Conditional[M, T] {
 	pos := callerPos(1)
+	defer m.typ.declaring(pos)()
 	var o options
 	for _, opt := range opts {
 		opt.apply(&o)
@@ -79,6 +80,7 @@ func (m *Manager[M, T]) Conditional(title string, base Set[T], test func(model *
 // of NULL is NULL, so a negated predicate would otherwise select fewer
 // rows than Go matches.
 func (c *Conditional[M, T]) WithSQL(e sqlexpr.Expr) *Conditional[M, T] {
+	defer c.m.typ.declaring(callerPos(1))()
 	c.sql = e
 	return c
 }

@@ -27,6 +27,9 @@ var (
 	// ErrNoSQL: a conditional state was asked for SQL but has no SQL
 	// expression (see Conditional.WithSQL).
 	ErrNoSQL = errors.New("no SQL expression")
+	// ErrFrozen: a declaration came after its Type was frozen (see
+	// Type.Freeze). The error is a *DeclarationError.
+	ErrFrozen = errors.New("declared after freezing")
 )
 
 // A DeclarationError reports a state, group, conditional state or manager

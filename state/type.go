@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/statecraft/statecraft/internal/callsite"
@@ -46,6 +48,9 @@ type Type[T comparable] struct {
 	groups []*Group[T]
 	any    *Group[T]
 	grow   []growing[T] // groups that follow later declarations (see Except)
+
+	mu     sync.Mutex  // held while declaring
+	frozen atomic.Bool // see Freeze
 	conds  []conditional[T]
 
 	titles  map[string]string // title of a state or group -> where it was declared
@@ -134,6 +139,7 @@ func Final() Option {
 // \ufffd.)
 func (t *Type[T]) State(value T, title string, opts ...Option) State[T] {
 	pos := callerPos(1)
+	defer t.declaring(pos)()
 	var o options
 	for _, opt := range opts {
 		opt.apply(&o)
@@ -207,6 +213,7 @@ func (t *Type[T]) State(value T, title string, opts ...Option) State[T] {
 // a member belongs to another Type.
 func (t *Type[T]) Group(title string, members Set[T], opts ...Option) *Group[T] {
 	pos := callerPos(1)
+	defer t.declaring(pos)()
 	var o options
 	for _, opt := range opts {
 		opt.apply(&o)
@@ -238,6 +245,30 @@ func (t *Type[T]) checkTitle(title, pos string) {
 	}
 }
 
+// Freeze ends the Type's declarations: declaring a state, group or
+// conditional state of it afterwards panics with a *DeclarationError
+// wrapping ErrFrozen. Package transition freezes the Types of a machine
+// when the machine is first used or registered, so that a running program
+// cannot change what its transitions were checked against. Freeze is safe
+// to call more than once, and from several goroutines.
+func (t *Type[T]) Freeze() {
+	t.mu.Lock()
+	t.frozen.Store(true)
+	t.mu.Unlock()
+}
+
+// declaring holds the Type's lock for a declaration at pos and panics if
+// the Type is frozen; call the function it returns when done.
+func (t *Type[T]) declaring(pos string) (done func()) {
+	t.mu.Lock()
+	if t.frozen.Load() {
+		t.mu.Unlock()
+		panic(&DeclarationError{Type: t.name, At: pos, Err: ErrFrozen,
+			Msg: "declared after the Type was frozen (its machine was used or registered): declare states, groups and conditional states at package level, before use"})
+	}
+	return t.mu.Unlock
+}
+
 // Any returns the group of all the Type's states. It grows as states are
 // declared, so it may be taken before the last of them.
 func (t *Type[T]) Any() *Group[T] { return t.any }
@@ -261,6 +292,7 @@ type growing[T comparable] struct {
 // Type.
 func (t *Type[T]) Except(sets ...Set[T]) *Group[T] {
 	pos := callerPos(1)
+	defer t.declaring(pos)()
 	var excluded bitset
 	titles := make([]string, 0, len(sets))
 	for _, s := range sets {

@@ -107,6 +107,7 @@ func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M, now time.T
 // does not plan causal chains; Check does. A nil model, or a check that
 // fails or panics, is a no.
 func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor A, model *M) bool {
+	t.m.use()
 	if model == nil {
 		return false
 	}
@@ -125,6 +126,7 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 // when the transition is available and only its error when it is not
 // (with room for four reasons; more take one more allocation).
 func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], actor A, model *M) error {
+	t.m.use()
 	if model == nil {
 		return t.nilModel()
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/statecraft/statecraft/state"
 )
 
 // Sentinel errors, for use with errors.Is. A *BlockedError matches every
@@ -38,6 +40,10 @@ var (
 	ErrNotFound = errors.New("no such transition")
 	// ErrNilModel: a transition was asked of a nil model pointer.
 	ErrNilModel = errors.New("nil model")
+	// ErrFrozen: a declaration came after its machine was first used or
+	// registered. It is state.ErrFrozen, which a Type declared after its
+	// machine's first use reports too.
+	ErrFrozen = state.ErrFrozen
 )
 
 // A DeclarationError reports a transition or machine that cannot be

@@ -149,7 +149,7 @@ func TestChooseMustPickADeclaredTarget(t *testing.T) {
 	assert.Equal(t, ADraft, a.Status)
 
 	// A Choose that returns a state the rule does not declare.
-	lying := transition.New[transition.NoInput](m, "lying", transition.From(ALive).To(ALive, ADraft)).AllowAnyone().
+	lying := transition.New[transition.NoInput](newArticleMachine(), "lying", transition.From(ALive).To(ALive, ADraft)).AllowAnyone().
 		Choose(func(context.Context, *Article, transition.NoInput) state.State[int] { return state.State[int]{} })
 	a.Status = ALive
 	_, err = lying.Fire(ctx, mem, alice, a, transition.NoInput{})

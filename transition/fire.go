@@ -67,6 +67,7 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 
 // begin begins a unit of work of s, and reads its unit and its time once.
 func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (tx Tx[U], u U, now time.Time, err error) {
+	t.m.use()
 	if err := ctx.Err(); err != nil {
 		return nil, u, now, err
 	}

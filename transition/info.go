@@ -167,6 +167,7 @@ type GroupInfo struct {
 
 // Graph describes the machine.
 func (m *Machine[M, T, A, U]) Graph() Graph {
+	m.use()
 	typ := m.mgr.Type()
 	g := Graph{Machine: m.String(), Model: m.mgr.Model(), Column: m.mgr.Name(), Type: typ.Name()}
 	initial := m.InitialStates()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
+	"sync/atomic"
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
@@ -34,6 +36,39 @@ type Machine[M any, T comparable, A any, U any] struct {
 	byName  map[string]action[M, T, A, U]
 	after   []machineHook[U]
 	nilable bool // whether an actor of type A can be nil, which is no actor
+
+	mu     sync.Mutex  // held while declaring
+	frozen atomic.Bool // set on first use: see use
+}
+
+// use freezes the machine's declarations, once, when it is first used or
+// registered: from then on it is read without locks, and declaring on it
+// panics. Once frozen, it costs one atomic load.
+func (m *Machine[M, T, A, U]) use() {
+	if m.frozen.Load() {
+		return
+	}
+	m.mu.Lock()
+	if !m.frozen.Load() {
+		m.mgr.Type().Freeze()
+		for _, a := range m.actions {
+			a.freezeFields()
+		}
+		m.frozen.Store(true)
+	}
+	m.mu.Unlock()
+}
+
+// declaring holds the machine's lock for a declaration at pos and panics
+// if the machine is frozen; call the function it returns when done.
+func (m *Machine[M, T, A, U]) declaring(transition, pos string) (done func()) {
+	m.mu.Lock()
+	if m.frozen.Load() {
+		m.mu.Unlock()
+		panic(&DeclarationError{Machine: m.name, Transition: transition, At: pos, Err: ErrFrozen,
+			Msg: "declared after the machine was first used or registered: declare machines and transitions at package level, before use"})
+	}
+	return m.mu.Unlock
 }
 
 type machineHook[U any] struct {
@@ -56,6 +91,7 @@ func For[A, U any, M any, T comparable](mgr *state.Manager[M, T]) *Machine[M, T,
 // Create) says so. Without either, the Type's first declared state is the
 // initial one.
 func (m *Machine[M, T, A, U]) Initial(states ...state.State[T]) *Machine[M, T, A, U] {
+	defer m.declaring("", callsite.Pos(0))()
 	for _, s := range states {
 		m.mustOwn(s, "", callsite.Pos(0))
 	}
@@ -68,6 +104,7 @@ func (m *Machine[M, T, A, U]) Initial(states ...state.State[T]) *Machine[M, T, A
 //
 //	Projects.Identify(func(p *Project) any { return p.ID })
 func (m *Machine[M, T, A, U]) Identify(id func(*M) any) *Machine[M, T, A, U] {
+	defer m.declaring("", callsite.Pos(0))()
 	m.ident = id
 	return m
 }
@@ -81,6 +118,7 @@ func (m *Machine[M, T, A, U]) Identify(id func(*M) any) *Machine[M, T, A, U] {
 //
 // A plan that touches an object several times bumps its version once.
 func (m *Machine[M, T, A, U]) Version(field func(*M) *int64) *Machine[M, T, A, U] {
+	defer m.declaring("", callsite.Pos(0))()
 	m.version = field
 	return m
 }
@@ -88,6 +126,7 @@ func (m *Machine[M, T, A, U]) Version(field func(*M) *int64) *Machine[M, T, A, U
 // Table sets how models are loaded and saved in a unit of work; see Table.
 // Without one, transitions change models in memory only.
 func (m *Machine[M, T, A, U]) Table(t Table[M, U]) *Machine[M, T, A, U] {
+	defer m.declaring("", callsite.Pos(0))()
 	m.table = t
 	return m
 }
@@ -106,6 +145,7 @@ func (m *Machine[M, T, A, U]) Table(t Table[M, U]) *Machine[M, T, A, U] {
 // be copied needs a Snapshot that leaves it out, or effects that do not
 // touch it.
 func (m *Machine[M, T, A, U]) Snapshot(copy func(*M) M) *Machine[M, T, A, U] {
+	defer m.declaring("", callsite.Pos(0))()
 	m.copy = copy
 	return m
 }
@@ -115,6 +155,7 @@ func (m *Machine[M, T, A, U]) Snapshot(copy func(*M) M) *Machine[M, T, A, U] {
 // must record every change, or a check of invariants. If it returns an
 // error or panics, the whole unit of work is rolled back.
 func (m *Machine[M, T, A, U]) After(title string, fn func(ctx context.Context, u U, r Record) error) *Machine[M, T, A, U] {
+	defer m.declaring("", callsite.Pos(0))()
 	if title == "" || fn == nil {
 		panic(&DeclarationError{Machine: m.name, At: callsite.Pos(0), Msg: "After needs a title and a function"})
 	}
@@ -144,6 +185,7 @@ func (m *Machine[M, T, A, U]) Model() reflect.Type { return reflect.TypeFor[*M](
 // creation transitions, else the states declared with Initial, else the
 // Type's first state.
 func (m *Machine[M, T, A, U]) InitialStates() []state.State[T] {
+	m.use()
 	var created []state.State[T]
 	for _, a := range m.actions {
 		for _, r := range a.rulesOf() {
@@ -181,6 +223,7 @@ func (m *Machine[M, T, A, U]) creates() bool {
 // order: a transition that refers to one declared below it, as in a
 // cascade, is initialised after it.)
 func (m *Machine[M, T, A, U]) Names() []string {
+	m.use()
 	names := make([]string, len(m.actions))
 	for i, a := range m.actions {
 		names[i] = a.Name()
@@ -190,6 +233,7 @@ func (m *Machine[M, T, A, U]) Names() []string {
 
 // Action returns the transition named name, with its input type erased.
 func (m *Machine[M, T, A, U]) Action(name string) (Action[M, A, U], bool) {
+	m.use()
 	a, ok := m.byName[name]
 	return a, ok
 }
@@ -197,6 +241,7 @@ func (m *Machine[M, T, A, U]) Action(name string) (Action[M, A, U], bool) {
 // Actions returns the machine's transitions, with their input types
 // erased, in the order of Names.
 func (m *Machine[M, T, A, U]) Actions() []Action[M, A, U] {
+	m.use()
 	as := make([]Action[M, A, U], len(m.actions))
 	for i, a := range m.actions {
 		as[i] = a
@@ -209,6 +254,7 @@ func (m *Machine[M, T, A, U]) Actions() []Action[M, A, U] {
 type action[M any, T comparable, A, U any] interface {
 	Action[M, A, U]
 	rulesOf() []Rule[T]
+	freezeFields() // freezes the Types of the other fields it moves
 }
 
 // Available lists every transition of the machine for actor and model:
@@ -219,6 +265,7 @@ func (m *Machine[M, T, A, U]) Available(ctx context.Context, sc Scope[U], actor 
 
 // AppendAvailable is Available appending to dst.
 func (m *Machine[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availability, sc Scope[U], actor A, model *M) ([]Availability, error) {
+	m.use()
 	for _, a := range m.actions {
 		av, err := a.Availability(ctx, sc, actor, model)
 		if err != nil {
@@ -315,6 +362,7 @@ func (m *Machine[M, T, A, U]) FireJSONAny(ctx context.Context, s Store[U], actor
 	if err != nil {
 		return nil, err
 	}
+	m.use()
 	a, ok := m.byName[name]
 	if !ok {
 		return nil, fmt.Errorf("transition: %s has no transition %q: %w", m, name, ErrNotFound)

@@ -359,6 +359,7 @@ func digest[U any](steps []Step, objs []object[U], in any) string {
 // with every reason of every blocked step, or an *InputError. It changes
 // nothing.
 func (t *Transition[M, T, A, U, I]) Plan(ctx context.Context, sc Scope[U], actor A, model *M, in I) (*Plan[U], error) {
+	t.m.use()
 	if model == nil {
 		return nil, t.nilModel()
 	}

@@ -201,9 +201,11 @@ func TestOneFieldMovedTwiceIsRefused(t *testing.T) {
 
 	d.Review = DocOK
 	r = newRecorder(d)
-	publish2 := transition.New[transition.NoInput](docs, "publish2", transition.From(DocDraft).To(DocLive)).AllowAnyone().
+	docs2, reviews2 := docMachines(true, true)
+	archive2 := transition.New[transition.NoInput](reviews2, "archive", transition.From(DocOK).To(DocGoneReview)).AllowAnyone()
+	publish2 := transition.New[transition.NoInput](docs2, "publish2", transition.From(DocDraft).To(DocLive)).AllowAnyone().
 		Also(transition.Field(DocReview, transition.From(DocOK).To(DocPending))).
-		Cascade(transition.Each("itself", func(_ context.Context, _ *recorder, d *Doc) ([]*Doc, error) { return []*Doc{d}, nil }, archive))
+		Cascade(transition.Each("itself", func(_ context.Context, _ *recorder, d *Doc) ([]*Doc, error) { return []*Doc{d}, nil }, archive2))
 	_, err = publish2.Fire(context.Background(), r, alice, &d, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.Contains(t, err.Error(), "both move its review in one plan")

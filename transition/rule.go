@@ -106,6 +106,7 @@ type FieldMove[M any] interface {
 	set(model *M) error
 	write(model *M, to bool) any
 	column() string
+	freeze() // freezes the field's Type
 }
 
 // FieldInfo describes a FieldMove: the field and its rule, by the titles
@@ -188,3 +189,5 @@ func (f *fieldMove[M, T]) write(model *M, to bool) any {
 }
 
 func (f *fieldMove[M, T]) column() string { return f.mgr.Name() }
+
+func (f *fieldMove[M, T]) freeze() { f.mgr.Type().Freeze() }

@@ -107,6 +107,7 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	if m == nil {
 		panic(&DeclarationError{Transition: name, At: pos, Msg: "New on a nil Machine"})
 	}
+	defer m.declaring(name, pos)()
 	fail := func(msg string) {
 		panic(&DeclarationError{Machine: m.name, Transition: name, At: pos, Msg: msg})
 	}
@@ -174,6 +175,7 @@ func defaultTitle(name string) string {
 // Titled sets the transition's human title, such as "Publish now". It
 // defaults to the name, capitalised, with - and _ as spaces.
 func (t *Transition[M, T, A, U, I]) Titled(title string) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if title == "" {
 		t.fail("Titled(\"\")")
 	}
@@ -183,6 +185,7 @@ func (t *Transition[M, T, A, U, I]) Titled(title string) *Transition[M, T, A, U,
 
 // Describe sets a longer description, for forms and documentation.
 func (t *Transition[M, T, A, U, I]) Describe(text string) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	t.desc = text
 	return t
 }
@@ -197,6 +200,7 @@ func (t *Transition[M, T, A, U, I]) Describe(text string) *Transition[M, T, A, U
 // changes together or not at all, and the event, the history and the
 // registry's checks and diagrams see every field's move.
 func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	for _, mv := range moves {
 		switch {
 		case mv == nil:
@@ -223,6 +227,7 @@ func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T
 // request may carry) is no actor: it is refused before fn is called, so fn
 // never sees one.
 func (t *Transition[M, T, A, U, I]) Allow(title string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if title == "" || fn == nil {
 		t.fail("Allow needs a title and a function")
 	}
@@ -236,6 +241,7 @@ func (t *Transition[M, T, A, U, I]) Allow(title string, fn func(ctx context.Cont
 // ErrForbidden. To let anonymous requests run a transition, give them an
 // actor value of their own (such as a User with no ID) and allow it.
 func (t *Transition[M, T, A, U, I]) AllowAnyone() *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	t.anyone = true
 	t.describe()
 	return t
@@ -244,6 +250,7 @@ func (t *Transition[M, T, A, U, I]) AllowAnyone() *Transition[M, T, A, U, I] {
 // When requires conditions on the model: another of its state fields
 // (Review.In(Approved)), or a conditional state (Future). All must hold.
 func (t *Transition[M, T, A, U, I]) When(conds ...state.Condition[M]) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	for _, c := range conds {
 		if c == nil {
 			t.fail("When(nil)")
@@ -263,6 +270,7 @@ func (t *Transition[M, T, A, U, I]) When(conds ...state.Condition[M]) *Transitio
 //
 // All must hold.
 func (t *Transition[M, T, A, U, I]) WhenRelated(conds ...RelatedCondition[M, U]) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	for _, c := range conds {
 		if c == nil {
 			t.fail("WhenRelated(nil)")
@@ -277,6 +285,7 @@ func (t *Transition[M, T, A, U, I]) WhenRelated(conds ...RelatedCondition[M, U])
 // effect, with the unit of work so that it can look things up. It may
 // return a FieldError or FieldErrors to say which fields are wrong.
 func (t *Transition[M, T, A, U, I]) Validate(fn func(ctx context.Context, u U, model *M, in I) error) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if fn == nil {
 		t.fail("Validate(nil)")
 	}
@@ -289,6 +298,7 @@ func (t *Transition[M, T, A, U, I]) Validate(fn func(ctx context.Context, u U, m
 // rule's targets; anything else fails the transition before it changes
 // anything.
 func (t *Transition[M, T, A, U, I]) Choose(fn func(ctx context.Context, model *M, in I) state.State[T]) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if fn == nil {
 		t.fail("Choose(nil)")
 	}
@@ -300,6 +310,7 @@ func (t *Transition[M, T, A, U, I]) Choose(fn func(ctx context.Context, model *M
 // whole causal chain) has passed, before the effects: to prepare what the
 // effects need, or to stop the transition with Abort or Cancel.
 func (t *Transition[M, T, A, U, I]) Before(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	t.before = append(t.before, t.hook("Before", title, fn))
 	return t
 }
@@ -315,6 +326,7 @@ func (t *Transition[M, T, A, U, I]) Before(title string, fn func(ctx context.Con
 // began, and Fire returns a *StepError naming the effect by its title. An
 // effect cannot change the target: the state set is the one planned.
 func (t *Transition[M, T, A, U, I]) Effect(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	t.effects = append(t.effects, t.hook("Effect", title, fn))
 	return t
 }
@@ -323,6 +335,7 @@ func (t *Transition[M, T, A, U, I]) Effect(title string, fn func(ctx context.Con
 // work: what must happen with the change or not at all. An error rolls
 // the whole unit of work back.
 func (t *Transition[M, T, A, U, I]) After(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	t.after = append(t.after, t.hook("After", title, fn))
 	return t
 }
@@ -333,6 +346,7 @@ func (t *Transition[M, T, A, U, I]) After(title string, fn func(ctx context.Cont
 // after-commit hook is returned by Fire in an *AfterCommitError, along
 // with the event.
 func (t *Transition[M, T, A, U, I]) AfterCommit(title string, fn func(ctx context.Context, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if title == "" || fn == nil {
 		t.fail("AfterCommit needs a title and a function")
 	}
@@ -346,6 +360,7 @@ func (t *Transition[M, T, A, U, I]) AfterCommit(title string, fn func(ctx contex
 // after the rollback, with the models restored, and never for a refusal
 // or an Abort.
 func (t *Transition[M, T, A, U, I]) OnFailure(title string, fn func(ctx context.Context, e *Event[M, T, A, I], err error)) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if title == "" || fn == nil {
 		t.fail("OnFailure needs a title and a function")
 	}
@@ -365,6 +380,7 @@ func (t *Transition[M, T, A, U, I]) hook(kind, title string, fn func(context.Con
 // tasks. The whole chain is planned and pre-validated before any of it
 // runs.
 func (t *Transition[M, T, A, U, I]) Cascade(cs ...Cascade[M, A, U]) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
 	for _, c := range cs {
 		if c == nil {
 			t.fail("Cascade(nil)")
@@ -391,6 +407,12 @@ func (t *Transition[M, T, A, U, I]) Machine() *Machine[M, T, A, U] { return t.m 
 func (t *Transition[M, T, A, U, I]) Rules() []Rule[T] { return append([]Rule[T](nil), t.rules...) }
 
 func (t *Transition[M, T, A, U, I]) rulesOf() []Rule[T] { return t.rules }
+
+func (t *Transition[M, T, A, U, I]) freezeFields() {
+	for _, mv := range t.also {
+		mv.freeze()
+	}
+}
 
 // String returns the machine and name, such as "main.Project.status publish".
 func (t *Transition[M, T, A, U, I]) String() string { return t.m.name + " " + t.name }
