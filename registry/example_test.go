@@ -53,8 +53,8 @@ func ExampleRegistry_Available() {
 	// Output:
 	// Publish: bob may not publish: only the owner or an admin
 	// Withdraw: status is Draft; withdraw needs Published; bob may not withdraw: only the owner
-	// Edit: available
 	// Delete: bob may not delete: only the owner or an admin
+	// Edit: available
 	// Decide: review is Approved; decide needs Pending; bob may not decide: only an admin
 }
 
@@ -91,7 +91,7 @@ func ExampleRegistry_Fire() {
 	// registry_test.Project 7: publish Draft -> Published by alice
 	// starts 2026-12-01 09:00
 	// true
-	// registry: *registry_test.Project has no transition "archive"; its transitions are "publish", "withdraw", "edit", "delete", "decide"
+	// registry: *registry_test.Project has no transition "archive"; its transitions are "publish", "withdraw", "delete", "edit", "decide"
 	// reason: must be a string, not boolean
 }
 

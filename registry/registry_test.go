@@ -81,8 +81,8 @@ func TestAvailable(t *testing.T) {
 		want: []avail{
 			available(publish),
 			blocked(withdraw, wrongState("status is Draft; withdraw needs Published")),
-			available(edit),
 			available(del), // task 2, already deleted, is skipped
+			available(edit),
 			blocked(decide,
 				wrongState("review is Approved; decide needs Pending"),
 				forbidden("an admin", "alice may not decide: only an admin")),
@@ -96,11 +96,11 @@ func TestAvailable(t *testing.T) {
 			blocked(withdraw,
 				wrongState("status is Draft; withdraw needs Published"),
 				forbidden("the owner", "bob may not withdraw: only the owner")),
-			available(edit),
 			blocked(del,
 				forbidden("the owner or an admin", "bob may not delete: only the owner or an admin"),
 				reason{Err: transition.ErrForbidden, Check: "the task's owner or an admin",
 					Message: "bob may not delete: only the task's owner or an admin", Object: "registry_test.Task 1 (delete)"}),
+			available(edit),
 			blocked(decide,
 				wrongState("review is Approved; decide needs Pending"),
 				forbidden("an admin", "bob may not decide: only an admin")),
@@ -116,8 +116,8 @@ func TestAvailable(t *testing.T) {
 			}},
 			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput, Targets: []string{"Withdrawn"},
 				Reasons: []reason{forbidden("the owner", "root may not withdraw: only the owner")}},
-			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status is Published; edit needs Draft")}},
 			{Name: "delete", Title: "Delete", Reasons: []reason{wrongState("status is Published; delete needs Draft or Withdrawn")}},
+			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status is Published; edit needs Draft")}},
 			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Input: decideInput, Targets: []string{"Approved", "Rejected"}},
 		},
 	}, {
@@ -128,8 +128,8 @@ func TestAvailable(t *testing.T) {
 			blocked(publish, reason{Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
 				Message: "needs parent: status is Published (if any)"}),
 			blocked(withdraw, wrongState("status is Draft; withdraw needs Published")),
-			available(edit),
 			available(del),
+			available(edit),
 			blocked(decide,
 				wrongState("review is Approved; decide needs Pending"),
 				forbidden("an admin", "alice may not decide: only an admin")),
@@ -248,10 +248,10 @@ func TestFireErrors(t *testing.T) {
 		assert.Equal(t, &registry.NotFoundError{
 			Model: reflect.TypeFor[*Project](),
 			Name:  "publsh",
-			Names: []string{"publish", "withdraw", "edit", "delete", "decide"},
+			Names: []string{"publish", "withdraw", "delete", "edit", "decide"},
 		}, nf)
 		assert.EqualError(t, err, `registry: *registry_test.Project has no transition "publsh"; `+
-			`its transitions are "publish", "withdraw", "edit", "delete", "decide"`)
+			`its transitions are "publish", "withdraw", "delete", "edit", "decide"`)
 
 		// A name of another model's machine is unknown too.
 		_, err = reg.Fire(ctx, mem, alice, draft(), "finish", nil)

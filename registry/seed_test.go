@@ -116,18 +116,14 @@ var (
 			Allow("the job's owner or an admin", func(_ context.Context, u User, j *Job) bool { return u.Admin || u.Name == j.Owner })
 	DeleteProj = transition.New[transition.NoInput](Projs, "delete", transition.From(PDraft, PWithdrawn).To(PDeleted)).
 			Allow("the owner or an admin", ownerOrAdmin).
-			Cascade(transition.Each("jobs", func(_ context.Context, w *world, p *Proj) ([]*Job, error) { return w.jobs[p.ID], nil }, DeleteJob))
+			Cascade(transition.Each("jobs", func(_ context.Context, w *world, p *Proj) ([]*Job, error) { return w.jobs[p.ID], nil }, DeleteJob)).
+			CascadeSelf("sub-projects", func(ctx context.Context, w *world, p *Proj) ([]*Proj, error) { return w.children(ctx, w, p) }) // deleting a project deletes its sub-projects too
 	Approve = transition.New[transition.NoInput](Reviews_, "approve", transition.From(RPending).To(RApproved)).Allow("an admin", isAdminOf)
 	Reject  = transition.New[transition.NoInput](Reviews_, "reject", transition.From(RPending).To(RRejected)).Allow("an admin", isAdminOf)
 	Reopen  = transition.New[transition.NoInput](Reviews_, "reopen", transition.From(RRejected).To(RPending)).Allow("an admin", isAdminOf)
 )
 
 func isAdminOf(_ context.Context, u User, _ *Proj) bool { return u.Admin }
-
-func init() {
-	// Deleting a project deletes its sub-projects too.
-	DeleteProj.Cascade(transition.Each("sub-projects", func(ctx context.Context, w *world, p *Proj) ([]*Proj, error) { return w.children(ctx, w, p) }, DeleteProj))
-}
 
 // seedWorld: project 1 (alice) with jobs 10 (alice) and 11 (bob), and
 // sub-project 2 (alice) with job 20 (alice).

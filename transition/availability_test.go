@@ -114,8 +114,8 @@ func TestMachineAvailable(t *testing.T) {
 	want := []row{
 		{Name: "publish", NeedsInput: true, Input: "transition_test.PublishInput", Reasons: 1},
 		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Required: []string{"reason"}, Input: "transition_test.WithdrawInput"},
+		{Name: "delete", Reasons: 1}, // in source order, though it is initialised after edit (it cascades)
 		{Name: "edit", Reasons: 1},
-		{Name: "delete", Reasons: 1},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("availability (-want +got):\n%s", diff)

@@ -85,9 +85,9 @@ func ExampleMachine_Available() {
 	// withdraw:
 	//   - status is Draft; withdraw needs Published
 	//   - bob may not withdraw: only the owner
-	// edit: available
 	// delete:
 	//   - bob may not delete: only the owner or an admin
+	// edit: available
 }
 
 // Running a transition from a JSON payload, as an HTTP handler would.

@@ -172,12 +172,9 @@ var (
 	NGone      = NodeState.State(2, "Gone")
 	NodeStatus = state.Bind(NodeState, "status", func(n *Node) *state.State[int] { return &n.Status })
 	Nodes      = transition.For[User, *store](NodeStatus).Identify(func(n *Node) any { return n.ID }).After("observe", observe)
-	RemoveNode = transition.New[transition.NoInput](Nodes, "remove", transition.From(NLive).To(NGone)).AllowAnyone()
+	RemoveNode = transition.New[transition.NoInput](Nodes, "remove", transition.From(NLive).To(NGone)).AllowAnyone().
+			CascadeSelf("children", func(_ context.Context, _ *store, n *Node) ([]*Node, error) { return n.Children, nil })
 )
-
-func init() {
-	RemoveNode.Cascade(transition.Each("children", func(_ context.Context, _ *store, n *Node) ([]*Node, error) { return n.Children, nil }, RemoveNode))
-}
 
 func TestCascadeCycles(t *testing.T) {
 	ctx, mem := testContext(&store{})

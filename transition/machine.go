@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -50,6 +51,9 @@ func (m *Machine[M, T, A, U]) use() {
 	}
 	m.mu.Lock()
 	if !m.frozen.Load() {
+		// Source order, not Go's initialisation order (which puts a
+		// transition after the ones it cascades into).
+		slices.SortStableFunc(m.actions, func(a, b action[M, T, A, U]) int { return callsite.Compare(a.Info().At, b.Info().At) })
 		m.mgr.Type().Freeze()
 		for _, a := range m.actions {
 			a.freezeFields()
@@ -218,10 +222,9 @@ func (m *Machine[M, T, A, U]) creates() bool {
 	return false
 }
 
-// Names returns the names of the machine's transitions, in the order their
-// declarations ran. (Go initialises package-level variables in dependency
-// order: a transition that refers to one declared below it, as in a
-// cascade, is initialised after it.)
+// Names returns the names of the machine's transitions, in the order they
+// are declared in the source (by file, then line), whatever order Go
+// initialised them in.
 func (m *Machine[M, T, A, U]) Names() []string {
 	m.use()
 	names := make([]string, len(m.actions))

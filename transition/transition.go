@@ -390,6 +390,23 @@ func (t *Transition[M, T, A, U, I]) Cascade(cs ...Cascade[M, A, U]) *Transition[
 	return t
 }
 
+// CascadeSelf adds the causal chain into the transition itself, on the
+// objects load returns for the model, such as a project's sub-projects:
+//
+//	Delete.CascadeSelf("sub-projects", subprojectsOf)
+//
+// It is Cascade(Each(name, load, t)), which Go would not allow in t's own
+// declaration (an initialisation cycle). A loop in the data is caught when
+// the chain is planned (ErrCycle).
+func (t *Transition[M, T, A, U, I]) CascadeSelf(name string, load func(ctx context.Context, u U, model *M) ([]*M, error)) *Transition[M, T, A, U, I] {
+	defer t.m.declaring(t.name, callsite.Pos(1))()
+	if name == "" || load == nil {
+		t.fail("CascadeSelf needs a name and a load function")
+	}
+	t.cascades = append(t.cascades, &each[M, M, T, A, U, I]{name: name, load: load, t: t})
+	return t
+}
+
 func (t *Transition[M, T, A, U, I]) fail(msg string) {
 	panic(&DeclarationError{Machine: t.m.name, Transition: t.name, At: callsite.Pos(1), Msg: msg})
 }
