@@ -167,13 +167,6 @@ func (m *Machine[M, T, A, U]) After(title string, fn func(ctx context.Context, u
 	return m
 }
 
-func (m *Machine[M, T, A, U]) snapshot(model *M) M {
-	if m.copy != nil {
-		return m.copy(model)
-	}
-	return *model
-}
-
 // Manager returns the state.Manager the machine runs transitions on.
 func (m *Machine[M, T, A, U]) Manager() *state.Manager[M, T] { return m.mgr }
 
