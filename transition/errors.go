@@ -25,9 +25,9 @@ var (
 	// ErrInvalidInput: the input was malformed or failed validation. The
 	// error is an *InputError with field-level errors.
 	ErrInvalidInput = errors.New("invalid input")
-	// ErrStep: a step of user code failed or panicked (an effect, an
-	// observer, a load, a check); nothing was changed, or every change was
-	// restored. The error is a *StepError.
+	// ErrStep: a step of user code failed or panicked (a hook, an effect,
+	// a load, a check, a type's own decoding); nothing was changed, or
+	// every change was restored. The error is a *StepError.
 	ErrStep = errors.New("execution step failed")
 	// ErrCycle: a causal chain reached an object again below itself (a
 	// loop in the data), or grew deeper than MaxChainDepth.
@@ -144,21 +144,23 @@ func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
 // Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
 func (e *InputError) Unwrap() error { return e.Err }
 
-// A StepError reports a step of user code that failed or panicked: an
-// effect, an observer, a Choose function, or a pre-validation check (an
-// Allow function, a condition, a related load) that panicked. The models
-// the transition (or its causal chain) had changed are restored to what
-// they were before it began.
+// A StepError reports a step of user code that failed or panicked: a
+// hook or an effect, a Choose function, a pre-validation check (an Allow
+// function, a condition, a related load) that panicked, or a type's own
+// decoding that panicked. The models the transition (or its causal chain)
+// had changed are restored to what they were before it began. A panic's
+// value is in Panic, and its stack in the *PanicError that Err wraps.
 type StepError struct {
 	Machine    string
 	Transition string
 	Object     string // the object the step ran on
 	Actor      string // the actor, named as in BlockedError
-	// Step names the step: an effect's title; "set state"; "observe";
+	// Step names the step: a hook's or an effect's title; "set state";
 	// "choose the target"; "validate" (a validation that panicked);
-	// "plan" (planning a chain panicked); "check state", "check allow",
-	// "check when" or "check related <name>" (a check that panicked);
-	// "load <name>" (a related model or cascade that failed to load).
+	// "decode" (a type's own decoding that panicked); "plan" (planning a
+	// chain panicked); "check state", "check allow", "check when" or
+	// "check related <name>" (a check that panicked); "load <name>" (a
+	// related model or cascade that failed to load).
 	Step  string
 	Panic any   // the panic value, if the step panicked
 	Err   error // the step's error, or an error describing the panic
