@@ -139,14 +139,19 @@ var dbProjectsEqual = cmp.Options{
 	cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
 }
 
-// dbIDs runs SELECT id with the predicate e rendered for db.
 // dbIDs selects the ids of the rows of from that e selects, at the tests'
 // time (now).
 func dbIDs(t *testing.T, db *dbtest.DB, from string, e sqlexpr.Expr) []int64 {
 	t.Helper()
 	where, args, err := e.At(now()).Render(db.Dialect)
 	require.NoError(t, err)
-	query := `SELECT id FROM ` + from + ` WHERE ` + where + ` ORDER BY id`
+	return dbQueryIDs(t, db, `SELECT id FROM `+from+` WHERE `+where+` ORDER BY id`, args)
+}
+
+// dbQueryIDs runs query, which selects one integer column, and returns
+// what it selects.
+func dbQueryIDs(t *testing.T, db *dbtest.DB, query string, args []any) []int64 {
+	t.Helper()
 	rows, err := db.Query(query, args...)
 	require.NoError(t, err, "%s %v", query, args)
 	defer rows.Close()

@@ -110,11 +110,18 @@ func (g *Group[T]) bits() bitset { return g.set }
 
 // union builds the anonymous group of sets, which must all belong to t.
 func union[T comparable](t *Type[T], pos string, sets []Set[T]) *Group[T] {
+	set, title := members(t, pos, "Or", sets)
+	return &Group[T]{typ: t, title: title, pos: pos, set: set, n: set.count()}
+}
+
+// members returns the states of sets, which must all belong to t, and
+// their titles joined with "or"; op names the declaring call in errors.
+func members[T comparable](t *Type[T], pos, op string, sets []Set[T]) (bitset, string) {
 	var set bitset
 	titles := make([]string, 0, len(sets))
 	for _, s := range sets {
 		if s == nil {
-			panic(&DeclarationError{Type: t.name, At: pos, Msg: "Or of a nil set"})
+			panic(&DeclarationError{Type: t.name, At: pos, Msg: op + " of a nil set"})
 		}
 		if s.Type() != t {
 			panic(foreignSet(t, pos, s))
@@ -122,7 +129,7 @@ func union[T comparable](t *Type[T], pos string, sets []Set[T]) *Group[T] {
 		set = set.union(s.bits())
 		titles = append(titles, s.Title())
 	}
-	return &Group[T]{typ: t, title: strings.Join(titles, " or "), pos: pos, set: set, n: set.count()}
+	return set, strings.Join(titles, " or ")
 }
 
 func foreignSet[T comparable](t *Type[T], pos string, s Set[T]) *DeclarationError {

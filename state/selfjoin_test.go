@@ -2,7 +2,6 @@ package state_test
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -120,19 +119,10 @@ func TestDBSelfJoinWithAliases(t *testing.T) {
 		for _, p := range preds {
 			where, args, err := p.sql.At(at).Render(db.Dialect)
 			require.NoError(t, err, p.name)
-			rows, err := db.Query(`SELECT c.id FROM nodes c JOIN nodes p ON p.id = c.parent_id WHERE `+where+` ORDER BY c.id`, args...)
-			require.NoError(t, err, "%s: %s", p.name, where)
-			var got []int64
-			for rows.Next() {
-				var id int64
-				require.NoError(t, rows.Scan(&id))
-				got = append(got, id)
-			}
-			require.NoError(t, rows.Err())
-			rows.Close()
+			got := dbQueryIDs(t, db, `SELECT c.id FROM nodes c JOIN nodes p ON p.id = c.parent_id WHERE `+where+` ORDER BY c.id`, args)
 			var want []int64
-			for _, c := range nodes {
-				if parent := byID[c.Parent]; parent != nil && p.goes(&nodes[slices.IndexFunc(nodes, func(n sjNode) bool { return n.ID == c.ID })], parent) {
+			for i := range nodes {
+				if c := &nodes[i]; byID[c.Parent] != nil && p.goes(c, byID[c.Parent]) {
 					want = append(want, c.ID)
 				}
 			}

@@ -293,21 +293,10 @@ type growing[T comparable] struct {
 func (t *Type[T]) Except(sets ...Set[T]) *Group[T] {
 	pos := callerPos(1)
 	defer t.declaring(pos)()
-	var excluded bitset
-	titles := make([]string, 0, len(sets))
-	for _, s := range sets {
-		if s == nil {
-			panic(&DeclarationError{Type: t.name, At: pos, Msg: "Except of a nil set"})
-		}
-		if s.Type() != t {
-			panic(foreignSet(t, pos, s))
-		}
-		excluded = excluded.union(s.bits())
-		titles = append(titles, s.Title())
-	}
+	excluded, titles := members(t, pos, "Except", sets)
 	g := &Group[T]{typ: t, title: "any " + t.name, pos: pos}
-	if len(titles) > 0 {
-		g.title += " except " + strings.Join(titles, " or ")
+	if titles != "" {
+		g.title += " except " + titles
 	}
 	for _, d := range t.states {
 		if !excluded.has(d.index) {

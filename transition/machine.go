@@ -53,7 +53,7 @@ func (m *Machine[M, T, A, U]) use() {
 	if !m.frozen.Load() {
 		// Source order, not Go's initialisation order (which puts a
 		// transition after the ones it cascades into).
-		slices.SortStableFunc(m.actions, func(a, b action[M, T, A, U]) int { return callsite.Compare(a.Info().At, b.Info().At) })
+		slices.SortStableFunc(m.actions, func(a, b action[M, T, A, U]) int { return callsite.Compare(a.declaredAt(), b.declaredAt()) })
 		m.mgr.Type().Freeze()
 		for _, a := range m.actions {
 			a.freezeFields()
@@ -250,7 +250,8 @@ func (m *Machine[M, T, A, U]) Actions() []Action[M, A, U] {
 type action[M any, T comparable, A, U any] interface {
 	Action[M, A, U]
 	rulesOf() []Rule[T]
-	freezeFields() // freezes the Types of the other fields it moves
+	freezeFields()      // freezes the Types of the other fields it moves
+	declaredAt() string // where it is declared, for source order
 }
 
 // Available lists every transition of the machine for actor and model:

@@ -3,7 +3,6 @@ package transition
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -667,14 +666,15 @@ func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
 // move is kept apart from the event, which hooks may change: the history
 // and the writes say what the plan does.
 type planned[M any, T comparable, A, U, I any] struct {
-	t     *Transition[M, T, A, U, I]
-	ev    Event[M, T, A, I]
-	from  state.State[T] // the state it moves from, as planned
-	to    state.State[T] // the planned target, which effects cannot change
-	also  []Move         // the other fields' moves, as planned
-	cause int            // the index of the step that caused this one, or -1
-	obj   *objectOf[M, U]
-	own   objectOf[M, U]
+	t        *Transition[M, T, A, U, I]
+	ev       Event[M, T, A, I]
+	from     state.State[T] // the state it moves from, as planned
+	to       state.State[T] // the planned target, which effects cannot change
+	also     []Move         // the other fields' moves, as planned
+	alsoFrom []any          // their values before, as the database holds them
+	cause    int            // the index of the step that caused this one, or -1
+	obj      *objectOf[M, U]
+	own      objectOf[M, U]
 }
 
 func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause Record) *planned[M, T, A, U, I] {
@@ -706,8 +706,10 @@ func (t *Transition[M, T, A, U, I]) prepare(ctx context.Context, u U, p *planned
 	p.ev.To, p.to = to, to
 	if len(t.also) > 0 {
 		p.also = make([]Move, len(t.also))
+		p.alsoFrom = make([]any, len(t.also))
 		for i, mv := range t.also {
 			p.also[i] = mv.move(p.ev.Model)
+			p.alsoFrom[i] = mv.write(p.ev.Model, false)
 		}
 		p.ev.Also = append([]Move(nil), p.also...)
 	}
@@ -775,7 +777,7 @@ func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
 	if p.obj.table != nil {
 		p.obj.fields = append(p.obj.fields, FieldWrite{Column: t.m.mgr.Name(), From: dbValue(p.from), To: dbValue(p.to)})
 		for i, mv := range t.also {
-			p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: stateValue(p.also[i].From), To: mv.write(ev.Model, true)})
+			p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: p.alsoFrom[i], To: mv.write(ev.Model, true)})
 		}
 	}
 	if err := t.m.mgr.Set(ev.Model, p.to); err != nil {
@@ -797,18 +799,6 @@ func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
 		}
 	}
 	return nil
-}
-
-// stateValue is the database value of a state named by a StateRef, nil
-// for no state.
-func stateValue(r StateRef) any {
-	if r.Value == nil {
-		return nil
-	}
-	if v, err := driver.DefaultParameterConverter.ConvertValue(r.Value); err == nil {
-		return v
-	}
-	return r.Value
 }
 
 func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T, A, U, I]) error {

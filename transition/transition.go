@@ -425,6 +425,8 @@ func (t *Transition[M, T, A, U, I]) Rules() []Rule[T] { return append([]Rule[T](
 
 func (t *Transition[M, T, A, U, I]) rulesOf() []Rule[T] { return t.rules }
 
+func (t *Transition[M, T, A, U, I]) declaredAt() string { return t.pos }
+
 func (t *Transition[M, T, A, U, I]) freezeFields() {
 	for _, mv := range t.also {
 		mv.freeze()
