@@ -80,11 +80,25 @@ func (e *DeclarationError) Error() string {
 func (e *DeclarationError) Unwrap() error { return e.Err }
 
 // A FieldError is a problem with one field of a transition's input, for a
-// form to show next to that field. Field is the JSON name, with dots for
-// nested fields ("address.city"); it is empty for a problem with the input
-// as a whole.
+// form to show next to that field.
+//
+// Field is a JSON Pointer (RFC 6901) to the field, such as "/address/city"
+// or "/items/0"; it is empty for a problem with the input as a whole.
+//
+// Code says what kind of problem it is, for programs: "required" (a
+// required field is missing), "unknown" (a field the input does not have),
+// "type" (a value of the wrong JSON type or form, such as a bad date),
+// "syntax" (the payload is not JSON), "too_many" (decoding stopped after
+// too many problems), "invalid" (a Validate function rejected the input
+// without a code of its own), the snake_case name of a JSON Schema keyword
+// the value breaks (such as "min_length" or "pattern", when the registry
+// is given schemas), or a code of the input's own, set by its Validate
+// method or a transition's Validate function.
+//
+// Message says it in words a person can read, without the field's name.
 type FieldError struct {
 	Field   string `json:"field"`
+	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
