@@ -110,12 +110,14 @@ func compileError(name string, err error) error {
 	var sve *jsonschema.SchemaValidationError
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &sve) && errors.As(sve.Err, &ve) {
+		var msgs []string
 		for _, l := range leaves(ve, nil) {
 			if f, ok := l.ErrorKind.(*kind.Format); ok && f.Want == "regex" {
 				return badPattern(name, l.InstanceLocation, fmt.Sprint(f.Got), f.Err)
 			}
+			msgs = append(msgs, l.Error())
 		}
-		return fmt.Errorf("schema: %s: the generated schema is not valid JSON Schema: %w", name, err)
+		return &wrapped{fmt.Sprintf("schema: %s: the generated schema is not valid JSON Schema: %s", name, strings.Join(msgs, "; ")), err}
 	}
 	var re *jsonschema.InvalidRegexError
 	if errors.As(err, &re) {
@@ -131,6 +133,16 @@ func compileError(name string, err error) error {
 	}
 	return fmt.Errorf("schema: %s: the generated schema does not compile: %w", name, err)
 }
+
+// wrapped is an error with a message of its own (the library's are
+// several lines long) that wraps the library's.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }
 
 // badPattern is the error for a pattern at schema location loc that Go's
 // regexp cannot compile.

@@ -1,4 +1,6 @@
-// Package schema describes transition inputs as JSON Schema, for forms.
+// Package schema describes transition inputs as JSON Schema, for forms,
+// and checks payloads against the rules those schemas publish, so that a
+// form and the server apply the same rules.
 //
 // It generates the schema from the Go input type with
 // github.com/invopop/jsonschema, following the same rules as the
@@ -8,10 +10,18 @@
 // Tags such as `jsonschema:"minLength=1,title=Reason"` add constraints and
 // titles.
 //
-// It is a package of its own so that programs that do not draw forms do
-// not link the generator:
+// Compile also compiles the schema, with
+// github.com/santhosh-tekuri/jsonschema/v6, into a check that enforces
+// those constraints (lengths, patterns, enums, bounds, item counts,
+// formats such as "date-time") on a payload after the transition
+// package's strict decoding has accepted it, and reports each broken rule
+// as a transition.FieldError with a code, keyed by JSON Pointer.
 //
-//	reg.SetSchemas(schema.JSON)
+// It is a package of its own so that programs that neither draw forms nor
+// check payloads against schemas do not link the generator or the
+// validator. The registry is handed Compile:
+//
+//	registry.Options{Schemas: schema.Compile}
 package schema
 
 import (
@@ -66,8 +76,8 @@ func stateField(t reflect.Type) *jsonschema.Schema {
 	return s
 }
 
-// JSON returns the JSON Schema of input type t as JSON. Its signature suits
-// the registry's SetSchemas.
+// JSON returns the JSON Schema of input type t as JSON: the schema that
+// Compile returns, without the check.
 func JSON(t reflect.Type) (json.RawMessage, error) {
 	b, err := json.Marshal(Reflect(t))
 	if err != nil {
