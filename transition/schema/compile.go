@@ -58,6 +58,12 @@ const resourceURL = "mem:///input.schema.json"
 // error with Code "syntax". An empty payload or null is read as {}, as the
 // transition package's decoding reads it.
 //
+// A payload's numbers are compared exactly, as decimals, not as float64s;
+// so that none costs much to check, a magnitude beyond 10^400 counts as
+// 10^400, a nonzero one below 10^-400 as 10^-400, and digits past the
+// 400th are cut short. Every number a Go integer or float can hold is
+// within these limits.
+//
 // check is meant for payloads that the transition package's decoding has
 // accepted, and leaves null to it: it reports nothing about a value that
 // is null. (Decoding accepts null in an optional field, and in a field
@@ -202,8 +208,19 @@ func (c *checker) check(payload []byte) []transition.FieldError {
 		if err != nil {
 			return []transition.FieldError{syntaxError(err)}
 		}
-		inst = v
+		inst = tame(v)
 	}
+	return c.validate(inst)
+}
+
+// validate validates inst and describes what is wrong. A panic in the
+// library (none is known once numbers are tamed) is one error, not a crash.
+func (c *checker) validate(inst any) (errs []transition.FieldError) {
+	defer func() {
+		if p := recover(); p != nil {
+			errs = []transition.FieldError{{Code: "invalid", Message: clip(fmt.Sprintf("could not be checked against its schema: %v", p), maxMessage)}}
+		}
+	}()
 	err := c.schema.Validate(inst)
 	if err == nil {
 		return nil
@@ -225,6 +242,88 @@ func syntaxError(err error) transition.FieldError {
 		msg = "is malformed JSON: it ends too soon"
 	}
 	return transition.FieldError{Code: "syntax", Message: clip(msg, maxMessage)}
+}
+
+// Limits on the numbers a check reads exactly; see tame.
+const (
+	maxDigits   = 400 // significant digits
+	maxExponent = 400 // decimal exponent, either way
+)
+
+// tame rewrites the numbers in v, a value from the library's loader, so
+// that none costs much to check. The library reads each number exactly, as
+// a big.Rat, whose cost grows with the number's exponent (a payload of
+// 1e-999999 takes some 90ms) and which refuses an exponent of more than a
+// million (the library then panics). A number with few digits and a small
+// exponent is left as it is, so big integers are compared exactly; another
+// is written again in a short form of the same value, with these
+// exceptions: a magnitude above 10^400 counts as 10^400, a nonzero
+// magnitude below 10^-400 counts as 10^-400, and more than 400 significant
+// digits are cut to 400 and a 1 (so that the value stays unequal to, and
+// on the same side of, any shorter number). Every number that a Go
+// integer or float can hold is within these limits.
+func tame(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return tameNumber(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = tame(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = tame(e)
+		}
+	}
+	return v
+}
+
+// tameNumber returns n, or the short form described at tame. n is a valid
+// JSON number.
+func tameNumber(n json.Number) any {
+	s := string(n)
+	if len(s) <= 32 && !strings.ContainsAny(s, "eE") {
+		return n // cheap as it is
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	e := 0
+	if hasExp {
+		var err error
+		if e, err = strconv.Atoi(strings.TrimPrefix(exp, "+")); err != nil || e > 1e9 || e < -1e9 {
+			e = 2 * maxExponent // beyond int: far beyond the limit, either way
+			if strings.HasPrefix(exp, "-") {
+				e = -e
+			}
+		}
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	lead := len(digits) - len(strings.TrimLeft(digits, "0"))
+	sig := strings.TrimRight(digits[lead:], "0")
+	if sig == "" {
+		return json.Number("0")
+	}
+	// n = 0.sig × 10^mag
+	mag := len(intPart) - lead + e
+	if len(s) <= 32 && mag-len(sig) >= -maxExponent && mag <= maxExponent {
+		return n // cheap as it is
+	}
+	sign := ""
+	if neg {
+		sign = "-"
+	}
+	switch {
+	case mag > maxExponent:
+		return json.Number(sign + "1e" + strconv.Itoa(maxExponent))
+	case mag <= -maxExponent: // below 10^-400
+		return json.Number(sign + "1e-" + strconv.Itoa(maxExponent))
+	}
+	if len(sig) > maxDigits {
+		sig = sig[:maxDigits] + "1"
+	}
+	return json.Number(sign + sig + "e" + strconv.Itoa(mag-len(sig)))
 }
 
 // A collector turns a tree of validation errors into field errors.

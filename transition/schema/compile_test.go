@@ -43,6 +43,7 @@ type rulesInput struct {
 	Address  *address  `json:"address,omitempty"`
 	Slashed  string    `json:"a/b~c,omitempty" jsonschema:"minLength=1"`
 	Labels   labels    `json:"labels,omitempty"`
+	Scores   []float64 `json:"scores,omitempty" jsonschema:"maximum=100"`
 }
 
 type line struct {
@@ -169,6 +170,41 @@ func TestCheckLeavesNullToDecoding(t *testing.T) {
 	want := fes{fe("/id", "required", "is required")}
 	require.Equal(t, want, check(nil))
 	require.Equal(t, want, check([]byte(" null ")))
+}
+
+func TestCheckReadsNumbersExactlyAndCheaply(t *testing.T) {
+	check := compile(t, reflect.TypeFor[rulesInput]())
+	zeros := strings.Repeat("0", 1<<20)
+	many := make([]string, 2000)
+	for i := range many {
+		many[i] = "1e-999999" // some 90ms each, read as a big.Rat
+	}
+	for _, tc := range []struct {
+		payload string
+		want    fes
+	}{
+		{`{"id":"x","max":1e-5000000}`, nil}, // the library panics on it as it is
+		{`{"id":"x","max":-1e99999999999999999999}`, nil},
+		{`{"id":"x","max":1e99999999999999999999}`, fes{fe("/max", "maximum", "must be at most 10.5")}},
+		{`{"id":"x","max":0.` + zeros + `1}`, nil},
+		{`{"id":"x","max":11.` + zeros + `1}`, fes{fe("/max", "maximum", "must be at most 10.5")}},
+		{`{"id":"x","max":10.5` + zeros + `1}`, fes{fe("/max", "maximum", "must be at most 10.5")}},
+		{`{"id":"x","max":10.5` + zeros + `}`, nil},
+		{`{"id":"x","max":1050` + zeros + `e-1048578}`, nil},
+		{`{"id":"x","step":15` + zeros + `}`, nil},
+		{`{"id":"x","step":1` + strings.Repeat("0", 300) + `1}`, fes{fe("/step", "multiple_of", "must be a multiple of 5")}},
+		{`{"id":"x","step":1` + zeros + `1}`, nil}, // beyond 10^400, it counts as 10^400
+		{`{"id":"x","step":1e999999}`, nil},
+		{`{"id":"x","min":-1e999999}`, fes{fe("/min", "minimum", "must be at least 3")}},
+		{`{"id":"x","min":123456789012345678901234567890123456789}`, nil},
+		{`{"id":"x","level":2.0000000000000000000000000000000000001}`, fes{fe("/level", "type", "must be an integer")}},
+		{`{"id":"x","scores":[` + strings.Join(many, ",") + `]}`, nil},
+		{`{"id":"x","scores":[1e-999999,100.000000000000000000000001]}`, fes{fe("/scores/1", "maximum", "must be at most 100")}},
+	} {
+		if diff := cmp.Diff(tc.want, check([]byte(tc.payload))); diff != "" {
+			t.Errorf("%.60s (-want +got):\n%s", tc.payload, diff)
+		}
+	}
 }
 
 func TestCheckListsEveryProblemInOrder(t *testing.T) {
@@ -344,7 +380,7 @@ func TestCheckIsSafeForConcurrentUse(t *testing.T) {
 }
 
 // FuzzCheck feeds arbitrary payloads to the check of rulesInput. It never
-// panics; it returns the same errors each time, sorted, at most 51 of
+// panics (nor does the library, whose panics it would recover); it returns the same errors each time, sorted, at most 51 of
 // them, each with a code and a JSON Pointer, and none for a valid payload.
 func FuzzCheck(f *testing.F) {
 	for _, s := range []string{
@@ -353,6 +389,8 @@ func FuzzCheck(f *testing.F) {
 		`{"id":"x","max":10.50000000000000000001,"min":-1e-400,"step":1e300}`,
 		`{"id":"x","at":"2026-02-30T25:00:00Z","email":"@","distinct":[{"a":1},{"a":1}]}`,
 		`{"id":"x","priority":null,"level":2.0,"kind":"fixed","address":{"city":"","zip":[]}}`,
+		`{"id":"x","max":1e-5000000,"step":-0.0e+99999999999999999999,"scores":[1E400,-0.00012e-400,100.0000000001]}`,
+		`{"id":"x","labels":{"a":1e-999999},"lines":[{"name":"a","qty":1e1000001}],"few":[0.5e2,1,2]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -366,6 +404,9 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("%d errors", len(got))
 		}
 		for i, e := range got {
+			if e.Code == "invalid" {
+				t.Fatalf("the library panicked: %+v", e)
+			}
 			if e.Code == "" || e.Message == "" {
 				t.Fatalf("error without a code or message: %+v", e)
 			}
