@@ -76,6 +76,11 @@ func Compile(t reflect.Type) (schema json.RawMessage, check func(payload []byte)
 	if t != nil {
 		name = t.String()
 	}
+	defer func() {
+		if p := recover(); p != nil { // the generator panics on some types
+			schema, check, err = nil, nil, fmt.Errorf("schema: %s: generating the schema panicked: %v", name, p)
+		}
+	}()
 	s := Reflect(t)
 	raw, err := json.Marshal(s)
 	if err != nil {

@@ -356,6 +356,16 @@ func TestCompileRejectsAnInvalidSchema(t *testing.T) {
 	require.ErrorAs(t, err, &sve, "the library's error is wrapped")
 }
 
+func TestCompileReportsAGeneratorPanic(t *testing.T) {
+	type in struct {
+		Done func() `json:"done"`
+	}
+	s, check, err := schema.Compile(reflect.TypeFor[in]())
+	require.EqualError(t, err, "schema: schema_test.in: generating the schema panicked: unsupported type func()")
+	require.Nil(t, s)
+	require.Nil(t, check)
+}
+
 func TestCheckIsSafeForConcurrentUse(t *testing.T) {
 	check := compile(t, reflect.TypeFor[rulesInput]())
 	bad := []byte(`{"short":"a","lines":[{"name":""}],"at":"x","priority":"no"}`)
