@@ -297,7 +297,9 @@ func tameNumber(n json.Number) any {
 	if hasExp {
 		var err error
 		if e, err = strconv.Atoi(strings.TrimPrefix(exp, "+")); err != nil || e > 1e9 || e < -1e9 {
-			e = 2 * maxExponent // beyond int: far beyond the limit, either way
+			// Far beyond what the digits, fewer than 10^9, can make up
+			// for: the number is huge or tiny, whatever its digits.
+			e = 1e9
 			if strings.HasPrefix(exp, "-") {
 				e = -e
 			}

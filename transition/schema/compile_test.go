@@ -191,6 +191,8 @@ func TestCheckReadsNumbersExactlyAndCheaply(t *testing.T) {
 		{`{"id":"x","max":10.5` + zeros + `1}`, fes{fe("/max", "maximum", "must be at most 10.5")}},
 		{`{"id":"x","max":10.5` + zeros + `}`, nil},
 		{`{"id":"x","max":1050` + zeros + `e-1048578}`, nil},
+		{`{"id":"x","max":11` + zeros + `e-99999999999999999999}`, nil},
+		{`{"id":"x","max":0.` + zeros + `11e99999999999999999999}`, fes{fe("/max", "maximum", "must be at most 10.5")}},
 		{`{"id":"x","step":15` + zeros + `}`, nil},
 		{`{"id":"x","step":1` + strings.Repeat("0", 300) + `1}`, fes{fe("/step", "multiple_of", "must be a multiple of 5")}},
 		{`{"id":"x","step":1` + zeros + `1}`, nil}, // beyond 10^400, it counts as 10^400
