@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -131,15 +132,16 @@ func init() {
 	DeleteDoc.Cascade(transition.Each("folders", func(context.Context, *store, *Doc) ([]*Folder, error) { return nil, nil }, DeleteFolder))
 }
 
-// fakeRunner is a Runner with whatever graph a test gives it, for what
-// real machines cannot declare.
-type fakeRunner struct{ g transition.Graph }
+// fakeRunner is a machine with whatever graph a test gives it, for what
+// real machines cannot declare. Register it with registry.Build.
+type fakeRunner struct{ g graph.Graph }
 
 type fakeModel struct{}
 
-func (f *fakeRunner) String() string          { return f.g.Machine }
-func (f *fakeRunner) Model() reflect.Type     { return reflect.TypeFor[*fakeModel]() }
-func (f *fakeRunner) Graph() transition.Graph { return f.g }
+func (f *fakeRunner) String() string            { return f.g.Machine }
+func (f *fakeRunner) Model() reflect.Type       { return reflect.TypeFor[*fakeModel]() }
+func (f *fakeRunner) Graph() graph.Graph        { return f.g }
+func (f *fakeRunner) Input(string) reflect.Type { return nil }
 func (f *fakeRunner) Names() []string {
 	var names []string
 	for _, t := range f.g.Transitions {
@@ -147,9 +149,9 @@ func (f *fakeRunner) Names() []string {
 	}
 	return names
 }
-func (f *fakeRunner) AppendAvailableAny(_ context.Context, dst []transition.Availability, _ transition.Scope[*store], _ User, _ any) ([]transition.Availability, error) {
+func (f *fakeRunner) AppendAvailable(_ context.Context, dst []transition.Availability, _ transition.Scope[*store], _ User, _ any) ([]transition.Availability, error) {
 	return dst, nil
 }
-func (f *fakeRunner) FireJSONAny(context.Context, transition.Store[*store], User, any, string, []byte) (transition.Record, error) {
+func (f *fakeRunner) Fire(context.Context, transition.Store[*store], User, any, string, []byte, func([]byte) []transition.FieldError) (*transition.Plan[*store], error) {
 	return nil, nil
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/transition"
 )
 
 // BenchmarkRegistryAvailable lists the five transitions of a project's two
@@ -23,8 +26,12 @@ func BenchmarkRegistryAvailable(b *testing.B) {
 // BenchmarkRegistryAvailableSchemas is BenchmarkRegistryAvailable with
 // cached schemas filled in.
 func BenchmarkRegistryAvailableSchemas(b *testing.B) {
-	reg := newRegistry(b)
-	reg.SetSchemas(func(reflect.Type) (json.RawMessage, error) { return json.RawMessage(`{}`), nil })
+	reg, err := registry.New[User, *store](&registry.Options{Schemas: func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
+		return json.RawMessage(`{}`), nil, nil
+	}}, Projects, Reviews, Tasks)
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx, mem := testContext(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/internal/graph"
 )
 
 // Check checks the definitions of the registered machines, as a whole, and
@@ -108,7 +108,7 @@ func (r *Registry[A, U]) Check() []Problem {
 			for _, c := range t.Cascades {
 				j := r.machineIndex(c)
 				switch {
-				case j < 0 && slices.ContainsFunc(r.graphs, func(g transition.Graph) bool { return g.Machine == c.Machine }):
+				case j < 0 && slices.ContainsFunc(r.graphs, func(g graph.Graph) bool { return g.Machine == c.Machine }):
 					add(t.Name, UnknownMachine, "cascade %q runs %s %q on a machine that is not registered; "+
 						"the registered %s is another machine of the same name (a second machine on that field, "+
 						"or a model of the same name in another package): register the one the cascade names",
@@ -157,20 +157,20 @@ func (r *Registry[A, U]) Check() []Problem {
 // machineIndex returns the index of the machine a cascade runs on, or -1:
 // the very machine when the cascade says which (Target), else the one of
 // that name.
-func (r *Registry[A, U]) machineIndex(c transition.CascadeInfo) int {
+func (r *Registry[A, U]) machineIndex(c graph.Cascade) int {
 	if c.Target != nil {
-		return slices.IndexFunc(r.machines, func(m transition.Runner[A, U]) bool { return any(m) == c.Target })
+		return slices.IndexFunc(r.runners, func(m any) bool { return m == c.Target })
 	}
-	return slices.IndexFunc(r.graphs, func(g transition.Graph) bool { return g.Machine == c.Machine })
+	return slices.IndexFunc(r.graphs, func(g graph.Graph) bool { return g.Machine == c.Machine })
 }
 
-func hasTransition(g transition.Graph, name string) bool {
-	return slices.ContainsFunc(g.Transitions, func(t transition.Info) bool { return t.Name == name })
+func hasTransition(g graph.Graph, name string) bool {
+	return slices.ContainsFunc(g.Transitions, func(t graph.Transition) bool { return t.Name == name })
 }
 
 // reachable returns the titles of the states reachable from g's initial
 // states by its rules.
-func reachable(g transition.Graph) map[string]bool {
+func reachable(g graph.Graph) map[string]bool {
 	reach := map[string]bool{}
 	var queue []string
 	for _, s := range g.States {
@@ -200,7 +200,7 @@ func reachable(g transition.Graph) map[string]bool {
 }
 
 // leaves reports whether a rule of g leads from state s to another state.
-func leaves(g transition.Graph, s string) bool {
+func leaves(g graph.Graph, s string) bool {
 	for _, t := range g.Transitions {
 		for _, rule := range t.Rules {
 			if slices.Contains(rule.FromStates, s) && slices.ContainsFunc(rule.To, func(to string) bool { return to != s }) {

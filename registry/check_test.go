@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -17,10 +18,10 @@ import (
 
 // TestNewFixtureHasNoProblems: the fixture's machines pass every check.
 func TestNewFixtureHasNoProblems(t *testing.T) {
-	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Check())
-	assert.Equal(t, []transition.Runner[User, *store]{Projects, Reviews, Tasks}, reg.Machines())
+	assert.Equal(t, []string{Projects.String(), Reviews.String(), Tasks.String()}, machineNames(reg))
 }
 
 // TestCheck triggers each kind of problem with machines built for it, and
@@ -33,25 +34,25 @@ func TestCheck(t *testing.T) {
 	)
 	tests := []struct {
 		name     string
-		machines []transition.Runner[User, *store]
+		machines []any
 		want     []registry.Problem
 	}{{
 		name:     "unreachable and dead end",
-		machines: []transition.Runner[User, *store]{TicketStatuses},
+		machines: []any{TicketStatuses},
 		want: []registry.Problem{
 			{Machine: ticket, Kind: registry.Unreachable, Message: "no transition leads to Orphan from the initial state New"},
 			{Machine: ticket, Kind: registry.DeadEnd, Message: "no transition leaves Stuck, and it is not declared Final"},
 		},
 	}, {
 		name:     "one name in two machines of a model",
-		machines: []transition.Runner[User, *store]{ArticleStatuses, ArticleReviews},
+		machines: []any{ArticleStatuses, ArticleReviews},
 		want: []registry.Problem{{
 			Machine: "registry_test.Article.review", Transition: "finish", Kind: registry.Duplicate,
 			Message: `registry_test.Article.status also has a transition "finish": Fire by name would be ambiguous`,
 		}},
 	}, {
 		name:     "the same machine twice",
-		machines: []transition.Runner[User, *store]{ArticleStatuses, ArticleReviews, ArticleStatuses},
+		machines: []any{ArticleStatuses, ArticleReviews, ArticleStatuses},
 		want: []registry.Problem{{
 			Machine: article, Kind: registry.Duplicate,
 			Message: "the same machine is registered twice (machines 1 and 3 given to New)",
@@ -61,14 +62,14 @@ func TestCheck(t *testing.T) {
 		}},
 	}, {
 		name:     "two machines on one column",
-		machines: []transition.Runner[User, *store]{ArticleStatuses, ArticleStatusesAgain},
+		machines: []any{ArticleStatuses, ArticleStatusesAgain},
 		want: []registry.Problem{{
 			Machine: article, Kind: registry.Duplicate,
 			Message: "machines 1 and 2 given to New both run on registry_test.Article.status; register one machine per column",
 		}},
 	}, {
 		name:     "several targets without Choose, and no Allow",
-		machines: []transition.Runner[User, *store]{Ballots},
+		machines: []any{Ballots},
 		want: []registry.Problem{{
 			Machine: ballot, Transition: "count", Kind: registry.Incomplete,
 			Message: "the rule from Voting has 2 targets (Passed, Failed) and the transition no Choose function",
@@ -78,38 +79,38 @@ func TestCheck(t *testing.T) {
 		}},
 	}, {
 		name:     "two transitions with one title",
-		machines: []transition.Runner[User, *store]{Notes},
+		machines: []any{Notes},
 		want: []registry.Problem{{
 			Machine: "registry_test.Note.status", Transition: "delete", Kind: registry.Conflict,
 			Message: `it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`,
 		}},
 	}, {
 		name:     "cascade loop",
-		machines: []transition.Runner[User, *store]{Folders, Docs},
+		machines: []any{Folders, Docs},
 		want: []registry.Problem{{
 			Machine: "registry_test.Folder.status", Transition: "delete", Kind: registry.CascadeLoop,
 			Message: "registry_test.Folder.status delete -> registry_test.Doc.status delete -> registry_test.Folder.status delete",
 		}},
 	}, {
 		name:     "cascade loop found from the machine registered first",
-		machines: []transition.Runner[User, *store]{Docs, Folders},
+		machines: []any{Docs, Folders},
 		want: []registry.Problem{{
 			Machine: "registry_test.Doc.status", Transition: "delete", Kind: registry.CascadeLoop,
 			Message: "registry_test.Doc.status delete -> registry_test.Folder.status delete -> registry_test.Doc.status delete",
 		}},
 	}, {
 		name:     "cascade into an unregistered machine",
-		machines: []transition.Runner[User, *store]{Projects, Reviews},
+		machines: []any{Projects, Reviews},
 		want: []registry.Problem{{
 			Machine: "registry_test.Project.status", Transition: "delete", Kind: registry.UnknownMachine,
 			Message: `cascade "tasks" runs registry_test.Task.status "delete", but no machine registry_test.Task.status is registered`,
 		}},
 	}, {
 		name: "cascade into a transition the machine does not have",
-		machines: []transition.Runner[User, *store]{Tasks, &fakeRunner{transition.Graph{
+		machines: []any{Tasks, &fakeRunner{graph.Graph{
 			Machine: "fake.status", Model: "fake", Column: "status",
-			Transitions: []transition.Info{{Name: "archive", Title: "Archive", Anyone: true,
-				Cascades: []transition.CascadeInfo{{Name: "tasks", Machine: "registry_test.Task.status", Transition: "archive"}}}},
+			Transitions: []graph.Transition{{Name: "archive", Title: "Archive", Anyone: true,
+				Cascades: []graph.Cascade{{Name: "tasks", Machine: "registry_test.Task.status", Transition: "archive"}}}},
 		}}},
 		want: []registry.Problem{{
 			Machine: "fake.status", Transition: "archive", Kind: registry.UnknownMachine,
@@ -117,7 +118,7 @@ func TestCheck(t *testing.T) {
 		}},
 	}, {
 		name:     "nil machines",
-		machines: []transition.Runner[User, *store]{Tasks, nil, (*transition.Machine[Task, TaskStatus, User, *store])(nil)},
+		machines: []any{Tasks, nil, (*transition.Machine[Task, TaskStatus, User, *store])(nil)},
 		want: []registry.Problem{
 			{Kind: registry.UnknownMachine, Message: "machine 2 given to New is nil"},
 			{Kind: registry.UnknownMachine, Message: "machine 3 given to New is nil"},
@@ -125,7 +126,7 @@ func TestCheck(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reg, err := registry.New(tt.machines...)
+			reg, err := registry.Build[User, *store](nil, tt.machines...)
 			require.NotNil(t, reg, "New returns the registry even with problems")
 			var ce *registry.CheckError
 			require.ErrorAs(t, err, &ce)
@@ -144,7 +145,7 @@ func TestCheck(t *testing.T) {
 // deleting a folder deletes its sub-folders, walks a tree. It is no loop
 // of declarations; a loop in the data is caught when the chain is planned.
 func TestCheckSelfCascade(t *testing.T) {
-	reg, err := registry.New[User, *store](treeNodes)
+	reg, err := registry.New[User, *store](nil, treeNodes)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Check())
 
@@ -178,7 +179,7 @@ func init() {
 // TestCheckOrder: problems come in a fixed order, whatever the run.
 func TestCheckOrder(t *testing.T) {
 	machines := []transition.Runner[User, *store]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
-	reg, err := registry.New(machines...)
+	reg, err := registry.New(nil, machines...)
 	require.Error(t, err)
 	first := reg.Check()
 	var kinds []registry.Kind
@@ -194,13 +195,13 @@ func TestCheckOrder(t *testing.T) {
 		registry.CascadeLoop, // loops last
 	}, kinds)
 	for range 20 {
-		again, _ := registry.New(machines...)
+		again, _ := registry.New(nil, machines...)
 		require.Equal(t, first, again.Check())
 	}
 }
 
 func TestCheckErrorMessage(t *testing.T) {
-	_, err := registry.New[User, *store](Ballots)
+	_, err := registry.New[User, *store](nil, Ballots)
 	require.Error(t, err)
 	assert.Equal(t, strings.Join([]string{
 		"registry: 2 problems in the machines' definitions:",
@@ -208,7 +209,7 @@ func TestCheckErrorMessage(t *testing.T) {
 		`	registry_test.Ballot.status "cancel": incomplete: no actor may run it: it has neither Allow nor AllowAnyone`,
 	}, "\n"), err.Error())
 
-	_, err = registry.New[User, *store](Notes)
+	_, err = registry.New[User, *store](nil, Notes)
 	assert.Equal(t, `registry: 1 problem in the machines' definitions:
 	registry_test.Note.status "delete": conflict: it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`, err.Error())
 	assert.False(t, errors.Is(err, transition.ErrNotFound))
@@ -227,7 +228,7 @@ func TestCascadeIntoAnUnregisteredTwin(t *testing.T) {
 	transition.New[transition.NoInput](parents, "clear", transition.From(treeLive2).To(treeGone2)).AllowAnyone().
 		Cascade(transition.Each("children", func(context.Context, *store, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
 
-	_, err := registry.New[User, *store](parents, registered)
+	_, err := registry.New[User, *store](nil, parents, registered)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1)
@@ -243,3 +244,12 @@ var (
 	treeGone2   = treeState2.State(2, "Gone", state.Final())
 	treeStatus2 = state.Bind(treeState2, "status", func(p *treeParent) *state.State[int] { return &p.Status })
 )
+
+// machineNames names the registered machines, in registration order.
+func machineNames[A, U any](reg *registry.Registry[A, U]) []string {
+	var names []string
+	for _, g := range reg.Graphs() {
+		names = append(names, g.Machine)
+	}
+	return names
+}

@@ -5,10 +5,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/internal/graph"
 )
 
-// Mermaid draws a machine as a Mermaid state diagram (stateDiagram-v2),
+// Mermaid draws every registered machine, one diagram per machine in
+// registration order, separated by blank lines (put each in its own code
+// block to render them). Each draws a machine as a Mermaid state diagram (stateDiagram-v2),
 // titled with the machine's name: every state, [*] arrows into the initial
 // states and out of the final ones, and one arrow for each source state and
 // target of each rule (a loop for a Stay rule), labelled with the
@@ -21,15 +23,6 @@ import (
 // the first state. Characters Mermaid's parser would take for syntax
 // (such as : and ;) are written as entity codes (#58;), which Mermaid
 // renders as the characters.
-func Mermaid(g transition.Graph) string {
-	var b strings.Builder
-	writeMermaid(&b, g)
-	return b.String()
-}
-
-// Mermaid draws every registered machine as in the package function
-// Mermaid: one diagram per machine, in registration order, separated by
-// blank lines. Put each in its own code block to render them.
 func (r *Registry[A, U]) Mermaid() string {
 	var b strings.Builder
 	for i, g := range r.graphs {
@@ -41,7 +34,7 @@ func (r *Registry[A, U]) Mermaid() string {
 	return b.String()
 }
 
-func writeMermaid(b *strings.Builder, g transition.Graph) {
+func writeMermaid(b *strings.Builder, g graph.Graph) {
 	fmt.Fprintf(b, "---\ntitle: %s\n---\nstateDiagram-v2\n", strconv.Quote(g.Machine))
 	id := stateIDs(g, "s")
 	for _, s := range g.States {
@@ -116,24 +109,13 @@ var mermaidEscaper = strings.NewReplacer(
 
 func mermaidText(s string) string { return mermaidEscaper.Replace(s) }
 
-// DOT draws a machine as a Graphviz digraph: every state (final states
+// DOT draws every registered machine as a Graphviz digraph, with a
+// cluster per machine in registration order. Each shows every state (final states
 // with a double border), a point with arrows into the initial states, and
 // one arrow for each source state and target of each rule, labelled as in
 // Mermaid. Named groups and conditional states are note-shaped nodes.
 //
 //	dot -Tsvg -o project.svg project.dot
-func DOT(g transition.Graph) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(g.Machine))
-	b.WriteString("\trankdir=LR;\n")
-	b.WriteString("\tnode [shape=box, style=rounded];\n")
-	writeDOT(&b, g, "", "\t")
-	b.WriteString("}\n")
-	return b.String()
-}
-
-// DOT draws every registered machine as in the package function DOT, in
-// one digraph with a cluster per machine, in registration order.
 func (r *Registry[A, U]) DOT() string {
 	var b strings.Builder
 	b.WriteString("digraph \"machines\" {\n")
@@ -150,7 +132,7 @@ func (r *Registry[A, U]) DOT() string {
 
 // writeDOT writes the statements that draw g, with node IDs starting with
 // prefix, each line starting with indent.
-func writeDOT(b *strings.Builder, g transition.Graph, prefix, indent string) {
+func writeDOT(b *strings.Builder, g graph.Graph, prefix, indent string) {
 	line := func(format string, args ...any) {
 		b.WriteString(indent)
 		fmt.Fprintf(b, format, args...)
@@ -210,7 +192,7 @@ var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "&", "&amp;", "\r\n",
 
 // stateIDs gives each state of g an ID safe in any diagram syntax: prefix
 // and its position, such as s0.
-func stateIDs(g transition.Graph, prefix string) map[string]string {
+func stateIDs(g graph.Graph, prefix string) map[string]string {
 	id := make(map[string]string, len(g.States))
 	for i, s := range g.States {
 		id[s.Title] = prefix + strconv.Itoa(i)
@@ -228,7 +210,7 @@ type edge struct {
 // edges lists the arrows of g's rules: for each transition in declaration
 // order, for each rule, each source state (groups expanded) to each target,
 // or to itself for a Stay rule.
-func edges(g transition.Graph) []edge {
+func edges(g graph.Graph) []edge {
 	var es []edge
 	for _, t := range g.Transitions {
 		label := transitionLabel(t)
@@ -249,7 +231,7 @@ func edges(g transition.Graph) []edge {
 // transitionLabel describes a transition for an arrow: its title, its
 // conditions in brackets, who may run it in parentheses, and its cascades,
 // one per line.
-func transitionLabel(t transition.Info) []string {
+func transitionLabel(t graph.Transition) []string {
 	label := []string{t.Title}
 	if t.Via != "" {
 		label = append(label, "(with "+t.Via+")")
@@ -272,12 +254,12 @@ func transitionLabel(t transition.Info) []string {
 }
 
 // groupText describes a named group, such as "Gone = Withdrawn, Deleted".
-func groupText(g transition.GroupInfo) string {
+func groupText(g graph.Group) string {
 	return g.Title + " = " + strings.Join(g.Members, ", ")
 }
 
 // conditionalText describes a conditional state for a note, such as
 // "Future: a conditional state of Published".
-func conditionalText(c transition.ConditionalInfo) string {
+func conditionalText(c graph.Conditional) string {
 	return c.Title + ": a conditional state of " + c.Base
 }

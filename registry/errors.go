@@ -116,6 +116,10 @@ const (
 	// sub-projects) walks a tree and is not one; a loop in the data is
 	// caught when the chain is planned (transition.ErrCycle).
 	CascadeLoop Kind = "cascade loop"
+	// InvalidSchema: the JSON Schema of a transition's input does not
+	// compile (see Options.Schemas), such as a pattern Go's regexp
+	// rejects.
+	InvalidSchema Kind = "invalid schema"
 )
 
 // A Problem is one thing wrong with the definitions of the registered

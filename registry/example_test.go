@@ -14,7 +14,7 @@ import (
 func ExampleNew() {
 	// Ballots' "count" has two targets and no Choose function, and no
 	// one may run its "cancel".
-	_, err := registry.New[User, *store](Ballots)
+	_, err := registry.New[User, *store](nil, Ballots)
 	var ce *registry.CheckError
 	if errors.As(err, &ce) {
 		for _, p := range ce.Problems {
@@ -27,7 +27,7 @@ func ExampleNew() {
 }
 
 func ExampleRegistry_Available() {
-	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -51,15 +51,15 @@ func ExampleRegistry_Available() {
 		fmt.Printf("%s: %s\n", av.Title, strings.Join(why, "; "))
 	}
 	// Output:
-	// Publish: bob may not publish: only the owner or an admin
-	// Withdraw: status is Draft; withdraw needs Published; bob may not withdraw: only the owner
-	// Delete: bob may not delete: only the owner or an admin
+	// Publish: bob may not Publish: only owner or admin
+	// Withdraw: status is Draft; Withdraw needs Published; bob may not Withdraw: only owner
+	// Delete: bob may not Delete: only owner or admin
 	// Edit: available
-	// Decide: review is Approved; decide needs Pending; bob may not decide: only an admin
+	// Decide: review is Approved; Decide needs Pending; bob may not Decide: only admin
 }
 
 func ExampleRegistry_Fire() {
-	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,12 +68,11 @@ func ExampleRegistry_Fire() {
 
 	// What the handler of POST /projects/7/transitions/publish does with
 	// the request's body.
-	rec, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
+	plan, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
 	if err != nil {
 		log.Fatal(err)
 	}
-	e := rec.Entry()
-	fmt.Printf("%s %v: %s %s -> %s by %v\n", e.Model, e.Object, e.Transition, e.From.Title, e.To.Title, e.Actor)
+	fmt.Println(plan)
 	fmt.Println("starts", p.StartAt.Format("2006-01-02 15:04"))
 
 	// A name the project's machines do not have.
@@ -83,20 +82,24 @@ func ExampleRegistry_Fire() {
 
 	// A payload that does not fit the input.
 	_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": true}`))
-	var ie *transition.InputError
-	if errors.As(err, &ie) {
+	var ie *transition.Error
+	if errors.As(err, &ie) && errors.Is(err, transition.ErrInvalidInput) {
 		fmt.Println(ie.Fields)
 	}
 	// Output:
-	// registry_test.Project 7: publish Draft -> Published by alice
+	// registry_test.Project.status 7: publish status Draft -> Published
 	// starts 2026-12-01 09:00
 	// true
 	// registry: *registry_test.Project has no transition "archive"; its transitions are "publish", "withdraw", "delete", "edit", "decide"
-	// reason: must be a string, not boolean
+	// [/reason: must be a string, not boolean]
 }
 
-func ExampleMermaid() {
-	fmt.Print(registry.Mermaid(Tasks.Graph()))
+func ExampleRegistry_Mermaid() {
+	reg, err := registry.New[User, *store](nil, Tasks)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(reg.Mermaid())
 	// Output:
 	// ---
 	// title: "registry_test.Task.status"
@@ -106,27 +109,33 @@ func ExampleMermaid() {
 	//     state "Done" as s1
 	//     state "Deleted" as s2
 	//     [*] --> s0
-	//     s0 --> s2 : Delete (the task's owner or an admin)
-	//     s1 --> s2 : Delete (the task's owner or an admin)
+	//     s0 --> s2 : Delete (task_owner or admin)
+	//     s1 --> s2 : Delete (task_owner or admin)
 	//     s0 --> s1 : Finish (anyone)
 	//     s2 --> [*]
 	//     note right of s0 : Live = Open, Done
 }
 
-func ExampleDOT() {
-	fmt.Print(registry.DOT(Reviews.Graph()))
+func ExampleRegistry_DOT() {
+	reg, err := registry.New[User, *store](nil, Reviews)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(reg.DOT())
 	// Output:
-	// digraph "registry_test.Project.review" {
+	// digraph "machines" {
 	// 	rankdir=LR;
 	// 	node [shape=box, style=rounded];
-	// 	label="registry_test.Project.review (ReviewState)";
-	// 	labelloc=t;
-	// 	"start" [shape=point, label=""];
-	// 	"s0" [label="Pending"];
-	// 	"s1" [label="Approved", peripheries=2];
-	// 	"s2" [label="Rejected", peripheries=2];
-	// 	"start" -> "s0";
-	// 	"s0" -> "s1" [label="Decide\n(an admin)"];
-	// 	"s0" -> "s2" [label="Decide\n(an admin)"];
+	// 	subgraph "cluster_0" {
+	// 		label="registry_test.Project.review (ReviewState)";
+	// 		labelloc=t;
+	// 		"m0_start" [shape=point, label=""];
+	// 		"m0_s0" [label="Pending"];
+	// 		"m0_s1" [label="Approved", peripheries=2];
+	// 		"m0_s2" [label="Rejected", peripheries=2];
+	// 		"m0_start" -> "m0_s0";
+	// 		"m0_s0" -> "m0_s1" [label="Decide\n(admin)"];
+	// 		"m0_s0" -> "m0_s2" [label="Decide\n(admin)"];
+	// 	}
 	// }
 }

@@ -136,7 +136,7 @@ type WithdrawInput struct {
 
 func (in WithdrawInput) Validate() error {
 	if in.Reason == "" {
-		return transition.FieldError{Field: "reason", Message: "must not be empty"}
+		return transition.FieldError{Field: "/reason", Message: "must not be empty"}
 	}
 	return nil
 }
@@ -156,7 +156,7 @@ var (
 var (
 	Publish = transition.New[PublishInput](Projects, "publish",
 		transition.From(Draft, Withdrawn).To(Published),
-	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
+	).Allow("owner", isOwner).Allow("admin", isAdmin).
 		When(Review.In(Approved)).
 		WhenRelated(transition.Related("parent", loadParent, Status.In(Published)).IfAny()).
 		Effect("set the start date", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, PublishInput]) error {
@@ -172,7 +172,7 @@ var (
 
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
-	).Allow("the owner", isOwner).
+	).Allow("owner", isOwner).
 		Effect("record the reason", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
@@ -180,7 +180,7 @@ var (
 
 	Delete = transition.New[transition.NoInput](Projects, "delete",
 		transition.From(Draft, Withdrawn).To(Deleted),
-	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
+	).Allow("owner", isOwner).Allow("admin", isAdmin).
 		Cascade(transition.Each("tasks", loadTasks, DeleteTask))
 
 	Edit = transition.New[transition.NoInput](Projects, "edit",
@@ -189,7 +189,7 @@ var (
 
 	Decide = transition.New[DecideInput](Reviews, "decide",
 		transition.From(Pending).To(Approved, Rejected),
-	).Allow("an admin", isAdmin).
+	).Allow("admin", isAdmin).
 		Choose(func(_ context.Context, p *Project, in DecideInput) state.State[ReviewStatus] {
 			if in.Approve {
 				return Approved
@@ -199,8 +199,8 @@ var (
 
 	DeleteTask = transition.New[transition.NoInput](Tasks, "delete",
 		transition.From(Live).To(TaskDeleted),
-	).Allow("the task's owner", func(_ context.Context, u User, t *Task) bool { return u.Name == t.Owner }).
-		Allow("an admin", func(_ context.Context, u User, _ *Task) bool { return u.Admin })
+	).Allow("task_owner", func(_ context.Context, u User, t *Task) bool { return u.Name == t.Owner }).
+		Allow("admin", func(_ context.Context, u User, _ *Task) bool { return u.Admin })
 
 	FinishTask = transition.New[transition.NoInput](Tasks, "finish",
 		transition.From(Open).To(Done),
@@ -239,8 +239,8 @@ var cmpOpts = cmp.Options{
 
 // reason is a transition.Reason as its words, for comparisons.
 type reason struct {
-	Err                    error
-	Check, Message, Object string
+	Err                   error
+	Code, Message, Object string
 }
 
 func reasonsOf(rs []transition.Reason) []reason {
@@ -249,7 +249,7 @@ func reasonsOf(rs []transition.Reason) []reason {
 	}
 	out := make([]reason, len(rs))
 	for i, r := range rs {
-		out[i] = reason{Err: r.Err, Check: r.Check, Message: r.Message(), Object: r.Object}
+		out[i] = reason{Err: r.Err, Code: r.Code, Message: r.Message(), Object: r.Object}
 	}
 	return out
 }

@@ -27,7 +27,7 @@ func TestCascadeIntoAnotherMachineOfTheSameName(t *testing.T) {
 	transition.New[transition.NoInput](projects, "hide", transition.From(Published).To(Withdrawn)).AllowAnyone()
 	transition.New[transition.NoInput](projects, "drop", transition.From(Withdrawn).To(Deleted)).AllowAnyone()
 
-	_, err := registry.New[User, *store](projects, Tasks)
+	_, err := registry.New[User, *store](nil, projects, Tasks)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1, "%v", err)
@@ -42,7 +42,7 @@ func TestCascadeIntoAnotherMachineOfTheSameName(t *testing.T) {
 // A NotFoundError lists each of the model's transition names once, even
 // when two of its machines share a name (itself a Duplicate problem).
 func TestNotFoundListsEachNameOnce(t *testing.T) {
-	reg, err := registry.New[User, *store](ArticleStatuses, ArticleReviews)
+	reg, err := registry.New[User, *store](nil, ArticleStatuses, ArticleReviews)
 	require.ErrorIs(t, err, transition.ErrDefinition, "the shared name is reported")
 	_, err = reg.Fire(context.Background(), memOf(nil), alice, &Article{}, "nope", nil)
 	var nf *registry.NotFoundError

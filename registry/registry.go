@@ -7,15 +7,14 @@
 // Build the registry once, at start-up, after every machine and transition
 // has been declared:
 //
-//	reg, err := registry.New[User, *Repo](Projects, Reviews, Tasks)
+//	reg, err := registry.New[User, *Repo](&registry.Options{Schemas: schema.Compile}, Projects, Reviews, Tasks)
 //	if err != nil {
 //		log.Fatal(err) // a *CheckError listing every problem
 //	}
-//	reg.SetSchemas(schema.JSON)
 //
 // An HTTP handler for POST /projects/7/transitions/publish then needs only
 //
-//	rec, err := reg.Fire(ctx, store, user, project, "publish", body)
+//	plan, err := reg.Fire(ctx, store, user, project, "publish", body)
 //
 // and one for GET /projects/7/transitions
 //
@@ -30,11 +29,32 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
-	"sync/atomic"
 
+	"github.com/statecraft/statecraft/internal/engine"
+	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/transition"
 )
+
+// machine is a registered machine, as package internal/engine runs it.
+type machine[A, U any] = engine.Machine[A, transition.Scope[U], transition.Store[U], transition.Availability, *transition.Plan[U], func([]byte) []transition.FieldError]
+
+// Options configure a Registry. The zero Options, or nil, are the
+// defaults.
+type Options struct {
+	// Schemas, when set, describes the input type of a transition as JSON
+	// Schema, and returns a check of a payload against every rule the
+	// schema publishes (minLength, pattern, enum, ...), reporting each
+	// broken rule as a FieldError. transition/schema's Compile is one:
+	//
+	//	registry.New[User, *Repo](&registry.Options{Schemas: schema.Compile}, Projects)
+	//
+	// New compiles the schema of every input type once, and fails if one
+	// cannot be compiled (such as a pattern Go's regexp rejects).
+	// Available then gives every transition's Schema, and Fire checks
+	// each payload, once it has decoded, against its schema, so that a
+	// form and the server apply the same rules.
+	Schemas func(input reflect.Type) (schema json.RawMessage, check func(payload []byte) []transition.FieldError, err error)
+}
 
 // A Registry holds the machines of an application, run by actors of type
 // A, indexed by the model type they run on. A model type may have several
@@ -45,57 +65,70 @@ import (
 // names of their transitions) once, in New: declare every transition
 // before building it.
 type Registry[A, U any] struct {
-	machines []transition.Runner[A, U] // registration order, without nils and repeats
-	graphs   []transition.Graph        // graphs[i] describes machines[i]
+	runners  []any                     // the Runners given, registration order, without nils and repeats
+	machines []machine[A, U]           // machines[i] runs runners[i]
+	graphs   []graph.Graph             // graphs[i] describes machines[i]
 	args     []int                     // args[i] is machines[i]'s position among New's arguments, from 1
 	problems []Problem                 // found while registering; Check adds the rest
 	byModel  map[reflect.Type]*modelEntry[A, U]
 	models   []reflect.Type // registration order, for messages
-	schemas  atomic.Pointer[schemaCache]
+	schemas  map[reflect.Type]*schema
 }
 
 // modelEntry is what the registry knows of one model type.
 type modelEntry[A, U any] struct {
 	typ      reflect.Type
-	machines []transition.Runner[A, U] // registration order
-	byName   map[string]transition.Runner[A, U]
+	machines []machine[A, U] // registration order
+	byName   map[string]machine[A, U]
 	names    []string // every transition's name once, registration then declaration order
 }
 
-// schemaCache holds a schema generator and the schemas it made.
-type schemaCache struct {
-	fn    func(reflect.Type) (json.RawMessage, error)
-	types sync.Map // reflect.Type -> *schemaEntry
+// schema is an input type's JSON Schema and its check.
+type schema struct {
+	json  json.RawMessage
+	check func([]byte) []transition.FieldError
 }
 
-type schemaEntry struct {
-	once   sync.Once
-	schema json.RawMessage
-	err    error
-}
-
-// New returns the registry of machines, after running Check. If Check finds
-// any problem, New returns the registry all the same, with a *CheckError
-// listing every problem: a program can log it and exit at start-up, or a
-// test inspect it.
+// New returns the registry of machines, configured by opts (nil for the
+// defaults), after running Check. If Check finds any problem, New returns
+// the registry all the same, with a *CheckError listing every problem: a
+// program can log it and exit at start-up, or a test inspect it.
 //
 // A nil machine, or one given twice, is reported and left out. When two
 // machines of one model type have a transition of the same name, Fire runs
-// the one registered first.
-func New[A, U any](machines ...transition.Runner[A, U]) (*Registry[A, U], error) {
-	r := &Registry[A, U]{byModel: map[reflect.Type]*modelEntry[A, U]{}}
+// the one registered first. Registering a machine freezes its
+// declarations.
+func New[A, U any](opts *Options, machines ...transition.Runner[A, U]) (*Registry[A, U], error) {
+	rs := make([]any, len(machines))
 	for i, m := range machines {
+		if m != nil {
+			rs[i] = m
+		}
+	}
+	return build[A, U](opts, rs)
+}
+
+// build is New, for machines that are transition.Runners or, in tests,
+// machines of the registry's own.
+func build[A, U any](opts *Options, machines []any) (*Registry[A, U], error) {
+	r := &Registry[A, U]{byModel: map[reflect.Type]*modelEntry[A, U]{}}
+	for i, rn := range machines {
 		arg := i + 1
-		if isNil(m) {
+		if isNil(rn) {
 			r.problems = append(r.problems, Problem{Kind: UnknownMachine,
 				Message: fmt.Sprintf("machine %d given to New is nil", arg)})
 			continue
 		}
-		if j := slices.IndexFunc(r.machines, func(o transition.Runner[A, U]) bool { return same(o, m) }); j >= 0 {
+		m, ok := rn.(machine[A, U])
+		if !ok {
+			m = engine.Open(rn).(machine[A, U])
+		}
+		if j := slices.IndexFunc(r.runners, func(o any) bool { return same(o, rn) }); j >= 0 {
 			r.problems = append(r.problems, Problem{Machine: m.String(), Kind: Duplicate,
 				Message: fmt.Sprintf("the same machine is registered twice (machines %d and %d given to New)", r.args[j], arg)})
 			continue
 		}
+		r.runners = append(r.runners, rn)
 		r.machines = append(r.machines, m)
 		r.graphs = append(r.graphs, m.Graph())
 		r.args = append(r.args, arg)
@@ -103,7 +136,7 @@ func New[A, U any](machines ...transition.Runner[A, U]) (*Registry[A, U], error)
 		typ := m.Model()
 		md := r.byModel[typ]
 		if md == nil {
-			md = &modelEntry[A, U]{typ: typ, byName: map[string]transition.Runner[A, U]{}}
+			md = &modelEntry[A, U]{typ: typ, byName: map[string]machine[A, U]{}}
 			r.byModel[typ] = md
 			r.models = append(r.models, typ)
 		}
@@ -116,10 +149,45 @@ func New[A, U any](machines ...transition.Runner[A, U]) (*Registry[A, U], error)
 		}
 	}
 	r.addMoves()
+	if opts != nil && opts.Schemas != nil {
+		r.compileSchemas(opts.Schemas)
+	}
 	if ps := r.Check(); len(ps) > 0 {
 		return r, &CheckError{Problems: ps}
 	}
 	return r, nil
+}
+
+// compileSchemas compiles the schema of every input type, once each,
+// reporting those that fail as problems.
+func (r *Registry[A, U]) compileSchemas(compile func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error)) {
+	r.schemas = map[reflect.Type]*schema{}
+	for i, g := range r.graphs {
+		for _, t := range g.Transitions {
+			if t.Via != "" || t.Input == nil {
+				continue
+			}
+			if _, done := r.schemas[t.Input]; done {
+				continue
+			}
+			var sc schema
+			err := func() (err error) {
+				defer func() {
+					if p := recover(); p != nil {
+						err = fmt.Errorf("the schema compiler panicked: %v", p)
+					}
+				}()
+				sc.json, sc.check, err = compile(t.Input)
+				return err
+			}()
+			if err != nil {
+				r.problems = append(r.problems, Problem{Machine: r.machines[i].String(), Transition: t.Name, Kind: InvalidSchema,
+					Message: fmt.Sprintf("the JSON Schema of its input, %v, does not compile: %v", t.Input, err)})
+				continue
+			}
+			r.schemas[t.Input] = &sc
+		}
+	}
 }
 
 // addMoves adds to the graph of each registered field the moves other
@@ -144,9 +212,9 @@ func (r *Registry[A, U]) addMoves() {
 					continue // the field's machine is not registered
 				}
 				dst := &r.graphs[j]
-				dst.Transitions = append(dst.Transitions, transition.Info{
+				dst.Transitions = append(dst.Transitions, graph.Transition{
 					Name: t.Name, Title: t.Title, Description: t.Description, At: t.At,
-					Rules: []transition.RuleInfo{mv.Rule}, Allow: t.Allow, Anyone: t.Anyone, When: t.When, Related: t.Related,
+					Rules: []graph.Rule{mv.Rule}, Allow: t.Allow, Anyone: t.Anyone, When: t.When, Related: t.Related,
 					Creates: t.Creates, Via: g.Machine,
 				})
 				if mv.Rule.Create {
@@ -169,13 +237,13 @@ func (r *Registry[A, U]) addMoves() {
 
 // same reports whether a and b are the same machine. Machines of a type
 // that cannot be compared (no *Machine is one) are never the same.
-func same[A, U any](a, b transition.Runner[A, U]) bool {
+func same(a, b any) bool {
 	ta := reflect.TypeOf(a)
 	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
 }
 
 // isNil reports whether m is nil, or a nil pointer in a non-nil interface.
-func isNil[A, U any](m transition.Runner[A, U]) bool {
+func isNil(m any) bool {
 	if m == nil {
 		return true
 	}
@@ -183,54 +251,11 @@ func isNil[A, U any](m transition.Runner[A, U]) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-// Machines returns the registered machines, in registration order, without
-// the nil ones and repeats New reported.
-func (r *Registry[A, U]) Machines() []transition.Runner[A, U] {
-	return slices.Clone(r.machines)
-}
-
-// Graphs returns the graphs of the registered machines, as New read them,
-// in registration order.
-func (r *Registry[A, U]) Graphs() []transition.Graph {
-	return slices.Clone(r.graphs)
-}
-
-// SetSchemas sets the function that renders an input type as JSON Schema,
-// such as schema.JSON from package transition/schema. Available then fills
-// in the Schema of every transition that takes input. Each type's schema
-// is made once and cached, error included; SetSchemas(nil) turns schemas
-// off. It is safe to call while the registry is in use.
-func (r *Registry[A, U]) SetSchemas(fn func(reflect.Type) (json.RawMessage, error)) {
-	if fn == nil {
-		r.schemas.Store(nil)
-		return
-	}
-	r.schemas.Store(&schemaCache{fn: fn})
-}
-
-// schema returns the JSON Schema of input type t.
-func (c *schemaCache) schema(t reflect.Type) (json.RawMessage, error) {
-	v, ok := c.types.Load(t)
-	if !ok {
-		v, _ = c.types.LoadOrStore(t, new(schemaEntry))
-	}
-	e := v.(*schemaEntry)
-	e.once.Do(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				e.err = fmt.Errorf("schema generator panicked: %v", p)
-			}
-		}()
-		e.schema, e.err = c.fn(t)
-	})
-	return e.schema, e.err
-}
-
 // Available lists every transition of every machine registered for the
 // model's type, for actor, reading related models through sc: whether it
 // is available now and, when it is not,
 // every reason; the states it would move to; and the input it needs, with
-// its JSON Schema when SetSchemas set a generator. The list is in
+// its JSON Schema when Options.Schemas was set. The list is in
 // registration order of the machines, then declaration order of their
 // transitions.
 //
@@ -245,20 +270,15 @@ func (r *Registry[A, U]) Available(ctx context.Context, sc transition.Scope[U], 
 	}
 	avs := make([]transition.Availability, 0, len(md.names))
 	for _, m := range md.machines {
-		if avs, err = m.AppendAvailableAny(ctx, avs, sc, actor, model); err != nil {
+		if avs, err = m.AppendAvailable(ctx, avs, sc, actor, model); err != nil {
 			return nil, fmt.Errorf("registry: %s: %w", m, err)
 		}
 	}
-	if c := r.schemas.Load(); c != nil {
+	if r.schemas != nil {
 		for i := range avs {
-			if avs[i].Input == nil {
-				continue
+			if s := r.schemas[avs[i].Input]; s != nil {
+				avs[i].Schema = s.json
 			}
-			s, err := c.schema(avs[i].Input)
-			if err != nil {
-				return nil, fmt.Errorf("registry: JSON Schema of %v, the input of %q: %w", avs[i].Input, avs[i].Name, err)
-			}
-			avs[i].Schema = s
 		}
 	}
 	return avs, nil
@@ -268,15 +288,17 @@ func (r *Registry[A, U]) Available(ctx context.Context, sc transition.Scope[U], 
 // work of store s, decoding payload as its input: it finds the transition among the machines of the model's
 // type, pre-validates it (so an actor who may not run it costs no
 // decoding), decodes the JSON strictly, validates and runs it, as an HTTP
-// handler for POST /projects/7/transitions/publish would. It returns the
-// event of the transition asked for. See transition.Transition.FireJSON.
+// handler for POST /projects/7/transitions/publish would. With
+// Options.Schemas, a payload that decodes is then checked against every
+// rule its schema publishes. It returns the plan it applied: see
+// transition.Transition.FireJSON.
 //
 // An unknown name is a *NotFoundError (errors.Is transition.ErrNotFound)
 // listing the model's transitions; a model of no registered type is a
 // *ModelError (ErrUnknownModel). Otherwise the errors are the
-// transition's: a *transition.BlockedError (transition.ErrBlocked), a
-// *transition.InputError (transition.ErrInvalidInput), and so on.
-func (r *Registry[A, U]) Fire(ctx context.Context, s transition.Store[U], actor A, model any, name string, payload []byte) (transition.Record, error) {
+// transition's: a *transition.Error matching transition.ErrBlocked,
+// transition.ErrInvalidInput, and so on.
+func (r *Registry[A, U]) Fire(ctx context.Context, s transition.Store[U], actor A, model any, name string, payload []byte) (*transition.Plan[U], error) {
 	md, err := r.lookup(model)
 	if err != nil {
 		return nil, err
@@ -285,7 +307,13 @@ func (r *Registry[A, U]) Fire(ctx context.Context, s transition.Store[U], actor 
 	if !ok {
 		return nil, &NotFoundError{Model: md.typ, Name: name, Names: slices.Clone(md.names)}
 	}
-	return m.FireJSONAny(ctx, s, actor, model, name, payload)
+	var check func([]byte) []transition.FieldError
+	if r.schemas != nil {
+		if sc := r.schemas[m.Input(name)]; sc != nil {
+			check = sc.check
+		}
+	}
+	return m.Fire(ctx, s, actor, model, name, payload, check)
 }
 
 // lookup returns what the registry knows of model's type.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ import (
 
 func newRegistry(t testing.TB) *registry.Registry[User, *store] {
 	t.Helper()
-	reg, err := registry.New[User, *store](Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	return reg
 }
@@ -62,11 +63,11 @@ func TestAvailable(t *testing.T) {
 		a.Reasons = reasons
 		return a
 	}
-	wrongState := func(msg string) reason {
-		return reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
+	wrongState := func(column, msg string) reason {
+		return reason{Err: transition.ErrWrongState, Code: "wrong_state." + column, Message: msg}
 	}
-	forbidden := func(check, msg string) reason {
-		return reason{Err: transition.ErrForbidden, Check: check, Message: msg}
+	forbidden := func(code, msg string) reason {
+		return reason{Err: transition.ErrForbidden, Code: code, Message: msg}
 	}
 
 	tests := []struct {
@@ -80,30 +81,30 @@ func TestAvailable(t *testing.T) {
 		model: draft(),
 		want: []avail{
 			available(publish),
-			blocked(withdraw, wrongState("status is Draft; withdraw needs Published")),
+			blocked(withdraw, wrongState("status", "status is Draft; Withdraw needs Published")),
 			available(del), // task 2, already deleted, is skipped
 			available(edit),
 			blocked(decide,
-				wrongState("review is Approved; decide needs Pending"),
-				forbidden("an admin", "alice may not decide: only an admin")),
+				wrongState("review", "review is Approved; Decide needs Pending"),
+				forbidden("forbidden.admin", "alice may not Decide: only admin")),
 		},
 	}, {
 		name:  "another user",
 		actor: bob,
 		model: draft(),
 		want: []avail{
-			blocked(publish, forbidden("the owner or an admin", "bob may not publish: only the owner or an admin")),
+			blocked(publish, forbidden("forbidden.owner_or_admin", "bob may not Publish: only owner or admin")),
 			blocked(withdraw,
-				wrongState("status is Draft; withdraw needs Published"),
-				forbidden("the owner", "bob may not withdraw: only the owner")),
+				wrongState("status", "status is Draft; Withdraw needs Published"),
+				forbidden("forbidden.owner", "bob may not Withdraw: only owner")),
 			blocked(del,
-				forbidden("the owner or an admin", "bob may not delete: only the owner or an admin"),
-				reason{Err: transition.ErrForbidden, Check: "the task's owner or an admin",
-					Message: "bob may not delete: only the task's owner or an admin", Object: "registry_test.Task 1 (delete)"}),
+				forbidden("forbidden.owner_or_admin", "bob may not Delete: only owner or admin"),
+				reason{Err: transition.ErrForbidden, Code: "forbidden.task_owner_or_admin",
+					Message: "bob may not Delete: only task_owner or admin", Object: "registry_test.Task 1 (delete)"}),
 			available(edit),
 			blocked(decide,
-				wrongState("review is Approved; decide needs Pending"),
-				forbidden("an admin", "bob may not decide: only an admin")),
+				wrongState("review", "review is Approved; Decide needs Pending"),
+				forbidden("forbidden.admin", "bob may not Decide: only admin")),
 		},
 	}, {
 		name:  "an admin on a published project awaiting review",
@@ -111,13 +112,13 @@ func TestAvailable(t *testing.T) {
 		model: &Project{ID: 7, Owner: "alice", Status: Published, Review: Pending},
 		want: []avail{
 			{Name: "publish", Title: "Publish", NeedsInput: true, Input: publishInput, Reasons: []reason{
-				wrongState("status is Published; publish needs Draft or Withdrawn"),
-				{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"},
+				wrongState("status", "status is Published; Publish needs Draft or Withdrawn"),
+				{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"},
 			}},
 			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput, Targets: []string{"Withdrawn"},
-				Reasons: []reason{forbidden("the owner", "root may not withdraw: only the owner")}},
-			{Name: "delete", Title: "Delete", Reasons: []reason{wrongState("status is Published; delete needs Draft or Withdrawn")}},
-			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status is Published; edit needs Draft")}},
+				Reasons: []reason{forbidden("forbidden.owner", "root may not Withdraw: only owner")}},
+			{Name: "delete", Title: "Delete", Reasons: []reason{wrongState("status", "status is Published; Delete needs Draft or Withdrawn")}},
+			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status", "status is Published; Edit needs Draft")}},
 			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Input: decideInput, Targets: []string{"Approved", "Rejected"}},
 		},
 	}, {
@@ -125,14 +126,14 @@ func TestAvailable(t *testing.T) {
 		actor: alice,
 		model: &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved},
 		want: []avail{
-			blocked(publish, reason{Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
+			blocked(publish, reason{Err: transition.ErrUnmet, Code: "related.parent",
 				Message: "needs parent: status is Published (if any)"}),
-			blocked(withdraw, wrongState("status is Draft; withdraw needs Published")),
+			blocked(withdraw, wrongState("status", "status is Draft; Withdraw needs Published")),
 			available(del),
 			available(edit),
 			blocked(decide,
-				wrongState("review is Approved; decide needs Pending"),
-				forbidden("an admin", "alice may not decide: only an admin")),
+				wrongState("review", "review is Approved; Decide needs Pending"),
+				forbidden("forbidden.admin", "alice may not Decide: only admin")),
 		},
 	}}
 	for _, tt := range tests {
@@ -150,9 +151,9 @@ func TestAvailable(t *testing.T) {
 		require.NoError(t, err)
 		want := []avail{
 			{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}, Reasons: []reason{
-				forbidden("the task's owner or an admin", "bob may not delete: only the task's owner or an admin"),
+				forbidden("forbidden.task_owner_or_admin", "bob may not Delete: only task_owner or admin"),
 			}},
-			{Name: "finish", Title: "Finish", Reasons: []reason{wrongState("status is Done; finish needs Open")}},
+			{Name: "finish", Title: "Finish", Reasons: []reason{wrongState("status", "status is Done; Finish needs Open")}},
 		}
 		if diff := cmp.Diff(want, availOf(got), cmpOpts); diff != "" {
 			t.Errorf("Available (-want +got):\n%s", diff)
@@ -197,42 +198,47 @@ func TestFire(t *testing.T) {
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
 	start := clock().Add(72 * time.Hour)
 
-	rec, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-11-28T12:00:00Z"}`))
+	plan, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-11-28T12:00:00Z"}`))
 	require.NoError(t, err)
-	want := transition.Entry{
+	want := []transition.Step{{
 		Machine:    "registry_test.Project.status",
-		Model:      "registry_test.Project",
 		Object:     int64(7),
-		StateType:  "ProjectState",
 		Transition: "publish",
-		From:       transition.StateRef{Value: ProjectStatus(1), Title: "Draft"},
-		To:         transition.StateRef{Value: ProjectStatus(2), Title: "Published"},
-		Actor:      alice,
-		Input:      PublishInput{StartAt: start},
-		At:         clock(),
+		Moves: []transition.Move{{Field: "status",
+			From: transition.StateRef{Value: ProjectStatus(1), Title: "Draft"},
+			To:   transition.StateRef{Value: ProjectStatus(2), Title: "Published"}}},
+		Actor: "alice",
+		Input: &PublishInput{StartAt: start},
+		At:    clock(),
+		Cause: -1,
+	}}
+	if diff := cmp.Diff(want, plan.Steps); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want, rec.Entry()); diff != "" {
-		t.Errorf("entry (-want +got):\n%s", diff)
-	}
+	aborted, _ := plan.Aborted()
+	assert.False(t, aborted)
 	assert.Equal(t, Published, p.Status)
 	assert.Equal(t, start, p.StartAt)
 	assert.Equal(t, clock(), p.PublishedAt)
 
 	// A transition of the model's second machine, by the same call.
 	q := &Project{ID: 8, Owner: "alice", Status: Draft, Review: Pending}
-	rec, err = reg.Fire(ctx, mem, root, q, "decide", []byte(`{"approve": false}`))
+	plan, err = reg.Fire(ctx, mem, root, q, "decide", []byte(`{"approve": false}`))
 	require.NoError(t, err)
-	assert.Equal(t, "registry_test.Project.review", rec.Entry().Machine)
+	assert.Equal(t, "registry_test.Project.review", plan.Steps[0].Machine)
 	assert.Equal(t, Rejected, q.Review)
 
 	// No payload for NoInput; the cascade deletes alice's task.
 	r := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	s := fixtureStore()
-	rec, err = reg.Fire(context.Background(), memOf(s), alice, r, "delete", nil)
+	plan, err = reg.Fire(context.Background(), memOf(s), alice, r, "delete", nil)
 	require.NoError(t, err)
 	assert.Equal(t, Deleted, r.Status)
 	assert.Equal(t, TaskDeleted, s.tasks[7][0].Status)
-	assert.Nil(t, rec.Caused())
+	require.Len(t, plan.Steps, 2, "the project and its task")
+	assert.Equal(t, -1, plan.Steps[0].Cause)
+	assert.Equal(t, "registry_test.Task.status", plan.Steps[1].Machine)
+	assert.Equal(t, 0, plan.Steps[1].Cause, "caused by the project's step")
 }
 
 func TestFireErrors(t *testing.T) {
@@ -263,17 +269,17 @@ func TestFireErrors(t *testing.T) {
 		before := *p
 		_, err := reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": 5, "urgent": true}`))
 		assert.ErrorIs(t, err, transition.ErrInvalidInput)
-		var ie *transition.InputError
+		var ie *transition.Error
 		require.ErrorAs(t, err, &ie)
-		assert.Equal(t, transition.FieldErrors{
-			{Field: "reason", Message: "must be a string, not number"},
-			{Field: "urgent", Message: "is not a field of this input"},
+		assert.Equal(t, []transition.FieldError{
+			{Field: "/reason", Code: "type", Message: "must be a string, not number"},
+			{Field: "/urgent", Code: "unknown", Message: "is not a field of this input"},
 		}, ie.Fields)
 		assert.Equal(t, before, *p)
 
 		_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": ""}`))
 		require.ErrorAs(t, err, &ie)
-		assert.Equal(t, transition.FieldErrors{{Field: "reason", Message: "must not be empty"}}, ie.Fields)
+		assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "invalid", Message: "must not be empty"}}, ie.Fields)
 
 		_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": "x"`))
 		assert.ErrorIs(t, err, transition.ErrInvalidInput)
@@ -295,10 +301,10 @@ func TestFireErrors(t *testing.T) {
 		_, err := reg.Fire(ctx, mem, bob, p, "publish", nil)
 		assert.ErrorIs(t, err, transition.ErrBlocked)
 		assert.ErrorIs(t, err, transition.ErrForbidden)
-		var be *transition.BlockedError
+		var be *transition.Error
 		require.ErrorAs(t, err, &be)
-		want := []reason{{Err: transition.ErrForbidden, Check: "the owner or an admin",
-			Message: "bob may not publish: only the owner or an admin"}}
+		want := []reason{{Err: transition.ErrForbidden, Code: "forbidden.owner_or_admin",
+			Message: "bob may not Publish: only owner or admin"}}
 		if diff := cmp.Diff(want, reasonsOf(be.Reasons), cmpOpts); diff != "" {
 			t.Errorf("reasons (-want +got):\n%s", diff)
 		}
@@ -306,14 +312,15 @@ func TestFireErrors(t *testing.T) {
 	})
 }
 
-// fakeSchemas is a schema generator that counts its calls per type.
+// fakeSchemas is a schema compiler that counts its calls per type, and
+// whose checks refuse a payload holding "refuse".
 type fakeSchemas struct {
 	mu    sync.Mutex
 	calls map[reflect.Type]int
 	fail  error
 }
 
-func (f *fakeSchemas) JSON(t reflect.Type) (json.RawMessage, error) {
+func (f *fakeSchemas) Compile(t reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.calls == nil {
@@ -321,24 +328,32 @@ func (f *fakeSchemas) JSON(t reflect.Type) (json.RawMessage, error) {
 	}
 	f.calls[t]++
 	if f.fail != nil {
-		return nil, f.fail
+		return nil, nil, f.fail
 	}
-	return json.RawMessage(fmt.Sprintf(`{"title":%q}`, t.Name())), nil
+	check := func(payload []byte) []transition.FieldError {
+		if strings.Contains(string(payload), "refuse") {
+			return []transition.FieldError{{Field: "/reason", Code: "pattern", Message: "must not say refuse"}}
+		}
+		return nil
+	}
+	return json.RawMessage(fmt.Sprintf(`{"title":%q}`, t.Name())), check, nil
 }
 
-func TestSetSchemas(t *testing.T) {
-	reg := newRegistry(t)
+func TestSchemas(t *testing.T) {
 	ctx, mem := testContext(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 
-	avs, err := reg.Available(ctx, mem, alice, p)
+	avs, err := newRegistry(t).Available(ctx, mem, alice, p)
 	require.NoError(t, err)
 	for _, av := range avs {
-		assert.Nil(t, av.Schema, "no schema without a generator")
+		assert.Nil(t, av.Schema, "no schema without a compiler")
 	}
 
 	gen := &fakeSchemas{}
-	reg.SetSchemas(gen.JSON)
+	reg, err := registry.New[User, *store](&registry.Options{Schemas: gen.Compile}, Projects, Reviews, Tasks)
+	require.NoError(t, err)
+	assert.Equal(t, map[reflect.Type]int{publishInput: 1, withdrawInput: 1, decideInput: 1}, gen.calls,
+		"New compiles each input type's schema once")
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -363,34 +378,47 @@ func TestSetSchemas(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, map[reflect.Type]int{publishInput: 1, withdrawInput: 1, decideInput: 1}, gen.calls,
-		"each type's schema is made once")
+		"Available compiles nothing")
 
-	// A new generator starts a new cache; a failing one fails Available.
-	failing := &fakeSchemas{fail: errors.New("no schema today")}
-	reg.SetSchemas(failing.JSON)
-	_, err = reg.Available(ctx, mem, alice, p)
-	assert.ErrorIs(t, err, failing.fail)
-	assert.EqualError(t, err, `registry: JSON Schema of registry_test.PublishInput, the input of "publish": no schema today`)
-	_, err = reg.Available(ctx, mem, alice, p)
-	assert.Error(t, err)
-	assert.Equal(t, map[reflect.Type]int{publishInput: 1}, failing.calls, "errors are cached too")
-
-	// A panicking generator is an error.
-	reg.SetSchemas(func(reflect.Type) (json.RawMessage, error) { panic("boom") })
-	_, err = reg.Available(ctx, mem, alice, p)
-	assert.ErrorContains(t, err, "schema generator panicked: boom")
-
-	reg.SetSchemas(nil)
-	avs, err = reg.Available(ctx, mem, alice, p)
+	// Fire checks a payload that decoded against its schema's rules.
+	q := &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved}
+	before := *q
+	_, err = reg.Fire(ctx, mem, alice, q, "withdraw", []byte(`{"reason": "refuse"}`))
+	var ie *transition.Error
+	require.ErrorAs(t, err, &ie)
+	require.ErrorIs(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "pattern", Message: "must not say refuse"}}, ie.Fields)
+	assert.Equal(t, before, *q, "nothing changed")
+	// The decoder's errors come first: the check sees only payloads that decode.
+	_, err = reg.Fire(ctx, mem, alice, q, "withdraw", []byte(`{"reason": "refuse", "x": 1}`))
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, []transition.FieldError{{Field: "/x", Code: "unknown", Message: "is not a field of this input"}}, ie.Fields)
+	_, err = reg.Fire(ctx, mem, alice, q, "withdraw", []byte(`{"reason": "done"}`))
 	require.NoError(t, err)
-	assert.Nil(t, avs[0].Schema)
+	assert.Equal(t, Withdrawn, q.Status)
+
+	// A schema that does not compile fails New, naming the transition.
+	failing := &fakeSchemas{fail: errors.New("no schema today")}
+	_, err = registry.New[User, *store](&registry.Options{Schemas: failing.Compile}, Projects, Reviews, Tasks)
+	var ce *registry.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Len(t, ce.Problems, 3, "one problem per input type")
+	assert.Equal(t, registry.Problem{Machine: "registry_test.Project.status", Transition: "publish", Kind: registry.InvalidSchema,
+		Message: "the JSON Schema of its input, registry_test.PublishInput, does not compile: no schema today"}, ce.Problems[0])
+
+	// A panicking compiler is a problem too.
+	_, err = registry.New[User, *store](&registry.Options{Schemas: func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
+		panic("boom")
+	}}, Projects)
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Error(), "the schema compiler panicked: boom")
 }
 
-// TestSetSchemasWithSchemaPackage: package transition/schema's generator
-// fits SetSchemas.
-func TestSetSchemasWithSchemaPackage(t *testing.T) {
-	reg := newRegistry(t)
-	reg.SetSchemas(schema.JSON)
+// TestSchemasWithSchemaPackage: package transition/schema's compiler fits
+// Options.Schemas.
+func TestSchemasWithSchemaPackage(t *testing.T) {
+	reg, err := registry.New[User, *store](&registry.Options{Schemas: schema.Compile}, Projects, Reviews, Tasks)
+	require.NoError(t, err)
 	avs, err := reg.Available(context.Background(), memOf(fixtureStore()), alice, &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved})
 	require.NoError(t, err)
 	require.Equal(t, "withdraw", avs[1].Name)
@@ -406,10 +434,9 @@ func TestSetSchemasWithSchemaPackage(t *testing.T) {
 }
 
 func TestMachinesDropsRepeats(t *testing.T) {
-	reg, err := registry.New[User, *store](Tasks, nil, Projects, Tasks, Reviews)
+	reg, err := registry.New[User, *store](nil, Tasks, nil, Projects, Tasks, Reviews)
 	require.Error(t, err)
-	assert.Equal(t, []transition.Runner[User, *store]{Tasks, Projects, Reviews}, reg.Machines())
-	assert.Len(t, reg.Graphs(), 3)
+	assert.Equal(t, []string{Tasks.String(), Projects.String(), Reviews.String()}, machineNames(reg))
 
 	// The registry works despite the problems.
 	avs, err := reg.Available(context.Background(), memOf(nil), alice, &Task{ID: 1, Owner: "alice", Status: Open})

@@ -60,7 +60,7 @@ var (
 type world struct {
 	projs   map[int64]*Proj
 	jobs    map[int64][]*Job
-	history []transition.Change
+	history []transition.Step
 	nextID  int64
 }
 
@@ -69,8 +69,8 @@ func (w *world) Unit() *world                                         { return w
 func (w *world) Now() time.Time                                       { return clock() }
 func (w *world) Commit(context.Context) error                         { return nil }
 func (w *world) Rollback(context.Context) error                       { return nil }
-func (w *world) Append(_ context.Context, cs []transition.Change) error {
-	w.history = append(w.history, cs...)
+func (w *world) Append(_ context.Context, steps []transition.Step) error {
+	w.history = append(w.history, steps...)
 	return nil
 }
 
@@ -108,19 +108,19 @@ var (
 			return nil
 		})
 	PublishProj = transition.New[transition.NoInput](Projs, "publish", transition.From(PDraft, PWithdrawn).To(PPublished)).
-			Allow("the owner or an admin", ownerOrAdmin).When(PReview.In(RApproved))
+			Allow("owner_or_admin", ownerOrAdmin).When(PReview.In(RApproved))
 	WithdrawProj = transition.New[transition.NoInput](Projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).
 			Also(transition.Field(PReview, transition.From(RState.Any()).To(RPending))).
-			Allow("the owner or an admin", ownerOrAdmin)
+			Allow("owner_or_admin", ownerOrAdmin)
 	DeleteJob = transition.New[transition.NoInput](Jobs, "delete", transition.From(JOpen).To(JDeleted)).
-			Allow("the job's owner or an admin", func(_ context.Context, u User, j *Job) bool { return u.Admin || u.Name == j.Owner })
+			Allow("job_owner_or_admin", func(_ context.Context, u User, j *Job) bool { return u.Admin || u.Name == j.Owner })
 	DeleteProj = transition.New[transition.NoInput](Projs, "delete", transition.From(PDraft, PWithdrawn).To(PDeleted)).
-			Allow("the owner or an admin", ownerOrAdmin).
+			Allow("owner_or_admin", ownerOrAdmin).
 			Cascade(transition.Each("jobs", func(_ context.Context, w *world, p *Proj) ([]*Job, error) { return w.jobs[p.ID], nil }, DeleteJob)).
 			CascadeSelf("sub-projects", func(ctx context.Context, w *world, p *Proj) ([]*Proj, error) { return w.children(ctx, w, p) }) // deleting a project deletes its sub-projects too
-	Approve = transition.New[transition.NoInput](Reviews_, "approve", transition.From(RPending).To(RApproved)).Allow("an admin", isAdminOf)
-	Reject  = transition.New[transition.NoInput](Reviews_, "reject", transition.From(RPending).To(RRejected)).Allow("an admin", isAdminOf)
-	Reopen  = transition.New[transition.NoInput](Reviews_, "reopen", transition.From(RRejected).To(RPending)).Allow("an admin", isAdminOf)
+	Approve = transition.New[transition.NoInput](Reviews_, "approve", transition.From(RPending).To(RApproved)).Allow("admin", isAdminOf)
+	Reject  = transition.New[transition.NoInput](Reviews_, "reject", transition.From(RPending).To(RRejected)).Allow("admin", isAdminOf)
+	Reopen  = transition.New[transition.NoInput](Reviews_, "reopen", transition.From(RRejected).To(RPending)).Allow("admin", isAdminOf)
 )
 
 func isAdminOf(_ context.Context, u User, _ *Proj) bool { return u.Admin }
@@ -138,12 +138,12 @@ func seedWorld() (*world, *Proj) {
 }
 
 func TestSeedProjectDefinitionsHold(t *testing.T) {
-	reg, err := registry.New[User, *world](Projs, Reviews_, Jobs)
+	reg, err := registry.New[User, *world](nil, Projs, Reviews_, Jobs)
 	require.NoError(t, err, "Approved is left by withdraw's move of the review: no false dead end")
 	assert.Empty(t, reg.Check())
 
 	mmd := reg.Mermaid()
-	assert.Contains(t, mmd, "s1 --> s0 : Withdraw (with registry_test.Proj.status) (the owner or an admin)",
+	assert.Contains(t, mmd, "s1 --> s0 : Withdraw (with registry_test.Proj.status) (owner_or_admin)",
 		"the review's diagram shows withdraw's move of it")
 	assert.Contains(t, mmd, "title: \"registry_test.Proj.review\"\n---\nstateDiagram-v2\n    state \"Pending\" as s0\n    state \"Approved\" as s1\n    state \"Rejected\" as s2\n    [*] --> s0\n", "the review starts at Pending")
 	golden(t, "seed.mmd.golden", mmd)
@@ -153,7 +153,7 @@ func TestSeedProjectDefinitionsHold(t *testing.T) {
 	transition.New[transition.NoInput](bare, "approve", transition.From(RPending).To(RApproved)).AllowAnyone()
 	transition.New[transition.NoInput](bare, "reject", transition.From(RPending).To(RRejected)).AllowAnyone()
 	transition.New[transition.NoInput](bare, "reopen", transition.From(RRejected).To(RPending)).AllowAnyone()
-	_, err = registry.New[User, *world](bare)
+	_, err = registry.New[User, *world](nil, bare)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, registry.DeadEnd, ce.Problems[0].Kind)
@@ -166,16 +166,17 @@ func TestSeedCreationIsRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &Proj{ID: 3, Owner: "alice", Status: PDraft, Review: RPending}, p)
 	assert.True(t, ev.Created)
-	require.Len(t, w.history, 2)
-	for _, c := range w.history {
-		assert.Equal(t, "create", c.Transition)
-		assert.Equal(t, "alice", c.Actor)
-		assert.Equal(t, int64(3), c.Object)
-		assert.True(t, c.Created)
-	}
+	require.Len(t, w.history, 1)
+	c := w.history[0]
+	assert.Equal(t, "create", c.Transition)
+	assert.Equal(t, "alice", c.Actor)
+	assert.Equal(t, int64(3), c.Object)
+	assert.True(t, c.Created)
+	require.Len(t, c.Moves, 2)
 	assert.Equal(t, []string{"status: (no state) -> Draft", "review: (no state) -> Pending"},
-		[]string{w.history[0].Field + ": " + w.history[0].From.Title + " -> " + w.history[0].To.Title,
-			w.history[1].Field + ": " + w.history[1].From.Title + " -> " + w.history[1].To.Title})
+		[]string{c.Moves[0].Field + ": " + c.Moves[0].From.Title + " -> " + c.Moves[0].To.Title,
+			c.Moves[1].Field + ": " + c.Moves[1].From.Title + " -> " + c.Moves[1].To.Title})
+	assert.Nil(t, c.Moves[0].From.Value, "no state before creation")
 }
 
 func TestSeedWithdrawMovesBothFields(t *testing.T) {
@@ -187,9 +188,11 @@ func TestSeedWithdrawMovesBothFields(t *testing.T) {
 	assert.Equal(t, RPending, p.Review)
 	assert.Equal(t, "registry_test.Proj 1: withdraw Published -> Withdrawn, review Approved -> Pending", ev.String())
 	assert.Equal(t, []transition.Move{{Field: "review", From: transition.StateRef{Value: "approved", Title: "Approved"},
-		To: transition.StateRef{Value: "pending", Title: "Pending"}}}, ev.Entry().Also)
-	require.Len(t, w.history, 2, "the history records both fields")
-	assert.Equal(t, "review", w.history[1].Field)
+		To: transition.StateRef{Value: "pending", Title: "Pending"}}}, ev.Also)
+	require.Len(t, w.history, 1, "the history records the step")
+	require.Len(t, w.history[0].Moves, 2, "the step records both fields")
+	assert.Equal(t, "status", w.history[0].Moves[0].Field)
+	assert.Equal(t, "review", w.history[0].Moves[1].Field)
 
 	// Either field in a state its rule does not start from refuses it.
 	p.Status, p.Review = PDraft, RApproved
@@ -204,17 +207,18 @@ func TestSeedDeletePlanIsShownThenApplied(t *testing.T) {
 	// Refused: bob may delete neither the projects nor alice's jobs;
 	// every blocked step says why.
 	_, err := DeleteProj.Plan(ctx, w, bob, p, transition.NoInput{})
-	var be *transition.BlockedError
+	var be *transition.Error
 	require.ErrorAs(t, err, &be)
+	require.ErrorIs(t, err, transition.ErrBlocked)
 	var why []string
 	for _, r := range be.Reasons {
 		why = append(why, r.String())
 	}
 	assert.Equal(t, []string{
-		"bob may not delete: only the owner or an admin",
-		"registry_test.Job 10 (delete): bob may not delete: only the job's owner or an admin",
-		"registry_test.Proj 2 (delete): bob may not delete: only the owner or an admin",
-		"registry_test.Job 20 (delete): bob may not delete: only the job's owner or an admin",
+		"bob may not Delete: only owner_or_admin",
+		"registry_test.Job 10 (delete): bob may not Delete: only job_owner_or_admin",
+		"registry_test.Proj 2 (delete): bob may not Delete: only owner_or_admin",
+		"registry_test.Job 20 (delete): bob may not Delete: only job_owner_or_admin",
 	}, why)
 
 	// alice may not delete bob's job: the whole plan is refused.
@@ -259,19 +263,19 @@ registry_test.Job.status 20: delete status Open -> Deleted`, plan.String())
 	assert.Nil(t, ev.Cause)
 	require.Len(t, w.history, 5)
 	var timeline []string
-	for _, c := range w.history {
+	for i, c := range w.history {
 		cause := ""
 		if c.Cause >= 0 {
 			cause = fmt.Sprintf(" because of #%d", c.Cause)
 		}
-		timeline = append(timeline, fmt.Sprintf("#%d %s %v %s%s", c.Seq, c.Model, c.Object, c.Transition, cause))
+		timeline = append(timeline, fmt.Sprintf("#%d %s %v %s%s", i, c.Machine, c.Object, c.Transition, cause))
 	}
 	assert.Equal(t, []string{
-		"#0 registry_test.Proj 1 delete",
-		"#1 registry_test.Job 10 delete because of #0",
-		"#2 registry_test.Job 11 delete because of #0",
-		"#3 registry_test.Proj 2 delete because of #0",
-		"#4 registry_test.Job 20 delete because of #3",
+		"#0 registry_test.Proj.status 1 delete",
+		"#1 registry_test.Job.status 10 delete because of #0",
+		"#2 registry_test.Job.status 11 delete because of #0",
+		"#3 registry_test.Proj.status 2 delete because of #0",
+		"#4 registry_test.Job.status 20 delete because of #3",
 	}, timeline)
 
 	// A plan applies once.
@@ -291,7 +295,7 @@ func TestCreationMustSetEveryField(t *testing.T) {
 	transition.New[transition.NoInput](projs, "publish", transition.From(PDraft).To(PPublished)).AllowAnyone()
 	transition.New[transition.NoInput](projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).AllowAnyone()
 	transition.New[transition.NoInput](projs, "delete", transition.From(PWithdrawn).To(PDeleted)).AllowAnyone()
-	_, err := registry.New[User, *world](projs, Reviews_)
+	_, err := registry.New[User, *world](nil, projs, Reviews_)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 2, "%v", err)
@@ -316,7 +320,7 @@ func TestCreationByAnotherMachineSetsTheInitialState(t *testing.T) {
 	transition.New[transition.NoInput](projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).AllowAnyone()
 	transition.New[transition.NoInput](projs, "delete", transition.From(PWithdrawn).To(PDeleted)).AllowAnyone()
 	gates := transition.For[User, *world](gate)
-	_, err := registry.New[User, *world](projs, gates)
+	_, err := registry.New[User, *world](nil, projs, gates)
 	var ce *registry.CheckError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1, "%v", err)
@@ -327,7 +331,7 @@ func TestCreationByAnotherMachineSetsTheInitialState(t *testing.T) {
 // Building the registry freezes its machines: what it checked and drew is
 // what runs.
 func TestRegistryFreezesItsMachines(t *testing.T) {
-	_, err := registry.New[User, *world](Projs, Reviews_, Jobs)
+	_, err := registry.New[User, *world](nil, Projs, Reviews_, Jobs)
 	require.NoError(t, err)
 	v := func() (v any) {
 		defer func() { v = recover() }()

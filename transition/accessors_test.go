@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"reflect"
@@ -21,12 +22,12 @@ func TestDeclarationAccessors(t *testing.T) {
 
 	assert.Equal(t, "go-live", tr.Name())
 	assert.Equal(t, "Go live now", tr.Title())
-	assert.Same(t, m, tr.Machine())
+	assert.Same(t, m, transition.MachineOf(tr))
 	assert.Equal(t, "transition_test.Article.status go-live", tr.String())
-	assert.Equal(t, "Makes the article public.", tr.Info().Description)
-	assert.Nil(t, tr.Input())
+	assert.Equal(t, "Makes the article public.", transition.InfoOf(tr).Description)
+	assert.Nil(t, transition.InputOf(tr))
 
-	rules := tr.Rules()
+	rules := transition.RulesOf(tr)
 	require.Len(t, rules, 2)
 	assert.Equal(t, []state.State[int]{ALive}, rules[0].Targets())
 	assert.False(t, rules[0].Stays())
@@ -37,46 +38,80 @@ func TestDeclarationAccessors(t *testing.T) {
 	assert.Equal(t, "Withdraw", Withdraw.Title(), "a default title comes from the name")
 	assert.Equal(t, "Go live", transition.New[transition.NoInput](m, "go_live", transition.From(ADraft).To(ALive)).Title())
 
-	assert.Same(t, AStatus, m.Manager())
-	assert.Equal(t, reflect.TypeFor[*Article](), m.Model())
-	assert.Equal(t, []state.State[int]{ADraft}, m.InitialStates(), "without Initial, the Type's first state")
-	assert.Equal(t, []state.State[ProjectStatus]{Draft}, Projects.InitialStates())
+	assert.Equal(t, AStatus.String(), m.String(), "the machine runs on the field AStatus binds")
+	run := openRunner(t, m)
+	assert.Equal(t, reflect.TypeFor[*Article](), run.Model())
+	assert.Equal(t, []state.State[int]{ADraft}, transition.InitialStatesOf(m), "without Initial, the Type's first state")
+	assert.Equal(t, []state.State[ProjectStatus]{Draft}, transition.InitialStatesOf(Projects))
 	names := []string{}
-	for _, a := range m.Actions() {
-		names = append(names, a.Name())
+	for _, a := range transition.GraphOf(m).Transitions {
+		names = append(names, a.Name)
 	}
 	assert.Equal(t, m.Names(), names)
-	_, ok := m.Action("nope")
-	assert.False(t, ok)
+	assert.Equal(t, m.Names(), run.Names())
+	ctx, mem := testContext(&store{})
+	_, err := run.Fire(ctx, mem, alice, &Article{Status: ADraft}, "nope", nil, nil)
+	assert.ErrorIs(t, err, transition.ErrNotFound)
 }
 
-func TestRecordsAndLogging(t *testing.T) {
+// observed is what the fixture machines' after hook receives.
+type observed struct {
+	model any
+	step  transition.Step
+}
+
+func TestStepsAndLogging(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 5, Owner: "alice", Status: Open}}
-	var records []transition.Record
+	var records []observed
 	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks},
-		observe: func(r transition.Record) error { records = append(records, r); return nil }})
+		observe: func(m any, s transition.Step) error { records = append(records, observed{m, s}); return nil }})
 	ev, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	require.Len(t, records, 2)
 
-	assert.Same(t, p, records[0].Subject())
-	assert.Nil(t, records[0].Caused())
-	assert.Same(t, tasks[0], records[1].Subject())
-	assert.Same(t, ev, records[1].Caused(), "the task's event names the project's as its cause")
-	child := records[1].Entry()
-	require.NotNil(t, child.Cause)
-	assert.Equal(t, "delete", child.Cause.Transition)
-	assert.Equal(t, int64(1), child.Cause.Object)
+	assert.Same(t, p, records[0].model)
+	assert.Equal(t, -1, records[0].step.Cause, "the project's step has no cause")
+	assert.Nil(t, ev.Cause)
+	assert.Same(t, tasks[0], records[1].model)
+	require.Equal(t, 0, records[1].step.Cause, "the task's step names the project's as its cause")
+	assert.Nil(t, records[0].step.Input, "no input for NoInput")
+	cause := records[records[1].step.Cause].step
+	assert.Equal(t, "delete", cause.Transition)
+	assert.Equal(t, int64(1), cause.Object)
 
 	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+	slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
 			return slog.Attr{}
 		}
 		return a
-	}})).Info("applied", "event", ev)
-	assert.Equal(t, `level=INFO msg=applied event.object="transition_test.Project 1" event.transition=delete event.from=Draft event.to=Deleted event.actor=alice event.at=2026-11-25T12:00:00.000Z`+"\n", buf.String())
+	}})).Info("applied", "step", records[0].step)
+	assert.Equal(t, `{"level":"INFO","msg":"applied","step":{"machine":"transition_test.Project.status","object":1,"transition":"delete",`+
+		`"moves":[{"field":"status","from":{"value":1,"title":"Draft"},"to":{"value":4,"title":"Deleted"}}],`+
+		`"actor":"alice","at":"2026-11-25T12:00:00Z","cause":-1}}`+"\n", buf.String())
+
+	// A cascaded step's event names the step that caused it.
+	var causes []*transition.Step
+	tasksOf := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+	drop := transition.New[transition.NoInput](tasksOf, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone().
+		Effect("note the cause", func(_ context.Context, _ *store, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
+			causes = append(causes, e.Cause)
+			return nil
+		})
+	projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+	purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
+		Cascade(transition.Each("tasks", loadTasks, drop))
+	p = &Project{ID: 2, Status: Draft}
+	tasks = []*Task{{ID: 6, Status: Open}}
+	ev, err = purge.Fire(ctx, memOf(&store{tasks: map[int64][]*Task{2: tasks}}), alice, p, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Nil(t, ev.Cause)
+	require.Len(t, causes, 1)
+	require.NotNil(t, causes[0], "the task's event names the project's step as its cause")
+	assert.Equal(t, "purge", causes[0].Transition)
+	assert.Equal(t, int64(2), causes[0].Object)
+	assert.Equal(t, -1, causes[0].Cause)
 }
 
 // An observer that fails after a whole chain has run undoes every step.
@@ -85,18 +120,17 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 	tasks := []*Task{{ID: 5, Owner: "alice", Status: Open}, {ID: 6, Owner: "alice", Status: Done}}
 	seen := 0
 	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks},
-		observe: func(r transition.Record) error {
+		observe: func(m any, s transition.Step) error {
 			seen++
-			if r.Entry().Model == "transition_test.Task" && r.Entry().Object == int64(6) {
+			if _, isTask := m.(*Task); isTask && s.Machine == "transition_test.Task.status" && s.Object == int64(6) {
 				return errors.New("audit log full")
 			}
 			return nil
 		}})
 	_, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "observe", se.Step)
-	assert.Equal(t, "transition_test.Task 6", se.Object)
+	assert.Equal(t, "transition_test.Task 6", se.Object())
 	assert.Equal(t, 3, seen)
 	assert.Equal(t, Draft, p.Status)
 	assert.Equal(t, Open, tasks[0].Status)
@@ -106,18 +140,21 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 func TestRunnerMethodsCheckTheModelType(t *testing.T) {
 	ctx, mem := testContext(&store{})
 	var r transition.Runner[User, *store] = Projects
-	_, err := r.AppendAvailableAny(ctx, nil, mem, alice, &Task{})
+	run := openRunner(t, r)
+	_, err := run.AppendAvailable(ctx, nil, mem, alice, &Task{})
 	assert.ErrorContains(t, err, "runs on a *transition_test.Project, not on *transition_test.Task")
-	_, err = r.FireJSONAny(ctx, mem, alice, (*Project)(nil), "edit", nil)
+	_, err = run.Fire(ctx, mem, alice, (*Project)(nil), "edit", nil, nil)
 	assert.Error(t, err)
-	_, err = r.FireJSONAny(ctx, mem, alice, &Project{Status: Draft}, "archive", nil)
+	_, err = run.Fire(ctx, mem, alice, &Project{Status: Draft}, "archive", nil, nil)
 	assert.ErrorIs(t, err, transition.ErrNotFound)
 
-	p := &Project{Status: Draft}
-	rec, err := r.FireJSONAny(ctx, mem, alice, p, "edit", []byte(`{}`))
+	p := &Project{ID: 9, Status: Draft}
+	plan, err := run.Fire(ctx, mem, alice, p, "edit", []byte(`{}`), nil)
 	require.NoError(t, err)
-	assert.Same(t, p, rec.Subject())
-	avs, err := r.AppendAvailableAny(ctx, nil, mem, alice, p)
+	require.Len(t, plan.Steps, 1)
+	assert.Equal(t, int64(9), plan.Steps[0].Object, "the step ran on the model given")
+	assert.Equal(t, "edit", plan.Steps[0].Transition)
+	avs, err := run.AppendAvailable(ctx, nil, mem, alice, p)
 	require.NoError(t, err)
 	assert.Len(t, avs, len(Projects.Names()))
 }

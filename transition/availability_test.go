@@ -3,9 +3,12 @@ package transition_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/state"
@@ -16,12 +19,27 @@ import (
 // reason it is not.
 func TestAvailabilityTable(t *testing.T) {
 	wrong := func(msg string) reason {
-		return reason{Err: transition.ErrWrongState, Check: "state", Message: msg}
+		return reason{Err: transition.ErrWrongState, Code: "wrong_state.status", Message: msg}
 	}
-	forbidden := func(who, name, only string) reason {
-		return reason{Err: transition.ErrForbidden, Check: only, Message: who + " may not " + name + ": only " + only}
+	forbidden := func(who, title, code, only string) reason {
+		return reason{Err: transition.ErrForbidden, Code: code, Message: who + " may not " + title + ": only " + only}
 	}
-	needsReview := reason{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}
+	needsReview := reason{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"}
+	// The declarations each code comes from (see Reason.Of).
+	decls := map[string][]any{
+		"wrong_state.status":       {Status},
+		"forbidden.owner":          {"owner"},
+		"forbidden.owner_or_admin": {"owner", "admin"},
+		"unmet.condition_1":        {Review.In(Approved)},
+	}
+	// Every transition of Projects, as the test drives them.
+	type action interface {
+		Can(ctx context.Context, sc transition.Scope[*store], actor User, model *Project) bool
+		Check(ctx context.Context, sc transition.Scope[*store], actor User, model *Project) error
+		Availability(ctx context.Context, sc transition.Scope[*store], actor User, model *Project) (transition.Availability, error)
+	}
+	actions := map[string]action{"publish": Publish, "withdraw": Withdraw, "delete": Delete, "edit": Edit}
+	require.ElementsMatch(t, Projects.Names(), slices.Collect(maps.Keys(actions)))
 
 	type key struct {
 		state      state.State[ProjectStatus]
@@ -35,41 +53,49 @@ func TestAvailabilityTable(t *testing.T) {
 	}{
 		{key{Draft, Approved, "publish", alice}, nil},
 		{key{Draft, Approved, "publish", root}, nil},
-		{key{Draft, Approved, "publish", bob}, []reason{forbidden("bob", "publish", "the owner or an admin")}},
+		{key{Draft, Approved, "publish", bob}, []reason{forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin")}},
 		{key{Draft, Pending, "publish", alice}, []reason{needsReview}},
-		{key{Draft, Pending, "publish", bob}, []reason{forbidden("bob", "publish", "the owner or an admin"), needsReview}},
+		{key{Draft, Pending, "publish", bob}, []reason{forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin"), needsReview}},
 		{key{Published, Pending, "publish", bob}, []reason{
-			wrong("status is Published; publish needs Draft or Withdrawn"),
-			forbidden("bob", "publish", "the owner or an admin"),
+			wrong("status is Published; Publish needs Draft or Withdrawn"),
+			forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin"),
 			needsReview,
 		}},
 		{key{Withdrawn, Approved, "publish", alice}, nil},
-		{key{Deleted, Approved, "publish", root}, []reason{wrong("status is Deleted; publish needs Draft or Withdrawn")}},
+		{key{Deleted, Approved, "publish", root}, []reason{wrong("status is Deleted; Publish needs Draft or Withdrawn")}},
 
 		{key{Published, Pending, "withdraw", alice}, nil},
-		{key{Published, Pending, "withdraw", root}, []reason{forbidden("root", "withdraw", "the owner")}},
-		{key{Draft, Pending, "withdraw", alice}, []reason{wrong("status is Draft; withdraw needs Published")}},
+		{key{Published, Pending, "withdraw", root}, []reason{forbidden("root", "Withdraw", "forbidden.owner", "owner")}},
+		{key{Draft, Pending, "withdraw", alice}, []reason{wrong("status is Draft; Withdraw needs Published")}},
 
 		{key{Draft, Pending, "delete", alice}, nil},
 		{key{Withdrawn, Pending, "delete", root}, nil},
-		{key{Published, Pending, "delete", alice}, []reason{wrong("status is Published; delete needs Draft or Withdrawn")}},
-		{key{Draft, Pending, "delete", bob}, []reason{forbidden("bob", "delete", "the owner or an admin")}},
+		{key{Published, Pending, "delete", alice}, []reason{wrong("status is Published; Delete needs Draft or Withdrawn")}},
+		{key{Draft, Pending, "delete", bob}, []reason{forbidden("bob", "Delete", "forbidden.owner_or_admin", "owner or admin")}},
 
 		{key{Draft, Pending, "edit", bob}, nil},
-		{key{Published, Pending, "edit", bob}, []reason{wrong("status is Published; edit needs Draft")}},
+		{key{Published, Pending, "edit", bob}, []reason{wrong("status is Published; Edit needs Draft")}},
 	}
 	ctx, mem := testContext(&store{})
 	for _, c := range cases {
 		name := fmt.Sprintf("%s/%s/%s/%s", c.state, c.review, c.transition, c.actor)
 		t.Run(name, func(t *testing.T) {
 			p := &Project{ID: 1, Owner: "alice", Status: c.state, Review: c.review}
-			a, ok := Projects.Action(c.transition)
+			a, ok := actions[c.transition]
 			require.True(t, ok)
 
 			av, err := a.Availability(ctx, mem, c.actor, p)
 			require.NoError(t, err)
 			if diff := cmp.Diff(c.want, reasonsOf(av.Reasons), cmpErrors); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+			for _, r := range av.Reasons {
+				require.Contains(t, decls, r.Code)
+				for _, d := range decls[r.Code] {
+					assert.True(t, r.Of(d), "%#v of %v", r, d)
+				}
+				assert.False(t, r.Of("nobody"), "%#v", r)
+				assert.False(t, r.Of(Review), "%#v", r)
 			}
 			require.Equal(t, c.want == nil, av.Available)
 			require.Equal(t, c.want == nil, a.Can(ctx, mem, c.actor, p), "Can agrees with Availability")

@@ -2,29 +2,17 @@ package transition
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/statecraft/statecraft/internal/callsite"
+	"github.com/statecraft/statecraft/internal/graph"
 )
 
 // A Cascade is a causal chain from a transition of model M to transitions
 // of related objects. Make one with [Each].
 type Cascade[M, A, U any] interface {
-	// Info describes the cascade.
-	Info() CascadeInfo
-	plan(c *chain[A, U], parent *M, cause Record, causeIdx, depth int, by string) error
-}
-
-// CascadeInfo describes a cascade as data.
-type CascadeInfo struct {
-	Name       string // the relation, such as "tasks"
-	Machine    string // the related machine, such as "main.Task.status"
-	Transition string // the transition run on each related object
-	// Target is the related *Machine itself, so that a registry can tell
-	// it from another machine of the same name (the same model type name
-	// in two packages, or two machines on one field).
-	Target any
+	info() graph.Cascade
+	plan(c *chain[A, U], parent *M, cause *Step, causeIdx, depth int, by string) error
 }
 
 // Each returns the cascade that runs transition t, with zero input, on
@@ -50,28 +38,22 @@ type each[M any, R any, RT comparable, A, U any, RI any] struct {
 	t    *Transition[R, RT, A, U, RI]
 }
 
-// Info describes the cascade.
-func (e *each[M, R, RT, A, U, RI]) Info() CascadeInfo {
-	return CascadeInfo{Name: e.name, Machine: e.t.m.name, Transition: e.t.name, Target: e.t.m}
+func (e *each[M, R, RT, A, U, RI]) info() graph.Cascade {
+	return graph.Cascade{Name: e.name, Machine: e.t.m.name, Transition: e.t.name, Target: e.t.m}
 }
 
 // plan loads the related objects and plans e.t on each. by names the
 // step that cascades, for errors.
-func (e *each[M, R, RT, A, U, RI]) plan(c *chain[A, U], parent *M, cause Record, causeIdx, depth int, by string) error {
+func (e *each[M, R, RT, A, U, RI]) plan(c *chain[A, U], parent *M, cause *Step, causeIdx, depth int, by string) error {
 	var rs []*R
 	if err := guard(func() (err error) { rs, err = e.load(c.ctx, c.u, parent); return err }); err != nil {
-		se := &StepError{Step: "load " + e.name, Object: by, Actor: actorName(c.actor), Err: err}
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			se.Panic = pe.Value
-		}
-		return se
+		return &Error{Step: "load " + e.name, Err: err, kind: ErrStep, src: names{object: by, actor: actorName(c.actor)}}
 	}
 	var zero RI
 	for _, r := range rs {
 		if r == nil {
-			return &StepError{Step: "load " + e.name, Object: by, Actor: actorName(c.actor),
-				Err: fmt.Errorf("it returned a nil *%s", e.t.m.mgr.Model())}
+			return &Error{Step: "load " + e.name, Err: fmt.Errorf("it returned a nil *%s", e.t.m.mgr.Model()),
+				kind: ErrStep, src: names{object: by, actor: actorName(c.actor)}}
 		}
 		if err := planStep(c, e.t, r, zero, cause, causeIdx, depth, false); err != nil {
 			return err

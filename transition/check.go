@@ -191,7 +191,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 			return false, nil
 		}
 		ok = false
-		add(Reason{Err: ErrWrongState, Check: "state", msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}})
+		add(Reason{Err: ErrWrongState, Code: t.stateCode, decl: t.m.mgr, msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}})
 	}
 	for _, mv := range t.also {
 		if !mv.sourceOK(model) {
@@ -217,7 +217,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 				return false, nil
 			}
 			ok = false
-			add(Reason{Err: ErrUnmet, Check: t.whenTitles[i], msg: message{text: t.whenNeeds[i]}})
+			add(Reason{Err: ErrUnmet, Code: t.whenCodes[i], decl: c, msg: message{text: t.whenNeeds[i]}})
 		}
 	}
 	for i, r := range t.related {
@@ -231,7 +231,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 				return false, nil
 			}
 			ok = false
-			add(Reason{Err: ErrUnmet, Check: r.String(), msg: message{text: why}})
+			add(Reason{Err: ErrUnmet, Code: "related." + r.Name(), decl: r, msg: message{text: why}})
 		}
 	}
 	return ok, nil
@@ -257,43 +257,76 @@ func (t *Transition[M, T, A, U, I]) allowed(ctx context.Context, actor A, model 
 
 // forbidden is the reason actor may not run the transition.
 func (t *Transition[M, T, A, U, I]) forbidden(actor A) Reason {
-	r := Reason{Err: ErrForbidden, Check: t.only}
+	r := Reason{Err: ErrForbidden, Code: t.forbidCode, decl: t}
 	switch {
 	case t.m.nilable && isNil(any(actor)):
-		r.msg = message{text: t.noActor}
+		r.Code, r.msg = "forbidden.no_actor", message{text: t.noActor}
 	case len(t.allow) == 0 && !t.anyone:
-		r.msg = message{text: "no actor may " + t.name + " (it declares no Allow)"}
+		r.msg = message{text: "no actor may " + t.title + " (it declares no Allow)"}
 	default:
-		r.msg = message{kind: msgForbidden, action: t.name, only: t.only}
+		r.msg = message{kind: msgForbidden, action: t.title, only: t.only}
 	}
 	return r
+}
+
+// allows reports whether name was given to Allow, for Reason.Of.
+func (t *Transition[M, T, A, U, I]) allows(name string) bool {
+	for _, g := range t.allow {
+		if g.title == name {
+			return true
+		}
+	}
+	return false
+}
+
+// inputReason is the reason a cascaded step is blocked by invalid input.
+func (t *Transition[M, T, A, U, I]) inputReason(fe []FieldError, object string) Reason {
+	parts := make([]string, len(fe))
+	for i, f := range fe {
+		parts[i] = f.Error()
+	}
+	return Reason{Err: ErrInvalidInput, Code: "invalid_input." + t.name, decl: t, Object: object,
+		msg: message{text: t.title + " has invalid input: " + strings.Join(parts, "; ")}}
+}
+
+// conditionName names condition c, the i-th given to When, for reason
+// codes: by its Name method (a state.Conditional's, or a Manager.In
+// condition's), or by its position if it has none.
+func conditionName[M any](c state.Condition[M], i int) string {
+	if n, ok := c.(interface{ Name() string }); ok && n.Name() != "" {
+		return n.Name()
+	}
+	return fmt.Sprintf("condition_%d", i+1)
 }
 
 // describe makes the words of the transition's refusals, once, as it is
 // declared, so that a refusal builds none.
 func (t *Transition[M, T, A, U, I]) describe() {
+	t.stateCode = "wrong_state." + t.m.mgr.Name()
 	if t.creates {
-		t.needs = t.name + " creates a new object, which holds no state"
+		t.needs = t.title + " creates a new object, which holds no state"
 	} else {
 		var from []state.Set[T]
 		for _, r := range t.rules {
 			from = append(from, r.sources...)
 		}
-		t.needs = t.name + " needs " + setTitles(from)
+		t.needs = t.title + " needs " + setTitles(from)
 	}
-	titles := make([]string, len(t.allow))
+	names := make([]string, len(t.allow))
 	for i, g := range t.allow {
-		titles[i] = g.title
+		names[i] = g.title
 	}
-	t.only = strings.Join(titles, " or ")
+	t.only = strings.Join(names, " or ")
+	t.forbidCode = "forbidden." + strings.Join(names, "_or_")
 	who := t.only
 	switch {
 	case t.anyone:
 		who = "any actor"
 	case len(t.allow) == 0:
 		t.only, who = "no one", "no one"
+		t.forbidCode = "forbidden.no_one"
 	}
-	t.noActor = "there is no actor (it is nil); " + t.name + " may be run by " + who
+	t.noActor = "there is no actor (it is nil); " + t.title + " may be run by " + who
 }
 
 // actorName names an actor in messages: "no actor" if it is nil; by its
@@ -302,31 +335,40 @@ func (t *Transition[M, T, A, U, I]) describe() {
 // struct's fields do not end up in error messages and logs. Give the actor
 // type a String method to name it well. A String method that panics is
 // named as such rather than let the panic escape.
-func actorName[A any](actor A) (name string) {
-	v := any(actor)
-	if isNil(v) {
+func actorName[A any](actor A) string { return actorNameOf(&actor) }
+
+// actorNameOf is actorName for the actor p points to: given a pointer into
+// a value already on the heap, it allocates nothing for an actor with a
+// String method that does not.
+func actorNameOf[A any](p *A) (name string) {
+	if isNil(any(*p)) {
 		return "no actor"
 	}
 	defer func() {
-		if p := recover(); p != nil {
-			name = fmt.Sprintf("a %T (its String method panicked: %s)", actor, clip(fmt.Sprint(p), maxEcho))
+		if r := recover(); r != nil {
+			name = fmt.Sprintf("a %T (its String method panicked: %s)", *p, clip(fmt.Sprint(r), maxEcho))
 		}
 	}()
-	switch a := v.(type) {
-	case fmt.Stringer:
+	switch a := any(p).(type) {
+	case fmt.Stringer: // A or *A has the method
 		return a.String()
-	case string:
-		return a
+	case *string:
+		return *a
 	}
-	rv := reflect.ValueOf(v)
+	if k := reflect.TypeFor[A]().Kind(); k == reflect.Pointer || k == reflect.Interface {
+		if a, ok := any(*p).(fmt.Stringer); ok { // boxing a pointer allocates nothing
+			return a.String()
+		}
+	}
+	rv := reflect.ValueOf(p).Elem()
 	switch rv.Kind() {
 	case reflect.String:
 		return rv.String()
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fmt.Sprint(v)
+		return fmt.Sprint(rv.Interface())
 	}
-	return fmt.Sprintf("a %T", actor)
+	return fmt.Sprintf("a %T", *p)
 }
 
 // isNil reports whether v is nil, or holds a nil pointer, map, slice,
@@ -366,7 +408,7 @@ func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U
 	av := Availability{Name: t.name, Title: t.title, Input: t.input, NeedsInput: t.input != nil}
 	av.Required = t.shape.required()
 	err := t.Check(ctx, sc, actor, model)
-	if b, ok := err.(*BlockedError); ok {
+	if b, ok := err.(*Error); ok && b.kind == ErrBlocked {
 		av.Reasons = b.Reasons
 		err = nil
 	}

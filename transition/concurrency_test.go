@@ -16,7 +16,7 @@ func TestConcurrentUse(t *testing.T) {
 	const n = 32
 	var mu sync.Mutex
 	var events int
-	ctx, mem := testContext(&store{observe: func(transition.Record) error {
+	ctx, mem := testContext(&store{observe: func(any, transition.Step) error {
 		mu.Lock()
 		events++
 		mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -65,12 +66,15 @@ func TestDeclarationsAreChecked(t *testing.T) {
 		}, "rules 1 and 2 both start from Opened"},
 		{"nil allow", func() {
 			transition.New[transition.NoInput](doors, "a1", transition.From(Opened).To(Closed)).Allow("x", nil)
-		}, "Allow needs a title and a function"},
+		}, "Allow needs a name and a function"},
 		{"nil effect", func() {
 			transition.New[transition.NoInput](doors, "a2", transition.From(Opened).To(Closed)).Effect("", func(context.Context, *store, *transition.Event[Door, int, User, transition.NoInput]) error {
 				return nil
 			})
 		}, "Effect needs a title and a function"},
+		{"allow named with words", func() {
+			transition.New[transition.NoInput](doors, "a3", transition.From(Opened).To(Closed)).Allow("the owner", func(context.Context, User, *Door) bool { return true })
+		}, `Allow's name "the owner" is an identifier, used in reason codes: use no spaces or dots`},
 		{"foreign initial", func() { doors.Initial(Elsewhere) }, "Elsewhere is a state of OtherType"},
 	}
 	for _, c := range cases {
@@ -86,34 +90,34 @@ func TestDeclarationsAreChecked(t *testing.T) {
 	}), state.ErrForeignState)
 	// A refused New leaves nothing behind; a refused Allow or Effect comes
 	// after its New, which stands.
-	assert.Equal(t, []string{"open", "a1", "a2"}, doors.Names())
+	assert.Equal(t, []string{"open", "a1", "a2", "a3"}, doors.Names())
 }
 
 func TestInfoDescribesTheDeclaration(t *testing.T) {
-	in := Publish.Info()
+	in := transition.InfoOf(Publish)
 	assert.Equal(t, "publish", in.Name)
 	assert.Equal(t, "Publish", in.Title)
-	assert.Equal(t, []transition.RuleInfo{{From: []string{"Draft", "Withdrawn"}, FromStates: []string{"Draft", "Withdrawn"}, To: []string{"Published"}}}, in.Rules)
-	assert.Equal(t, []string{"the owner", "an admin"}, in.Allow)
+	assert.Equal(t, []graph.Rule{{From: []string{"Draft", "Withdrawn"}, FromStates: []string{"Draft", "Withdrawn"}, To: []string{"Published"}}}, in.Rules)
+	assert.Equal(t, []string{"owner", "admin"}, in.Allow)
 	assert.Equal(t, []string{"review is Approved"}, in.When)
 	assert.Equal(t, []string{"parent: status is Published (if any)"}, in.Related)
 	assert.Equal(t, []string{"set the start date", "stamp the publication"}, in.Effects)
 	assert.Equal(t, 1, in.Validators)
 	assert.Empty(t, in.Required, "start_at is omitzero")
 
-	d := Delete.Info()
-	assert.Equal(t, []transition.CascadeInfo{{Name: "tasks", Machine: "transition_test.Task.status", Transition: "delete", Target: Tasks}}, d.Cascades)
+	d := transition.InfoOf(Delete)
+	assert.Equal(t, []graph.Cascade{{Name: "tasks", Machine: "transition_test.Task.status", Transition: "delete", Target: Tasks}}, d.Cascades)
 	assert.Nil(t, d.Input)
 
-	assert.Equal(t, []string{"reason"}, Withdraw.Info().Required)
-	assert.True(t, Decide.Info().Chooses)
-	assert.Equal(t, []transition.RuleInfo{{From: []string{"Draft"}, FromStates: []string{"Draft"}, Stay: true}}, Edit.Info().Rules)
+	assert.Equal(t, []string{"reason"}, transition.InfoOf(Withdraw).Required)
+	assert.True(t, transition.InfoOf(Decide).Chooses)
+	assert.Equal(t, []graph.Rule{{From: []string{"Draft"}, FromStates: []string{"Draft"}, Stay: true}}, transition.InfoOf(Edit).Rules)
 
-	g := Projects.Graph()
+	g := transition.GraphOf(Projects)
 	assert.Equal(t, "ProjectState", g.Type)
 	assert.Equal(t, "status", g.Column)
 	assert.True(t, g.States[0].Initial)
 	assert.True(t, g.States[3].Final)
-	assert.Equal(t, []transition.GroupInfo{{Title: "Gone", Members: []string{"Withdrawn", "Deleted"}}}, g.Groups)
+	assert.Equal(t, []graph.Group{{Title: "Gone", Members: []string{"Withdrawn", "Deleted"}}}, g.Groups)
 	assert.Len(t, g.Transitions, 4)
 }

@@ -221,8 +221,8 @@ func (s *shape) required() []string {
 	return names
 }
 
-// Input returns the transition's input type, or nil if it takes NoInput.
-func (t *Transition[M, T, A, U, I]) Input() reflect.Type { return t.input }
+// inputType returns the transition's input type, or nil if it takes NoInput.
+func (t *Transition[M, T, A, U, I]) inputType() reflect.Type { return t.input }
 
 // Decode decodes a JSON payload into the transition's input, strictly:
 // unknown or mis-cased keys, keys given twice, values of the wrong type,
@@ -242,27 +242,38 @@ func (t *Transition[M, T, A, U, I]) Input() reflect.Type { return t.input }
 // nest at most 10,000 levels deep.
 //
 // A type's own UnmarshalJSON or UnmarshalText that panics is a bug, not
-// bad input: the error is then a *StepError for the step "decode".
+// bad input: the error is then an *Error matching ErrStep, for the step
+// "decode".
 func (t *Transition[M, T, A, U, I]) Decode(payload []byte) (I, error) {
+	return t.decode(payload, nil)
+}
+
+// decode is Decode; check, when not nil, checks a payload that decoded
+// against the rules of the input's schema.
+func (t *Transition[M, T, A, U, I]) decode(payload []byte, check func([]byte) []FieldError) (I, error) {
+	var zero I
 	in, fe, pe := decodeInput[I](payload, t.shape)
 	if pe != nil {
-		var zero I
-		return zero, &StepError{Machine: t.m.name, Transition: t.name, Step: "decode", Panic: pe.Value, Err: pe}
+		return zero, &Error{Machine: t.m.name, Transition: t.name, Step: "decode", Err: pe, kind: ErrStep}
+	}
+	if len(fe) == 0 && check != nil {
+		if err := guard(func() error { fe = check(payload); return nil }); err != nil {
+			return zero, &Error{Machine: t.m.name, Transition: t.name, Step: "check the schema", Err: err, kind: ErrStep}
+		}
 	}
 	if len(fe) > 0 {
-		var zero I
-		return zero, &InputError{Machine: t.m.String(), Transition: t.name, Fields: fe}
+		return zero, &Error{Machine: t.m.name, Transition: t.name, Fields: fe, kind: ErrInvalidInput}
 	}
 	return in, nil
 }
 
-func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors, *PanicError) {
+func decodeInput[I any](payload []byte, root *shape) (I, []FieldError, *PanicError) {
 	var in I
 	payload = bytes.TrimSpace(payload)
 	isObject := root.object() != nil
 	if len(payload) == 0 || string(payload) == "null" {
 		if !isObject {
-			return in, FieldErrors{{Message: "is required"}}, nil
+			return in, []FieldError{{Code: "required", Message: "is required"}}, nil
 		}
 		payload = []byte("{}")
 	}
@@ -279,7 +290,7 @@ func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors, *PanicErro
 			if isObject {
 				what = "object"
 			}
-			d.errs = FieldErrors{{Message: "has data after the JSON " + what}}
+			d.errs = []FieldError{{Code: "syntax", Message: "has data after the JSON " + what}}
 		}
 	}
 	if d.panic != nil {
@@ -295,7 +306,7 @@ func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors, *PanicErro
 		}
 		// The walk above accepts only what encoding/json decodes, save
 		// for what it leaves to it (",string" fields).
-		return zero, FieldErrors{fieldError(err)}, nil
+		return zero, []FieldError{fieldError(err)}, nil
 	}
 	return in, nil, nil
 }
@@ -304,7 +315,7 @@ func decodeInput[I any](payload []byte, root *shape) (I, FieldErrors, *PanicErro
 type decoder struct {
 	payload []byte
 	dec     *json.Decoder
-	errs    FieldErrors
+	errs    []FieldError
 	stop    bool        // the payload cannot be read further, or the error limit was reached
 	panic   *PanicError // a type's own decoding panicked
 }
@@ -318,8 +329,8 @@ type path struct {
 	elem  bool
 }
 
-// String returns the path as dotted names and indexes: "to.city",
-// "shipping.0.zip". Long keys are cut short.
+// String returns the path as a JSON Pointer (RFC 6901): "/to/city",
+// "/shipping/0/zip". Long keys are cut short.
 func (p *path) String() string {
 	if p == nil {
 		return ""
@@ -329,24 +340,27 @@ func (p *path) String() string {
 		if p.elem {
 			parts = append(parts, strconv.Itoa(p.index))
 		} else {
-			parts = append(parts, echo(p.key))
+			parts = append(parts, pointerEscaper.Replace(echo(p.key)))
 		}
 	}
 	slices.Reverse(parts)
-	return strings.Join(parts, ".")
+	return "/" + strings.Join(parts, "/")
 }
 
-// add records a problem with the value at p.
-func (d *decoder) add(p *path, msg string) {
+// pointerEscaper escapes a key for a JSON Pointer.
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// add records a problem of kind code with the value at p.
+func (d *decoder) add(p *path, code, msg string) {
 	if d.stop {
 		return
 	}
 	if len(d.errs) == maxFieldErrors {
-		d.errs = append(d.errs, FieldError{Message: fmt.Sprintf("has more problems; decoding stopped after %d", maxFieldErrors)})
+		d.errs = append(d.errs, FieldError{Code: "too_many", Message: fmt.Sprintf("has more problems; decoding stopped after %d", maxFieldErrors)})
 		d.stop = true
 		return
 	}
-	d.errs = append(d.errs, FieldError{Field: p.String(), Message: msg})
+	d.errs = append(d.errs, FieldError{Field: p.String(), Code: code, Message: msg})
 }
 
 // malformed records that the payload is not well-formed JSON: the only
@@ -358,7 +372,7 @@ func (d *decoder) malformed(err error) {
 	if e := json.Unmarshal(d.payload, &raw); e != nil {
 		err = e
 	}
-	d.errs = FieldErrors{{Message: syntaxError(err).Error()}}
+	d.errs = []FieldError{{Code: "syntax", Message: syntaxError(err).Error()}}
 	d.stop = true
 }
 
@@ -370,7 +384,7 @@ func (d *decoder) rootObject(s *shape) {
 		return
 	}
 	if tok != json.Delim('{') {
-		d.errs = FieldErrors{{Message: "must be a JSON object"}}
+		d.errs = []FieldError{{Code: "type", Message: "must be a JSON object"}}
 		d.stop = true
 		return
 	}
@@ -391,13 +405,13 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 		}
 		switch {
 		case string(raw) == "null" && nullMsg != "":
-			d.add(p, nullMsg)
+			d.add(p, "required", nullMsg)
 		case s.kind == customShape:
 			err := guard(func() error { return json.Unmarshal(raw, reflect.New(s.typ).Interface()) })
 			if pe, ok := err.(*PanicError); ok {
 				d.panic, d.stop = pe, true
 			} else if err != nil {
-				d.add(p, customError(s.typ, err))
+				d.add(p, "type", customError(s.typ, err))
 			}
 		}
 		return
@@ -409,7 +423,7 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 	}
 	if tok == nil {
 		if nullMsg != "" {
-			d.add(p, nullMsg)
+			d.add(p, "required", nullMsg)
 		}
 		return
 	}
@@ -422,7 +436,7 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 	}
 	// depth containers hold this value; an object or array opens one more.
 	if (tok == json.Delim('{') || tok == json.Delim('[')) && depth+1 > maxDepth {
-		d.add(p, fmt.Sprintf("is nested more than %d levels deep", maxDepth))
+		d.add(p, "too_deep", fmt.Sprintf("is nested more than %d levels deep", maxDepth))
 		d.stop = true
 		return
 	}
@@ -431,7 +445,7 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 		d.skipRest(tok, depth)
 	case leafShape:
 		if msg := leafError(s.typ, tok); msg != "" {
-			d.add(p, msg)
+			d.add(p, "type", msg)
 		}
 		d.skipRest(tok, depth)
 	case objectShape:
@@ -504,17 +518,17 @@ func (d *decoder) object(s *shape, p *path, depth int) {
 		i, known := s.index[key]
 		switch {
 		case !known && unknown[key]:
-			d.add(at, "is given more than once")
+			d.add(at, "duplicate", "is given more than once")
 			d.skip(depth)
 		case !known:
 			if unknown == nil {
 				unknown = map[string]bool{}
 			}
 			unknown[key] = true
-			d.add(at, notAField(s, key))
+			d.add(at, "unknown", notAField(s, key))
 			d.skip(depth)
 		case mark(i):
-			d.add(at, "is given more than once")
+			d.add(at, "duplicate", "is given more than once")
 			d.skip(depth)
 		default:
 			f := &s.fields[i]
@@ -529,7 +543,7 @@ func (d *decoder) object(s *shape, p *path, depth int) {
 			continue
 		}
 		if (seenMore != nil && !seenMore[i]) || (seenMore == nil && !seen[i]) {
-			d.add(&path{up: p, key: f.name}, "is required")
+			d.add(&path{up: p, key: f.name}, "required", "is required")
 		}
 	}
 }
@@ -545,13 +559,13 @@ func (d *decoder) mapping(s *shape, p *path, depth int) {
 		}
 		at := &path{up: p, key: key}
 		if seen[key] {
-			d.add(at, "is given more than once")
+			d.add(at, "duplicate", "is given more than once")
 			d.skip(depth)
 			continue
 		}
 		seen[key] = true
 		if s.key != nil && !validKey(s.typ, key) {
-			d.add(at, fmt.Sprintf("is not a valid key: must be %s", jsonKind(s.key)))
+			d.add(at, "type", fmt.Sprintf("is not a valid key: must be %s", jsonKind(s.key)))
 			d.skip(depth)
 			continue
 		}
@@ -590,7 +604,7 @@ func (d *decoder) close() bool {
 
 // mismatch reports a value of the wrong kind of JSON, and skips it.
 func (d *decoder) mismatch(s *shape, p *path, tok json.Token, depth int) {
-	d.add(p, fmt.Sprintf("must be %s, not %s", jsonKind(s.typ), tokenKind(tok)))
+	d.add(p, "type", fmt.Sprintf("must be %s, not %s", jsonKind(s.typ), tokenKind(tok)))
 	d.skipRest(tok, depth)
 }
 
@@ -612,7 +626,7 @@ func (d *decoder) skipRest(tok json.Token, depth int) {
 	}
 	for open := 1; open > 0; {
 		if depth+open > maxDepth {
-			d.add(nil, fmt.Sprintf("is nested more than %d levels deep", maxDepth))
+			d.add(nil, "too_deep", fmt.Sprintf("is nested more than %d levels deep", maxDepth))
 			d.stop = true
 			return
 		}
@@ -703,7 +717,7 @@ func customError(t reflect.Type, err error) string {
 		t = t.Elem()
 	}
 	if t == reflect.TypeFor[time.Time]() {
-		return `must be a date and time such as "2026-01-02T15:04:05Z" (RFC 3339)`
+		return "must be a date and time such as 2026-11-28T09:30:00Z"
 	}
 	fe := fieldError(err)
 	return fe.Message
@@ -748,11 +762,23 @@ func fieldError(err error) FieldError {
 	switch {
 	case errors.As(err, &te):
 		found, _, _ := strings.Cut(te.Value, " (")
-		return FieldError{Field: echo(te.Field), Message: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type), echo(found))}
+		return FieldError{Field: dotsToPointer(echo(te.Field)), Code: "type", Message: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type), echo(found))}
 	case errors.As(err, &se):
-		return FieldError{Message: syntaxError(err).Error()}
+		return FieldError{Code: "syntax", Message: syntaxError(err).Error()}
 	}
-	return FieldError{Message: clip(strings.TrimPrefix(err.Error(), "json: "), maxMessage)}
+	return FieldError{Code: "type", Message: clip(strings.TrimPrefix(err.Error(), "json: "), maxMessage)}
+}
+
+// dotsToPointer turns encoding/json's dotted field path into a JSON Pointer.
+func dotsToPointer(field string) string {
+	if field == "" {
+		return ""
+	}
+	parts := strings.Split(field, ".")
+	for i, p := range parts {
+		parts[i] = pointerEscaper.Replace(p)
+	}
+	return "/" + strings.Join(parts, "/")
 }
 
 // echo returns s, cut to at most maxEcho bytes (at a rune boundary) with

@@ -37,16 +37,16 @@ func TestDecodeFollowsEncodingJSONNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, tagged{base: base{ID: 1}, Named: base{ID: 2}, Dash: "d", Count: 7, Payload: []byte("hi")}, in)
 
-	for payload, want := range map[string]transition.FieldErrors{
-		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "Secret": "x"}`:         {{Field: "Secret", Message: "is not a field of this input"}},
-		`{"id": 1, "named": {}, "-": "d", "count": "7"}`:                               {{Field: "named.id", Message: "is required"}},
-		`{"named": {"id": 2}, "-": "d", "count": "7"}`:                                 {{Field: "id", Message: "is required"}},
-		`{"id": 1, "named": {"id": 2}, "-": "d", "count": 7}`:                          {{Field: "count", Message: "json: invalid use of ,string struct tag, trying to unmarshal unquoted value into int"}},
-		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": 5}`:          {{Field: "payload", Message: "must be a base64 string, not number"}},
-		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": "not b64!"}`: {{Field: "payload", Message: "must be base64-encoded data"}},
-		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": 256}`:          {{Field: "small", Message: "must be an integer from 0 to 255, not 256"}},
-		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": -1}`:           {{Field: "small", Message: "must be an integer from 0 to 255, not -1"}},
-		`{"id": 1.5, "named": {"id": 2}, "-": "d", "count": "7"}`:                      {{Field: "id", Message: "must be an integer, not 1.5"}},
+	for payload, want := range map[string][]transition.FieldError{
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "Secret": "x"}`:         {{Field: "/Secret", Code: "unknown", Message: "is not a field of this input"}},
+		`{"id": 1, "named": {}, "-": "d", "count": "7"}`:                               {{Field: "/named/id", Code: "required", Message: "is required"}},
+		`{"named": {"id": 2}, "-": "d", "count": "7"}`:                                 {{Field: "/id", Code: "required", Message: "is required"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": 7}`:                          {{Code: "type", Message: "invalid use of ,string struct tag, trying to unmarshal unquoted value into int"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": 5}`:          {{Field: "/payload", Code: "type", Message: "must be a base64 string, not number"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": "not b64!"}`: {{Field: "/payload", Code: "type", Message: "must be base64-encoded data"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": 256}`:          {{Field: "/small", Code: "type", Message: "must be an integer from 0 to 255, not 256"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": -1}`:           {{Field: "/small", Code: "type", Message: "must be an integer from 0 to 255, not -1"}},
+		`{"id": 1.5, "named": {"id": 2}, "-": "d", "count": "7"}`:                      {{Field: "/id", Code: "type", Message: "must be an integer, not 1.5"}},
 	} {
 		got := inputErrorFields(t, tr, payload)
 		if strings.Contains(payload, `"count": 7`) {
@@ -85,9 +85,9 @@ func TestDecodeWideStruct(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, in.F69)
 	fe := inputErrorFields(t, tr, strings.Replace(full, `"F68": 1,`, "", 1)+``)
-	assert.Equal(t, transition.FieldErrors{{Field: "F68", Message: "is required"}}, fe)
+	assert.Equal(t, []transition.FieldError{{Field: "/F68", Code: "required", Message: "is required"}}, fe)
 	fe = inputErrorFields(t, tr, strings.TrimSuffix(full, "}")+`, "F66": 2}`)
-	assert.Equal(t, transition.FieldErrors{{Field: "F66", Message: "is given more than once"}}, fe)
+	assert.Equal(t, []transition.FieldError{{Field: "/F66", Code: "duplicate", Message: "is given more than once"}}, fe)
 }
 
 // Recursive types that are not structs have finite shapes too.
@@ -101,12 +101,12 @@ func TestDecodeRecursiveMapsAndSlices(t *testing.T) {
 	got, err := trees.Decode([]byte(`{"a": {"b": {}}, "c": null}`))
 	require.NoError(t, err)
 	assert.Equal(t, tree{"a": {"b": {}}, "c": nil}, got)
-	assert.Equal(t, transition.FieldErrors{{Field: "a.b", Message: "must be an object, not number"}}, inputErrorFields(t, trees, `{"a": {"b": 1}}`))
+	assert.Equal(t, []transition.FieldError{{Field: "/a/b", Code: "type", Message: "must be an object, not number"}}, inputErrorFields(t, trees, `{"a": {"b": 1}}`))
 
 	chains := transition.New[chain](doors, "chain", transition.From(Closed).Stay()).AllowAnyone()
 	_, err = chains.Decode([]byte(`[[], [[]]]`))
 	require.NoError(t, err)
-	assert.Equal(t, transition.FieldErrors{{Field: "1.0", Message: "must be an array, not string"}}, inputErrorFields(t, chains, `[[], ["x"]]`))
+	assert.Equal(t, []transition.FieldError{{Field: "/1/0", Code: "type", Message: "must be an array, not string"}}, inputErrorFields(t, chains, `[[], ["x"]]`))
 }
 
 // The nesting limit is encoding/json's, at its exact boundary.
@@ -147,7 +147,7 @@ func TestDecodeEchoCut(t *testing.T) {
 	// A key of 63 ASCII bytes then a 3-byte character: cut before it.
 	key := strings.Repeat("k", 63) + "€"
 	fe := inputErrorFields(t, tr, `{"n": 1, "`+key+`": 1}`)
-	assert.Equal(t, strings.Repeat("k", 63)+"... (66 bytes)", fe[0].Field)
+	assert.Equal(t, "/"+strings.Repeat("k", 63)+"... (66 bytes)", fe[0].Field)
 }
 
 // A state field's message lists at most eight of its values.
@@ -178,11 +178,14 @@ func TestDecodeLongChoicesAreCut(t *testing.T) {
 func TestErrorMessagesOmitWhatIsUnknown(t *testing.T) {
 	assert.Equal(t, "transition: nothing (declared at x.go:1)", (&transition.DeclarationError{Msg: "nothing", At: "x.go:1"}).Error())
 	assert.Equal(t, `transition: m: "t": bad`, (&transition.DeclarationError{Machine: "m", Transition: "t", Msg: "bad"}).Error())
-	fe := transition.FieldErrors{{Field: "a", Message: "is required"}}
-	assert.Equal(t, `transition: m "t": invalid input: a: is required`, (&transition.InputError{Machine: "m", Transition: "t", Fields: fe}).Error())
-	assert.Equal(t, `transition: m "t" of o 1 by ann: invalid input: a: is required`,
-		(&transition.InputError{Machine: "m", Transition: "t", Object: "o 1", Actor: "ann", Fields: fe}).Error())
-	assert.Equal(t, `transition: o 1: step "s" failed: boom`, (&transition.StepError{Object: "o 1", Step: "s", Err: errors.New("boom")}).Error())
-	assert.Equal(t, `transition: m "t" of o 1 by ann: step "s" panicked: boom`,
-		(&transition.StepError{Machine: "m", Transition: "t", Object: "o 1", Actor: "ann", Step: "s", Panic: "x", Err: errors.New("boom")}).Error())
+	fe := []transition.FieldError{{Field: "/a", Code: "required", Message: "is required"}}
+	assert.Equal(t, `transition: m "t": invalid input: /a: is required`,
+		transition.NewError(transition.ErrInvalidInput, transition.Error{Machine: "m", Transition: "t", Fields: fe}, "", "").Error())
+	assert.Equal(t, `transition: m "t" of o 1 by ann: invalid input: /a: is required`,
+		transition.NewError(transition.ErrInvalidInput, transition.Error{Machine: "m", Transition: "t", Fields: fe}, "o 1", "ann").Error())
+	assert.Equal(t, `transition: o 1: step "s" failed: boom`,
+		transition.NewError(transition.ErrStep, transition.Error{Step: "s", Err: errors.New("boom")}, "o 1", "").Error())
+	assert.Equal(t, `transition: m "t" of o 1 by ann: step "s" panicked: boom: panic: x`,
+		transition.NewError(transition.ErrStep, transition.Error{Machine: "m", Transition: "t", Step: "s",
+			Err: fmt.Errorf("boom: %w", &transition.PanicError{Value: "x"})}, "o 1", "ann").Error())
 }

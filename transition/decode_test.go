@@ -36,28 +36,27 @@ func TestDecodeNestedAndNullable(t *testing.T) {
 
 	for _, c := range []struct {
 		name, payload string
-		want          transition.FieldErrors
+		want          []transition.FieldError
 	}{
 		{"nested required", `{"to": {}, "via": null, "notes": [], "outcome": 1, "review": null}`,
-			transition.FieldErrors{{Field: "to.city", Message: "is required"}}},
+			[]transition.FieldError{{Field: "/to/city", Code: "required", Message: "is required"}}},
 		{"nested unknown and mis-cased", `{"to": {"City": "x", "city": "y"}, "via": null, "notes": [], "outcome": 1, "review": null}`,
-			transition.FieldErrors{{Field: "to.City", Message: `is not a field of this input (did you mean "city"?)`}}},
+			[]transition.FieldError{{Field: "/to/City", Code: "unknown", Message: `is not a field of this input (did you mean "city"?)`}}},
 		{"nested null", `{"to": {"city": null}, "via": null, "notes": [], "outcome": 1, "review": null}`,
-			transition.FieldErrors{{Field: "to.city", Message: "is required and may not be null"}}},
+			[]transition.FieldError{{Field: "/to/city", Code: "required", Message: "is required and may not be null"}}},
 		{"nested wrong type", `{"to": "Oslo", "via": null, "notes": [], "outcome": 1, "review": null}`,
-			transition.FieldErrors{{Field: "to", Message: "must be an object, not string"}}},
+			[]transition.FieldError{{Field: "/to", Code: "type", Message: "must be an object, not string"}}},
 		{"undeclared state", `{"to": {"city": "x"}, "via": null, "notes": [], "outcome": 9, "review": "maybe"}`,
-			transition.FieldErrors{
-				{Field: "outcome", Message: "must be one of 1 (Draft), 2 (Published), 3 (Withdrawn), 4 (Deleted), not 9"},
-				{Field: "review", Message: `must be one of "pending" (Pending), "approved" (Approved), "rejected" (Rejected), not "maybe"`},
+			[]transition.FieldError{
+				{Field: "/outcome", Code: "type", Message: "must be one of 1 (Draft), 2 (Published), 3 (Withdrawn), 4 (Deleted), not 9"},
+				{Field: "/review", Code: "type", Message: `must be one of "pending" (Pending), "approved" (Approved), "rejected" (Rejected), not "maybe"`},
 			}},
 		{"state may not be null", `{"to": {"city": "x"}, "via": null, "notes": [], "outcome": null, "review": null}`,
-			transition.FieldErrors{{Field: "outcome", Message: "is required and may not be null"}}},
+			[]transition.FieldError{{Field: "/outcome", Code: "required", Message: "is required and may not be null"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := move.Decode([]byte(c.payload))
-			var ie *transition.InputError
-			require.ErrorAs(t, err, &ie)
+			ie := errorOf(t, err, transition.ErrInvalidInput)
 			if diff := cmp.Diff(c.want, ie.Fields); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -71,7 +70,7 @@ func TestDecodeOtherInputKinds(t *testing.T) {
 	// A pointer to a struct follows the struct's rules.
 	ptr := transition.New[*WithdrawInput](doors, "ptr", transition.From(Closed).Stay()).AllowAnyone()
 	_, err := ptr.Decode([]byte(`{}`))
-	require.ErrorContains(t, err, "reason: is required")
+	require.ErrorContains(t, err, ": invalid input: /reason: is required")
 	in, err := ptr.Decode([]byte(`{"reason": "x"}`))
 	require.NoError(t, err)
 	assert.Equal(t, "x", in.Reason)
@@ -82,9 +81,8 @@ func TestDecodeOtherInputKinds(t *testing.T) {
 	// must be given (issue 8, defect 9).
 	for _, empty := range []string{``, `null`, ` null `} {
 		_, err = list.Decode([]byte(empty))
-		var ie *transition.InputError
-		require.ErrorAs(t, err, &ie, "%q", empty)
-		assert.Equal(t, transition.FieldErrors{{Message: "is required"}}, ie.Fields, "%q", empty)
+		ie := errorOf(t, err, transition.ErrInvalidInput, "%q", empty)
+		assert.Equal(t, []transition.FieldError{{Code: "required", Message: "is required"}}, ie.Fields, "%q", empty)
 	}
 	got, err := list.Decode([]byte(`["a", "b"]`))
 	require.NoError(t, err)

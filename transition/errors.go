@@ -1,6 +1,7 @@
 package transition
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,11 +9,13 @@ import (
 	"github.com/statecraft/statecraft/state"
 )
 
-// Sentinel errors, for use with errors.Is. A *BlockedError matches every
-// sentinel among its reasons, as well as ErrBlocked.
+// Sentinel errors, for use with errors.Is. An *Error matches the sentinel
+// of its kind (ErrBlocked, ErrInvalidInput, ErrStep, ErrCanceled,
+// ErrCommit or ErrAfterCommit); a blocked one also matches every kind among
+// its reasons.
 var (
-	// ErrBlocked: pre-validation refused the transition. The error is a
-	// *BlockedError listing every reason.
+	// ErrBlocked: pre-validation refused the transition. The error is an
+	// *Error listing every reason.
 	ErrBlocked = errors.New("transition blocked")
 	// ErrWrongState: the transition is not available from the model's
 	// current state.
@@ -23,12 +26,25 @@ var (
 	// hold.
 	ErrUnmet = errors.New("condition not met")
 	// ErrInvalidInput: the input was malformed or failed validation. The
-	// error is an *InputError with field-level errors.
+	// error is an *Error whose Fields say what is wrong with it.
 	ErrInvalidInput = errors.New("invalid input")
 	// ErrStep: a step of user code failed or panicked (a hook, an effect,
 	// a load, a check, a type's own decoding); nothing was changed, or
-	// every change was restored. The error is a *StepError.
+	// every change was restored. The error is an *Error naming the Step,
+	// wrapping the step's error (a *PanicError for a panic).
 	ErrStep = errors.New("execution step failed")
+	// ErrCanceled: a hook canceled the transition with Cancel. The error
+	// is an *Error naming the hook as its Step.
+	ErrCanceled = errors.New("transition canceled")
+	// ErrCommit: committing the unit of work failed, so the outcome is
+	// unknown (the commit may have happened) and no after-commit hook ran.
+	// The models were restored: read the objects again to know. The error
+	// is an *Error wrapping the store's.
+	ErrCommit = errors.New("commit failed, the outcome is unknown")
+	// ErrAfterCommit: the transition was committed, but an after-commit
+	// hook failed or panicked. The error is an *Error wrapping each hook's
+	// error; Fire returns the event with it.
+	ErrAfterCommit = errors.New("committed, but an after-commit hook failed")
 	// ErrCycle: a causal chain reached an object again below itself (a
 	// loop in the data), or grew deeper than MaxChainDepth.
 	ErrCycle = errors.New("causal chain loops")
@@ -110,98 +126,169 @@ func (e FieldError) Error() string {
 	return e.Field + ": " + e.Message
 }
 
-// FieldErrors is a list of field errors. Validate functions may return one
-// (or a single FieldError) to say which fields are wrong; any other error
-// becomes a FieldError for the input as a whole.
-type FieldErrors []FieldError
+// An Error reports a transition that was refused or that failed: which
+// transition, of which object, by which actor, what kind of failure it is
+// (the sentinel it matches with errors.Is: ErrBlocked, ErrInvalidInput,
+// ErrStep, ErrCanceled, ErrCommit or ErrAfterCommit) and its details. Find
+// it with errors.As.
+//
+// Whatever the kind, the models the transition and its causal chain
+// touched are as they were before it began, except after ErrAfterCommit,
+// which is reported once the transition is committed.
+type Error struct {
+	Machine    string // such as "main.Project.status"
+	Transition string // the transition's name, such as "publish"
+	// State is the object's state when the transition was refused
+	// (ErrBlocked), by title.
+	State string
+	// Step names the step of user code that failed (ErrStep) or canceled
+	// the transition (ErrCanceled): a hook's or an effect's title; "set
+	// state"; "choose the target"; "validate"; "decode" (a type's own
+	// decoding panicked); "plan"; "check state", "check allow", "check
+	// when" or "check related <name>" (a check panicked); "load <name>"
+	// (a related model or a cascade failed to load).
+	Step string
+	// Reasons lists every reason pre-validation refused the transition
+	// (ErrBlocked), for every blocked step of its causal chain.
+	Reasons []Reason
+	// Fields lists every problem with the input (ErrInvalidInput).
+	Fields []FieldError
+	// Err is the cause: the error of the user code that failed (a
+	// *PanicError for a panic), the store's commit error, or the
+	// after-commit hooks' errors joined. Nil for the other kinds.
+	Err error
 
-// Error describes the problem in one line.
-func (fe FieldErrors) Error() string {
-	parts := make([]string, len(fe))
-	for i, e := range fe {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
+	kind error
+	src  errSource
 }
 
-// An InputError reports input that could not be decoded or failed
-// validation. It matches ErrInvalidInput. For the transition asked for,
-// Fire returns it; for a cascaded step, whose input is the zero value, the
-// failure is a Reason (with Err ErrInvalidInput) of a *BlockedError.
-type InputError struct {
-	Machine    string
-	Transition string
-	Object     string // the object, when known (not from Decode alone)
-	Actor      string // the actor, when known, named as in BlockedError
-	Fields     FieldErrors
-	Err        error // the decoding or validation error, if it was a single one
+// errSource names an Error's object and actor, when they are read.
+type errSource interface {
+	namer
+	objectName() string
 }
 
-// Error describes the problem in one line.
-func (e *InputError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "transition: %s %q", e.Machine, e.Transition)
-	if e.Object != "" {
-		fmt.Fprintf(&b, " of %s", e.Object)
+// names is an errSource of names already known.
+type names struct{ object, actor string }
+
+func (n names) objectName() string { return n.object }
+func (n names) actorName() string  { return n.actor }
+
+// Object names the object of the transition, such as "main.Project 7";
+// "" when the error came from decoding alone.
+func (e *Error) Object() string {
+	if e.src == nil {
+		return ""
 	}
-	if e.Actor != "" {
-		fmt.Fprintf(&b, " by %s", e.Actor)
-	}
-	b.WriteString(": invalid input: ")
-	b.WriteString(e.Fields.Error())
-	return b.String()
+	return e.src.objectName()
 }
 
-// Is reports whether target is ErrInvalidInput.
-func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
-
-// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
-func (e *InputError) Unwrap() error { return e.Err }
-
-// A StepError reports a step of user code that failed or panicked: a
-// hook or an effect, a Choose function, a pre-validation check (an Allow
-// function, a condition, a related load) that panicked, or a type's own
-// decoding that panicked. The models the transition (or its causal chain)
-// had changed are restored to what they were before it began. A panic's
-// value is in Panic, and its stack in the *PanicError that Err wraps.
-type StepError struct {
-	Machine    string
-	Transition string
-	Object     string // the object the step ran on
-	Actor      string // the actor, named as in BlockedError
-	// Step names the step: a hook's or an effect's title; "set state";
-	// "choose the target"; "validate" (a validation that panicked);
-	// "decode" (a type's own decoding that panicked); "plan" (planning a
-	// chain panicked); "check state", "check allow", "check when" or
-	// "check related <name>" (a check that panicked); "load <name>" (a
-	// related model or cascade that failed to load).
-	Step  string
-	Panic any   // the panic value, if the step panicked
-	Err   error // the step's error, or an error describing the panic
+// Actor names the actor: by its String method, or its value for a string
+// or number ID, or its type; "no actor" for a nil one. It is "" when the
+// error came from decoding alone.
+func (e *Error) Actor() string {
+	if e.src == nil {
+		return ""
+	}
+	return e.src.actorName()
 }
 
-// Error describes the problem in one line.
-func (e *StepError) Error() string {
-	what := "failed"
-	if e.Panic != nil {
-		what = "panicked"
-	}
+// Error describes the problem in one line, such as
+// `transition: main.Project.status "publish" of main.Project 7 (Withdrawn) by bob is blocked: status is Withdrawn; Publish needs Draft`.
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("transition: ")
 	if e.Machine != "" {
-		fmt.Fprintf(&b, "%s %q of ", e.Machine, e.Transition)
+		fmt.Fprintf(&b, "%s %q", e.Machine, e.Transition)
 	}
-	b.WriteString(e.Object)
-	if e.Actor != "" {
+	if o := e.Object(); o != "" {
+		if e.Machine != "" {
+			b.WriteString(" of ")
+		}
+		b.WriteString(o)
+	}
+	if e.kind == ErrBlocked && e.State != "" {
+		fmt.Fprintf(&b, " (%s)", e.State)
+	}
+	if a := e.Actor(); a != "" {
 		b.WriteString(" by ")
-		b.WriteString(e.Actor)
+		b.WriteString(a)
 	}
-	fmt.Fprintf(&b, ": step %q %s: %v", e.Step, what, e.Err)
+	switch e.kind {
+	case ErrBlocked:
+		b.WriteString(" is blocked: ")
+		for i, r := range e.Reasons {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(r.String())
+		}
+	case ErrInvalidInput:
+		b.WriteString(": invalid input: ")
+		for i, f := range e.Fields {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(f.Error())
+		}
+	case ErrStep:
+		what := "failed"
+		var pe *PanicError
+		if errors.As(e.Err, &pe) {
+			what = "panicked"
+		}
+		fmt.Fprintf(&b, ": step %q %s: %v", e.Step, what, e.Err)
+	case ErrCanceled:
+		fmt.Fprintf(&b, ": canceled by %q: %v", e.Step, e.Err)
+	default:
+		fmt.Fprintf(&b, ": %v: %v", e.kind, e.Err)
+	}
 	return b.String()
 }
 
-// Is reports whether target is ErrStep.
-func (e *StepError) Is(target error) bool { return target == ErrStep }
+// Is reports whether target is the error's kind or, for a blocked
+// transition, the kind of one of its reasons.
+func (e *Error) Is(target error) bool {
+	if target == e.kind {
+		return true
+	}
+	for _, r := range e.Reasons {
+		if r.Err == target {
+			return true
+		}
+	}
+	return false
+}
 
-// Unwrap returns the underlying sentinel or cause, for errors.Is and errors.As.
-func (e *StepError) Unwrap() error { return e.Err }
+// Unwrap returns the cause, Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorKinds are the stable codes of the kinds of Error, for JSON.
+var errorKinds = map[error]string{
+	ErrBlocked:      "blocked",
+	ErrInvalidInput: "invalid_input",
+	ErrStep:         "step_failed",
+	ErrCanceled:     "canceled",
+	ErrCommit:       "commit_unknown",
+	ErrAfterCommit:  "after_commit_failed",
+}
+
+// MarshalJSON writes the error for an API, with stable snake_case keys:
+// its kind ("blocked", "invalid_input", "step_failed", "canceled",
+// "commit_unknown" or "after_commit_failed"), machine, transition, object,
+// actor, state, step, reasons and fields (those that apply), and the
+// message.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Kind       string       `json:"kind"`
+		Machine    string       `json:"machine,omitempty"`
+		Transition string       `json:"transition,omitempty"`
+		Object     string       `json:"object,omitempty"`
+		Actor      string       `json:"actor,omitempty"`
+		State      string       `json:"state,omitempty"`
+		Step       string       `json:"step,omitempty"`
+		Reasons    []Reason     `json:"reasons,omitempty"`
+		Fields     []FieldError `json:"fields,omitempty"`
+		Message    string       `json:"message"`
+	}{errorKinds[e.kind], e.Machine, e.Transition, e.Object(), e.Actor(), e.State, e.Step, e.Reasons, e.Fields, e.Error()})
+}

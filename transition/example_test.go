@@ -80,13 +80,13 @@ func ExampleMachine_Available() {
 	}
 	// Output:
 	// publish:
-	//   - bob may not publish: only the owner or an admin
+	//   - bob may not Publish: only owner or admin
 	//   - needs review is Approved
 	// withdraw:
-	//   - status is Draft; withdraw needs Published
-	//   - bob may not withdraw: only the owner
+	//   - status is Draft; Withdraw needs Published
+	//   - bob may not Withdraw: only owner
 	// delete:
-	//   - bob may not delete: only the owner or an admin
+	//   - bob may not Delete: only owner or admin
 	// edit: available
 }
 
@@ -96,22 +96,22 @@ func ExampleTransition_FireJSON() {
 	p := &Project{ID: 7, Owner: "alice", Status: Published}
 
 	_, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": 3, "urgent": true}`))
-	var ie *transition.InputError
-	if errors.As(err, &ie) {
+	var ie *transition.Error
+	if errors.As(err, &ie) && errors.Is(err, transition.ErrInvalidInput) {
 		for _, f := range ie.Fields {
 			fmt.Printf("%s: %s\n", f.Field, f.Message)
 		}
 	}
 
-	rec, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "out of budget"}`))
+	plan, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "out of budget"}`))
 	if err != nil {
 		panic(err)
 	}
-	e := rec.Entry()
-	fmt.Println(e.Transition, e.From.Title, "->", e.To.Title, "by", e.Actor, "because", p.Reason)
+	s := plan.Steps[0]
+	fmt.Println(s.Transition, s.Moves[0].From.Title, "->", s.Moves[0].To.Title, "by", s.Actor, "because", p.Reason)
 	// Output:
-	// reason: must be a string, not number
-	// urgent: is not a field of this input
+	// /reason: must be a string, not number
+	// /urgent: is not a field of this input
 	// withdraw Published -> Withdrawn by alice because out of budget
 }
 
@@ -131,7 +131,7 @@ func ExampleEach() {
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 	// Output:
-	// transition: transition_test.Project.status "delete" of transition_test.Project 1 (Draft) by alice is blocked: transition_test.Task 11 (delete): alice may not delete: only the task's owner or an admin
+	// transition: transition_test.Project.status "delete" of transition_test.Project 1 (Draft) by alice is blocked: transition_test.Task 11 (delete): alice may not Delete: only task_owner or admin
 	// Draft Open Open
 	// <nil>
 	// Deleted Deleted Deleted

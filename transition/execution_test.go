@@ -41,14 +41,14 @@ func TestFailingEffectRestoresTheModel(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		effect func(context.Context, *store, *articleEvent) error
-		check  func(t *testing.T, se *transition.StepError)
+		check  func(t *testing.T, se *transition.Error)
 	}{
-		{"error", func(context.Context, *store, *articleEvent) error { return boom }, func(t *testing.T, se *transition.StepError) {
+		{"error", func(context.Context, *store, *articleEvent) error { return boom }, func(t *testing.T, se *transition.Error) {
 			assert.ErrorIs(t, se, boom)
-			assert.Nil(t, se.Panic)
+			assert.Nil(t, panicOfError(se))
 		}},
-		{"panic", func(context.Context, *store, *articleEvent) error { panic("nil map") }, func(t *testing.T, se *transition.StepError) {
-			assert.Equal(t, "nil map", se.Panic)
+		{"panic", func(context.Context, *store, *articleEvent) error { panic("nil map") }, func(t *testing.T, se *transition.Error) {
+			assert.Equal(t, "nil map", panicOfError(se))
 			assert.Contains(t, se.Error(), `step "fail" panicked: panic: nil map`)
 		}},
 	} {
@@ -66,12 +66,11 @@ func TestFailingEffectRestoresTheModel(t *testing.T) {
 			before := *a
 			ev, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
 			require.Nil(t, ev)
-			var se *transition.StepError
-			require.ErrorAs(t, err, &se)
+			se := errorOf(t, err, transition.ErrStep)
 			assert.ErrorIs(t, err, transition.ErrStep)
 			assert.Equal(t, "fail", se.Step)
 			assert.Equal(t, "publish", se.Transition)
-			assert.Equal(t, "transition_test.Article 3", se.Object)
+			assert.Equal(t, "transition_test.Article 3", se.Object())
 			assert.Equal(t, before, *a, "the model is exactly as it was")
 			c.check(t, se)
 		})
@@ -86,8 +85,7 @@ func TestPanickingGuardIsAnError(t *testing.T) {
 	ctx, mem := testContext(&store{})
 	assert.False(t, publish.Can(ctx, mem, alice, a))
 	err := publish.Check(ctx, mem, alice, a)
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "check allow", se.Step)
 	_, err = publish.Fire(ctx, mem, alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
@@ -97,10 +95,9 @@ func TestPanickingGuardIsAnError(t *testing.T) {
 func TestObserversSeeEventsAndCanVeto(t *testing.T) {
 	m := newArticleMachine()
 	var log []string
-	m.After("observe", func(_ context.Context, s *store, r transition.Record) error {
-		e := r.Entry()
-		log = append(log, e.Transition+" at "+e.At.Format(time.TimeOnly))
-		return observe(context.Background(), s, r)
+	m.After("observe", func(_ context.Context, s *store, a *Article, st transition.Step) error {
+		log = append(log, st.Transition+" at "+st.At.Format(time.TimeOnly))
+		return observe(context.Background(), s, a, st)
 	})
 	publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
 
@@ -112,19 +109,18 @@ func TestObserversSeeEventsAndCanVeto(t *testing.T) {
 	// An observer that fails (an audit log that cannot write) undoes the
 	// transition.
 	a = &Article{Status: ADraft}
-	veto := memOf(&store{observe: func(transition.Record) error {
+	veto := memOf(&store{observe: func(any, transition.Step) error {
 		return errors.New("audit log unavailable")
 	}})
 	_, err = publish.Fire(context.Background(), veto, alice, a, transition.NoInput{})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "observe", se.Step)
 	assert.Equal(t, ADraft, a.Status)
 
-	panicky := memOf(&store{observe: func(transition.Record) error { panic("observer bug") }})
+	panicky := memOf(&store{observe: func(any, transition.Step) error { panic("observer bug") }})
 	_, err = publish.Fire(context.Background(), panicky, alice, a, transition.NoInput{})
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "observer bug", se.Panic)
+	se = errorOf(t, err, transition.ErrStep)
+	assert.Equal(t, "observer bug", panicOfError(se))
 	assert.Equal(t, "publish", se.Transition)
 	assert.Equal(t, ADraft, a.Status)
 }
@@ -234,10 +230,9 @@ func TestCascadeFailureUndoesEarlierSteps(t *testing.T) {
 
 	a := &Article{Status: ADraft}
 	_, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.ErrorIs(t, err, bad)
-	assert.Equal(t, "transition_test.Node 12", se.Object)
+	assert.Equal(t, "transition_test.Node 12", se.Object())
 	assert.Equal(t, 2, calls, "the chain stops at the failing step")
 	assert.Equal(t, &Article{Status: ADraft}, a, "the parent is restored")
 	for _, c := range children {

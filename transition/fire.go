@@ -19,17 +19,17 @@ import (
 //
 // If anything refuses or fails, the unit of work is rolled back, model
 // and every object of the chain are left exactly as they were, and the
-// error says why: a *BlockedError (errors.Is ErrBlocked, ErrWrongState,
-// ErrForbidden, ErrUnmet), an *InputError (ErrInvalidInput), a *StepError
-// (ErrStep) for user code that failed or panicked, a *CanceledError
-// (ErrCanceled) for a hook that called Cancel, an error wrapping
-// ErrConflict for a concurrent writer, ErrCycle, a *CommitError (the
-// outcome is unknown), or the context's error.
+// error says why: an *Error matching ErrBlocked (and ErrWrongState,
+// ErrForbidden or ErrUnmet, by its reasons), ErrInvalidInput, ErrStep for
+// user code that failed or panicked, ErrCanceled for a hook that called
+// Cancel, or ErrCommit when the outcome is unknown; an error wrapping
+// ErrConflict for a concurrent writer; ErrCycle; or the context's error.
 //
 // A hook or effect that returns Abort stops the transition without an
 // error: Fire returns the event with Aborted set and nothing changed.
 // Once committed, the transition is done: an after-commit hook that fails
-// is reported by an *AfterCommitError, returned with the event.
+// is reported by an *Error matching ErrAfterCommit, returned with the
+// event.
 //
 // Firing a transition with no causal chain in a Memory store allocates
 // only the event.
@@ -62,7 +62,11 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 	if err != nil {
 		return nil, err
 	}
-	return t.fireIn(ctx, tx, u, now, actor, model, in, checked, confirmed)
+	st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, checked, confirmed)
+	if st == nil {
+		return nil, err
+	}
+	return &st.ev, err
 }
 
 // begin begins a unit of work of s, and reads its unit and its time once.
@@ -91,7 +95,9 @@ func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (tx T
 // checked says the caller has already run, in tx, the pre-validation
 // checks of the transition asked for (not those of its chain).
 // now is the unit of work's time, read once.
-func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, now time.Time, actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
+// It returns the plan it applied when it made one (for a causal chain or a
+// confirmed plan), nil otherwise.
+func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, now time.Time, actor A, model *M, in I, checked bool, confirmed string) (*planned[M, T, A, U, I], *Plan[U], error) {
 	if len(t.cascades) > 0 || confirmed != "" {
 		p, err := t.planAt(ctx, u, now, actor, model, in, planFire, checked)
 		if err == nil && confirmed != "" && p.digest != confirmed {
@@ -99,29 +105,31 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, n
 		}
 		if err != nil {
 			rollback(ctx, tx)
-			return nil, err
+			return nil, nil, err
 		}
 		p.applied.Store(true)
 		err = complete(ctx, tx, p.steps, p.objs, applySteps(ctx, tx, p.steps, p.objs, false))
-		return t.result(p.steps[0].(*planned[M, T, A, U, I]), err)
+		st, err := result(p.steps[0].(*planned[M, T, A, U, I]), err)
+		return st, p, err
 	}
 
 	// One step: the same stages, with the plan on the stack.
 	if !checked {
 		if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
 			rollback(ctx, tx)
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	p := t.newStep(actor, model, in, now, nil)
 	if err := t.prepare(ctx, u, p); err != nil {
 		rollback(ctx, tx)
-		return nil, err
+		return nil, nil, err
 	}
 	steps := [1]step[U]{p}
 	objs := [1]object[U]{p.obj}
 	err := complete(ctx, tx, steps[:], objs[:], applySteps(ctx, tx, steps[:], objs[:], false))
-	return t.result(p, err)
+	st, err := result(p, err)
+	return st, nil, err
 }
 
 // rollback ends tx after a refusal, ignoring the store's error: nothing
@@ -130,26 +138,33 @@ func rollback[U any](ctx context.Context, tx Tx[U]) {
 	_ = guard(func() error { return tx.Rollback(ctx) })
 }
 
-// result is what fire returns for the step of the transition asked for.
-func (t *Transition[M, T, A, U, I]) result(p *planned[M, T, A, U, I], err error) (*Event[M, T, A, I], error) {
-	if err != nil {
-		if _, committed := err.(*AfterCommitError); !committed {
-			return nil, err
-		}
+// result is what fire returns for the step of the transition asked for:
+// nothing unless it was committed.
+func result[M any, T comparable, A, U, I any](p *planned[M, T, A, U, I], err error) (*planned[M, T, A, U, I], error) {
+	if err != nil && !errors.Is(err, ErrAfterCommit) {
+		return nil, err
 	}
-	return &p.ev, err
+	return p, err
 }
 
 // FireJSON decodes payload into the transition's input (see Decode) and
 // fires it: what an HTTP handler for POST /projects/7/transitions/publish
-// does with the request body.
+// does with the request body. It returns the plan it applied: its Steps
+// say what changed, its JSON is ready for the response, and Aborted says
+// whether a hook aborted the transition.
 //
 // The transition's own pre-validation checks (its state rules, who may run
 // it, its conditions) run before the payload is decoded, so an actor who
 // may not run it, or a model in the wrong state, costs no decoding: the
-// error is then the *BlockedError, whatever the payload holds. A causal
+// error is then the blocked *Error, whatever the payload holds. A causal
 // chain is planned, and its steps checked, once the input is decoded.
-func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte) (Record, error) {
+func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte) (*Plan[U], error) {
+	return t.fireJSON(ctx, s, actor, model, payload, nil)
+}
+
+// fireJSON is FireJSON; check, when not nil, checks the payload against
+// the rules of the input's schema once it has decoded.
+func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error) {
 	if model == nil {
 		return nil, t.nilModel()
 	}
@@ -161,22 +176,24 @@ func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], ac
 		rollback(ctx, tx)
 		return nil, err
 	}
-	in, err := t.Decode(payload)
+	in, err := t.decode(payload, check)
 	if err != nil {
 		rollback(ctx, tx)
-		switch e := err.(type) {
-		case *InputError:
-			e.Object, e.Actor = t.m.object(model), actorName(actor)
-		case *StepError:
-			e.Object, e.Actor = t.m.object(model), actorName(actor)
+		if e, ok := err.(*Error); ok {
+			e.src = names{object: t.m.object(model), actor: actorName(actor)}
 		}
 		return nil, err
 	}
-	ev, err := t.fireIn(ctx, tx, u, now, actor, model, in, true, "")
-	if ev == nil {
+	st, p, err := t.fireIn(ctx, tx, u, now, actor, model, in, true, "")
+	if st == nil {
 		return nil, err
 	}
-	return ev, err
+	if p == nil {
+		p = &Plan[U]{Steps: []Step{st.info()}, steps: []step[U]{st}, objs: []object[U]{st.obj}}
+		p.applied.Store(true)
+	}
+	p.aborted = st.ev.Aborted
+	return p, err
 }
 
 func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I) (state.State[T], error) {
@@ -201,18 +218,13 @@ func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *
 	return to, nil
 }
 
-// stepError reports that step failed with err. A panic's value is kept
-// in Panic, and its stack in the *PanicError it wraps. Any other error,
-// including a *StepError of another transition fired from inside an
-// effect, is wrapped, so that the error names this step and keeps the
-// inner one.
-func (t *Transition[M, T, A, U, I]) stepError(actor A, model *M, step string, err error) *StepError {
-	se := &StepError{Machine: t.m.name, Transition: t.name, Object: t.m.object(model), Actor: actorName(actor), Step: step, Err: err}
-	var pe *PanicError
-	if errors.As(err, &pe) {
-		se.Panic = pe.Value
-	}
-	return se
+// stepError reports that step failed with err (a *PanicError for a
+// panic). Any other error, including the *Error of another transition
+// fired from inside an effect, is wrapped, so that the error names this
+// step and keeps the inner one.
+func (t *Transition[M, T, A, U, I]) stepError(actor A, model *M, step string, err error) *Error {
+	return &Error{Machine: t.m.name, Transition: t.name, Step: step, Err: err, kind: ErrStep,
+		src: names{object: t.m.object(model), actor: actorName(actor)}}
 }
 
 // A PanicError is a panic in user code (a hook, an effect, a check, a
@@ -250,69 +262,14 @@ type abortError struct{ result any }
 // Error says the transition was aborted (Fire reports no error for it).
 func (e *abortError) Error() string { return "transition aborted" }
 
-// ErrCanceled: a hook canceled the transition with Cancel. The error is a
-// *CanceledError.
-var ErrCanceled = errors.New("transition canceled")
-
 // Cancel returns the error a hook or effect returns to stop its
 // transition for a reason, such as a rule the checks could not see: it
 // fails like a failing step (nothing changes, failure hooks run) but is
-// told apart from one: Fire returns a *CanceledError matching ErrCanceled,
-// not ErrStep.
-func Cancel(reason string) error { return &CanceledError{Reason: reason} }
+// told apart from one: Fire returns an *Error matching ErrCanceled, not
+// ErrStep, whose Err says reason.
+func Cancel(reason string) error { return &cancelError{reason: reason} }
 
-// A CanceledError reports a transition a hook canceled with Cancel.
-type CanceledError struct {
-	Machine    string
-	Transition string
-	Object     string
-	Step       string // the title of the hook that canceled it
-	Reason     string
-}
+type cancelError struct{ reason string }
 
-// Error says who canceled the transition and why.
-func (e *CanceledError) Error() string {
-	if e.Machine == "" {
-		return "transition: canceled: " + e.Reason
-	}
-	return fmt.Sprintf("transition: %s %q of %s canceled by %q: %s", e.Machine, e.Transition, e.Object, e.Step, e.Reason)
-}
-
-// Is reports whether target is ErrCanceled.
-func (e *CanceledError) Is(target error) bool { return target == ErrCanceled }
-
-// A CommitError reports that committing the unit of work failed: the
-// outcome is unknown (the commit may have happened), so no after-commit
-// hook ran. The models were restored; read the objects again to know.
-type CommitError struct {
-	Err error
-}
-
-// Error says that the outcome is unknown.
-func (e *CommitError) Error() string {
-	return "transition: commit failed, the outcome is unknown: " + e.Err.Error()
-}
-
-// Unwrap returns the store's error.
-func (e *CommitError) Unwrap() error { return e.Err }
-
-// ErrAfterCommit: an after-commit hook failed; the transition itself was
-// committed. The error is an *AfterCommitError.
-var ErrAfterCommit = errors.New("after-commit hook failed")
-
-// An AfterCommitError reports after-commit hooks that failed or panicked.
-// The transition was committed: Fire returns its event too.
-type AfterCommitError struct {
-	Errs []error // each a *StepError naming the hook
-}
-
-// Error lists the failures.
-func (e *AfterCommitError) Error() string {
-	return "transition: committed, but after-commit hooks failed: " + errors.Join(e.Errs...).Error()
-}
-
-// Is reports whether target is ErrAfterCommit.
-func (e *AfterCommitError) Is(target error) bool { return target == ErrAfterCommit }
-
-// Unwrap returns the hooks' errors.
-func (e *AfterCommitError) Unwrap() []error { return e.Errs }
+// Error returns the reason given to Cancel.
+func (e *cancelError) Error() string { return e.reason }

@@ -88,18 +88,18 @@ type store struct {
 	projects map[int64]*Project
 	tasks    map[int64][]*Task
 	fail     error // returned by every load when set
-	// observe, when set, receives the record of every applied step, in
-	// the machines' "observe" after hook.
-	observe func(transition.Record) error
+	// observe, when set, receives the model and the step of every applied
+	// step, in the machines' "observe" after hook.
+	observe func(model any, s transition.Step) error
 }
 
-// observe is the fixture machines' after hook: it hands each record to
-// the unit of work's observe function.
-func observe(_ context.Context, s *store, r transition.Record) error {
+// observe is the fixture machines' after hook: it hands each model and
+// step to the unit of work's observe function.
+func observe[M any](_ context.Context, s *store, model *M, st transition.Step) error {
 	if s.observe == nil {
 		return nil
 	}
-	return s.observe(r)
+	return s.observe(model, st)
 }
 
 func loadParent(_ context.Context, s *store, p *Project) (*Project, error) {
@@ -138,7 +138,7 @@ type WithdrawInput struct {
 
 func (in WithdrawInput) Validate() error {
 	if in.Reason == "" {
-		return transition.FieldError{Field: "reason", Message: "is required"}
+		return transition.FieldError{Field: "/reason", Message: "is required"}
 	}
 	return nil
 }
@@ -151,15 +151,18 @@ var (
 	Tasks    = transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID }).After("observe", observe)
 )
 
+// ParentPublished is Publish's condition on the parent project, if any.
+var ParentPublished = transition.Related("parent", loadParent, Status.In(Published)).IfAny()
+
 var (
 	Publish = transition.New[PublishInput](Projects, "publish",
 		transition.From(Draft, Withdrawn).To(Published),
-	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
+	).Allow("owner", isOwner).Allow("admin", isAdmin).
 		When(Review.In(Approved)).
-		WhenRelated(transition.Related("parent", loadParent, Status.In(Published)).IfAny()).
+		WhenRelated(ParentPublished).
 		Validate(func(_ context.Context, _ *store, p *Project, in PublishInput) error {
 			if !in.StartAt.IsZero() && in.StartAt.Before(p.StartAt) {
-				return transition.FieldError{Field: "start_at", Message: "must not move the start earlier"}
+				return transition.FieldError{Field: "/start_at", Message: "must not move the start earlier"}
 			}
 			return nil
 		}).
@@ -176,7 +179,7 @@ var (
 
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
-	).Allow("the owner", isOwner).
+	).Allow("owner", isOwner).
 		Effect("record the reason", func(ctx context.Context, _ *store, e *transition.Event[Project, ProjectStatus, User, WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
@@ -184,7 +187,7 @@ var (
 
 	Delete = transition.New[transition.NoInput](Projects, "delete",
 		transition.From(Draft, Withdrawn).To(Deleted),
-	).Allow("the owner", isOwner).Allow("an admin", isAdmin).
+	).Allow("owner", isOwner).Allow("admin", isAdmin).
 		Cascade(transition.Each("tasks", loadTasks, DeleteTask))
 
 	Edit = transition.New[transition.NoInput](Projects, "edit",
@@ -193,7 +196,7 @@ var (
 
 	Decide = transition.New[DecideInput](Reviews, "decide",
 		transition.From(Pending).To(Approved, Rejected),
-	).Allow("an admin", isAdmin).
+	).Allow("admin", isAdmin).
 		Choose(func(_ context.Context, p *Project, in DecideInput) state.State[ReviewStatus] {
 			if in.Approve {
 				return Approved
@@ -203,8 +206,8 @@ var (
 
 	DeleteTask = transition.New[transition.NoInput](Tasks, "delete",
 		transition.From(Open, Done).To(TaskDeleted),
-	).Allow("the task's owner", func(_ context.Context, u User, t *Task) bool { return u.Name == t.Owner }).
-		Allow("an admin", func(_ context.Context, u User, _ *Task) bool { return u.Admin })
+	).Allow("task_owner", func(_ context.Context, u User, t *Task) bool { return u.Name == t.Owner }).
+		Allow("admin", func(_ context.Context, u User, _ *Task) bool { return u.Admin })
 
 	FinishTask = transition.New[transition.NoInput](Tasks, "finish",
 		transition.From(Open).To(Done),

@@ -21,7 +21,8 @@ import (
 // FuzzDecode feeds arbitrary payloads to the input decoders of three
 // transitions: a required string field, an optional time, and NoInput.
 // Decoding never panics; it either returns an input that survives a round
-// trip, or an *InputError with at least one field error and the zero input.
+// trip, or an *Error of ErrInvalidInput with at least one field error and
+// the zero input.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		``, `null`, `{}`, `{"reason":"x"}`, `{"reason":1}`, `{"Reason":"x"}`, `{"reason":"x","reason":"y"}`,
@@ -91,13 +92,14 @@ func checkDecode[I any](t *testing.T, d decoder[I], payload []byte, allowed, req
 		t.Fatalf("Decode(%q) accepted a payload with unknown, repeated, missing or null keys", payload)
 	}
 	if err != nil {
-		var ie *transition.InputError
-		if !errors.As(err, &ie) || !errors.Is(err, transition.ErrInvalidInput) {
-			t.Fatalf("Decode(%q): error %T %v is not an *InputError", payload, err, err)
+		var ie *transition.Error
+		if !errors.As(err, &ie) || transition.KindOf(ie) != transition.ErrInvalidInput {
+			t.Fatalf("Decode(%q): error %T %v is not an *Error of ErrInvalidInput", payload, err, err)
 		}
 		if len(ie.Fields) == 0 {
-			t.Fatalf("Decode(%q): an InputError without field errors", payload)
+			t.Fatalf("Decode(%q): invalid input without field errors", payload)
 		}
+		checkFieldErrors(t, payload, ie.Fields)
 		var zero I
 		if diff := cmp.Diff(zero, in); diff != "" {
 			t.Fatalf("Decode(%q) failed but returned a value:\n%s", payload, diff)
@@ -114,6 +116,24 @@ func checkDecode[I any](t *testing.T, d decoder[I], payload []byte, allowed, req
 	}
 	if diff := cmp.Diff(in, back); diff != "" {
 		t.Fatalf("round trip of %q differs:\n%s", payload, diff)
+	}
+}
+
+// decodeCodes are the codes of the problems decoding reports.
+var decodeCodes = []string{"required", "unknown", "type", "syntax", "too_many", "duplicate", "too_deep"}
+
+// checkFieldErrors checks that every field error of a refused payload
+// names its field as a JSON Pointer ("" for the whole input) and has one
+// of the decoding codes.
+func checkFieldErrors(t *testing.T, payload []byte, fes []transition.FieldError) {
+	t.Helper()
+	for _, fe := range fes {
+		if fe.Field != "" && !strings.HasPrefix(fe.Field, "/") {
+			t.Fatalf("Decode(%q): field %q is not a JSON Pointer", payload, fe.Field)
+		}
+		if !slices.Contains(decodeCodes, fe.Code) {
+			t.Fatalf("Decode(%q): field error %v has the code %q", payload, fe, fe.Code)
+		}
 	}
 }
 
@@ -139,7 +159,7 @@ type fuzzInput struct {
 // the rules written another way: over the tree encoding/json decodes into
 // any. Decode never panics; what it accepts, encoding/json accepts (with
 // unknown fields disallowed) as the same value, the oracle accepts, and a
-// round trip keeps; what it refuses is an *InputError with a bounded list
+// round trip keeps; what it refuses is an *Error of ErrInvalidInput with a bounded list
 // of short field errors; and what the oracle, encoding/json and a check
 // for repeated keys all accept, it accepts.
 func FuzzDecodeNested(f *testing.F) {
@@ -182,15 +202,16 @@ func FuzzDecodeNested(f *testing.F) {
 		oracleOK := parsed && obeys(tree, typ, true)
 
 		if err != nil {
-			var ie *transition.InputError
-			if !errors.As(err, &ie) || len(ie.Fields) == 0 || len(ie.Fields) > 51 {
-				t.Fatalf("Decode(%q): want an *InputError with 1 to 51 field errors, got %v", payload, err)
+			var ie *transition.Error
+			if !errors.As(err, &ie) || transition.KindOf(ie) != transition.ErrInvalidInput || len(ie.Fields) == 0 || len(ie.Fields) > 51 {
+				t.Fatalf("Decode(%q): want an *Error of ErrInvalidInput with 1 to 51 field errors, got %v", payload, err)
 			}
 			for _, fe := range ie.Fields {
 				if len(fe.Error()) > 600 {
 					t.Fatalf("Decode(%q): a field error of %d bytes: %.200s", payload, len(fe.Error()), fe.Error())
 				}
 			}
+			checkFieldErrors(t, payload, ie.Fields)
 			if diff := cmp.Diff(fuzzInput{}, in); diff != "" {
 				t.Fatalf("Decode(%q) failed but returned a value:\n%s", payload, diff)
 			}

@@ -1,8 +1,14 @@
 package transition_test
 
 import (
+	"errors"
+	"testing"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/internal/engine"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -11,8 +17,8 @@ var cmpErrors = cmp.Options{cmpopts.EquateErrors()}
 
 // reason is a transition.Reason as its words, for comparisons.
 type reason struct {
-	Err                    error
-	Check, Message, Object string
+	Err                   error
+	Code, Message, Object string
 }
 
 // reasonsOf returns rs as reasons; nil for none.
@@ -22,7 +28,40 @@ func reasonsOf(rs []transition.Reason) []reason {
 	}
 	out := make([]reason, len(rs))
 	for i, r := range rs {
-		out[i] = reason{Err: r.Err, Check: r.Check, Message: r.Message(), Object: r.Object}
+		out[i] = reason{Err: r.Err, Code: r.Code, Message: r.Message(), Object: r.Object}
 	}
 	return out
+}
+
+// errorOf returns the first *transition.Error in err's chain, failing the
+// test unless there is one and it was made as kind (ErrBlocked,
+// ErrInvalidInput, ErrStep, ErrCanceled, ErrCommit or ErrAfterCommit).
+func errorOf(t testing.TB, err error, kind error, msgAndArgs ...any) *transition.Error {
+	t.Helper()
+	var e *transition.Error
+	require.ErrorAs(t, err, &e, msgAndArgs...)
+	require.True(t, transition.KindOf(e) == kind, "%v is not of kind %v", e, kind)
+	return e
+}
+
+// panicOfError returns the value the user code that failed with err
+// panicked with, or nil if err holds no panic.
+func panicOfError(err error) any {
+	var pe *transition.PanicError
+	if errors.As(err, &pe) {
+		return pe.Value
+	}
+	return nil
+}
+
+// engineMachine is a Machine as package registry runs it.
+type engineMachine = engine.Machine[User, transition.Scope[*store], transition.Store[*store], transition.Availability,
+	*transition.Plan[*store], func([]byte) []transition.FieldError]
+
+// openRunner returns r as package registry runs it.
+func openRunner(t testing.TB, r transition.Runner[User, *store]) engineMachine {
+	t.Helper()
+	e, ok := engine.Open(r).(engineMachine)
+	require.True(t, ok, "engine.Open(%v) is a %T", r, engine.Open(r))
+	return e
 }

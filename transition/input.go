@@ -8,8 +8,8 @@ import (
 )
 
 // A Validator is an input type that validates itself. Transitions call it
-// before their own Validate functions. It may return a FieldError or
-// FieldErrors to say which fields are wrong.
+// before their own Validate functions. It may return a FieldError, or
+// several joined with errors.Join, to say which fields are wrong.
 type Validator interface {
 	Validate() error
 }
@@ -17,39 +17,26 @@ type Validator interface {
 // validate runs the input's own Validate and the transition's validators.
 // in points into the event, which is already on the heap, so calling the
 // input's Validate method through an interface allocates nothing. A
-// validation that panics is a bug, not bad input: it is a *StepError.
+// validation that panics is a bug, not bad input: it is a step that
+// failed (ErrStep).
 func (t *Transition[M, T, A, U, I]) validate(ctx context.Context, u U, actor A, model *M, in *I) error {
-	var fe FieldErrors
+	var fe []FieldError
 	var first error
-	add := func(err error) {
-		if err == nil {
-			return
-		}
-		if first == nil {
-			first = err
-		}
-		var many FieldErrors
-		var one FieldError
-		switch {
-		case errors.As(err, &many):
-			fe = append(fe, many...)
-		case errors.As(err, &one):
-			fe = append(fe, one)
-		default:
-			fe = append(fe, FieldError{Message: err.Error()})
-		}
-	}
-	run := func(what string, fn func() error) *StepError {
+	n := 0
+	run := func(what string, fn func() error) *Error {
 		err := guard(fn)
 		if pe, ok := err.(*PanicError); ok { // guard returns it unwrapped
 			return t.stepError(actor, model, "validate", fmt.Errorf("%s panicked: %w", what, pe))
 		}
-		add(err)
+		if err != nil {
+			n++
+			first = err
+			fe = fieldErrors(fe, err)
+		}
 		return nil
 	}
 	if t.ptrInput && isNil(any(*in)) {
-		return &InputError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Actor: actorName(actor),
-			Fields: FieldErrors{{Message: "is required"}}}
+		return t.inputError(actor, model, []FieldError{{Code: "required", Message: "is required"}}, nil)
 	}
 	switch t.self {
 	case selfByAddress:
@@ -73,11 +60,42 @@ func (t *Transition[M, T, A, U, I]) validate(ctx context.Context, u U, actor A, 
 	if len(fe) == 0 {
 		return nil
 	}
-	ie := &InputError{Machine: t.m.String(), Transition: t.name, Object: t.m.object(model), Actor: actorName(actor), Fields: fe}
-	if len(fe) == 1 {
-		ie.Err = first
+	if n > 1 {
+		first = nil
 	}
-	return ie
+	return t.inputError(actor, model, fe, first)
+}
+
+// fieldErrors appends the field errors err holds to fe: each FieldError
+// in it (errors.Join may join several), with the code "invalid" if it has
+// none; any other error becomes a FieldError for the input as a whole.
+func fieldErrors(fe []FieldError, err error) []FieldError {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				fe = fieldErrors(fe, e)
+			}
+		}
+		return fe
+	}
+	var one FieldError
+	if !errors.As(err, &one) {
+		one = FieldError{Message: err.Error()}
+	}
+	if one.Code == "" {
+		one.Code = "invalid"
+	}
+	return append(fe, one)
+}
+
+// inputError reports invalid input; cause is the one error a validation
+// returned, if there was one.
+func (t *Transition[M, T, A, U, I]) inputError(actor A, model *M, fe []FieldError, cause error) *Error {
+	e := &Error{Machine: t.m.name, Transition: t.name, Fields: fe, Err: cause, kind: ErrInvalidInput}
+	if model != nil {
+		e.src = names{object: t.m.object(model), actor: actorName(actor)}
+	}
+	return e
 }
 
 // selfCheck says how an input's own Validate method is reached.

@@ -17,36 +17,35 @@ func TestDecodeRejectsWithFieldErrors(t *testing.T) {
 	cases := []struct {
 		name    string
 		payload string
-		want    transition.FieldErrors
+		want    []transition.FieldError
 	}{
-		{"missing required", `{}`, transition.FieldErrors{{Field: "reason", Message: "is required"}}},
-		{"empty body", ``, transition.FieldErrors{{Field: "reason", Message: "is required"}}},
-		{"null", `null`, transition.FieldErrors{{Field: "reason", Message: "is required"}}},
-		{"wrong type", `{"reason": 42}`, transition.FieldErrors{{Field: "reason", Message: "must be a string, not number"}}},
-		{"unknown field", `{"reason": "x", "urgent": true}`, transition.FieldErrors{{Field: "urgent", Message: "is not a field of this input"}}},
-		{"every problem", `{"reason": [], "b": 1, "a": 2}`, transition.FieldErrors{
-			{Field: "reason", Message: "must be a string, not array"},
-			{Field: "b", Message: "is not a field of this input"},
-			{Field: "a", Message: "is not a field of this input"},
+		{"missing required", `{}`, []transition.FieldError{{Field: "/reason", Code: "required", Message: "is required"}}},
+		{"empty body", ``, []transition.FieldError{{Field: "/reason", Code: "required", Message: "is required"}}},
+		{"null", `null`, []transition.FieldError{{Field: "/reason", Code: "required", Message: "is required"}}},
+		{"wrong type", `{"reason": 42}`, []transition.FieldError{{Field: "/reason", Code: "type", Message: "must be a string, not number"}}},
+		{"unknown field", `{"reason": "x", "urgent": true}`, []transition.FieldError{{Field: "/urgent", Code: "unknown", Message: "is not a field of this input"}}},
+		{"every problem", `{"reason": [], "b": 1, "a": 2}`, []transition.FieldError{
+			{Field: "/reason", Code: "type", Message: "must be a string, not array"},
+			{Field: "/b", Code: "unknown", Message: "is not a field of this input"},
+			{Field: "/a", Code: "unknown", Message: "is not a field of this input"},
 		}},
-		{"null for a required string", `{"reason": null}`, transition.FieldErrors{{Field: "reason", Message: "is required and may not be null"}}},
-		{"mis-cased name", `{"Reason": "x"}`, transition.FieldErrors{
-			{Field: "Reason", Message: `is not a field of this input (did you mean "reason"?)`},
-			{Field: "reason", Message: "is required"},
+		{"null for a required string", `{"reason": null}`, []transition.FieldError{{Field: "/reason", Code: "required", Message: "is required and may not be null"}}},
+		{"mis-cased name", `{"Reason": "x"}`, []transition.FieldError{
+			{Field: "/Reason", Code: "unknown", Message: `is not a field of this input (did you mean "reason"?)`},
+			{Field: "/reason", Code: "required", Message: "is required"},
 		}},
-		{"given twice", `{"reason": "a", "reason": "b"}`, transition.FieldErrors{{Field: "reason", Message: "is given more than once"}}},
-		{"not an object", `"reason"`, transition.FieldErrors{{Message: "must be a JSON object"}}},
-		{"array", `[1]`, transition.FieldErrors{{Message: "must be a JSON object"}}},
-		{"malformed", `{"reason": `, transition.FieldErrors{{Message: "is malformed JSON: it ends too soon"}}},
-		{"bad syntax", `{"reason": x}`, transition.FieldErrors{{Message: "is malformed JSON at offset 11: invalid character 'x' looking for beginning of value"}}},
-		{"trailing data", `{"reason": "x"} {}`, transition.FieldErrors{{Message: "has data after the JSON object"}}},
-		{"trailing brace", `{"reason": "x"}}`, transition.FieldErrors{{Message: "has data after the JSON object"}}},
+		{"given twice", `{"reason": "a", "reason": "b"}`, []transition.FieldError{{Field: "/reason", Code: "duplicate", Message: "is given more than once"}}},
+		{"not an object", `"reason"`, []transition.FieldError{{Code: "type", Message: "must be a JSON object"}}},
+		{"array", `[1]`, []transition.FieldError{{Code: "type", Message: "must be a JSON object"}}},
+		{"malformed", `{"reason": `, []transition.FieldError{{Code: "syntax", Message: "is malformed JSON: it ends too soon"}}},
+		{"bad syntax", `{"reason": x}`, []transition.FieldError{{Code: "syntax", Message: "is malformed JSON at offset 11: invalid character 'x' looking for beginning of value"}}},
+		{"trailing data", `{"reason": "x"} {}`, []transition.FieldError{{Code: "syntax", Message: "has data after the JSON object"}}},
+		{"trailing brace", `{"reason": "x"}}`, []transition.FieldError{{Code: "syntax", Message: "has data after the JSON object"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			in, err := Withdraw.Decode([]byte(c.payload))
-			var ie *transition.InputError
-			require.ErrorAs(t, err, &ie)
+			ie := errorOf(t, err, transition.ErrInvalidInput)
 			require.ErrorIs(t, err, transition.ErrInvalidInput)
 			if diff := cmp.Diff(c.want, ie.Fields); diff != "" {
 				t.Errorf("field errors (-want +got):\n%s", diff)
@@ -65,23 +64,22 @@ func TestDecodeAccepts(t *testing.T) {
 	// encoding/json would accept "Reason" for "reason"; the schema does
 	// not, so neither does Decode.
 	_, err = Withdraw.Decode([]byte(`{"Reason": "budget"}`))
-	var ie *transition.InputError
-	require.ErrorAs(t, err, &ie)
+	errorOf(t, err, transition.ErrInvalidInput)
 
 	p, err := Publish.Decode([]byte(`{"start_at": "2027-01-02T03:04:05Z"}`))
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC), p.StartAt)
 
 	_, err = Publish.Decode([]byte(`{"start_at": "next tuesday"}`))
-	require.ErrorAs(t, err, &ie)
+	ie := errorOf(t, err, transition.ErrInvalidInput)
 	require.Len(t, ie.Fields, 1)
-	assert.Equal(t, "start_at", ie.Fields[0].Field, "a field's own decoding error is placed on the field")
+	assert.Equal(t, "/start_at", ie.Fields[0].Field, "a field's own decoding error is placed on the field")
 
 	_, err = Delete.Decode(nil)
 	require.NoError(t, err)
 	_, err = Delete.Decode([]byte(`{"force": true}`))
-	require.ErrorAs(t, err, &ie)
-	assert.Equal(t, transition.FieldErrors{{Field: "force", Message: "is not a field of this input"}}, ie.Fields)
+	ie = errorOf(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, []transition.FieldError{{Field: "/force", Code: "unknown", Message: "is not a field of this input"}}, ie.Fields)
 }
 
 func TestFireJSON(t *testing.T) {
@@ -94,7 +92,10 @@ func TestFireJSON(t *testing.T) {
 
 	r, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "done"}`))
 	require.NoError(t, err)
-	assert.Equal(t, WithdrawInput{Reason: "done"}, r.Entry().Input)
+	require.Len(t, r.Steps, 1)
+	assert.Equal(t, &WithdrawInput{Reason: "done"}, r.Steps[0].Input)
+	aborted, _ := r.Aborted()
+	assert.False(t, aborted)
 	assert.Equal(t, Withdrawn, p.Status)
 
 	_, err = Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "again"}`))
@@ -105,9 +106,8 @@ func TestValidateAgainstTheModel(t *testing.T) {
 	ctx, mem := testContext(&store{})
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
 	_, err := Publish.Fire(ctx, mem, alice, p, PublishInput{StartAt: clock().Add(-time.Hour)})
-	var ie *transition.InputError
-	require.ErrorAs(t, err, &ie)
-	assert.Equal(t, transition.FieldErrors{{Field: "start_at", Message: "must not move the start earlier"}}, ie.Fields)
+	ie := errorOf(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, []transition.FieldError{{Field: "/start_at", Code: "invalid", Message: "must not move the start earlier"}}, ie.Fields)
 	var fe transition.FieldError
 	require.True(t, errors.As(err, &fe), "a single validation error is kept for errors.As")
 	assert.Equal(t, Draft, p.Status)
@@ -117,21 +117,20 @@ func TestValidationErrorsCombine(t *testing.T) {
 	doors := transition.For[User, *store](DoorStatus)
 	lock := transition.New[lockInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
 		Validate(func(context.Context, *store, *Door, lockInput) error {
-			return transition.FieldErrors{{Field: "code", Message: "is too short"}, {Field: "code", Message: "must be digits"}}
+			return errors.Join(transition.FieldError{Field: "/code", Message: "is too short"}, transition.FieldError{Field: "/code", Message: "must be digits"})
 		}).
 		Validate(func(context.Context, *store, *Door, lockInput) error { return errors.New("the door is jammed") })
 	d := &Door{Status: Closed}
 	_, err := lock.Fire(context.Background(), memOf(&store{}), alice, d, lockInput{Code: "x"})
-	var ie *transition.InputError
-	require.ErrorAs(t, err, &ie)
-	assert.Equal(t, transition.FieldErrors{
-		{Field: "code", Message: "must be set"}, // from the pointer-receiver Validate
-		{Field: "code", Message: "is too short"},
-		{Field: "code", Message: "must be digits"},
-		{Message: "the door is jammed"},
+	ie := errorOf(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, []transition.FieldError{
+		{Field: "/code", Code: "invalid", Message: "must be set"}, // from the pointer-receiver Validate
+		{Field: "/code", Code: "invalid", Message: "is too short"},
+		{Field: "/code", Code: "invalid", Message: "must be digits"},
+		{Code: "invalid", Message: "the door is jammed"},
 	}, ie.Fields)
-	assert.Equal(t, "alice", ie.Actor)
-	assert.Equal(t, "transition_test.Door", ie.Object)
+	assert.Equal(t, "alice", ie.Actor())
+	assert.Equal(t, "transition_test.Door", ie.Object())
 	assert.Equal(t, Closed, d.Status)
 }
 
@@ -143,11 +142,10 @@ func TestPanickingValidatorIsAStepError(t *testing.T) {
 		Validate(func(context.Context, *store, *Door, transition.NoInput) error { panic("validator bug") })
 	d := &Door{Status: Closed}
 	_, err := lock.Fire(context.Background(), memOf(&store{}), alice, d, transition.NoInput{})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.NotErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, "validate", se.Step)
-	assert.Equal(t, "validator bug", se.Panic)
+	assert.Equal(t, "validator bug", panicOfError(se))
 	assert.Contains(t, se.Error(), "Validate function 2 panicked")
 	assert.Equal(t, Closed, d.Status)
 }
@@ -158,7 +156,7 @@ type lockInput struct {
 
 func (in *lockInput) Validate() error {
 	if len(in.Code) < 4 {
-		return transition.FieldError{Field: "code", Message: "must be set"}
+		return transition.FieldError{Field: "/code", Message: "must be set"}
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/statecraft/statecraft/internal/callsite"
+	"github.com/statecraft/statecraft/internal/engine"
+	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
 )
 
@@ -35,7 +37,7 @@ type Machine[M any, T comparable, A any, U any] struct {
 	table   Table[M, U]
 	actions []action[M, T, A, U]
 	byName  map[string]action[M, T, A, U]
-	after   []machineHook[U]
+	after   []machineHook[M, U]
 	nilable bool // whether an actor of type A can be nil, which is no actor
 
 	mu     sync.Mutex  // held while declaring
@@ -75,9 +77,9 @@ func (m *Machine[M, T, A, U]) declaring(transition, pos string) (done func()) {
 	return m.mu.Unlock
 }
 
-type machineHook[U any] struct {
+type machineHook[M, U any] struct {
 	title string
-	fn    func(ctx context.Context, u U, r Record) error
+	fn    func(ctx context.Context, u U, model *M, s Step) error
 }
 
 // For returns a new Machine for the state field mgr binds, run by actors of
@@ -156,32 +158,26 @@ func (m *Machine[M, T, A, U]) Snapshot(copy func(*M) M) *Machine[M, T, A, U] {
 
 // After adds a hook that runs after every transition of the machine, once
 // its own after hooks have run, inside the unit of work: an audit log that
-// must record every change, or a check of invariants. If it returns an
-// error or panics, the whole unit of work is rolled back.
-func (m *Machine[M, T, A, U]) After(title string, fn func(ctx context.Context, u U, r Record) error) *Machine[M, T, A, U] {
+// must record every change, or a check of invariants. It receives the
+// model, as the transition left it, and the step as plain values. If it
+// returns an error or panics, the whole unit of work is rolled back.
+func (m *Machine[M, T, A, U]) After(title string, fn func(ctx context.Context, u U, model *M, s Step) error) *Machine[M, T, A, U] {
 	defer m.declaring("", callsite.Pos(0))()
 	if title == "" || fn == nil {
 		panic(&DeclarationError{Machine: m.name, At: callsite.Pos(0), Msg: "After needs a title and a function"})
 	}
-	m.after = append(m.after, machineHook[U]{title, fn})
+	m.after = append(m.after, machineHook[M, U]{title, fn})
 	return m
 }
-
-// Manager returns the state.Manager the machine runs transitions on.
-func (m *Machine[M, T, A, U]) Manager() *state.Manager[M, T] { return m.mgr }
 
 // String names the machine by its model and column, such as
 // "main.Project.status".
 func (m *Machine[M, T, A, U]) String() string { return m.name }
 
-// Model returns the reflect.Type of *M, the pointer type the machine's
-// transitions run on.
-func (m *Machine[M, T, A, U]) Model() reflect.Type { return reflect.TypeFor[*M]() }
-
-// InitialStates returns the states new models start in: the targets of
+// initialStates returns the states new models start in: the targets of
 // creation transitions, else the states declared with Initial, else the
 // Type's first state.
-func (m *Machine[M, T, A, U]) InitialStates() []state.State[T] {
+func (m *Machine[M, T, A, U]) initialStates() []state.State[T] {
 	m.use()
 	var created []state.State[T]
 	for _, a := range m.actions {
@@ -227,28 +223,16 @@ func (m *Machine[M, T, A, U]) Names() []string {
 	return names
 }
 
-// Action returns the transition named name, with its input type erased.
-func (m *Machine[M, T, A, U]) Action(name string) (Action[M, A, U], bool) {
-	m.use()
-	a, ok := m.byName[name]
-	return a, ok
-}
-
-// Actions returns the machine's transitions, with their input types
-// erased, in the order of Names.
-func (m *Machine[M, T, A, U]) Actions() []Action[M, A, U] {
-	m.use()
-	as := make([]Action[M, A, U], len(m.actions))
-	for i, a := range m.actions {
-		as[i] = a
-	}
-	return as
-}
-
 // action is a transition as its Machine holds it: its input type erased,
 // its state type kept.
 type action[M any, T comparable, A, U any] interface {
-	Action[M, A, U]
+	Name() string
+	Title() string
+	Can(ctx context.Context, sc Scope[U], actor A, model *M) bool
+	Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error)
+	fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error)
+	info() graph.Transition
+	inputType() reflect.Type
 	rulesOf() []Rule[T]
 	freezeFields()      // freezes the Types of the other fields it moves
 	declaredAt() string // where it is declared, for source order
@@ -288,10 +272,6 @@ func (m *Machine[M, T, A, U]) object(model *M) (name string) {
 	return fmt.Sprintf("%s %v", m.mgr.Model(), m.ident(model))
 }
 
-// The machineInfo methods, for Events.
-func (m *Machine[M, T, A, U]) modelName() string { return m.mgr.Model() }
-func (m *Machine[M, T, A, U]) typeName() string  { return m.mgr.Type().Name() }
-func (m *Machine[M, T, A, U]) column() string    { return m.mgr.Name() }
 func (m *Machine[M, T, A, U]) identity(model any) (id any) {
 	p, _ := model.(*M)
 	if m.ident == nil || p == nil {
@@ -323,54 +303,20 @@ func (m *Machine[M, T, A, U]) mustOwn(s state.Set[T], name, pos string) {
 	}
 }
 
-// Runner is a Machine seen without its model and state types, as package
-// registry holds the machines of an application. Every *Machine is one.
-// The methods that take a model as an any require the machine's *M.
+// A Runner is a Machine seen without its model and state types, as
+// package registry holds the machines of an application. Every *Machine
+// is one, and only they are.
 type Runner[A, U any] interface {
 	String() string
-	// Model returns the reflect.Type of *M.
-	Model() reflect.Type
-	// Graph describes the machine as data.
-	Graph() Graph
-	// Names lists the transitions' names.
-	Names() []string
-	// AppendAvailableAny is AppendAvailable for a model given as an any.
-	AppendAvailableAny(ctx context.Context, dst []Availability, sc Scope[U], actor A, model any) ([]Availability, error)
-	// FireJSONAny fires the transition named name on a model given as an
-	// any, decoding payload as its input.
-	FireJSONAny(ctx context.Context, s Store[U], actor A, model any, name string, payload []byte) (Record, error)
+	runner(A, U) // ties the type parameters: a Machine runs actors A in units U
+	open() any   // an engine.Machine (see package internal/engine)
 }
 
-// AppendAvailableAny is AppendAvailable for a model given as an any, which
-// must be a *M.
-func (m *Machine[M, T, A, U]) AppendAvailableAny(ctx context.Context, dst []Availability, sc Scope[U], actor A, model any) ([]Availability, error) {
-	p, err := m.modelOf(model)
-	if err != nil {
-		return dst, err
+func init() {
+	engine.Open = func(r any) any {
+		if e, ok := r.(interface{ open() any }); ok {
+			return e.open()
+		}
+		return nil
 	}
-	return m.AppendAvailable(ctx, dst, sc, actor, p)
-}
-
-// FireJSONAny fires the transition named name on model, which must be a
-// *M, decoding payload as its input (see Transition.FireJSON). An unknown
-// name is an error wrapping ErrNotFound.
-func (m *Machine[M, T, A, U]) FireJSONAny(ctx context.Context, s Store[U], actor A, model any, name string, payload []byte) (Record, error) {
-	p, err := m.modelOf(model)
-	if err != nil {
-		return nil, err
-	}
-	m.use()
-	a, ok := m.byName[name]
-	if !ok {
-		return nil, fmt.Errorf("transition: %s has no transition %q: %w", m, name, ErrNotFound)
-	}
-	return a.FireJSON(ctx, s, actor, p, payload)
-}
-
-func (m *Machine[M, T, A, U]) modelOf(model any) (*M, error) {
-	p, ok := model.(*M)
-	if !ok || p == nil {
-		return nil, fmt.Errorf("transition: %s runs on a %v, not on %T", m, m.Model(), model)
-	}
-	return p, nil
 }

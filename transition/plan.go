@@ -38,58 +38,30 @@ type Plan[U any] struct {
 	aborted bool
 }
 
-// A Step is one transition a plan runs on one object.
+// A Step is one transition applied to one object, as plain values: a
+// step of a Plan, what a Tx appends to the history, and what a machine's
+// After hooks receive. It is the one untyped shape of an event, ready to
+// log, store, compare and send as JSON.
 type Step struct {
-	Machine    string // such as "main.Task.status"
-	Object     any    // the object's identity (see Machine.Identify), or nil
-	Transition string // such as "delete"
-	Moves      []Move // every state field it moves, its own first
-	Actor      string
-	Cause      int   // the index of the step that caused this one, or -1
-	Version    int64 // the object's version when planned, or 0
-	Created    bool  // whether the step creates its object
+	Machine    string    `json:"machine"`          // such as "main.Task.status"
+	Object     any       `json:"object"`           // the object's identity (see Machine.Identify), or nil
+	Transition string    `json:"transition"`       // the transition's name, such as "delete"
+	Moves      []Move    `json:"moves"`            // every state field it moves, its own first
+	Actor      string    `json:"actor"`            // the actor, named as in Error.Actor
+	Input      any       `json:"input,omitempty"`  // a pointer to the validated input; nil for NoInput and for a cascaded step
+	At         time.Time `json:"at"`               // the unit of work's time (see Scope.Now)
+	Cause      int       `json:"cause"`            // the index of the step that caused this one, or -1
+	Version    int64     `json:"version,omitzero"` // the object's version when planned, or 0
+	Created    bool      `json:"created,omitzero"` // whether the step creates its object
 }
 
 // MarshalJSON writes the plan as {"digest": ..., "steps": [...]}, with
 // stable snake_case keys, for a confirmation page.
 func (p *Plan[U]) MarshalJSON() ([]byte, error) {
-	type move struct {
-		Field string `json:"field"`
-		From  any    `json:"from"`
-		To    any    `json:"to"`
-	}
-	type jstep struct {
-		Machine    string `json:"machine"`
-		Object     any    `json:"object"`
-		Transition string `json:"transition"`
-		Moves      []move `json:"moves"`
-		Actor      string `json:"actor"`
-		Cause      *int   `json:"cause"`
-		Version    int64  `json:"version,omitempty"`
-		Created    bool   `json:"created,omitempty"`
-	}
-	ref := func(r StateRef) any {
-		if r.Value == nil {
-			return nil
-		}
-		return map[string]any{"value": r.Value, "title": r.Title}
-	}
-	out := struct {
-		Digest string  `json:"digest"`
-		Steps  []jstep `json:"steps"`
-	}{Digest: p.digest, Steps: make([]jstep, len(p.Steps))}
-	for i, s := range p.Steps {
-		js := jstep{Machine: s.Machine, Object: s.Object, Transition: s.Transition, Actor: s.Actor, Version: s.Version, Created: s.Created}
-		if s.Cause >= 0 {
-			c := s.Cause
-			js.Cause = &c
-		}
-		for _, mv := range s.Moves {
-			js.Moves = append(js.Moves, move{Field: mv.Field, From: ref(mv.From), To: ref(mv.To)})
-		}
-		out.Steps[i] = js
-	}
-	return json.Marshal(out)
+	return json.Marshal(struct {
+		Digest string `json:"digest"`
+		Steps  []Step `json:"steps"`
+	}{p.digest, p.Steps})
 }
 
 // Digest identifies what the plan would do and what it read: its steps,
@@ -132,11 +104,11 @@ type step[U any] interface {
 	info() Step
 	object() object[U]
 	run(ctx context.Context, u U) error
-	history(changes []Change, cause int, version int64) []Change
 	afterCommit(ctx context.Context) error
 	failed(ctx context.Context, err error)
-	record() Record
 	abort(result any)
+	aborted() (bool, any)
+	name(e *Error) // names the step's machine, transition, object and actor in e
 	verify() error
 }
 
@@ -233,7 +205,7 @@ func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Tim
 // validated with an *InputError rather than a reason. An object a chain
 // reaches twice by different paths (a diamond) is planned once; one it
 // reaches again below itself is a loop.
-func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M, T, A, U, I], model *M, in I, cause Record, causeIdx, depth int, root bool) (err error) {
+func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M, T, A, U, I], model *M, in I, cause *Step, causeIdx, depth int, root bool) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = t.stepError(c.actor, model, "plan", panicked(p))
@@ -294,11 +266,11 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	idx := -1
 	if ok && !(root && c.mode == planCheck) { // Check has no input, so no target either
 		if err := t.prepare(c.ctx, c.u, p); err != nil {
-			var ie *InputError
-			if root || !errors.As(err, &ie) {
+			var ie *Error
+			if root || !errors.As(err, &ie) || ie.kind != ErrInvalidInput {
 				return err
 			}
-			c.reasons = append(c.reasons, Reason{Err: ErrInvalidInput, Check: "input", msg: message{text: ie.Fields.Error()}, Object: object})
+			c.reasons = append(c.reasons, t.inputReason(ie.Fields, object))
 		} else {
 			if obj != nil {
 				obj.adopt(&p.own) // another field of an object already in the plan
@@ -321,9 +293,16 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 			c.plan.Steps = append(c.plan.Steps, p.info())
 		}
 	}
-	for _, cs := range t.cascades {
-		if err := cs.plan(c, model, &p.ev, idx, depth+1, name); err != nil {
-			return err
+	if len(t.cascades) > 0 {
+		var st *Step // the cause of the cascaded steps
+		if idx >= 0 {
+			s := c.plan.Steps[idx]
+			st = &s
+		}
+		for _, cs := range t.cascades {
+			if err := cs.plan(c, model, st, idx, depth+1, name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -403,16 +382,13 @@ func (p *Plan[U]) Aborted() (bool, any) {
 	if !p.aborted || len(p.steps) == 0 {
 		return false, nil
 	}
-	ev := p.steps[0].record()
-	if a, ok := ev.(interface{ abortResult() any }); ok {
-		return true, a.abortResult()
-	}
-	return true, nil
+	return p.steps[0].aborted()
 }
 
 // AfterCommit runs the after-commit hooks of every step of an applied
 // plan, in order: call it once the unit of work the plan was applied in
-// has committed. Their failures come back in an *AfterCommitError.
+// has committed. Their failures come back in an *Error matching
+// ErrAfterCommit.
 func (p *Plan[U]) AfterCommit(ctx context.Context) error {
 	if !p.applied.Load() || p.aborted {
 		return nil
@@ -453,7 +429,9 @@ func afterCommit[U any](ctx context.Context, steps []step[U]) error {
 		}
 	}
 	if len(errs) > 0 {
-		return &AfterCommitError{Errs: errs}
+		e := &Error{kind: ErrAfterCommit, Err: errors.Join(errs...)}
+		steps[0].name(e)
+		return e
 	}
 	return nil
 }
@@ -494,17 +472,11 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 		}
 	}
 	if _, ok := tx.(historyless); !ok {
-		var changes []Change
-		first := make([]int, len(steps)) // the Seq of each step's first change
+		history := make([]Step, len(steps))
 		for i, s := range steps {
-			first[i] = len(changes)
-			cause := -1
-			if c := s.info().Cause; c >= 0 {
-				cause = first[c]
-			}
-			changes = s.history(changes, cause, s.object().version())
+			history[i] = s.info()
 		}
-		if err := guard(func() error { return tx.Append(ctx, changes) }); err != nil {
+		if err := guard(func() error { return tx.Append(ctx, history) }); err != nil {
 			return fmt.Errorf("transition: appending the history: %w", err)
 		}
 	}
@@ -512,7 +484,7 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 }
 
 // historyless is implemented by stores that keep no history, so that no
-// Change is built for them.
+// history is built for them.
 type historyless interface{ noHistory() }
 
 func (s *MemoryStore[U]) noHistory() {}
@@ -526,11 +498,13 @@ func complete[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []obje
 	}
 	if err == nil {
 		if cerr := guard(func() error { return tx.Commit(ctx) }); cerr != nil {
-			err = &CommitError{Err: cerr}
+			e := &Error{kind: ErrCommit, Err: cerr}
+			steps[0].name(e)
+			err = e
 		}
 	}
 	if err != nil {
-		if _, unknown := err.(*CommitError); !unknown {
+		if !errors.Is(err, ErrCommit) {
 			rollback(ctx, tx)
 		}
 		return failed(ctx, steps, objs, err)
@@ -675,9 +649,10 @@ type planned[M any, T comparable, A, U, I any] struct {
 	cause    int            // the index of the step that caused this one, or -1
 	obj      *objectOf[M, U]
 	own      objectOf[M, U]
+	moveBuf  [2]Move // room for the moves of info, so a step of one or two fields allocates none for them
 }
 
-func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause Record) *planned[M, T, A, U, I] {
+func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause *Step) *planned[M, T, A, U, I] {
 	p := &planned[M, T, A, U, I]{t: t, cause: -1}
 	p.from = t.m.mgr.Get(model)
 	p.ev = Event[M, T, A, I]{Name: t.name, Model: model, From: p.from, Actor: actor, Input: in, At: at, Cause: cause, Created: t.creates, m: t.m}
@@ -730,15 +705,23 @@ func (p *planned[M, T, A, U, I]) moves() []string {
 
 func (p *planned[M, T, A, U, I]) info() Step {
 	t := p.t
-	st := Step{Machine: t.m.name, Object: t.m.identity(p.ev.Model), Transition: t.name, Actor: actorName(p.ev.Actor),
-		Cause: p.cause, Version: p.obj.read, Created: t.creates}
-	st.Moves = append(st.Moves, Move{Field: t.m.mgr.Name(), From: stateRef(p.from), To: stateRef(p.to)})
+	st := Step{Machine: t.m.name, Object: t.m.identity(p.ev.Model), Transition: t.name, Actor: actorNameOf(&p.ev.Actor),
+		At: p.ev.At, Cause: p.cause, Version: p.obj.read, Created: t.creates}
+	if p.ev.Cause == nil && t.input != nil {
+		st.Input = &p.ev.Input
+	}
+	st.Moves = append(p.moveBuf[:0:len(p.moveBuf)], Move{Field: t.m.mgr.Name(), From: stateRef(p.from), To: stateRef(p.to)})
 	st.Moves = append(st.Moves, p.also...)
 	return st
 }
 
-func (p *planned[M, T, A, U, I]) object() object[U] { return p.obj }
-func (p *planned[M, T, A, U, I]) record() Record    { return &p.ev }
+func (p *planned[M, T, A, U, I]) object() object[U]    { return p.obj }
+func (p *planned[M, T, A, U, I]) aborted() (bool, any) { return p.ev.Aborted, p.ev.Result }
+
+func (p *planned[M, T, A, U, I]) name(e *Error) {
+	e.Machine, e.Transition = p.t.m.name, p.t.name
+	e.src = names{object: p.t.m.object(p.ev.Model), actor: actorName(p.ev.Actor)}
+}
 
 // verify checks that the fields the step moves are still as planned, so
 // that a plan applied later cannot move an object that changed since.
@@ -793,9 +776,12 @@ func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
 			return err
 		}
 	}
-	for _, h := range t.m.after {
-		if err := guard(func() error { return h.fn(ctx, u, ev) }); err != nil {
-			return p.hookError(h.title, err)
+	if len(t.m.after) > 0 {
+		st := p.info()
+		for _, h := range t.m.after {
+			if err := guard(func() error { return h.fn(ctx, u, ev.Model, st) }); err != nil {
+				return p.hookError(h.title, err)
+			}
 		}
 	}
 	return nil
@@ -810,36 +796,22 @@ func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T,
 
 // hookError turns what a hook returned into the step's error: an abort
 // as it is, a cancel as a copy naming the step (the hook's error may be a
-// shared value), anything else as a *StepError.
+// shared value), anything else as a step that failed.
 func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
 	var ab *abortError
-	var ce *CanceledError
+	var ce *cancelError
+	var e *Error
 	switch {
 	case errors.As(err, &ab):
 		return ab
+	case errors.As(err, &e) && e.kind == ErrCanceled:
+		return e // a transition fired inside a hook was canceled: it names itself
 	case errors.As(err, &ce):
-		c := *ce
-		if c.Machine == "" {
-			c.Machine, c.Transition, c.Object, c.Step = p.t.m.name, p.t.name, p.t.m.object(p.ev.Model), title
-		}
-		return &c
+		e := &Error{Step: title, Err: ce, kind: ErrCanceled}
+		p.name(e)
+		return e
 	}
 	return p.t.stepError(p.ev.Actor, p.ev.Model, title, err)
-}
-
-func (p *planned[M, T, A, U, I]) history(changes []Change, cause int, version int64) []Change {
-	t, ev := p.t, &p.ev
-	base := Change{Cause: cause, Machine: t.m.name, Model: t.m.mgr.Model(), Object: t.m.identity(ev.Model), Version: version,
-		Transition: t.name, Actor: actorName(ev.Actor), At: ev.At, Input: ev.Input, Created: t.creates}
-	c := base
-	c.Seq, c.Field, c.From, c.To = len(changes), t.m.mgr.Name(), stateRef(p.from), stateRef(p.to)
-	changes = append(changes, c)
-	for _, mv := range p.also {
-		c := base
-		c.Seq, c.Field, c.From, c.To = len(changes), mv.Field, mv.From, mv.To
-		changes = append(changes, c)
-	}
-	return changes
 }
 
 func (p *planned[M, T, A, U, I]) afterCommit(ctx context.Context) error {

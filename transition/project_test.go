@@ -3,10 +3,12 @@ package transition_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,7 +19,8 @@ import (
 // publish with a start date, withdraw with a required reason, delete, and
 // the Gone group.
 func TestProjectLifecycle(t *testing.T) {
-	ctx, mem := testContext(&store{})
+	var steps []transition.Step
+	ctx, mem := testContext(&store{observe: func(_ any, s transition.Step) error { steps = append(steps, s); return nil }})
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
 
 	start := clock().Add(72 * time.Hour)
@@ -28,19 +31,27 @@ func TestProjectLifecycle(t *testing.T) {
 	assert.Equal(t, clock(), p.PublishedAt, "the effect stamps the time from the injected clock")
 	assert.False(t, p.Status.In(Gone))
 
-	want := transition.Entry{
+	want := []transition.Step{{
 		Machine:    "transition_test.Project.status",
-		Model:      "transition_test.Project",
 		Object:     int64(7),
-		StateType:  "ProjectState",
 		Transition: "publish",
-		From:       transition.StateRef{Value: ProjectStatus(1), Title: "Draft"},
-		To:         transition.StateRef{Value: ProjectStatus(2), Title: "Published"},
-		Actor:      alice,
-		Input:      PublishInput{StartAt: start},
-		At:         clock(),
+		Moves: []transition.Move{{
+			Field: "status",
+			From:  transition.StateRef{Value: ProjectStatus(1), Title: "Draft"},
+			To:    transition.StateRef{Value: ProjectStatus(2), Title: "Published"},
+		}},
+		Actor: "alice",
+		Input: &PublishInput{StartAt: start},
+		At:    clock(),
+		Cause: -1,
+	}}
+	if diff := cmp.Diff(want, steps); diff != "" {
+		t.Errorf("publish step (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want, ev.Entry()); diff != "" {
+	wantEvent := transition.Event[Project, ProjectStatus, User, PublishInput]{
+		Name: "publish", Model: p, From: Draft, To: Published, Actor: alice, Input: PublishInput{StartAt: start}, At: clock(),
+	}
+	if diff := cmp.Diff(wantEvent, *ev, cmpopts.IgnoreUnexported(transition.Event[Project, ProjectStatus, User, PublishInput]{})); diff != "" {
 		t.Errorf("publish event (-want +got):\n%s", diff)
 	}
 	assert.Equal(t, "transition_test.Project 7: publish Draft -> Published", ev.String())
@@ -48,10 +59,9 @@ func TestProjectLifecycle(t *testing.T) {
 	// Withdraw needs a reason: without one nothing changes.
 	before := *p
 	_, err = Withdraw.Fire(ctx, mem, alice, p, WithdrawInput{})
-	var ie *transition.InputError
-	require.ErrorAs(t, err, &ie)
+	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.ErrorIs(t, err, transition.ErrInvalidInput)
-	assert.Equal(t, transition.FieldErrors{{Field: "reason", Message: "is required"}}, ie.Fields)
+	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "invalid", Message: "is required"}}, ie.Fields)
 	assert.Equal(t, before, *p)
 
 	ev2, err := Withdraw.Fire(ctx, mem, alice, p, WithdrawInput{Reason: "budget cut"})
@@ -68,10 +78,15 @@ func TestProjectLifecycle(t *testing.T) {
 	assert.True(t, p.Status.In(Gone))
 
 	// Nothing leaves Deleted.
-	for _, name := range Projects.Names() {
-		a, _ := Projects.Action(name)
-		assert.False(t, a.Can(ctx, mem, root, p), name)
+	can := map[string]func(context.Context, transition.Scope[*store], User, *Project) bool{
+		"publish": Publish.Can, "withdraw": Withdraw.Can, "delete": Delete.Can, "edit": Edit.Can,
 	}
+	for _, name := range Projects.Names() {
+		a, ok := can[name]
+		require.True(t, ok, name)
+		assert.False(t, a(ctx, mem, root, p), name)
+	}
+	assert.Len(t, can, len(Projects.Names()))
 }
 
 // TestPublishNeedsApprovedReview: a second state manager on the same model
@@ -81,11 +96,12 @@ func TestPublishNeedsApprovedReview(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Pending}
 
 	_, err := Publish.Fire(ctx, mem, alice, p, PublishInput{})
-	var be *transition.BlockedError
-	require.ErrorAs(t, err, &be)
+	be := errorOf(t, err, transition.ErrBlocked)
 	assert.ErrorIs(t, err, transition.ErrUnmet)
 	assert.NotErrorIs(t, err, transition.ErrForbidden)
-	assert.Equal(t, []reason{{Err: transition.ErrUnmet, Check: "review is Approved", Message: "needs review is Approved"}}, reasonsOf(be.Reasons))
+	assert.Equal(t, []reason{{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"}}, reasonsOf(be.Reasons))
+	assert.True(t, be.Reasons[0].Of(Review.In(Approved)))
+	assert.False(t, be.Reasons[0].Of(Review.In(Pending)))
 	assert.Equal(t, Draft, p.Status)
 
 	// Only an admin may decide; deciding picks its target from the input.
@@ -117,12 +133,13 @@ func TestPublishNeedsPublishedParent(t *testing.T) {
 	ctx, mem := testContext(s)
 
 	err := Publish.Check(ctx, mem, alice, child)
-	var be *transition.BlockedError
-	require.ErrorAs(t, err, &be)
+	be := errorOf(t, err, transition.ErrBlocked)
 	assert.Equal(t, []reason{{
-		Err: transition.ErrUnmet, Check: "parent: status is Published (if any)",
+		Err: transition.ErrUnmet, Code: "related.parent",
 		Message: "needs parent: status is Published (if any)",
 	}}, reasonsOf(be.Reasons))
+	assert.True(t, be.Reasons[0].Of(ParentPublished))
+	assert.False(t, be.Reasons[0].Of(transition.Related("parent", loadParent, Status.In(Published))), "another declaration, though named alike")
 	assert.False(t, Publish.Can(ctx, mem, alice, child))
 
 	_, err = Publish.Fire(ctx, mem, alice, parent, PublishInput{})
@@ -161,21 +178,23 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 		beforeP, beforeTasks := *p, copyTasks(s.tasks[1])
 
 		err := Delete.Check(ctx, mem, alice, p)
-		var be *transition.BlockedError
-		require.ErrorAs(t, err, &be)
+		be := errorOf(t, err, transition.ErrBlocked)
 		assert.ErrorIs(t, err, transition.ErrForbidden)
 		want := []reason{{
-			Err: transition.ErrForbidden, Check: "the task's owner or an admin",
-			Message: "alice may not delete: only the task's owner or an admin",
+			Err: transition.ErrForbidden, Code: "forbidden.task_owner_or_admin",
+			Message: "alice may not Delete: only task_owner or admin",
 			Object:  "transition_test.Task 11 (delete)",
 		}}
 		if diff := cmp.Diff(want, reasonsOf(be.Reasons), cmpErrors); diff != "" {
 			t.Errorf("reasons (-want +got):\n%s", diff)
 		}
+		assert.True(t, be.Reasons[0].Of("task_owner"))
+		assert.True(t, be.Reasons[0].Of("admin"))
+		assert.False(t, be.Reasons[0].Of("owner"), "the task's Allow names, not the project's")
 		assert.False(t, Delete.Can(ctx, mem, alice, p) && Delete.Check(ctx, mem, alice, p) == nil)
 
 		_, err = Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
-		require.ErrorAs(t, err, &be)
+		be = errorOf(t, err, transition.ErrBlocked)
 		assert.Equal(t, "transition_test.Project 1", be.Object())
 		assert.Equal(t, beforeP, *p, "the project is unchanged")
 		assert.Equal(t, beforeTasks, copyTasks(s.tasks[1]), "no task changed")
@@ -184,13 +203,14 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 	t.Run("allowed for the whole chain", func(t *testing.T) {
 		p, s := newWorld()
 		var got []string
-		s.observe = func(r transition.Record) error {
-			e := r.Entry()
+		var steps []transition.Step
+		s.observe = func(m any, st transition.Step) error {
+			steps = append(steps, st)
 			cause := ""
-			if e.Cause != nil {
-				cause = " caused by " + e.Cause.Transition
+			if st.Cause >= 0 {
+				cause = " caused by " + steps[st.Cause].Transition
 			}
-			got = append(got, e.Model+" "+e.From.Title+" -> "+e.To.Title+cause)
+			got = append(got, reflect.TypeOf(m).Elem().String()+" "+st.Moves[0].From.Title+" -> "+st.Moves[0].To.Title+cause)
 			return nil
 		}
 		ev, err := Delete.Fire(context.Background(), memOf(s), root, p, transition.NoInput{})

@@ -1,30 +1,74 @@
 package transition
 
 import (
+	"encoding/json"
 	"fmt"
-	"strings"
 )
 
 // A Reason says why one pre-validation check refused a transition. Reasons
-// are data: a UI can show them next to a disabled button, and tests can
-// compare them. A Reason refers to the declarations that produced it and
-// is put into words only when its Message is read, so refusing allocates
-// little.
+// are data: a UI can show them next to a disabled button, a program can
+// tell them apart by Code or by the declaration that produced them (see
+// Of), and tests can compare them. A Reason is put into words only when
+// its Message is read, so refusing allocates little.
 type Reason struct {
+	// Code identifies the check that failed, for programs and APIs: its
+	// kind, a dot, and the name of what was declared, such as
+	// "wrong_state.status", "forbidden.owner", "unmet.future",
+	// "related.parent" or "invalid_input.delete". Codes derive from names
+	// (columns, state values, the names of groups, conditionals, Allow
+	// rules, relations and transitions), never from titles, so retitling
+	// changes no code. The kinds are:
+	//
+	//	wrong_state.<column>      a state rule: the field is in no source state
+	//	forbidden.<allow names>   no Allow rule lets the actor run it ("_or_" between names)
+	//	forbidden.no_actor        the actor is nil
+	//	forbidden.no_one          the transition declares no Allow
+	//	unmet.<condition name>    a condition given to When does not hold
+	//	related.<relation name>   a condition given to WhenRelated does not hold
+	//	invalid_input.<name>      a cascaded step's input fails validation
+	Code string
 	// Err is the kind of refusal: ErrWrongState, ErrForbidden, ErrUnmet,
 	// or ErrInvalidInput for a cascaded step whose input fails validation.
 	Err error
-	// Check names the check that failed, as declared: "state" (or "state
-	// of review" for another field the transition moves), the titles given
-	// to Allow, a condition such as "review is Approved", or a related
-	// condition such as "parent: status is Published".
-	Check string
 	// Object names the object the check concerns when it is not the one
 	// the transition was asked of: a cascaded step's object, such as
 	// "main.Task 12 (delete)". Empty otherwise.
 	Object string
 
-	msg message
+	decl any // the declaration that produced it (see Of)
+	msg  message
+}
+
+// Of reports whether the reason was produced by decl, as it was declared:
+//   - a state rule by the field's *state.Manager;
+//   - a permission by a name given to Allow;
+//   - a condition by the state.Condition given to When (such as a
+//     *state.Conditional, or what Manager.In returned);
+//   - a related condition by the RelatedCondition given to WhenRelated;
+//   - a cascaded step's invalid input by its *Transition.
+func (r Reason) Of(decl any) (of bool) {
+	if name, ok := decl.(string); ok && r.Err == ErrForbidden {
+		if l, ok := r.decl.(interface{ allows(string) bool }); ok {
+			return l.allows(name)
+		}
+		return false
+	}
+	defer func() {
+		if recover() != nil { // decl cannot be compared
+			of = false
+		}
+	}()
+	return r.decl != nil && r.decl == decl
+}
+
+// MarshalJSON writes the reason as {"code", "message", "object"}, the
+// object only when it is set.
+func (r Reason) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Object  string `json:"object,omitempty"`
+	}{r.Code, r.Message(), r.Object})
 }
 
 // message is a Reason's words, kept as the parts they are made of.
@@ -33,7 +77,7 @@ type message struct {
 	text   string // msgText: the message; msgState: the field
 	state  string // msgState: the field's state, "" for none
 	needs  string // msgState: what it needs, such as "publish needs Draft"
-	action string // msgForbidden: the transition's name
+	action string // msgForbidden: the transition's title
 	only   string // msgForbidden: who may run it
 	who    namer  // msgForbidden: names the actor
 }
@@ -80,7 +124,7 @@ func (r Reason) String() string {
 
 // GoString shows the reason with its message, for test failures.
 func (r Reason) GoString() string {
-	return fmt.Sprintf("transition.Reason{Err: %q, Check: %q, Object: %q, Message: %q}", errText(r.Err), r.Check, r.Object, r.Message())
+	return fmt.Sprintf("transition.Reason{Code: %q, Err: %q, Object: %q, Message: %q}", r.Code, errText(r.Err), r.Object, r.Message())
 }
 
 func errText(err error) string {
@@ -90,73 +134,10 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// A BlockedError reports that pre-validation refused a transition, with
-// every reason, not only the first. For a causal chain, it lists the
-// reasons of every blocked step; none of the chain ran. Its Object and
-// Actor are put into words when they are read.
-type BlockedError struct {
-	Machine    string // such as "main.Project.status"
-	Transition string
-	State      string // the object's state when it was refused
-	Reasons    []Reason
-
-	src blockedSource
-}
-
-// blockedSource names the object and the actor of a BlockedError.
-type blockedSource interface {
-	namer
-	objectName() string
-}
-
-// Object names the object refused, such as "main.Project 7".
-func (e *BlockedError) Object() string {
-	if e.src == nil {
-		return ""
-	}
-	return e.src.objectName()
-}
-
-// Actor names the actor refused: by its String method, or its value for a
-// string or number ID, or its type; "no actor" for a nil one.
-func (e *BlockedError) Actor() string {
-	if e.src == nil {
-		return ""
-	}
-	return e.src.actorName()
-}
-
-// Error describes the problem in one line.
-func (e *BlockedError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "transition: %s %q of %s (%s) by %s is blocked: ", e.Machine, e.Transition, e.Object(), e.State, e.Actor())
-	for i, r := range e.Reasons {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(r.String())
-	}
-	return b.String()
-}
-
-// Is reports whether target is ErrBlocked or the kind of one of the
-// reasons.
-func (e *BlockedError) Is(target error) bool {
-	if target == ErrBlocked {
-		return true
-	}
-	for _, r := range e.Reasons {
-		if r.Err == target {
-			return true
-		}
-	}
-	return false
-}
-
-// blocked is a BlockedError with what it names and room for its first
+// blocked is a blocked *Error with what it names and room for its first
 // reasons, so that a refusal is one allocation.
 type blocked[M any, T comparable, A, U, I any] struct {
-	err    BlockedError
+	err    Error
 	t      *Transition[M, T, A, U, I]
 	actor  A
 	model  *M
@@ -176,13 +157,13 @@ func (b *blocked[M, T, A, U, I]) add(r Reason) {
 
 func (t *Transition[M, T, A, U, I]) newBlocked(actor A, model *M) *blocked[M, T, A, U, I] {
 	b := &blocked[M, T, A, U, I]{t: t, actor: actor, model: model}
-	b.err = BlockedError{Machine: t.m.name, Transition: t.name, State: t.m.mgr.Get(model).String(), src: b}
+	b.err = Error{Machine: t.m.name, Transition: t.name, State: t.m.mgr.Get(model).String(), kind: ErrBlocked, src: b}
 	b.err.Reasons = b.inline[:0]
 	return b
 }
 
-// blockedError is the BlockedError of reasons, for a chain.
-func (t *Transition[M, T, A, U, I]) blockedError(actor A, model *M, reasons []Reason) *BlockedError {
+// blockedError is the blocked *Error of reasons, for a chain.
+func (t *Transition[M, T, A, U, I]) blockedError(actor A, model *M, reasons []Reason) *Error {
 	b := t.newBlocked(actor, model)
 	for _, r := range reasons {
 		b.add(r)

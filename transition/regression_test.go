@@ -25,7 +25,7 @@ type verdictInput struct {
 func (in *verdictInput) Validate() error {
 	in.Verdict = strings.ToLower(strings.TrimSpace(in.Verdict))
 	if in.Verdict != "yes" && in.Verdict != "no" {
-		return transition.FieldError{Field: "verdict", Message: "must be yes or no"}
+		return transition.FieldError{Field: "/verdict", Message: "must be yes or no"}
 	}
 	return nil
 }
@@ -84,10 +84,9 @@ func TestPanickingLoaderIsAStepError(t *testing.T) {
 			return err
 		}(),
 	} {
-		var se *transition.StepError
-		require.ErrorAs(t, err, &se, name)
+		se := errorOf(t, err, transition.ErrStep, name)
 		assert.Equal(t, "load tasks", se.Step, name)
-		assert.NotNil(t, se.Panic, name)
+		assert.NotNil(t, panicOfError(se), name)
 		assert.Contains(t, se.Error(), "transition_test.Project 4 (purge)", name)
 	}
 	assert.Equal(t, Draft, p.Status)
@@ -97,12 +96,11 @@ func TestFailingLoaderNamesTheTransitionAndObject(t *testing.T) {
 	s := &store{fail: errors.New("database down")}
 	p := &Project{ID: 5, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
 	err := Publish.Check(context.Background(), memOf(s), alice, p)
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "load parent", se.Step)
 	assert.Equal(t, "publish", se.Transition)
-	assert.Equal(t, "transition_test.Project 5", se.Object)
-	assert.Equal(t, "alice", se.Actor)
+	assert.Equal(t, "transition_test.Project 5", se.Object())
+	assert.Equal(t, "alice", se.Actor())
 	assert.ErrorContains(t, err, "database down")
 }
 
@@ -163,8 +161,7 @@ func TestEachCheckRunsOnce(t *testing.T) {
 		Allow("flip-flop", func(context.Context, User, *Article) bool { calls++; return calls > 1 })
 	a := &Article{Status: ADraft}
 	_, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
-	var be *transition.BlockedError
-	require.ErrorAs(t, err, &be)
+	be := errorOf(t, err, transition.ErrBlocked)
 	require.Len(t, be.Reasons, 1)
 	assert.ErrorIs(t, err, transition.ErrForbidden)
 	assert.Equal(t, 1, calls)
@@ -180,7 +177,7 @@ func TestDiamondIsNotALoop(t *testing.T) {
 		{Status: NLive}, {Status: NLive}, // new, unsaved: ID 0
 	}}
 	var events int
-	ctx, mem := testContext(&store{observe: func(transition.Record) error { events++; return nil }})
+	ctx, mem := testContext(&store{observe: func(any, transition.Step) error { events++; return nil }})
 	_, err := RemoveNode.Fire(ctx, mem, alice, root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, 6, events, "root, 2, 3, the shared node once, and both new nodes")
@@ -199,20 +196,20 @@ func TestNestedStepErrorNamesTheOuterStep(t *testing.T) {
 			return err
 		})
 	_, err := outer.Fire(context.Background(), memOf(&store{}), alice, &Article{Status: ADraft}, transition.NoInput{})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "outer", se.Transition)
 	assert.Equal(t, "sync sibling", se.Step)
-	var innerErr *transition.StepError
-	require.ErrorAs(t, se.Err, &innerErr)
+	innerErr := errorOf(t, se.Err, transition.ErrStep)
+	assert.Equal(t, "inner", innerErr.Transition)
 	assert.Equal(t, "inner step", innerErr.Step)
 }
 
 func TestInfoIsACopy(t *testing.T) {
-	in := Withdraw.Info()
+	in := transition.InfoOf(Withdraw)
 	in.Required[0] = "hacked"
 	_, err := Withdraw.Decode([]byte(`{}`))
-	assert.ErrorContains(t, err, "reason: is required")
+	assert.ErrorContains(t, err, ": invalid input: /reason: is required")
+	assert.Equal(t, []string{"reason"}, transition.InfoOf(Withdraw).Required)
 }
 
 // Actors are named by their String method, their value for IDs, and

@@ -141,9 +141,9 @@ func TestSharedCancelIsNotChanged(t *testing.T) {
 		})
 	_, err1 := publish.Fire(context.Background(), newRecorder(), alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	_, err2 := publish.Fire(context.Background(), newRecorder(), alice, &Doc{ID: 2, Status: DocDraft}, transition.NoInput{})
-	assert.Contains(t, err1.Error(), "Doc 1 canceled")
-	assert.Contains(t, err2.Error(), "Doc 2 canceled")
-	assert.Equal(t, "transition: canceled: legal hold", errHold.Error())
+	assert.Equal(t, `transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: canceled by "hold": legal hold`, err1.Error())
+	assert.Equal(t, `transition: transition_test.Doc.status "publish" of transition_test.Doc 2 by alice: canceled by "hold": legal hold`, err2.Error())
+	assert.Equal(t, "legal hold", errHold.Error())
 }
 
 // A confirmation without a digest confirms nothing.
@@ -178,9 +178,11 @@ func TestEffectsCannotRewriteTheRecord(t *testing.T) {
 	d := r.stored[1]
 	_, err := publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
 	require.NoError(t, err)
-	require.Len(t, r.changes, 2)
-	assert.Equal(t, "Draft", r.changes[0].From.Title)
-	assert.Equal(t, "review", r.changes[1].Field)
+	require.Len(t, r.steps, 1)
+	require.Len(t, r.steps[0].Moves, 2)
+	assert.Equal(t, "Draft", r.steps[0].Moves[0].From.Title)
+	assert.Equal(t, "review", r.steps[0].Moves[1].Field)
+	assert.Equal(t, "Pending", r.steps[0].Moves[1].From.Title)
 	assert.Contains(t, r.log, "save doc 1 version 3->4 status draft->live review pending->ok")
 }
 
@@ -226,10 +228,9 @@ func TestDecodePanicIsContained(t *testing.T) {
 	pay := transition.New[in](docs, "pay", transition.From(DocDraft).Stay()).AllowAnyone()
 	r := newRecorder()
 	_, err := pay.FireJSON(context.Background(), r, alice, &Doc{Status: DocDraft}, []byte(`{"f": 1}`))
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "decode", se.Step)
-	assert.Equal(t, "decoder bug", se.Panic)
+	assert.Equal(t, "decoder bug", panicOfError(se))
 	assert.Equal(t, []string{"begin", "rollback"}, r.log)
 }
 

@@ -2,6 +2,7 @@ package transition
 
 import (
 	"github.com/statecraft/statecraft/internal/callsite"
+	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
 )
 
@@ -98,8 +99,7 @@ func (r *Rule[T]) allows(target state.State[T]) bool {
 // status going back to Pending when the project is withdrawn. Make one
 // with Field.
 type FieldMove[M any] interface {
-	// Info describes the move as data.
-	Info() FieldInfo
+	info() graph.Field
 	sourceOK(model *M) bool
 	reason(model *M) Reason
 	move(model *M) Move
@@ -107,14 +107,6 @@ type FieldMove[M any] interface {
 	write(model *M, to bool) any
 	column() string
 	freeze() // freezes the field's Type
-}
-
-// FieldInfo describes a FieldMove: the field and its rule, by the titles
-// of its states.
-type FieldInfo struct {
-	Machine string // the field's model and column, such as "main.Project.review"
-	Column  string // such as "review"
-	Rule    RuleInfo
 }
 
 // Field returns the move of the state field mgr binds by rule r, which
@@ -142,7 +134,7 @@ func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M
 				Msg: "a field move's states must be of " + mgr.Type().Name()})
 		}
 	}
-	f := &fieldMove[M, T]{mgr: mgr, rule: r, check: "state of " + mgr.Name(), needs: "it must be no state (a new object)"}
+	f := &fieldMove[M, T]{mgr: mgr, rule: r, code: "wrong_state." + mgr.Name(), needs: "it must be no state (a new object)"}
 	if !r.create {
 		f.needs = "it must be " + setTitles(r.sources)
 	}
@@ -152,19 +144,18 @@ func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M
 type fieldMove[M any, T comparable] struct {
 	mgr   *state.Manager[M, T]
 	rule  Rule[T]
-	check string // the reason's Check: "state of review"
+	code  string // the reason's Code: "wrong_state.review"
 	needs string // "it must be Approved"
 }
 
-// Info describes the move.
-func (f *fieldMove[M, T]) Info() FieldInfo {
-	return FieldInfo{Machine: f.mgr.String(), Column: f.mgr.Name(), Rule: ruleInfo(f.mgr.Type(), f.rule)}
+func (f *fieldMove[M, T]) info() graph.Field {
+	return graph.Field{Machine: f.mgr.String(), Column: f.mgr.Name(), Rule: ruleInfo(f.mgr.Type(), f.rule)}
 }
 
 func (f *fieldMove[M, T]) sourceOK(model *M) bool { return f.rule.from(f.mgr.Get(model)) }
 
 func (f *fieldMove[M, T]) reason(model *M) Reason {
-	return Reason{Err: ErrWrongState, Check: f.check,
+	return Reason{Err: ErrWrongState, Code: f.code, decl: f.mgr,
 		msg: message{kind: msgState, text: f.mgr.Name(), state: f.mgr.Get(model).Title(), needs: f.needs}}
 }
 

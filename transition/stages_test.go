@@ -47,7 +47,7 @@ var (
 type recorder struct {
 	log     []string
 	stored  map[int64]Doc
-	changes []transition.Change
+	steps   []transition.Step
 	nextID  int64
 	fail    string // the step that fails: "effect", "after", "save", "commit", ...
 	verdict func(step string) error
@@ -83,9 +83,9 @@ func (r *recorder) Begin(context.Context) (transition.Tx[*recorder], error) {
 }
 func (r *recorder) Unit() *recorder { return r }
 func (r *recorder) Now() time.Time  { return clock() }
-func (r *recorder) Append(_ context.Context, cs []transition.Change) error {
-	r.changes = append(r.changes, cs...)
-	return r.at(fmt.Sprintf("history %d", len(cs)))
+func (r *recorder) Append(_ context.Context, steps []transition.Step) error {
+	r.steps = append(r.steps, steps...)
+	return r.at(fmt.Sprintf("history %d", len(steps)))
 }
 func (r *recorder) Commit(context.Context) error   { return r.at("commit") }
 func (r *recorder) Rollback(context.Context) error { r.note("rollback"); return nil }
@@ -133,7 +133,7 @@ func (docTable) Insert(_ context.Context, tx transition.Tx[*recorder], d *Doc) e
 func hooked(r *recorder) *transition.Transition[Doc, string, User, *recorder, transition.NoInput] {
 	docs := transition.For[User, *recorder](DocStatus).Identify(func(d *Doc) any { return d.ID }).
 		Version(func(d *Doc) *int64 { return &d.Version }).Table(docTable{}).
-		After("machine after", func(_ context.Context, r *recorder, _ transition.Record) error { return r.at("machine after") })
+		After("machine after", func(_ context.Context, r *recorder, _ *Doc, _ transition.Step) error { return r.at("machine after") })
 	type ev = transition.Event[Doc, string, User, transition.NoInput]
 	return transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).
 		Allow("writers", func(_ context.Context, u User, _ *Doc) bool { return u.Name != "bob" }).
@@ -184,8 +184,7 @@ func TestStageOrder(t *testing.T) {
 		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "rollback",
 			`on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: step "effect" failed: effect failed`},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
-			var se *transition.StepError
-			require.ErrorAs(t, err, &se)
+			se := errorOf(t, err, transition.ErrStep)
 			assert.Equal(t, "effect", se.Step)
 			assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocDraft}, *d, "the model is restored before the failure hook runs")
 		},
@@ -208,10 +207,10 @@ func TestStageOrder(t *testing.T) {
 		},
 	}, {
 		name: "failing commit", fail: "commit",
-		log: append(ok[:len(ok):len(ok)], "on failure (publish, model Draft): transition: commit failed, the outcome is unknown: commit failed"),
+		log: append(ok[:len(ok):len(ok)], `on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: commit failed, the outcome is unknown: commit failed`),
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
-			var ce *transition.CommitError
-			require.ErrorAs(t, err, &ce, "the outcome is unknown: no rollback, no after-commit hook")
+			ce := errorOf(t, err, transition.ErrCommit, "the outcome is unknown: no rollback, no after-commit hook")
+			assert.EqualError(t, ce.Err, "commit failed", "the store's error")
 			assert.Equal(t, DocDraft, d.Status)
 		},
 	}, {
@@ -252,15 +251,15 @@ func TestStageOrder(t *testing.T) {
 			return nil
 		},
 		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "after", "rollback",
-			`on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 canceled by "after": the legal hold began`},
+			`on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: canceled by "after": the legal hold began`},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.ErrorIs(t, err, transition.ErrCanceled)
 			assert.NotErrorIs(t, err, transition.ErrStep, "a cancel is told apart from a failing step")
-			var ce *transition.CanceledError
-			require.ErrorAs(t, err, &ce)
-			assert.Equal(t, "the legal hold began", ce.Reason)
+			ce := errorOf(t, err, transition.ErrCanceled)
+			assert.Equal(t, "the legal hold began", ce.Err.Error())
 			assert.Equal(t, "after", ce.Step)
-			assert.Equal(t, `transition: transition_test.Doc.status "publish" of transition_test.Doc 1 canceled by "after": the legal hold began`, ce.Error())
+			assert.Equal(t, "transition_test.Doc 1", ce.Object())
+			assert.Equal(t, `transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: canceled by "after": the legal hold began`, ce.Error())
 			assert.Equal(t, DocDraft, d.Status)
 		},
 	}} {
@@ -312,12 +311,22 @@ func TestFailureAndAfterCommitHooks(t *testing.T) {
 	_, err = publish.Fire(ctx, r, alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.Error(t, err)
 	require.Len(t, seen, 1)
-	assert.Contains(t, seen[0], "alert publish (model Draft): transition: commit failed, the outcome is unknown")
+	assert.Contains(t, seen[0], `alert publish (model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: commit failed, the outcome is unknown`)
 
 	seen = nil
 	ev2, err := publish.Fire(ctx, newRecorder(), alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrAfterCommit)
 	require.NotNil(t, ev2, "committed: the event comes with the after-commit error")
+	ae := errorOf(t, err, transition.ErrAfterCommit)
+	assert.Equal(t, "publish", ae.Transition)
+	assert.Equal(t, "transition_test.Doc 1", ae.Object())
+	joined, ok := ae.Err.(interface{ Unwrap() []error })
+	require.True(t, ok, "the hooks' errors are joined: %T", ae.Err)
+	hookErrs := joined.Unwrap()
+	require.Len(t, hookErrs, 1, "one error per failing hook")
+	he := errorOf(t, hookErrs[0], transition.ErrStep)
+	assert.Equal(t, "mail", he.Step)
+	assert.EqualError(t, he.Err, "smtp down")
 	assert.Equal(t, DocLive, ev2.Model.Status)
 	assert.Equal(t, []string{"mail Live"}, seen)
 
@@ -345,7 +354,7 @@ func TestCreationIsATransition(t *testing.T) {
 		})
 	transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).AllowAnyone()
 	transition.New[transition.NoInput](docs, "remove", transition.From(DocLive).To(DocGone)).AllowAnyone()
-	assert.Equal(t, []state.State[string]{DocDraft}, docs.InitialStates(), "a creation transition says where objects start")
+	assert.Equal(t, []state.State[string]{DocDraft}, transition.InitialStatesOf(docs), "a creation transition says where objects start")
 
 	r := newRecorder()
 	d := &Doc{}
@@ -353,22 +362,27 @@ func TestCreationIsATransition(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &Doc{ID: 100, Version: 1, Status: DocDraft, Review: DocPending, Body: "hello"}, d)
 	assert.True(t, ev.Created)
-	assert.Equal(t, []string{"begin", "insert doc 100", "history 2", "commit"}, r.log)
-	require.Len(t, r.changes, 2)
-	for i, c := range r.changes {
-		assert.Equal(t, int64(100), c.Object, "the identity the store handed back")
-		assert.True(t, c.Created)
-		assert.Equal(t, "alice", c.Actor)
-		assert.Equal(t, i, c.Seq)
-		assert.Equal(t, "(no state)", c.From.Title)
+	assert.Equal(t, []string{"begin", "insert doc 100", "history 1", "commit"}, r.log)
+	require.Len(t, r.steps, 1, "one step")
+	c := r.steps[0]
+	assert.Equal(t, int64(100), c.Object, "the identity the store handed back")
+	assert.True(t, c.Created)
+	assert.Equal(t, "alice", c.Actor)
+	assert.Equal(t, "create", c.Transition)
+	assert.Equal(t, -1, c.Cause)
+	assert.Equal(t, &newDoc{Body: "hello"}, c.Input)
+	require.Len(t, c.Moves, 2, "moving two fields")
+	for _, mv := range c.Moves {
+		assert.Equal(t, "(no state)", mv.From.Title)
+		assert.Nil(t, mv.From.Value)
 	}
-	assert.Equal(t, []string{"status", "review"}, []string{r.changes[0].Field, r.changes[1].Field})
-	assert.Equal(t, "Pending", r.changes[1].To.Title)
+	assert.Equal(t, []string{"status", "review"}, []string{c.Moves[0].Field, c.Moves[1].Field})
+	assert.Equal(t, "Pending", c.Moves[1].To.Title)
 
 	// The zero value is no state: an object that holds one is not new.
 	_, err = create.Fire(context.Background(), newRecorder(), alice, &Doc{Status: DocDraft}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
-	assert.Contains(t, err.Error(), "status is Draft; create creates a new object, which holds no state")
+	assert.Contains(t, err.Error(), "status is Draft; Create creates a new object, which holds no state")
 	_, err = create.Fire(context.Background(), newRecorder(), alice, &Doc{Review: DocOK}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Contains(t, err.Error(), "review is OK; it must be no state (a new object)")
@@ -406,8 +420,7 @@ func TestEffectCannotChangeTheTarget(t *testing.T) {
 		})
 	d := &Doc{Status: DocDraft}
 	_, err := publish.Fire(context.Background(), newRecorder(), alice, d, transition.NoInput{})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "set state", se.Step)
 	assert.Contains(t, se.Error(), "an effect changed the target from Live to Gone")
 	assert.Equal(t, DocDraft, d.Status)
@@ -433,7 +446,7 @@ func TestCancelledContextAppliesNothing(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	seen := 0
-	s := &store{observe: func(transition.Record) error {
+	s := &store{observe: func(any, transition.Step) error {
 		if seen++; seen == 10 {
 			cancel()
 		}
@@ -474,8 +487,8 @@ func TestPanicOnSecondStepUndoesTheFirst(t *testing.T) {
 					}
 					return *t
 				}).
-				After("audit", func(_ context.Context, _ *store, r transition.Record) error {
-					if r.Subject().(*Task).ID == 2 {
+				After("audit", func(_ context.Context, _ *store, t *Task, _ transition.Step) error {
+					if t.ID == 2 {
 						boom("machine after")
 					}
 					return nil
@@ -547,8 +560,10 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	assert.Equal(t, []string{"begin", "load doc 1 lock=false",
 		"save doc 1 version 7->8 status draft->live review pending->ok", "save", "history 2", "commit"}, r.log)
 	assert.Equal(t, Doc{ID: 1, Version: 8, Status: DocLive, Review: DocOK}, d)
-	assert.Equal(t, 0, r.changes[1].Cause, "the review's change points at the step that caused it")
-	assert.Equal(t, int64(8), r.changes[1].Version)
+	require.Len(t, r.steps, 2)
+	assert.Equal(t, 0, r.steps[1].Cause, "the review's step points at the step that caused it")
+	assert.Equal(t, int64(7), r.steps[1].Version, "the version the plan read")
+	assert.Equal(t, int64(7), r.steps[0].Version)
 
 	r = newRecorder(stored)
 	r.fail = "history 2"
@@ -609,16 +624,19 @@ func TestPanickingCheckNamesTheCheck(t *testing.T) {
 	ship := transition.New[transition.NoInput](projects, "ship", transition.From(Draft).To(Published)).AllowAnyone().
 		WhenRelated(transition.Related("parent", fine, Status.In(Published)).IfAny(), transition.Related("sponsor", bad, Status.In(Published)))
 	err := ship.Check(context.Background(), mem, alice, &Project{Status: Draft})
-	var se *transition.StepError
-	require.ErrorAs(t, err, &se)
+	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "check related sponsor", se.Step)
-	assert.Equal(t, "loader bug", se.Panic)
+	assert.Equal(t, "loader bug", panicOfError(se))
 }
 
 // An abort or a cancel in a child step of a chain applies nothing, and
 // the abort is reported on the event asked for.
 func TestAbortOrCancelInAChildAppliesNothing(t *testing.T) {
-	for _, stop := range []error{transition.Abort("task 2 is pinned"), transition.Cancel("task 2 is pinned")} {
+	for _, c := range []struct {
+		stop     error
+		canceled bool
+	}{{transition.Abort("task 2 is pinned"), false}, {transition.Cancel("task 2 is pinned"), true}} {
+		stop := c.stop
 		tasks := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
 		drop := transition.New[transition.NoInput](tasks, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone().
 			Before("pinned?", func(_ context.Context, _ *store, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
@@ -634,8 +652,12 @@ func TestAbortOrCancelInAChildAppliesNothing(t *testing.T) {
 			Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
 		p := &Project{ID: 1, Status: Draft}
 		ev, err := purge.Fire(context.Background(), mem, alice, p, transition.NoInput{})
-		if errors.Is(stop, transition.ErrCanceled) {
+		if c.canceled {
 			require.ErrorIs(t, err, transition.ErrCanceled)
+			ce := errorOf(t, err, transition.ErrCanceled)
+			assert.Equal(t, "pinned?", ce.Step)
+			assert.Equal(t, "transition_test.Task 2", ce.Object(), "the cancel names the child step that canceled")
+			assert.Equal(t, "task 2 is pinned", ce.Err.Error())
 		} else {
 			require.NoError(t, err)
 			assert.True(t, ev.Aborted)

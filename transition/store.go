@@ -19,7 +19,7 @@ import (
 //	Load every object the plan touches, once each (locked, if asked)
 //	for each step, parents first: before hooks, effects, set the states, after hooks
 //	Save every object the plan changed, once each, compared with what the plan read
-//	Append the history: one Change for each field each step moved
+//	Append the history: every step applied
 //	Commit
 //	after-commit hooks
 //
@@ -49,10 +49,11 @@ type Store[U any] interface {
 // A Tx is one unit of work of a Store, such as a database transaction.
 type Tx[U any] interface {
 	Scope[U]
-	// Append records the history of the unit of work: one Change per
-	// field each applied step moved, in order. It is called once, after
-	// every object is saved (so a created object has its identity).
-	Append(ctx context.Context, changes []Change) error
+	// Append records the history of the unit of work: every step applied,
+	// in order, each with the fields it moved (a store typically writes
+	// one row per Move) and the index of its cause. It is called once,
+	// after every object is saved (so a created object has its identity).
+	Append(ctx context.Context, steps []Step) error
 	// Commit makes the unit of work durable. An error means the outcome
 	// is unknown: no after-commit hook runs.
 	Commit(ctx context.Context) error
@@ -103,26 +104,6 @@ type Write struct {
 type FieldWrite struct {
 	Column   string // the field's column, such as "status"
 	From, To any    // the values read and written (From is nil for a created object)
-}
-
-// A Change is one history entry: one field moved by one applied step.
-type Change struct {
-	Seq int // its position in the unit of work's history, from 0
-	// Cause is the Seq of the first Change of the step that caused this
-	// one's step, or -1. Both count within one unit of work: a Store that
-	// keeps the history maps them to its own row identities.
-	Cause      int
-	Machine    string // such as "main.Project.status"
-	Model      string // such as "main.Project"
-	Object     any    // the object's identity (see Machine.Identify); nil without one
-	Version    int64  // the object's version after the unit of work, or 0
-	Field      string // the column moved, such as "status"
-	Transition string // such as "publish"
-	From, To   StateRef
-	Actor      string    // the actor's name
-	At         time.Time // the unit of work's time
-	Input      any       // the validated input of the step (the zero value for a cascaded step)
-	Created    bool      // whether the step created the object
 }
 
 // ErrConflict: the stored object changed after the plan read it (another
@@ -191,7 +172,7 @@ func (s *MemoryStore[U]) Now() time.Time {
 }
 
 // Append keeps nothing: a Memory store has no history.
-func (s *MemoryStore[U]) Append(context.Context, []Change) error { return nil }
+func (s *MemoryStore[U]) Append(context.Context, []Step) error { return nil }
 
 // Commit keeps the models as the transitions left them.
 func (s *MemoryStore[U]) Commit(context.Context) error { return nil }

@@ -63,10 +63,12 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 	ptrInput    bool         // whether I is a pointer type, so that nil is no input
 	// The words of refusals, made as the transition is declared (see
 	// describe), so that refusing builds none.
-	needs      string   // "publish needs Draft or Withdrawn"
-	only       string   // the Allow titles joined: "the owner or an admin"
+	needs      string   // "Publish needs Draft or Withdrawn"
+	stateCode  string   // "wrong_state.status"
+	only       string   // the Allow names joined: "owner or admin"
+	forbidCode string   // "forbidden.owner_or_admin"
 	noActor    string   // the message for a nil actor
-	whenTitles []string // each When condition's String
+	whenCodes  []string // "unmet." and each When condition's name
 	whenNeeds  []string // "needs " and each When condition's String
 }
 
@@ -120,7 +122,7 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 		fail("a transition needs at least one rule, such as transition.From(Draft).To(Published)")
 	}
 	if prev, ok := m.byName[name]; ok {
-		fail("the name is already taken by the transition declared at " + prev.Info().At)
+		fail("the name is already taken by the transition declared at " + prev.declaredAt())
 	}
 	creates := 0
 	for i, r := range rules {
@@ -180,6 +182,7 @@ func (t *Transition[M, T, A, U, I]) Titled(title string) *Transition[M, T, A, U,
 		t.fail("Titled(\"\")")
 	}
 	t.title = title
+	t.describe()
 	return t
 }
 
@@ -218,20 +221,24 @@ func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T
 	return t
 }
 
-// Allow lets actors for whom fn reports true run the transition. title says
-// who they are ("editors", "the owner"), for reasons and diagrams. Several
+// Allow lets actors for whom fn reports true run the transition. name
+// says who they are, as an identifier ("owner", "editor"): it appears in
+// reasons' messages and codes ("forbidden.owner") and in diagrams. Several
 // Allows are alternatives: an actor any one of them allows may run it.
 // A transition without Allow or AllowAnyone can be run by no one.
 //
 // A nil actor (a nil pointer, interface, map or slice, as an anonymous
 // request may carry) is no actor: it is refused before fn is called, so fn
 // never sees one.
-func (t *Transition[M, T, A, U, I]) Allow(title string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, U, I] {
+func (t *Transition[M, T, A, U, I]) Allow(name string, fn func(ctx context.Context, actor A, model *M) bool) *Transition[M, T, A, U, I] {
 	defer t.m.declaring(t.name, callsite.Pos(1))()
-	if title == "" || fn == nil {
-		t.fail("Allow needs a title and a function")
+	if name == "" || fn == nil {
+		t.fail("Allow needs a name and a function")
 	}
-	t.allow = append(t.allow, actorGuard[M, A]{title, fn})
+	if strings.ContainsAny(name, " \t\n.") {
+		t.fail(fmt.Sprintf("Allow's name %q is an identifier, used in reason codes: use no spaces or dots", name))
+	}
+	t.allow = append(t.allow, actorGuard[M, A]{name, fn})
 	t.describe()
 	return t
 }
@@ -256,10 +263,10 @@ func (t *Transition[M, T, A, U, I]) When(conds ...state.Condition[M]) *Transitio
 			t.fail("When(nil)")
 		}
 	}
-	t.when = append(t.when, conds...)
 	for _, c := range conds {
-		t.whenTitles = append(t.whenTitles, c.String())
+		t.whenCodes = append(t.whenCodes, "unmet."+conditionName(c, len(t.when)))
 		t.whenNeeds = append(t.whenNeeds, "needs "+c.String())
+		t.when = append(t.when, c)
 	}
 	return t
 }
@@ -416,12 +423,6 @@ func (t *Transition[M, T, A, U, I]) Name() string { return t.name }
 
 // Title returns the transition's human title.
 func (t *Transition[M, T, A, U, I]) Title() string { return t.title }
-
-// Machine returns the machine the transition belongs to.
-func (t *Transition[M, T, A, U, I]) Machine() *Machine[M, T, A, U] { return t.m }
-
-// Rules returns the transition's rules.
-func (t *Transition[M, T, A, U, I]) Rules() []Rule[T] { return append([]Rule[T](nil), t.rules...) }
 
 func (t *Transition[M, T, A, U, I]) rulesOf() []Rule[T] { return t.rules }
 

@@ -85,11 +85,10 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 	st := &Store{db: db, now: clock}
 
 	// The registry checks the definitions at start-up.
-	reg, err := registry.New[User, *Repo](Projects, Tasks)
+	reg, err := registry.New[User, *Repo](&registry.Options{Schemas: schema.Compile}, Projects, Tasks)
 	if err != nil {
 		return err
 	}
-	reg.SetSchemas(schema.JSON)
 	if diagram {
 		fmt.Fprintln(w, reg.Mermaid())
 	}
@@ -207,19 +206,22 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 
 // outcome describes a transition's result in a line.
 func outcome(err error) string {
-	var blocked *transition.BlockedError
-	var input *transition.InputError
+	var e *transition.Error
 	switch {
 	case err == nil:
 		return "done"
-	case errors.As(err, &blocked):
+	case errors.As(err, &e) && errors.Is(err, transition.ErrBlocked):
 		var why []string
-		for _, r := range blocked.Reasons {
+		for _, r := range e.Reasons {
 			why = append(why, r.String())
 		}
 		return "blocked: " + strings.Join(why, "; ")
-	case errors.As(err, &input):
-		return "invalid: " + input.Fields.Error()
+	case errors.As(err, &e) && errors.Is(err, transition.ErrInvalidInput):
+		var why []string
+		for _, f := range e.Fields {
+			why = append(why, f.Error())
+		}
+		return "invalid: " + strings.Join(why, "; ")
 	case errors.Is(err, transition.ErrConflict):
 		return "conflict: " + err.Error()
 	case errors.Is(err, transition.ErrNotFound):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/statecraft/statecraft/state/sqlexpr"
@@ -28,7 +29,7 @@ func tables() ([]string, error) {
 	return []string{
 		`CREATE TABLE projects (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner TEXT NOT NULL, status INTEGER NOT NULL ` + projectCheck + `, start_at TIMESTAMP NOT NULL, reason TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0)`,
 		`CREATE TABLE tasks (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects, title TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL ` + taskCheck + `, version INTEGER NOT NULL DEFAULT 0)`,
-		`CREATE TABLE audit (seq INTEGER PRIMARY KEY, model TEXT NOT NULL, object INTEGER NOT NULL, version INTEGER NOT NULL, field TEXT NOT NULL, transition TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, actor TEXT NOT NULL, input TEXT NOT NULL, at TIMESTAMP NOT NULL, cause INTEGER REFERENCES audit)`,
+		`CREATE TABLE audit (seq INTEGER PRIMARY KEY, machine TEXT NOT NULL, object INTEGER NOT NULL, version INTEGER NOT NULL, field TEXT NOT NULL, transition TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, actor TEXT NOT NULL, input TEXT NOT NULL, at TIMESTAMP NOT NULL, cause INTEGER REFERENCES audit)`,
 	}, nil
 }
 
@@ -104,7 +105,7 @@ func first[M any](ms []*M, err error) (*M, error) {
 
 // AuditTrail prints the audit table, a line per row.
 func (r *Repo) AuditTrail(ctx context.Context) ([]string, error) {
-	rows, err := r.tx.QueryContext(ctx, `SELECT seq, model, object, version, field, transition, from_state, to_state, actor, input, at, coalesce(cause, 0) FROM audit ORDER BY seq`)
+	rows, err := r.tx.QueryContext(ctx, `SELECT seq, machine, object, version, field, transition, from_state, to_state, actor, input, at, coalesce(cause, 0) FROM audit ORDER BY seq`)
 	if err != nil {
 		return nil, err
 	}
@@ -112,13 +113,13 @@ func (r *Repo) AuditTrail(ctx context.Context) ([]string, error) {
 	var lines []string
 	for rows.Next() {
 		var seq, object, version, cause int64
-		var model, field, name, from, to, actor, input string
+		var machine, field, name, from, to, actor, input string
 		var at time.Time
-		if err := rows.Scan(&seq, &model, &object, &version, &field, &name, &from, &to, &actor, &input, &at, &cause); err != nil {
+		if err := rows.Scan(&seq, &machine, &object, &version, &field, &name, &from, &to, &actor, &input, &at, &cause); err != nil {
 			return nil, err
 		}
 		line := fmt.Sprintf("#%d %s  %-14s v%d  %-8s %s %-9s -> %-9s by %-5s %s", seq, at.Format(time.DateTime),
-			fmt.Sprint(model, " ", object), version, name, field, from, to, actor, input)
+			fmt.Sprint(strings.TrimSuffix(machine, "."+field), " ", object), version, name, field, from, to, actor, input)
 		if cause != 0 {
 			line += fmt.Sprintf(" (caused by #%d)", cause)
 		}

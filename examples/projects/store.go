@@ -43,23 +43,34 @@ func (t *sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
 func (t *sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
 
 // Append writes the history the library hands over into the audit table,
-// a row per field moved; a cascaded change points at the row of its cause.
-func (t *sqlTx) Append(ctx context.Context, changes []transition.Change) error {
-	seqs := make([]int64, len(changes))
-	for i, c := range changes {
-		input, err := json.Marshal(c.Input)
-		if err != nil {
-			return err
+// a row per field each step moved; a cascaded step's rows point at the
+// first row of its cause.
+func (t *sqlTx) Append(ctx context.Context, steps []transition.Step) error {
+	first := make([]int64, len(steps)) // the seq of each step's first row
+	for i, s := range steps {
+		input := []byte("{}") // no input
+		if s.Input != nil {
+			var err error
+			if input, err = json.Marshal(s.Input); err != nil {
+				return err
+			}
 		}
 		var cause any // NULL for the transition asked for
-		if c.Cause >= 0 {
-			cause = seqs[c.Cause]
+		if s.Cause >= 0 {
+			cause = first[s.Cause]
 		}
-		if err := t.tx.QueryRowContext(ctx, `INSERT INTO audit (model, object, version, field, transition, from_state, to_state, actor, input, at, cause)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			c.Model, c.Object, c.Version, c.Field, c.Transition, c.From.Title, c.To.Title, c.Actor, string(input), c.At, cause,
-		).Scan(&seqs[i]); err != nil {
-			return err
+		for k, mv := range s.Moves {
+			var seq int64
+			// The step read version s.Version and wrote the next one.
+			if err := t.tx.QueryRowContext(ctx, `INSERT INTO audit (machine, object, version, field, transition, from_state, to_state, actor, input, at, cause)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+				s.Machine, s.Object, s.Version+1, mv.Field, s.Transition, mv.From.Title, mv.To.Title, s.Actor, string(input), s.At, cause,
+			).Scan(&seq); err != nil {
+				return err
+			}
+			if k == 0 {
+				first[i] = seq
+			}
 		}
 	}
 	return nil

@@ -59,7 +59,7 @@ type WithdrawInput struct {
 // Validate requires a reason.
 func (in WithdrawInput) Validate() error {
 	if in.Reason == "" {
-		return transition.FieldError{Field: "reason", Message: "is required"}
+		return transition.FieldError{Field: "/reason", Code: "required", Message: "is required"}
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ type AssignInput struct {
 // Validate requires an owner.
 func (in AssignInput) Validate() error {
 	if in.Owner == "" {
-		return transition.FieldError{Field: "owner", Message: "is required"}
+		return transition.FieldError{Field: "/owner", Code: "required", Message: "is required"}
 	}
 	return nil
 }
@@ -80,10 +80,10 @@ func (in AssignInput) Validate() error {
 var (
 	Publish = transition.New[PublishInput](Projects, "publish",
 		transition.From(Draft, Withdrawn).To(Published),
-	).Allow("the owner", ownsProject).
+	).Allow("owner", ownsProject).
 		Validate(func(_ context.Context, _ *Repo, _ *Project, in PublishInput) error {
 			if !in.StartAt.IsZero() && in.StartAt.Before(clock()) {
-				return transition.FieldError{Field: "start_at", Message: "must not be in the past"}
+				return transition.FieldError{Field: "/start_at", Message: "must not be in the past"}
 			}
 			return nil
 		}).
@@ -96,7 +96,7 @@ var (
 
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
-	).Allow("the owner", ownsProject).
+	).Allow("owner", ownsProject).
 		Effect("record the reason", func(_ context.Context, _ *Repo, e *ProjectEvent[WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
@@ -104,18 +104,18 @@ var (
 
 	Delete = transition.New[transition.NoInput](Projects, "delete",
 		transition.From(Draft, Withdrawn).To(Deleted),
-	).Allow("the owner", ownsProject).Allow("an admin", isAdmin[Project]).
+	).Allow("owner", ownsProject).Allow("admin", isAdmin[Project]).
 		Cascade(transition.Each("tasks", tasksOf, DeleteTask))
 
 	FinishTask = transition.New[transition.NoInput](Tasks, "finish",
 		transition.From(Open).To(Done),
-	).Allow("the task's owner", ownsTask)
+	).Allow("task_owner", ownsTask)
 
 	// Assign keeps the task's state: only the version column tells a
 	// writer holding a stale copy that someone else assigned it first.
 	Assign = transition.New[AssignInput](Tasks, "assign",
 		transition.From(Open).Stay(),
-	).Allow("the task's owner", ownsTask).Allow("an admin", isAdmin[Task]).
+	).Allow("task_owner", ownsTask).Allow("admin", isAdmin[Task]).
 		Effect("hand it over", func(_ context.Context, _ *Repo, e *TaskEvent[AssignInput]) error {
 			e.Model.Owner = e.Input.Owner
 			return nil
@@ -123,5 +123,5 @@ var (
 
 	DeleteTask = transition.New[transition.NoInput](Tasks, "delete",
 		transition.From(Open, Done).To(TaskDeleted),
-	).Allow("the task's owner", ownsTask).Allow("an admin", isAdmin[Task])
+	).Allow("task_owner", ownsTask).Allow("admin", isAdmin[Task])
 )

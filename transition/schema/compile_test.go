@@ -152,7 +152,7 @@ func TestCheckAgreesWithDecoding(t *testing.T) {
 		if err == nil {
 			return nil
 		}
-		return err.(*transition.InputError).Fields
+		return err.(*transition.Error).Fields
 	}
 	require.Nil(t, decode(`{"note":""}`), "the decoder alone accepts an empty note")
 	require.Equal(t, fes{fe("/note", "min_length", "must be at least 1 character long")}, check([]byte(`{"note":""}`)))

@@ -85,8 +85,3 @@ func JSON(t reflect.Type) (json.RawMessage, error) {
 	}
 	return b, nil
 }
-
-// Of returns the JSON Schema of a transition's input.
-func Of(t interface{ Input() reflect.Type }) *jsonschema.Schema {
-	return Reflect(t.Input())
-}

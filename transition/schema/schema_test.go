@@ -79,17 +79,14 @@ func TestStateFieldsAreTheirDeclaredValues(t *testing.T) {
 	require.Equal(t, []string{"outcome"}, doc.Required)
 }
 
-func TestOfATransition(t *testing.T) {
-	type Ticket struct{ Status state.State[verdict] }
-	status := state.Bind(verdicts, "status", func(t *Ticket) *state.State[verdict] { return &t.Status })
-	approved, _ := verdicts.Lookup("approved")
-	rejected, _ := verdicts.Lookup("rejected")
-	tickets := transition.For[string, struct{}](status)
-	reject := transition.New[withdrawInput](tickets, "reject", transition.From(approved).To(rejected)).AllowAnyone()
-	s := schema.Of(reject)
+// TestReflectInputs: an input type's schema requires its required fields,
+// and no input (a nil type, as for NoInput) is an object without
+// properties.
+func TestReflectInputs(t *testing.T) {
+	s := schema.Reflect(reflect.TypeFor[withdrawInput]())
 	require.ElementsMatch(t, []string{"reason", "comment"}, s.Required)
 
-	none := transition.New[transition.NoInput](tickets, "reopen", transition.From(rejected).To(approved)).AllowAnyone()
-	require.Equal(t, "object", schema.Of(none).Type)
-	require.Nil(t, schema.Of(none).Properties.Oldest(), "NoInput has no properties")
+	none := schema.Reflect(nil)
+	require.Equal(t, "object", none.Type)
+	require.Nil(t, none.Properties.Oldest(), "no input has no properties")
 }
