@@ -273,3 +273,7 @@ type cancelError struct{ reason string }
 
 // Error returns the reason given to Cancel.
 func (e *cancelError) Error() string { return e.reason }
+
+// Is reports whether target is ErrCanceled, so that the value Cancel
+// returns matches it too.
+func (e *cancelError) Is(target error) bool { return target == ErrCanceled }
