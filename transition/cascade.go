@@ -71,7 +71,7 @@ func (e *each[M, R, RT, A, U, RI]) plan(c *chain[A, U], parent *M, cause Record,
 	for _, r := range rs {
 		if r == nil {
 			return &StepError{Step: "load " + e.name, Object: by, Actor: actorName(c.actor),
-				Err: fmt.Errorf("it returned a nil *%s", e.t.m.mgr.Model())}
+				Err: fmt.Errorf("it returned a nil *%s", e.t.m.modelName())}
 		}
 		if err := planStep(c, e.t, r, zero, cause, causeIdx, depth, false); err != nil {
 			return err

@@ -2,9 +2,11 @@ package transition
 
 import (
 	"context"
+	"errors"
 	"reflect"
 
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // An Action is a transition of model M run by actor A in units of work U,
@@ -169,7 +171,7 @@ type GroupInfo struct {
 func (m *Machine[M, T, A, U]) Graph() Graph {
 	m.use()
 	typ := m.mgr.Type()
-	g := Graph{Machine: m.String(), Model: m.mgr.Model(), Column: m.mgr.Name(), Type: typ.Name()}
+	g := Graph{Machine: m.String(), Model: m.modelName(), Column: m.mgr.Name(), Type: typ.Name()}
 	initial := m.InitialStates()
 	g.InitialByDefault = len(m.initial) == 0 && !m.creates()
 	for s := range typ.States() {
@@ -187,7 +189,8 @@ func (m *Machine[M, T, A, U]) Graph() Graph {
 		g.Groups = append(g.Groups, gi)
 	}
 	for _, c := range m.mgr.Conditionals() {
-		ci := ConditionalInfo{Title: c.Title(), Base: c.Base().Title(), HasSQL: c.HasSQL()}
+		_, _, err := c.Expr().Render(sqlexpr.Postgres)
+		ci := ConditionalInfo{Title: c.Title(), Base: c.Base().Title(), HasSQL: !errors.Is(err, state.ErrNoSQL)}
 		for s := range typ.States() {
 			if c.Base().Contains(s) {
 				ci.BaseStates = append(ci.BaseStates, s.Title())
