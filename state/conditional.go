@@ -131,13 +131,13 @@ func (m *Manager[M, T]) Group(name, title string, members ...Source[T]) *Conditi
 			}
 			if s.m != m {
 				panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrForeignState,
-					Msg: fmt.Sprintf("%s: member %q is a conditional state of %s, not of %s", what, s.title, s.m, m)})
+					Msg: fmt.Sprintf("%s: member %q is a conditional state of %s, not of %s", what, s.title, s.declaredOn(), m)})
 			}
 			c.conds = append(c.conds, s)
 			bases = append(bases, s.base)
 		default: // a conditional state of a Manager of another model
 			panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrForeignState,
-				Msg: fmt.Sprintf("%s: member %q is a %T, not a conditional state of %s", what, src.Title(), src, m)})
+				Msg: fmt.Sprintf("%s: member %q is a conditional state of %s, not of %s", what, src.Title(), src.declaredOn(), m)})
 		}
 	}
 	m.declare("conditional group", name, title, pos)
@@ -257,4 +257,4 @@ func (c *Conditional[M, T]) Members() []Source[T] {
 // String returns the conditional's title.
 func (c *Conditional[M, T]) String() string { return c.title }
 
-func (c *Conditional[M, T]) sourceType() *Type[T] { return c.m.typ }
+func (c *Conditional[M, T]) declaredOn() string { return c.m.String() }

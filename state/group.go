@@ -28,7 +28,9 @@ type Source[T comparable] interface {
 	// String returns the title, for messages and %v.
 	String() string
 
-	sourceType() *Type[T] // the Type whose states the source holds; nil for the zero State
+	// declaredOn names what the source was declared on, for messages: the
+	// Type of a state or group, the Manager of a conditional state.
+	declaredOn() string
 }
 
 // Set is a State or a Group: something a state can be a member of. Group
@@ -118,7 +120,7 @@ func (g *Group[T]) String() string { return g.title }
 
 func (g *Group[T]) bits() bitset { return g.set }
 
-func (g *Group[T]) sourceType() *Type[T] { return g.typ }
+func (g *Group[T]) declaredOn() string { return g.typ.name }
 
 // union builds the anonymous group of sets, which must all belong to t.
 func union[T comparable](t *Type[T], pos string, sets []Set[T]) *Group[T] {

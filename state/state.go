@@ -159,7 +159,12 @@ func isIdent(s string) bool {
 	return s != ""
 }
 
-func (s State[T]) sourceType() *Type[T] { return s.Type() }
+func (s State[T]) declaredOn() string {
+	if s.d == nil {
+		return "no type (the zero State)"
+	}
+	return s.d.typ.name
+}
 
 func (s State[T]) bits() bitset {
 	if s.d == nil {
