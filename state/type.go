@@ -73,6 +73,8 @@ type Type[T comparable] struct {
 // text, which is how models are read. Without it, only a State that already
 // holds a state of the Type can be read into.
 type Typed[T comparable] interface {
+	// StateType returns the Type that declares the states of T. It is
+	// called on T's zero value.
 	StateType() *Type[T]
 }
 
