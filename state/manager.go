@@ -141,7 +141,8 @@ func (m *Manager[M, T]) Current(model *M, now time.Time) []Source[T] {
 	if s.d == nil || s.d.typ != m.typ {
 		return nil
 	}
-	cur := []Source[T]{s}
+	cur := make([]Source[T], 1, 1+len(m.typ.groups)+len(m.conds))
+	cur[0] = s
 	for _, g := range m.typ.groups {
 		if g.set.has(s.d.index) {
 			cur = append(cur, g)
