@@ -132,10 +132,9 @@ func (m *Manager[M, T]) Conditionals() []*Conditional[M, T] {
 // then the groups declared with Type.Group that contain it, in declaration
 // order; then the conditional states and conditional groups of this
 // Manager that match, in declaration order. (Best picks the most specific
-// of them.) Anonymous
-// groups, Any and Except are not listed: they are not declared. A model
-// whose field holds no state (or a state of another Type) is in nothing:
-// Current returns nil.
+// of them.) Anonymous groups, Any and Except are not listed: they are not
+// declared. A model whose field holds no state (or a state of another
+// Type) is in nothing: Current returns nil. The slice is the caller's.
 func (m *Manager[M, T]) Current(model *M, now time.Time) []Source[T] {
 	s := *m.field(model)
 	if s.d == nil || s.d.typ != m.typ {
