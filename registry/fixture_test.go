@@ -29,7 +29,7 @@ var (
 	Published = ProjectState.State(2, "Published", state.Description("visible to everyone"))
 	Withdrawn = ProjectState.State(3, "Withdrawn")
 	Deleted   = ProjectState.State(4, "Deleted", state.Final())
-	Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+	Gone      = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
 )
 
 type ReviewStatus string
@@ -54,7 +54,7 @@ var (
 	Open        = TaskState.State(1, "Open")
 	Done        = TaskState.State(2, "Done")
 	TaskDeleted = TaskState.State(3, "Deleted", state.Final())
-	Live        = TaskState.Group("Live", Open.Or(Done))
+	Live        = TaskState.Group("live", "Live", Open.Or(Done))
 )
 
 type Project struct {
@@ -89,7 +89,7 @@ var (
 	TaskField = state.Bind(TaskState, "status", func(t *Task) *state.State[TaskStatus] { return &t.Status })
 
 	// Future is a published project that has not started yet.
-	Future = Status.Conditional("Future", Published, func(p *Project, now time.Time) bool { return p.StartAt.After(now) })
+	Future = Status.Conditional("future", "Future", Published, func(p *Project, now time.Time) bool { return p.StartAt.After(now) })
 )
 
 // store is the tests' in-memory database of related objects: the unit of

@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math"
 	"reflect"
 	"strconv"
@@ -15,8 +14,11 @@ import (
 
 // This file puts a State on its model's column: database/sql's Scanner and
 // driver.Valuer, encoding/json's Marshaler and Unmarshaler, and encoding's
-// TextMarshaler, TextAppender and TextUnmarshaler. Each reader accepts only
-// values the Type declares.
+// TextMarshaler and TextUnmarshaler. Each reader accepts only values the
+// Type declares.
+//
+// log/slog needs nothing more: its JSON handler writes a state as
+// MarshalJSON does (2), its text handler as MarshalText does (status=2).
 
 // typeOf returns the Type a State[T] reads into: the Type of the state it
 // holds, else the one T names (see Typed), else nil.
@@ -235,16 +237,10 @@ func trimJSONSpace(b []byte) []byte {
 // types, the value itself for string types, or the value's own MarshalText.
 // The zero State is an error.
 func (s State[T]) MarshalText() ([]byte, error) {
-	return s.AppendText(nil)
-}
-
-// AppendText appends the state's text form to b. It allocates nothing when b
-// has room.
-func (s State[T]) AppendText(b []byte) ([]byte, error) {
 	if s.d == nil {
-		return b, &ValueError{Type: typeName(s), Op: "encode text", Err: ErrNoState}
+		return nil, &ValueError{Type: typeName(s), Op: "encode text", Err: ErrNoState}
 	}
-	return append(b, s.d.text...), nil
+	return []byte(s.d.text), nil
 }
 
 // UnmarshalText reads a state from its text form (see MarshalText). Text the
@@ -265,24 +261,16 @@ func (s *State[T]) UnmarshalText(text []byte) error {
 // Null is a State field whose column may be NULL. The zero Null holds no
 // state and reads and writes as SQL NULL, JSON null and empty text; any
 // other value must be declared by the Type, as for State. State's methods,
-// such as In and Get, are promoted:
+// such as Get and IsZero, are promoted:
 //
 //	type Project struct {
 //		Review state.Null[ReviewStatus] // NULL until a review starts
 //	}
 //
 //	p.Review = state.Null[ReviewStatus]{Requested}
-//	if p.Review.In(Approved) { ... }
+//	if Decided.Contains(p.Review.State) { ... }
 type Null[T comparable] struct {
 	State[T]
-}
-
-// LogValue logs the state, or "(null)" when n holds no state.
-func (n Null[T]) LogValue() slog.Value {
-	if n.d == nil {
-		return slog.StringValue("(null)")
-	}
-	return n.State.LogValue()
 }
 
 // Scan implements database/sql's Scanner; NULL makes n hold no state.
@@ -331,14 +319,11 @@ func (n *Null[T]) UnmarshalJSON(data []byte) error {
 }
 
 // MarshalText writes empty text for the zero Null.
-func (n Null[T]) MarshalText() ([]byte, error) { return n.AppendText(nil) }
-
-// AppendText appends nothing for the zero Null.
-func (n Null[T]) AppendText(b []byte) ([]byte, error) {
+func (n Null[T]) MarshalText() ([]byte, error) {
 	if n.d == nil {
-		return b, nil
+		return nil, nil
 	}
-	return n.State.AppendText(b)
+	return n.State.MarshalText()
 }
 
 // UnmarshalText reads empty text as no state. (So a Type that declares

@@ -29,9 +29,7 @@ var (
 	_ json.Marshaler           = state.State[ProjectStatus]{}
 	_ json.Unmarshaler         = (*state.State[ProjectStatus])(nil)
 	_ encoding.TextMarshaler   = state.State[ProjectStatus]{}
-	_ encoding.TextAppender    = state.State[ProjectStatus]{}
 	_ encoding.TextUnmarshaler = (*state.State[ProjectStatus])(nil)
-	_ slog.LogValuer           = state.State[ProjectStatus]{}
 	_ fmt.Stringer             = state.State[ProjectStatus]{}
 
 	_ sql.Scanner              = (*state.Null[ReviewStatus])(nil)
@@ -39,7 +37,6 @@ var (
 	_ json.Marshaler           = state.Null[ReviewStatus]{}
 	_ json.Unmarshaler         = (*state.Null[ReviewStatus])(nil)
 	_ encoding.TextMarshaler   = state.Null[ReviewStatus]{}
-	_ encoding.TextAppender    = state.Null[ReviewStatus]{}
 	_ encoding.TextUnmarshaler = (*state.Null[ReviewStatus])(nil)
 	_ fmt.Stringer             = state.Null[ReviewStatus]{}
 )
@@ -361,7 +358,8 @@ func TestColumnNullSQL(t *testing.T) {
 
 	var np state.Null[ProjectStatus]
 	require.NoError(t, np.Scan(int64(3)), "a zero Null of a Typed T scans")
-	assert.True(t, np.In(Gone), "State's methods are promoted")
+	assert.True(t, Gone.Contains(np.State), "a Null's State is tested like any other")
+	assert.Equal(t, "3", np.Name(), "State's methods are promoted")
 	assertState(t, Withdrawn, np.State)
 }
 
@@ -625,16 +623,16 @@ func TestColumnText(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "approved", string(b))
 
-	b, err = Deleted.AppendText([]byte("status="))
+	b, err = Deleted.MarshalText()
 	require.NoError(t, err)
-	assert.Equal(t, "status=4", string(b))
+	assert.Equal(t, "4", string(b))
+	b[0] = 'x' // the bytes are the caller's
+	assert.Equal(t, "4", Deleted.Name())
 
 	var zero State
-	b, err = zero.AppendText([]byte("status="))
+	b, err = zero.MarshalText()
 	assert.ErrorIs(t, err, state.ErrNoState)
-	assert.Equal(t, "status=", string(b), "nothing is appended for the zero State")
-	_, err = zero.MarshalText()
-	assert.ErrorIs(t, err, state.ErrNoState)
+	assert.Nil(t, b, "no text for the zero State")
 	assert.EqualError(t, err, "state: encode text: ProjectState is required but there is no state")
 
 	for _, s := range []State{Draft, Published, Withdrawn, Deleted} {
@@ -673,15 +671,12 @@ func TestColumnNullText(t *testing.T) {
 	b, err := n.MarshalText()
 	require.NoError(t, err)
 	assert.Empty(t, b, "no state is empty text")
-	b, err = n.AppendText([]byte("review="))
-	require.NoError(t, err)
-	assert.Equal(t, "review=", string(b))
 
 	require.NoError(t, n.UnmarshalText([]byte("approved")))
 	assertState(t, Approved, n.State)
-	b, err = n.AppendText([]byte("review="))
+	b, err = n.MarshalText()
 	require.NoError(t, err)
-	assert.Equal(t, "review=approved", string(b))
+	assert.Equal(t, "approved", string(b))
 
 	err = n.UnmarshalText([]byte("Approved"))
 	assert.ErrorIs(t, err, state.ErrUnknownValue)
@@ -857,29 +852,60 @@ func TestColumnFmt(t *testing.T) {
 	assert.Contains(t, fmt.Sprintf("%#v", []State{Draft, Deleted}), "{ProjectState.Draft(1), ProjectState.Deleted(4)}")
 }
 
+// log/slog needs no LogValue methods: its text handler writes a state as
+// its text form and anything else with its String method; its JSON
+// handler writes states as their JSON form, but groups and conditions,
+// which have none, as empty objects. The zero State, which can be written
+// nowhere, logs as the error that says so.
 func TestColumnSlog(t *testing.T) {
-	var buf bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
-	log.Info("loaded",
-		"status", Published,
-		"review", state.Null[ReviewStatus]{State: Approved},
-		"unset", State{},
-		"group", Gone,
-		"noreview", state.Null[ReviewStatus]{},
-	)
+	noTime := func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	logAll := func(h slog.Handler) {
+		slog.New(h).Info("loaded",
+			"status", Published,
+			"review", state.Null[ReviewStatus]{State: Requested},
+			"noreview", state.Null[ReviewStatus]{},
+			"unset", State{},
+			"group", Gone,
+			"anon", Withdrawn.Or(Draft),
+			"cond", RecentlyGone,
+			"in", Status.In(Gone),
+		)
+	}
+
+	var text bytes.Buffer
+	logAll(slog.NewTextHandler(&text, &slog.HandlerOptions{ReplaceAttr: noTime}))
 	assert.Equal(t, `level=INFO msg=loaded`+
-		` status.type=ProjectState status.value=2 status.title=Published`+
-		` review.type=ReviewState review.value=approved review.title=Approved`+
-		` unset="(no state)"`+
-		` group.type=ProjectState group.title=Gone group.states="[Withdrawn Deleted]"`+
-		` noreview=(null)`+"\n", buf.String())
+		` status=2`+
+		` review=requested`+
+		` noreview=""`+
+		` unset="!ERROR:state: encode text: ProjectState is required but there is no state"`+
+		` group=Gone`+
+		` anon="Withdrawn or Draft"`+
+		` cond="Recently gone"`+
+		` in="status is Gone"`+"\n", text.String())
+
+	var js bytes.Buffer
+	logAll(slog.NewJSONHandler(&js, &slog.HandlerOptions{ReplaceAttr: noTime}))
+	assert.Equal(t, `{"level":"INFO","msg":"loaded",`+
+		`"status":2,`+
+		`"review":"requested",`+
+		`"noreview":null,`+
+		`"unset":"!ERROR:json: error calling MarshalJSON for type state.State[github.com/statecraft/statecraft/state_test.ProjectStatus]: state: encode JSON: ProjectState is required but there is no state",`+
+		`"group":{},`+
+		`"anon":{},`+
+		`"cond":{},`+
+		`"in":{}}`+"\n", js.String(),
+		"the JSON handler writes values without a JSON form as JSON objects: log a group's or condition's String")
+
+	for _, v := range []any{Published, state.Null[ReviewStatus]{}, Gone, Future, Status.In(Gone)} {
+		_, ok := v.(slog.LogValuer)
+		assert.False(t, ok, "%T has no LogValue", v)
+	}
 }
 
 func TestColumnManagerSetLeavesFieldUnchanged(t *testing.T) {
@@ -909,7 +935,7 @@ func TestColumnManagerSetLeavesFieldUnchanged(t *testing.T) {
 	assertState(t, Rejected, p.Review.State)
 }
 
-// Reading a known value, testing membership and appending text allocate
+// Reading a known value, testing membership and naming a state allocate
 // nothing.
 func TestColumnAllocs(t *testing.T) {
 	if testing.CoverMode() != "" {
@@ -975,9 +1001,9 @@ func TestColumnAllocs(t *testing.T) {
 
 	var in, contains, match bool
 	p := &Project{Status: Deleted}
-	check("State.In(group)", func() { in = p.Status.In(Gone) })
+	check("Group.Contains(state)", func() { in = Gone.Contains(p.Status) })
 	assert.True(t, in)
-	check("State.In(state)", func() { in = p.Status.In(Deleted) })
+	check("State.Contains(state)", func() { in = Deleted.Contains(p.Status) })
 	assert.True(t, in)
 	check("Group.Contains", func() { contains = Visible.Contains(p.Status) })
 	assert.False(t, contains)
@@ -987,11 +1013,9 @@ func TestColumnAllocs(t *testing.T) {
 	check("Membership.Match", func() { match = gone.Match(p, now()) })
 	assert.True(t, match)
 
-	buf := make([]byte, 0, 64)
-	var out []byte
-	check("AppendText with room", func() { out, err = Published.AppendText(buf[:0]) })
-	require.NoError(t, err)
-	assert.Equal(t, "2", string(out))
+	var name string
+	check("State.Name", func() { name = Published.Name() })
+	assert.Equal(t, "2", name)
 	check("Value", func() { _, err = Approved.Value() })
 	require.NoError(t, err)
 }

@@ -192,15 +192,15 @@ func dbPredicates() []dbPredicate {
 		preds = append(preds, dbPredicate{"review " + s.Title(), s.Expr("review"), func(p *Project) bool { return p.Review.State == s }})
 	}
 	for g := range ProjectState.Groups() {
-		preds = append(preds, dbPredicate{"group " + g.Title(), g.Expr("status"), func(p *Project) bool { return p.Status.In(g) }})
+		preds = append(preds, dbPredicate{"group " + g.Title(), g.Expr("status"), func(p *Project) bool { return g.Contains(p.Status) }})
 	}
 	for g := range ReviewState.Groups() {
-		preds = append(preds, dbPredicate{"review group " + g.Title(), g.Expr("review"), func(p *Project) bool { return p.Review.In(g) }})
+		preds = append(preds, dbPredicate{"review group " + g.Title(), g.Expr("review"), func(p *Project) bool { return g.Contains(p.Review.State) }})
 	}
 	anon := Withdrawn.Or(Draft)
 	preds = append(preds,
-		dbPredicate{"anonymous group", anon.Expr("status"), func(p *Project) bool { return p.Status.In(anon) }},
-		dbPredicate{"all states", ProjectState.Any().Expr("status"), func(p *Project) bool { return p.Status.In(ProjectState.Any()) }},
+		dbPredicate{"anonymous group", anon.Expr("status"), func(p *Project) bool { return anon.Contains(p.Status) }},
+		dbPredicate{"all states", ProjectState.Any().Expr("status"), func(p *Project) bool { return ProjectState.Any().Contains(p.Status) }},
 	)
 	for _, c := range []state.Condition[Project]{
 		Status.In(Published),
@@ -214,7 +214,7 @@ func dbPredicates() []dbPredicate {
 		preds = append(preds, dbPredicate{"membership " + c.String(), c.Expr(), func(p *Project) bool { return c.Match(p, now()) }})
 	}
 	for _, c := range Status.Conditionals() {
-		if c.HasSQL() {
+		if mgrHasSQL(c) {
 			preds = append(preds, dbPredicate{"conditional " + c.Title(), c.Expr(), func(p *Project) bool { return c.Match(p, now()) }})
 		}
 	}
@@ -225,7 +225,7 @@ func dbPredicates() []dbPredicate {
 		dbPredicate{"Future or recently gone", sqlexpr.Or(Future.Expr(), RecentlyGone.Expr()),
 			func(p *Project) bool { return Future.Match(p, now()) || RecentlyGone.Match(p, now()) }},
 		dbPredicate{"not Gone", sqlexpr.Not(Gone.Expr("status")),
-			func(p *Project) bool { return !p.Status.In(Gone) }},
+			func(p *Project) bool { return !Gone.Contains(p.Status) }},
 		dbPredicate{"not Future", sqlexpr.Not(Future.Expr()),
 			func(p *Project) bool { return !Future.Match(p, now()) }},
 		dbPredicate{"running or decided, and visible", sqlexpr.And(sqlexpr.Or(Running.Expr(), Review.In(Decided).Expr()), Status.In(Visible).Expr()),
@@ -259,7 +259,7 @@ func TestDBPredicatesSelectWhatGoMatches(t *testing.T) {
 		}
 
 		t.Run("qualified column", func(t *testing.T) {
-			want := dbMatching(projects, func(p *Project) bool { return p.Status.In(Gone) })
+			want := dbMatching(projects, func(p *Project) bool { return Gone.Contains(p.Status) })
 			got := dbIDs(t, db, "projects AS p", Gone.Expr("p.status"))
 			assert.Empty(t, cmp.Diff(want, got))
 		})

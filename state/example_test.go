@@ -23,7 +23,7 @@ import (
 //		Published = ProjectState.State(2, "Published")
 //		Withdrawn = ProjectState.State(3, "Withdrawn", state.Description("Taken down by its owner"))
 //		Deleted   = ProjectState.State(4, "Deleted", state.Final())
-//		Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+//		Gone      = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
 //	)
 //
 //	type Project struct {
@@ -42,10 +42,10 @@ func ExampleNewType() {
 	low := priority.State("low", "Low")
 	high := priority.State("high", "High")
 	urgent := priority.State("urgent", "Urgent")
-	pressing := priority.Group("Pressing", high.Or(urgent))
+	pressing := priority.Group("pressing", "Pressing", high.Or(urgent))
 
 	for s := range priority.States() {
-		fmt.Printf("%s (%q) pressing=%v\n", s, s.Get(), s.In(pressing))
+		fmt.Printf("%s (%q) pressing=%v\n", s, s.Get(), pressing.Contains(s))
 	}
 	_ = low
 	// Output:
@@ -55,25 +55,27 @@ func ExampleNewType() {
 }
 
 func ExampleType_Group() {
-	// Gone = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
-	fmt.Println(Gone.Title(), Gone.Len())
+	// Gone = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
+	fmt.Println(Gone.Name(), Gone.Title())
 	for s := range Gone.States() {
 		fmt.Println("-", s)
 	}
-	fmt.Println(Deleted.In(Gone), Draft.In(Gone))
+	fmt.Println(Gone.Contains(Deleted), Gone.Contains(Draft))
 
-	// An anonymous group is titled after its members.
-	fmt.Println(Draft.Or(Gone))
+	// An anonymous group is named and titled after its members; a state's
+	// name is its text form.
+	anon := Draft.Or(Gone)
+	fmt.Println(anon.Name(), anon.Title())
 	// Output:
-	// Gone 2
+	// gone Gone
 	// - Withdrawn
 	// - Deleted
 	// true false
-	// Draft or Gone
+	// 1_or_gone Draft or Gone
 }
 
 func ExampleManager_Conditional() {
-	// Future = Status.Conditional("Future", Published,
+	// Future = Status.Conditional("future", "Future", Published,
 	//	func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
 	// ).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Now()))
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // one time, for Go and SQL
@@ -94,6 +96,65 @@ func ExampleManager_Conditional() {
 	// future: false
 	// "status" = $1 AND ("start_at" > $2)
 	// 2 2026-11-25
+}
+
+func ExampleManager_Group() {
+	// Recallable is withdrawn, or published but not started yet:
+	//
+	// Recallable = Status.Group("recallable", "Recallable", Withdrawn, Future)
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, p := range []*Project{
+		{ID: 1, Status: Withdrawn},
+		{ID: 2, Status: Published, StartAt: at.Add(24 * time.Hour)},
+		{ID: 3, Status: Published, StartAt: at.Add(-time.Hour)},
+		{ID: 4, Status: Draft, StartAt: at.Add(24 * time.Hour)},
+	} {
+		fmt.Printf("%d %-9s recallable=%v\n", p.ID, p.Status, Recallable.Match(p, at))
+	}
+
+	// Its base is every state a member may hold; its members describe it.
+	fmt.Println(Recallable.Base(), "|", Recallable.Members())
+
+	where, args, err := Recallable.Expr().At(at).Render(sqlexpr.Postgres)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(where, args[:2])
+	// Output:
+	// 1 Withdrawn recallable=true
+	// 2 Published recallable=true
+	// 3 Published recallable=false
+	// 4 Draft     recallable=false
+	// Withdrawn or Published | [Withdrawn Future]
+	// "status" = $1 OR ("status" = $2 AND ("start_at" > $3)) [3 2]
+}
+
+func ExampleManager_Current() {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	p := &Project{Status: Published, StartAt: at.Add(24 * time.Hour)}
+	for _, s := range Status.Current(p, at) {
+		fmt.Printf("%s (%s)\n", s.Name(), s.Title())
+	}
+	// Output:
+	// 2 (Published)
+	// visible (Visible)
+	// future (Future)
+	// recallable (Recallable)
+}
+
+func ExampleManager_Best() {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, p := range []*Project{
+		{Status: Published, StartAt: at.Add(24 * time.Hour)}, // Future
+		{Status: Withdrawn, StartAt: at.AddDate(-1, 0, 0)},   // in Gone and Recallable, but no conditional state
+		{}, // no state at all
+	} {
+		fmt.Println(Status.Best(p, at))
+	}
+	// Output:
+	// Future
+	// Withdrawn
+	// <nil>
 }
 
 func ExampleGroup_Expr() {

@@ -20,8 +20,8 @@ var (
 	Published = ProjectState.State(2, "Published")
 	Withdrawn = ProjectState.State(3, "Withdrawn", state.Description("Taken down by its owner"))
 	Deleted   = ProjectState.State(4, "Deleted", state.Final())
-	Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
-	Visible   = ProjectState.Group("Visible", Draft.Or(Published))
+	Gone      = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
+	Visible   = ProjectState.Group("visible", "Visible", Draft.Or(Published))
 )
 
 // A second state type on the same model, with string values and a nullable
@@ -37,7 +37,7 @@ var (
 	Requested = ReviewState.State("requested", "Review requested")
 	Approved  = ReviewState.State("approved", "Approved")
 	Rejected  = ReviewState.State("rejected", "Rejected")
-	Decided   = ReviewState.Group("Decided", Approved.Or(Rejected))
+	Decided   = ReviewState.Group("decided", "Decided", Approved.Or(Rejected))
 )
 
 type Project struct {
@@ -57,19 +57,23 @@ var (
 var now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 
 var (
-	Future = Status.Conditional("Future", Published,
+	Future = Status.Conditional("future", "Future", Published,
 		func(p *Project, at time.Time) bool { return p.StartAt.After(at) },
 	).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Now()))
 
-	Running = Status.Conditional("Running", Published,
+	Running = Status.Conditional("running", "Running", Published,
 		func(p *Project, at time.Time) bool { return !p.StartAt.After(at) },
 	).WithSQL(sqlexpr.New(`"start_at" <= ?`, sqlexpr.Now()))
 
 	// RecentlyGone has a group as its base.
-	RecentlyGone = Status.Conditional("Recently gone", Gone,
+	RecentlyGone = Status.Conditional("recently_gone", "Recently gone", Gone,
 		func(p *Project, at time.Time) bool { return p.StartAt.After(at.Add(-30 * 24 * time.Hour)) },
 	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.NowPlus(-30 * 24 * time.Hour)))
 
 	// Unqueryable has no SQL of its own.
-	Unqueryable = Status.Conditional("Unqueryable", Draft, func(p *Project, _ time.Time) bool { return p.ID%2 == 0 })
+	Unqueryable = Status.Conditional("unqueryable", "Unqueryable", Draft, func(p *Project, _ time.Time) bool { return p.ID%2 == 0 })
+
+	// Recallable is a conditional group: withdrawn, or published but not
+	// started yet.
+	Recallable = Status.Group("recallable", "Recallable", Withdrawn, Future)
 )

@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"log/slog"
 	"reflect"
 	"time"
 
@@ -11,8 +10,9 @@ import (
 
 // A Manager binds a Type to one field of a model type M, stored in one
 // column. It is what knows both the model and the states: it reads a
-// model's current state, declares conditional states (which test the
-// model), and renders predicates on the field's column.
+// model's current state, declares conditional states and conditional
+// groups (which test the model), tells which of them a model is in
+// (Current, Best), and renders predicates on the field's column.
 //
 // A model may have several Managers, one per state field, such as a
 // Project's publication status and its review status:
@@ -74,9 +74,6 @@ func (m *Manager[M, T]) Column() sqlexpr.Ident { return m.column }
 // Name returns the column's name as given to Bind, such as "status".
 func (m *Manager[M, T]) Name() string { return m.name }
 
-// Model returns the name of the model type, such as "main.Project".
-func (m *Manager[M, T]) Model() string { return m.model }
-
 // String returns the model and column, such as "main.Project.status".
 func (m *Manager[M, T]) String() string { return m.model + "." + m.name }
 
@@ -125,25 +122,69 @@ func (m *Manager[M, T]) In(set Set[T]) Membership[M, T] {
 	return Membership[M, T]{m: m, set: set}
 }
 
-// Conditionals returns the conditional states declared on the Manager, in
-// declaration order.
+// Conditionals returns the conditional states and conditional groups
+// declared on the Manager, in declaration order.
 func (m *Manager[M, T]) Conditionals() []*Conditional[M, T] {
 	return append([]*Conditional[M, T](nil), m.conds...)
+}
+
+// Current returns every source the model is in at time now: its state;
+// then the groups declared with Type.Group that contain it, in declaration
+// order; then the conditional states and conditional groups of this
+// Manager that match, in declaration order. (Best picks the most specific
+// of them.) Anonymous groups, Any and Except are not listed: they are not
+// declared. A model whose field holds no state (or a state of another
+// Type) is in nothing: Current returns nil. The slice is the caller's.
+func (m *Manager[M, T]) Current(model *M, now time.Time) []Source[T] {
+	s := *m.field(model)
+	if s.d == nil || s.d.typ != m.typ {
+		return nil
+	}
+	cur := make([]Source[T], 1, 1+len(m.typ.groups)+len(m.conds))
+	cur[0] = s
+	for _, g := range m.typ.groups {
+		if g.set.has(s.d.index) {
+			cur = append(cur, g)
+		}
+	}
+	for _, c := range m.conds {
+		if c.Match(model, now) {
+			cur = append(cur, c)
+		}
+	}
+	return cur
+}
+
+// Best returns the most specific source the model is in at time now: the
+// first conditional state declared on this Manager that matches, else the
+// model's state itself. A conditional state narrows its base by a test, so
+// it says more than the state; a state says more than any group it is in,
+// conditional groups included, so groups are never Best. Best returns nil
+// when the field holds no state (or a state of another Type). It allocates
+// nothing.
+func (m *Manager[M, T]) Best(model *M, now time.Time) Source[T] {
+	s := *m.field(model)
+	if s.d == nil || s.d.typ != m.typ {
+		return nil
+	}
+	for _, c := range m.conds {
+		if c.members == nil && c.Match(model, now) {
+			return c
+		}
+	}
+	return s
 }
 
 // A Condition is a test on a model of type M that also renders as SQL, so
 // the same definition answers "is this object X?" in Go and "which rows are
 // X?" in SQL. Memberships (Manager.In) and conditional states implement it.
-// Its ToSql method follows the common query-builder convention.
+// For query builders, Expr's ToSql follows their convention.
 type Condition[M any] interface {
 	// Match reports whether model satisfies the condition at time now
 	// (which only conditional states read).
 	Match(model *M, now time.Time) bool
 	// Expr returns the condition as a SQL predicate.
 	Expr() sqlexpr.Expr
-	// ToSql renders Expr with ? placeholders, as [sqlexpr.Expr.ToSql] does
-	// (which refuses a literal question mark: see [sqlexpr.ErrQuestionMark]).
-	ToSql() (string, []any, error)
 	// String describes the condition, such as "review is Approved".
 	String() string
 }
@@ -159,48 +200,39 @@ type Membership[M any, T comparable] struct {
 // not matter.
 func (c Membership[M, T]) Match(model *M, _ time.Time) bool { return c.set.Contains(*c.m.field(model)) }
 
-// Manager returns the Manager whose field is tested.
-func (c Membership[M, T]) Manager() *Manager[M, T] { return c.m }
-
-// Set returns the set the state must be in.
-func (c Membership[M, T]) Set() Set[T] { return c.set }
-
 // Expr returns the predicate on the Manager's column, such as
 // "status" IN (?, ?).
 func (c Membership[M, T]) Expr() sqlexpr.Expr { return setExpr(c.set, c.m.column) }
 
-// ToSql renders Expr with ? placeholders, as [sqlexpr.Expr.ToSql] does
-// (which refuses a literal question mark: see [sqlexpr.ErrQuestionMark]).
-func (c Membership[M, T]) ToSql() (string, []any, error) { return c.Expr().ToSql() }
-
 // String describes the condition, such as "status is Gone".
 func (c Membership[M, T]) String() string { return c.m.name + " is " + c.set.Title() }
 
-// LogValue logs the condition's description.
-func (c Membership[M, T]) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-func (m *Manager[M, T]) declare(title, pos string) {
+// declare checks and records the name and title of a conditional state or
+// conditional group (kind) at pos.
+func (m *Manager[M, T]) declare(kind, name, title, pos string) {
 	if title == "" {
-		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: "a conditional state of " + m.String() + " needs a title"})
+		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: "a " + kind + " of " + m.String() + " needs a title"})
 	}
 	if prev, ok := m.titles[title]; ok {
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
-			Msg: fmt.Sprintf("conditional state %q of %s is already declared at %s", title, m, prev)})
+			Msg: fmt.Sprintf("%s %q of %s is already declared at %s", kind, title, m, prev)})
 	}
 	if prev, ok := m.typ.titles[title]; ok {
 		what := "a state or group"
-		for _, c := range m.typ.conds {
-			if i := c.info(); i.Title == title {
-				what = "a conditional state of " + i.Field
-				break
-			}
+		if field, ok := m.typ.condTitles[title]; ok {
+			what = "a conditional state of " + field
 		}
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Err: ErrDuplicate,
-			Msg: fmt.Sprintf("conditional state %q of %s has the title of %s declared at %s", title, m, what, prev)})
+			Msg: fmt.Sprintf("%s %q of %s has the title of %s declared at %s", kind, title, m, what, prev)})
 	}
+	what := fmt.Sprintf("%s %q of %s", kind, title, m)
+	m.typ.checkName(what, name, pos)
 	m.titles[title] = pos
-	// The Type's titles include its conditional states', so that a state or
-	// group declared later under the same title is rejected too, whatever
-	// the order of the declarations.
+	// The Type's titles and names include its conditional states', so that
+	// a state or group declared later under the same title, or a group
+	// under the same name, is rejected too, whatever the order of the
+	// declarations.
 	m.typ.titles[title] = pos
+	m.typ.condTitles[title] = m.String()
+	m.typ.names[name] = namedDecl{what: what, pos: pos}
 }

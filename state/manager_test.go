@@ -1,8 +1,7 @@
 package state_test
 
 import (
-	"bytes"
-	"log/slog"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -16,12 +15,19 @@ import (
 	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
-// Both kinds of Condition implement the interface.
+// Both kinds of Condition implement the interface, conditional groups
+// included. States, groups and conditional states are Sources; only states
+// and groups are Sets (see TestConditionalIsNotASet).
 var (
-	_ state.Condition[Project] = Status.In(Gone)
-	_ state.Condition[Project] = Future
-	_ slog.LogValuer           = Status.In(Gone)
-	_ slog.LogValuer           = Future
+	_ state.Condition[Project]    = Status.In(Gone)
+	_ state.Condition[Project]    = Future
+	_ state.Condition[Project]    = Recallable
+	_ state.Source[ProjectStatus] = Published
+	_ state.Source[ProjectStatus] = Gone
+	_ state.Source[ProjectStatus] = Future
+	_ state.Source[ProjectStatus] = Recallable
+	_ state.Set[ProjectStatus]    = Published
+	_ state.Set[ProjectStatus]    = Gone
 )
 
 // mgrTask is a model of the tests' own, so that the conditional states they
@@ -50,27 +56,20 @@ func mgrNewPhases() *mgrPhases {
 	p.todo = p.typ.State(1, "To do")
 	p.doing = p.typ.State(2, "Doing")
 	p.done = p.typ.State(3, "Done", state.Final())
-	p.open = p.typ.Group("Open", p.todo.Or(p.doing))
+	p.open = p.typ.Group("open", "Open", p.todo.Or(p.doing))
 	p.phase = state.Bind(p.typ, "phase", func(t *mgrTask) *state.State[int] { return &t.Phase })
-	p.late = p.phase.Conditional("Late", p.open, func(t *mgrTask, _ time.Time) bool {
+	p.late = p.phase.Conditional("late", "Late", p.open, func(t *mgrTask, _ time.Time) bool {
 		p.calls++
 		return t.Due.Before(now())
 	}, state.Description("Open and past its due date"))
 	return p
 }
 
-// mgrLog renders v the way a slog text handler writes it, without time and
-// level.
-func mgrLog(key string, v any) string {
-	var b bytes.Buffer
-	h := slog.NewTextHandler(&b, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-		if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey || a.Key == slog.MessageKey) {
-			return slog.Attr{}
-		}
-		return a
-	}})
-	slog.New(h).Info("", key, v)
-	return strings.TrimSpace(b.String())
+// mgrHasSQL reports whether c renders as SQL of its own: whether its Expr
+// fails with ErrNoSQL.
+func mgrHasSQL[M any, T comparable](c *state.Conditional[M, T]) bool {
+	_, _, err := c.Expr().Render(sqlexpr.Postgres)
+	return !errors.Is(err, state.ErrNoSQL)
 }
 
 func TestManagerBindPanics(t *testing.T) {
@@ -109,8 +108,6 @@ func TestManagerAccessors(t *testing.T) {
 	assert.Equal(t, []string{"status"}, Status.Column().Parts())
 	assert.Equal(t, `"status"`, Status.Column().String())
 	assert.Equal(t, []string{"review"}, Review.Column().Parts())
-	assert.Equal(t, "state_test.Project", Status.Model())
-	assert.Equal(t, "state_test.Project", Review.Model())
 	assert.Equal(t, "state_test.Project.status", Status.String())
 	assert.Equal(t, "state_test.Project.review", Review.String())
 
@@ -193,7 +190,6 @@ func TestManagerIsAndIn(t *testing.T) {
 			}
 			assert.Equal(t, want, Status.Is(p, set), "%s is %s", s, set.Title())
 			assert.Equal(t, want, Status.In(set).Match(p, now()), "%s in %s", s, set.Title())
-			assert.Equal(t, want, s.In(set), "%s.In(%s)", s, set.Title())
 		}
 	}
 
@@ -212,13 +208,11 @@ func TestManagerIsAndIn(t *testing.T) {
 func TestManagerMembership(t *testing.T) {
 	gone := Status.In(Gone)
 	assert.Equal(t, "status is Gone", gone.String())
-	assert.Same(t, Status, gone.Manager())
-	assert.Same(t, Gone, gone.Set())
+	assert.Equal(t, Gone.Expr("status").String(), gone.Expr().String(), "Gone, on the Manager's column")
 	assert.Equal(t, "status is Published", Status.In(Published).String())
 	assert.Equal(t, "status is Withdrawn or Draft", Status.In(Withdrawn.Or(Draft)).String())
 	assert.Equal(t, "review is Decided", Review.In(Decided).String())
 	assert.Equal(t, "review is Approved", Review.In(Approved).String())
-	assert.Equal(t, `m="status is Gone"`, mgrLog("m", gone))
 
 	q := state.Bind(ProjectState, "p.status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
 	assert.Equal(t, "p.status is Gone", q.In(Gone).String(), "the column as given")
@@ -230,7 +224,7 @@ func TestManagerMembership(t *testing.T) {
 func TestManagerInRejectsForeignSets(t *testing.T) {
 	other := state.NewType[ProjectStatus]("OtherProjectState")
 	published := other.State(2, "Published")
-	gone := other.Group("Gone", other.State(3, "Withdrawn"))
+	gone := other.Group("gone", "Gone", other.State(3, "Withdrawn"))
 
 	for name, set := range map[string]state.Set[ProjectStatus]{"state": published, "group": gone, "zero state": State{}} {
 		t.Run(name, func(t *testing.T) {
@@ -265,9 +259,8 @@ func TestManagerTwoManagersAreIndependent(t *testing.T) {
 	assert.True(t, Status.In(Published).Match(p, now()))
 	assert.False(t, Review.In(Decided).Match(p, now()))
 
-	assert.Len(t, Status.Conditionals(), 4)
+	assert.Len(t, Status.Conditionals(), 5)
 	assert.Empty(t, Review.Conditionals())
-	assert.Empty(t, slices.Collect(ReviewState.Conditionals()))
 
 	// Two fields of one model, bound to one Type, hold their states apart.
 	phases := mgrNewPhases()
@@ -359,25 +352,39 @@ func TestConditionalDeclarationPanics(t *testing.T) {
 		msg     string
 		twoPos  bool // the message names the earlier declaration too
 	}{
-		{"empty title", func() { p.phase.Conditional("", p.todo, test) },
+		{"empty title", func() { p.phase.Conditional("stuck", "", p.todo, test) },
 			nil, "a conditional state of state_test.mgrTask.phase needs a title", false},
-		{"title of a state", func() { p.phase.Conditional("Doing", p.todo, test) },
+		{"title of a state", func() { p.phase.Conditional("stuck", "Doing", p.todo, test) },
 			state.ErrDuplicate, `conditional state "Doing" of state_test.mgrTask.phase has the title of a state or group declared at state/manager_test.go:`, true},
-		{"title of a group", func() { p.phase.Conditional("Open", p.todo, test) },
+		{"title of a group", func() { p.phase.Conditional("stuck", "Open", p.todo, test) },
 			state.ErrDuplicate, `conditional state "Open" of state_test.mgrTask.phase has the title of a state or group declared at state/manager_test.go:`, true},
-		{"title of a conditional", func() { p.phase.Conditional("Late", p.doing, test) },
+		{"title of a conditional", func() { p.phase.Conditional("stuck", "Late", p.doing, test) },
 			state.ErrDuplicate, `conditional state "Late" of state_test.mgrTask.phase is already declared at state/manager_test.go:`, true},
-		{"nil base", func() { p.phase.Conditional("Stuck", nil, test) },
+		{"empty name", func() { p.phase.Conditional("", "Stuck", p.todo, test) },
+			nil, `conditional state "Stuck" of state_test.mgrTask.phase needs a name`, false},
+		{"name with a space", func() { p.phase.Conditional("is stuck", "Stuck", p.todo, test) },
+			nil, `conditional state "Stuck" of state_test.mgrTask.phase: name "is stuck" is not an identifier (letters, digits and underscores, not starting with a digit)`, false},
+		{"name starting with a digit", func() { p.phase.Conditional("2late", "Stuck", p.todo, test) },
+			nil, `name "2late" is not an identifier`, false},
+		{"name with a dash", func() { p.phase.Conditional("too-late", "Stuck", p.todo, test) },
+			nil, `name "too-late" is not an identifier`, false},
+		{"name of a group", func() { p.phase.Conditional("open", "Stuck", p.todo, test) },
+			state.ErrDuplicate, `conditional state "Stuck" of state_test.mgrTask.phase: name "open" is already the name of group "Open", declared at state/manager_test.go:`, true},
+		{"name of a conditional", func() { p.phase.Conditional("late", "Stuck", p.todo, test) },
+			state.ErrDuplicate, `name "late" is already the name of conditional state "Late" of state_test.mgrTask.phase, declared at state/manager_test.go:`, true},
+		{"name of Any", func() { p.phase.Conditional("any", "Stuck", p.todo, test) },
+			state.ErrDuplicate, `name "any" is already the name of the group of all Phases's states (see Type.Any), declared at state/manager_test.go:`, true},
+		{"nil base", func() { p.phase.Conditional("stuck", "Stuck", nil, test) },
 			nil, `conditional state "Stuck" has no base state`, false},
-		{"foreign base", func() { p.phase.Conditional("Stuck", foreign, test) },
+		{"foreign base", func() { p.phase.Conditional("stuck", "Stuck", foreign, test) },
 			state.ErrForeignState, "cannot combine To do of Other with states of Phases", false},
-		{"foreign group base", func() { p.phase.Conditional("Stuck", other.Any(), test) },
+		{"foreign group base", func() { p.phase.Conditional("stuck", "Stuck", other.Any(), test) },
 			state.ErrForeignState, "cannot combine any Other of Other with states of Phases", false},
-		{"zero state base", func() { p.phase.Conditional("Stuck", state.State[int]{}, test) },
+		{"zero state base", func() { p.phase.Conditional("stuck", "Stuck", state.State[int]{}, test) },
 			state.ErrForeignState, "no type (the zero State)", false},
-		{"nil test", func() { p.phase.Conditional("Stuck", p.todo, nil) },
+		{"nil test", func() { p.phase.Conditional("stuck", "Stuck", p.todo, nil) },
 			nil, `conditional state "Stuck" has no test`, false},
-		{"final", func() { p.phase.Conditional("Stuck", p.todo, test, state.Final()) },
+		{"final", func() { p.phase.Conditional("stuck", "Stuck", p.todo, test, state.Final()) },
 			nil, `conditional state "Stuck": only states can be final`, false},
 	}
 	for _, tt := range tests {
@@ -405,10 +412,12 @@ func TestConditionalDeclarationPanics(t *testing.T) {
 	cs := p.phase.Conditionals()
 	require.Len(t, cs, 1)
 	assert.Same(t, p.late, cs[0])
-	assert.Len(t, slices.Collect(p.typ.Conditionals()), 1)
-	// ... so their titles are still free.
-	stuck := p.phase.Conditional("Stuck", p.todo, test)
+	// ... so their names and titles are still free.
+	stuck := p.phase.Conditional("stuck", "Stuck", p.todo, test)
 	assert.Equal(t, "Stuck", stuck.Title())
+	assert.Equal(t, "stuck", stuck.Name())
+	assert.Equal(t, "under_score_2", p.phase.Conditional("under_score_2", "Underscores", p.todo, test).Name())
+	assert.Equal(t, "_x", p.phase.Conditional("_x", "Leading underscore", p.todo, test).Name())
 }
 
 func TestConditionalTitlesAreTheTypes(t *testing.T) {
@@ -417,7 +426,7 @@ func TestConditionalTitlesAreTheTypes(t *testing.T) {
 	// reuse it, and neither can a conditional state of another field.
 	p := mgrNewPhases()
 
-	de := declErr(t, func() { p.typ.Group("Late", p.doing) })
+	de := declErr(t, func() { p.typ.Group("late_group", "Late", p.doing) })
 	assert.ErrorIs(t, de, state.ErrDuplicate)
 	assert.Contains(t, de.Msg, `title "Late" is already declared at state/manager_test.go:`)
 	require.Len(t, positions(de.Error()), 2, de.Error())
@@ -425,10 +434,10 @@ func TestConditionalTitlesAreTheTypes(t *testing.T) {
 	de = declErr(t, func() { p.typ.State(9, "Late") })
 	assert.ErrorIs(t, de, state.ErrDuplicate)
 	require.Len(t, positions(de.Error()), 2, de.Error())
-	assert.Equal(t, 3, p.typ.Len(), "the rejected state is not declared")
+	assert.Len(t, slices.Collect(p.typ.States()), 3, "the rejected state is not declared")
 
 	prev := state.Bind(p.typ, "prev", func(t *mgrTask) *state.State[int] { return &t.Prev })
-	de = declErr(t, func() { prev.Conditional("Late", p.todo, func(*mgrTask, time.Time) bool { return true }) })
+	de = declErr(t, func() { prev.Conditional("late_prev", "Late", p.todo, func(*mgrTask, time.Time) bool { return true }) })
 	assert.ErrorIs(t, de, state.ErrDuplicate)
 	assert.Contains(t, de.Msg, `conditional state "Late" of state_test.mgrTask.prev has the title of a conditional state of state_test.mgrTask.phase declared at`)
 	require.Len(t, positions(de.Error()), 2, de.Error())
@@ -438,44 +447,85 @@ func TestConditionalTitlesAreTheTypes(t *testing.T) {
 	assert.Equal(t, "Late", q.late.Title())
 }
 
+func TestConditionalNamesAreTheTypes(t *testing.T) {
+	// A name is taken for the whole Type, whatever the order of the
+	// declarations and whichever kind of declaration took it: a group, a
+	// conditional state of any Manager of the Type, or a conditional group.
+	p := mgrNewPhases()
+	test := func(*mgrTask, time.Time) bool { return true }
+	prev := state.Bind(p.typ, "prev", func(t *mgrTask) *state.State[int] { return &t.Prev })
+
+	de := declErr(t, func() { p.typ.Group("late", "Late tasks", p.doing) })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	assert.Contains(t, de.Msg, `group "Late tasks": name "late" is already the name of conditional state "Late" of state_test.mgrTask.phase, declared at state/manager_test.go:`)
+	require.Len(t, positions(de.Error()), 2, de.Error())
+
+	de = declErr(t, func() { prev.Conditional("late", "Late before", p.todo, test) })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	assert.Contains(t, de.Msg, `conditional state "Late before" of state_test.mgrTask.prev: name "late" is already the name of conditional state "Late" of state_test.mgrTask.phase`)
+
+	de = declErr(t, func() { p.phase.Group("open", "Open or late", p.open, p.late) })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	assert.Contains(t, de.Msg, `conditional group "Open or late" of state_test.mgrTask.phase: name "open" is already the name of group "Open"`)
+
+	attention := p.phase.Group("attention", "Needs attention", p.doing, p.late)
+	de = declErr(t, func() { p.typ.Group("attention", "Attention", p.todo) })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	assert.Contains(t, de.Msg, `name "attention" is already the name of conditional group "Needs attention" of state_test.mgrTask.phase`)
+	require.Len(t, positions(de.Error()), 2, de.Error())
+	assert.Equal(t, "attention", attention.Name())
+
+	// A group's name is checked as a conditional state's is.
+	de = declErr(t, func() { p.typ.Group("", "Nameless", p.todo) })
+	assert.Equal(t, `group "Nameless" needs a name`, de.Msg)
+	de = declErr(t, func() { p.typ.Group("any", "All", p.todo) })
+	assert.ErrorIs(t, de, state.ErrDuplicate)
+	de = declErr(t, func() { p.typ.Group("not done", "Not done", p.todo) })
+	assert.Contains(t, de.Msg, `name "not done" is not an identifier`)
+
+	// Names are per Type: another Type may use them.
+	q := mgrNewPhases()
+	assert.Equal(t, "late", q.late.Name())
+	assert.Equal(t, "open", q.open.Name())
+}
+
 func TestConditionalAccessors(t *testing.T) {
+	assert.Equal(t, "future", Future.Name())
 	assert.Equal(t, "Future", Future.Title())
 	assert.Equal(t, "Future", Future.String())
 	assert.Equal(t, "", Future.Description())
 	assert.Equal(t, state.Set[ProjectStatus](Published), Future.Base())
-	assert.Same(t, Status, Future.Manager())
-	assert.True(t, Future.HasSQL())
+	assert.Contains(t, Status.Conditionals(), Future, "declared on its Manager")
+	assert.Nil(t, Future.Members(), "a plain conditional state has no members")
+	assert.True(t, mgrHasSQL(Future))
 
+	assert.Equal(t, "recently_gone", RecentlyGone.Name())
 	assert.Equal(t, "Recently gone", RecentlyGone.Title())
 	assert.Equal(t, "Recently gone", RecentlyGone.String())
 	assert.Same(t, Gone, RecentlyGone.Base())
-	assert.True(t, RecentlyGone.HasSQL())
+	assert.True(t, mgrHasSQL(RecentlyGone))
 
 	assert.Equal(t, state.Set[ProjectStatus](Draft), Unqueryable.Base())
-	assert.False(t, Unqueryable.HasSQL())
+	assert.False(t, mgrHasSQL(Unqueryable))
 
 	p := mgrNewPhases()
+	assert.Equal(t, "late", p.late.Name())
 	assert.Equal(t, "Late", p.late.Title())
 	assert.Equal(t, "Open and past its due date", p.late.Description())
 	assert.Same(t, p.open, p.late.Base())
-	assert.Same(t, p.phase, p.late.Manager())
-	assert.False(t, p.late.HasSQL())
+	assert.Equal(t, []*state.Conditional[mgrTask, int]{p.late}, p.phase.Conditionals(), "declared on its Manager")
+	assert.False(t, mgrHasSQL(p.late))
 	assert.Same(t, p.late, p.late.WithSQL(sqlexpr.Col("due").Lt(now())), "WithSQL returns its receiver")
-	assert.True(t, p.late.HasSQL())
+	assert.True(t, mgrHasSQL(p.late))
 	where, args, err := p.late.Expr().Render(sqlexpr.Postgres)
 	require.NoError(t, err)
 	assert.Equal(t, `"phase" IN ($1, $2) AND "due" < $3`, where)
 	assert.Equal(t, []any{int64(1), int64(2), now()}, args)
-
-	assert.Equal(t, "c.type=ProjectState c.title=Future c.base=Published", mgrLog("c", Future))
-	assert.Equal(t, `c.type=ProjectState c.title="Recently gone" c.base=Gone`, mgrLog("c", RecentlyGone))
-	assert.Equal(t, `c.type=Phases c.title=Late c.base=Open`, mgrLog("c", p.late))
-	assert.Equal(t, `c.type=ProjectState c.title=Unqueryable c.base=Draft`, mgrLog("c", Unqueryable))
 }
 
 func TestManagerConditionalsInDeclarationOrder(t *testing.T) {
 	cs := Status.Conditionals()
-	want := []*state.Conditional[Project, ProjectStatus]{Future, Running, RecentlyGone, Unqueryable}
+	want := []*state.Conditional[Project, ProjectStatus]{Future, Running, RecentlyGone, Unqueryable, Recallable}
 	require.Len(t, cs, len(want))
 	for i := range want {
 		assert.Same(t, want[i], cs[i], "conditional %d", i)
@@ -493,8 +543,8 @@ func TestManagerConditionalsInDeclarationOrder(t *testing.T) {
 	}
 
 	p := mgrNewPhases()
-	soon := p.phase.Conditional("Soon", p.todo, func(*mgrTask, time.Time) bool { return true })
-	idle := p.phase.Conditional("Idle", p.doing, func(*mgrTask, time.Time) bool { return true })
+	soon := p.phase.Conditional("soon", "Soon", p.todo, func(*mgrTask, time.Time) bool { return true })
+	idle := p.phase.Conditional("idle", "Idle", p.doing, func(*mgrTask, time.Time) bool { return true })
 	got := p.phase.Conditionals()
 	require.Len(t, got, 3)
 	assert.Same(t, p.late, got[0])
@@ -504,22 +554,40 @@ func TestManagerConditionalsInDeclarationOrder(t *testing.T) {
 	assert.Same(t, p.late, p.phase.Conditionals()[0])
 }
 
-// mgrSameSet compares the Base of ConditionalInfos: the same state, or the
+// mgrCondInfo is what a description of a conditional state shows.
+type mgrCondInfo[T comparable] struct {
+	Name, Title, Description string
+	Base                     state.Set[T]
+	HasSQL                   bool
+}
+
+func mgrDescribe[M any, T comparable](cs []*state.Conditional[M, T]) []mgrCondInfo[T] {
+	var is []mgrCondInfo[T]
+	for _, c := range cs {
+		is = append(is, mgrCondInfo[T]{Name: c.Name(), Title: c.Title(), Description: c.Description(), Base: c.Base(), HasSQL: mgrHasSQL(c)})
+	}
+	return is
+}
+
+// mgrSameSet compares the Base of mgrCondInfos: the same state, or the
 // same group.
 func mgrSameSet[T comparable]() cmp.Option {
 	return cmp.Comparer(func(a, b state.Set[T]) bool { return a == b })
 }
 
-func TestTypeConditionals(t *testing.T) {
-	want := []state.ConditionalInfo[ProjectStatus]{
-		{Title: "Future", Base: Published, Field: "state_test.Project.status", HasSQL: true},
-		{Title: "Running", Base: Published, Field: "state_test.Project.status", HasSQL: true},
-		{Title: "Recently gone", Base: Gone, Field: "state_test.Project.status", HasSQL: true},
-		{Title: "Unqueryable", Base: Draft, Field: "state_test.Project.status", HasSQL: false},
+// Each Manager's Conditionals describe its conditional states: names,
+// titles, descriptions, bases and whether they have SQL.
+func TestManagerConditionalsDescribeThemselves(t *testing.T) {
+	want := []mgrCondInfo[ProjectStatus]{
+		{Name: "future", Title: "Future", Base: Published, HasSQL: true},
+		{Name: "running", Title: "Running", Base: Published, HasSQL: true},
+		{Name: "recently_gone", Title: "Recently gone", Base: Gone, HasSQL: true},
+		{Name: "unqueryable", Title: "Unqueryable", Base: Draft, HasSQL: false},
+		{Name: "recallable", Title: "Recallable", Base: Recallable.Base(), HasSQL: true},
 	}
-	got := slices.Collect(ProjectState.Conditionals())
+	got := mgrDescribe(Status.Conditionals())
 	if diff := cmp.Diff(want, got, mgrSameSet[ProjectStatus]()); diff != "" {
-		t.Errorf("ProjectState.Conditionals() mismatch (-want +got):\n%s", diff)
+		t.Errorf("Status.Conditionals() mismatch (-want +got):\n%s", diff)
 	}
 
 	// The comparison is strict: another set with the same title differs.
@@ -527,42 +595,34 @@ func TestTypeConditionals(t *testing.T) {
 	wrong[2].Base = Withdrawn.Or(Deleted)
 	assert.NotEmpty(t, cmp.Diff(wrong, got, mgrSameSet[ProjectStatus]()))
 
-	// Iteration stops when asked.
-	var titles []string
-	for c := range ProjectState.Conditionals() {
-		titles = append(titles, c.Title)
-		if len(titles) == 2 {
-			break
-		}
-	}
-	assert.Equal(t, []string{"Future", "Running"}, titles)
-
-	// Conditionals of every Manager of the Type are listed, in declaration
-	// order, with their descriptions and whether they have SQL.
+	// Conditionals of two Managers of one Type are each their own Manager's,
+	// in declaration order, with their descriptions and whether they have
+	// SQL.
 	p := mgrNewPhases()
 	prev := state.Bind(p.typ, "prev", func(t *mgrTask) *state.State[int] { return &t.Prev })
-	was := prev.Conditional("Was started", p.doing, func(*mgrTask, time.Time) bool { return true }).
+	was := prev.Conditional("was_started", "Was started", p.doing, func(*mgrTask, time.Time) bool { return true }).
 		WithSQL(sqlexpr.New(`"started"`))
-	p.phase.Conditional("Overdue", p.todo.Or(p.doing), func(*mgrTask, time.Time) bool { return true }, state.Description("Long overdue"))
-	wantPhases := []state.ConditionalInfo[int]{
-		{Title: "Late", Description: "Open and past its due date", Base: p.open, Field: "state_test.mgrTask.phase"},
-		{Title: "Was started", Base: p.doing, Field: "state_test.mgrTask.prev", HasSQL: true},
-		{Title: "Overdue", Description: "Long overdue", Base: p.todo.Or(p.doing), Field: "state_test.mgrTask.phase"},
+	p.phase.Conditional("overdue", "Overdue", p.todo.Or(p.doing), func(*mgrTask, time.Time) bool { return true }, state.Description("Long overdue"))
+	wantPhase := []mgrCondInfo[int]{
+		{Name: "late", Title: "Late", Description: "Open and past its due date", Base: p.open},
+		{Name: "overdue", Title: "Overdue", Description: "Long overdue", Base: p.todo.Or(p.doing)},
 	}
 	// Or makes a new anonymous group each time, so compare that base by
-	// title and members.
+	// name, title and members.
 	bySetContent := cmp.Comparer(func(a, b state.Set[int]) bool {
-		return a.Type() == b.Type() && a.Title() == b.Title() && a.Len() == b.Len() && a.Contains(p.todo) == b.Contains(p.todo) &&
+		return a.Type() == b.Type() && a.Name() == b.Name() && a.Title() == b.Title() && a.Contains(p.todo) == b.Contains(p.todo) &&
 			a.Contains(p.doing) == b.Contains(p.doing) && a.Contains(p.done) == b.Contains(p.done)
 	})
-	if diff := cmp.Diff(wantPhases, slices.Collect(p.typ.Conditionals()), bySetContent); diff != "" {
-		t.Errorf("Phases.Conditionals() mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff(wantPhase, mgrDescribe(p.phase.Conditionals()), bySetContent); diff != "" {
+		t.Errorf("phase.Conditionals() mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]mgrCondInfo[int]{{Name: "was_started", Title: "Was started", Base: p.doing, HasSQL: true}}, mgrDescribe(prev.Conditionals()), bySetContent); diff != "" {
+		t.Errorf("prev.Conditionals() mismatch (-want +got):\n%s", diff)
 	}
 	assert.Same(t, was, prev.Conditionals()[0])
-	assert.Len(t, p.phase.Conditionals(), 2)
 
-	// Adding conditionals to another Type left ProjectState's alone.
-	if diff := cmp.Diff(want, slices.Collect(ProjectState.Conditionals()), mgrSameSet[ProjectStatus]()); diff != "" {
-		t.Errorf("ProjectState.Conditionals() changed (-want +got):\n%s", diff)
+	// Adding conditionals to another Type left Status's alone.
+	if diff := cmp.Diff(want, mgrDescribe(Status.Conditionals()), mgrSameSet[ProjectStatus]()); diff != "" {
+		t.Errorf("Status.Conditionals() changed (-want +got):\n%s", diff)
 	}
 }

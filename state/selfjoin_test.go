@@ -31,14 +31,14 @@ var (
 	sjPublished = sjType.State(2, "Published")
 	sjWithdrawn = sjType.State(3, "Withdrawn")
 	sjDeleted   = sjType.State(4, "Deleted")
-	sjVisible   = sjType.Group("Visible", sjDraft.Or(sjPublished))
-	sjGone      = sjType.Group("Gone", sjWithdrawn.Or(sjDeleted))
+	sjVisible   = sjType.Group("visible", "Visible", sjDraft.Or(sjPublished))
+	sjGone      = sjType.Group("gone", "Gone", sjWithdrawn.Or(sjDeleted))
 )
 
 var (
 	sjStatus = state.Bind(sjType, "status", func(n *sjNode) *state.State[int] { return &n.Status })
 	sjReview = state.Bind(ReviewState, "review", func(n *sjNode) *state.State[ReviewStatus] { return &n.Review.State })
-	sjSoon   = sjStatus.Conditional("Starting soon", sjPublished, func(n *sjNode, now time.Time) bool {
+	sjSoon   = sjStatus.Conditional("starting_soon", "Starting soon", sjPublished, func(n *sjNode, now time.Time) bool {
 		return n.StartAt != nil && n.StartAt.After(now) && n.StartAt.Before(now.Add(48*time.Hour))
 	}).WithSQL(sqlexpr.And( // NULL-safe, as the Go test is: a NULL start is not soon, and NOT of it is true
 		sqlexpr.Col("start_at").IsNotNull(),

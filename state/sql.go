@@ -29,8 +29,8 @@ func setExpr[T comparable](set Set[T], col sqlexpr.Ident) sqlexpr.Expr {
 	if t == nil {
 		return sqlexpr.Err(errors.New("state: SQL for the zero State, which is no declared state"))
 	}
-	vals := make([]any, 0, set.Len())
 	b := set.bits()
+	vals := make([]any, 0, b.count())
 	for _, d := range t.states {
 		if !b.has(d.index) {
 			continue

@@ -136,7 +136,7 @@ func TestSQLMembershipAndGroupAgree(t *testing.T) {
 	for g := range ProjectState.Groups() {
 		want := sqlRender(t, g.Expr("status"), sqlexpr.Postgres)
 		assert.Equal(t, want, sqlRender(t, Status.In(g).Expr(), sqlexpr.Postgres), "group %s", g)
-		sql, args, err := Status.In(g).ToSql()
+		sql, args, err := Status.In(g).Expr().ToSql()
 		require.NoError(t, err)
 		assert.Equal(t, sqlRender(t, g.Expr("status"), sqlexpr.SQLite), sqlRendered{sql, args})
 	}
@@ -253,20 +253,20 @@ func TestSQLConditionalExpr(t *testing.T) {
 
 func TestSQLConditionalToSql(t *testing.T) {
 	// Future reads the time: its SQL needs one.
-	_, _, err := Future.ToSql()
+	_, _, err := Future.Expr().ToSql()
 	require.ErrorIs(t, err, sqlexpr.ErrNoTime)
 	sql, args, err := Future.Expr().At(now()).ToSql()
 	require.NoError(t, err)
 	assert.Equal(t, `"status" = ? AND ("start_at" > ?)`, sql)
 	assert.Equal(t, []any{int64(2), now()}, args)
 
-	sql, args, err = Review.In(Decided).ToSql()
+	sql, args, err = Review.In(Decided).Expr().ToSql()
 	require.NoError(t, err)
 	assert.Equal(t, `"review" IN (?, ?)`, sql)
 	assert.Equal(t, []any{"approved", "rejected"}, args)
 
 	// A Condition is usable through the interface, whichever kind it is.
-	for _, c := range []state.Condition[Project]{Future, Running, RecentlyGone, Status.In(Gone), Review.In(Approved)} {
+	for _, c := range []state.Condition[Project]{Future, Running, RecentlyGone, Recallable, Status.In(Gone), Review.In(Approved)} {
 		sql, args, err := c.Expr().At(now()).ToSql()
 		require.NoError(t, err, c.String())
 		want := sqlRender(t, c.Expr(), sqlexpr.SQLite)
@@ -286,7 +286,7 @@ func TestSQLLazyArgumentsResolveAtRender(t *testing.T) {
 	typ.State(1, "Planned")
 	published := typ.State(2, "Published")
 	m := state.Bind(typ, "status", func(m *M) *state.State[int] { return &m.S })
-	soon := m.Conditional("Soon", published, func(*M, time.Time) bool { return true }).
+	soon := m.Conditional("soon", "Soon", published, func(*M, time.Time) bool { return true }).
 		WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Lazy(clock)))
 	e := soon.Expr()
 	assert.Equal(t, 0, calls, "building the Expr does not call the clock")
@@ -307,8 +307,8 @@ func TestSQLAppendAfterExistingArgs(t *testing.T) {
 }
 
 func TestSQLConditionalWithoutSQL(t *testing.T) {
-	assert.False(t, Unqueryable.HasSQL())
-	assert.True(t, Future.HasSQL())
+	assert.False(t, mgrHasSQL(Unqueryable))
+	assert.True(t, mgrHasSQL(Future))
 
 	check := func(t *testing.T, err error) {
 		t.Helper()
@@ -326,7 +326,7 @@ func TestSQLConditionalWithoutSQL(t *testing.T) {
 		})
 	}
 	t.Run("ToSql", func(t *testing.T) {
-		_, _, err := Unqueryable.ToSql()
+		_, _, err := Unqueryable.Expr().ToSql()
 		check(t, err)
 	})
 	t.Run("composed", func(t *testing.T) {
@@ -373,7 +373,7 @@ func TestSQLBadColumnName(t *testing.T) {
 	m := state.Bind(ProjectState, "p..status", func(p *Project) *state.State[ProjectStatus] { return &p.Status })
 	_, _, err := m.In(Gone).Expr().Render(sqlexpr.Postgres)
 	assert.ErrorContains(t, err, `"p..status" has an empty part`)
-	_, _, err = m.In(Gone).ToSql()
+	_, _, err = m.In(Gone).Expr().ToSql()
 	assert.Error(t, err)
 
 	_, _, err = Published.Expr("bad\x00name").Render(sqlexpr.SQLite)

@@ -2,7 +2,6 @@ package state
 
 import (
 	"database/sql/driver"
-	"log/slog"
 	"strconv"
 	"unicode"
 )
@@ -20,7 +19,7 @@ import (
 //
 //	p.Status = Published
 //	if p.Status == Published { ... }
-//	if p.Status.In(Gone) { ... }
+//	if Gone.Contains(p.Status) { ... }
 //
 // As a field, a State reads and writes SQL (database/sql Scanner and
 // Valuer), JSON and text, and rejects any value its Type does not declare;
@@ -62,6 +61,17 @@ func (s State[T]) Get() T {
 	return s.d.value
 }
 
+// Name returns the state's name, its text form (see MarshalText), such as
+// "2" or "published"; "" for the zero State. As a [Source], a state is
+// named by the value that is stored, as groups and conditional states are
+// by their declared names.
+func (s State[T]) Name() string {
+	if s.d == nil {
+		return ""
+	}
+	return s.d.text
+}
+
 // Title returns the state's human title, such as "Published", or "" for the
 // zero State.
 func (s State[T]) Title() string {
@@ -94,35 +104,22 @@ func (s State[T]) Type() *Type[T] {
 // IsZero reports whether s is the zero State, which holds no state.
 func (s State[T]) IsZero() bool { return s.d == nil }
 
-// Is reports whether s is other. It is the same as s == other.
-func (s State[T]) Is(other State[T]) bool { return s == other }
-
 // Equal reports whether s and other are the same state, like s == other.
 // It lets github.com/google/go-cmp compare models holding states.
 func (s State[T]) Equal(other State[T]) bool { return s == other }
 
-// In reports whether s is a member of set: the state itself, or a member of
-// the group. The zero State is in no set. It allocates nothing.
-func (s State[T]) In(set Set[T]) bool { return set != nil && set.Contains(s) }
-
 // Contains reports whether other is s, so that a State is a [Set] of one.
+// To test whether a state is in a group, ask the group:
+// Gone.Contains(p.Status). The zero State is in no set, itself included.
 func (s State[T]) Contains(other State[T]) bool { return s.d != nil && s == other }
 
-// Or returns the anonymous group of s and others, titled after its members
-// ("Withdrawn or Deleted"). To give a group its own title and list it among
-// the Type's groups, declare it with [Type.Group]. Or panics if a set
-// belongs to another Type.
+// Or returns the anonymous group of s and others, named and titled after
+// its members ("3_or_4", "Withdrawn or Deleted"). To give a group its own
+// name and title and list it among the Type's groups, declare it with
+// [Type.Group]. Or panics if a set belongs to another Type.
 func (s State[T]) Or(others ...Set[T]) *Group[T] {
 	s.mustBeDeclared("Or")
 	return union(s.d.typ, callerPos(1), append([]Set[T]{s}, others...))
-}
-
-// Len returns 1, or 0 for the zero State.
-func (s State[T]) Len() int {
-	if s.d == nil {
-		return 0
-	}
-	return 1
 }
 
 // String returns the state's title, or "(no state)" for the zero State.
@@ -162,16 +159,11 @@ func isIdent(s string) bool {
 	return s != ""
 }
 
-// LogValue logs the state as its type, value and title.
-func (s State[T]) LogValue() slog.Value {
+func (s State[T]) declaredOn() string {
 	if s.d == nil {
-		return slog.StringValue("(no state)")
+		return "no type (the zero State)"
 	}
-	return slog.GroupValue(
-		slog.String("type", s.d.typ.name),
-		slog.Any("value", s.d.value),
-		slog.String("title", s.d.title),
-	)
+	return s.d.typ.name
 }
 
 func (s State[T]) bits() bitset {

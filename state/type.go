@@ -32,15 +32,16 @@ import (
 //		Published = ProjectState.State(2, "Published")
 //		Withdrawn = ProjectState.State(3, "Withdrawn")
 //		Deleted   = ProjectState.State(4, "Deleted")
-//		Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+//		Gone      = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
 //	)
 //
-// The declaring methods (State, Group, and Manager.Conditional) panic with a
-// *DeclarationError when a declaration is wrong, such as a value or title
-// declared twice: like a regexp.MustCompile at package level, the mistake
-// stops the program at start-up with a message that names both
-// declarations. Declare everything during initialisation; from then on a
-// Type is read-only and safe for concurrent use.
+// The declaring methods (State, Group, and Manager.Conditional and
+// Manager.Group) panic with a *DeclarationError when a declaration is
+// wrong, such as a value, name or title declared twice: like a
+// regexp.MustCompile at package level, the mistake stops the program at
+// start-up with a message that names both declarations. Declare everything
+// during initialisation; from then on a Type is read-only and safe for
+// concurrent use.
 type Type[T comparable] struct {
 	name   string
 	pos    string
@@ -51,14 +52,15 @@ type Type[T comparable] struct {
 
 	mu     sync.Mutex  // held while declaring
 	frozen atomic.Bool // see Freeze
-	conds  []conditional[T]
 
-	titles  map[string]string // title of a state or group -> where it was declared
-	byValue map[T]*decl[T]
-	byInt   map[int64]*decl[T]  // by SQL value, for integer values
-	byStr   map[string]*decl[T] // by SQL value, for string values
-	byText  map[string]*decl[T] // by text form
-	byJSON  map[string]*decl[T] // by JSON form
+	titles     map[string]string    // title of a state, group or conditional state -> where it was declared
+	condTitles map[string]string    // title of a conditional state -> its Manager, for messages
+	names      map[string]namedDecl // name of a group or conditional state -> its declaration
+	byValue    map[T]*decl[T]
+	byInt      map[int64]*decl[T]  // by SQL value, for integer values
+	byStr      map[string]*decl[T] // by SQL value, for string values
+	byText     map[string]*decl[T] // by text form
+	byJSON     map[string]*decl[T] // by JSON form
 }
 
 // Typed is implemented by a value type that names the Type declaring its
@@ -71,6 +73,8 @@ type Type[T comparable] struct {
 // text, which is how models are read. Without it, only a State that already
 // holds a state of the Type can be read into.
 type Typed[T comparable] interface {
+	// StateType returns the Type that declares the states of T. It is
+	// called on T's zero value.
 	StateType() *Type[T]
 }
 
@@ -81,18 +85,24 @@ func NewType[T comparable](name string) *Type[T] {
 		panic(&DeclarationError{At: callerPos(1), Msg: "NewType needs a name"})
 	}
 	t := &Type[T]{
-		name:    name,
-		pos:     callerPos(1),
-		titles:  map[string]string{},
-		byValue: map[T]*decl[T]{},
-		byInt:   map[int64]*decl[T]{},
-		byStr:   map[string]*decl[T]{},
-		byText:  map[string]*decl[T]{},
-		byJSON:  map[string]*decl[T]{},
+		name:       name,
+		pos:        callerPos(1),
+		titles:     map[string]string{},
+		condTitles: map[string]string{},
+		names:      map[string]namedDecl{},
+		byValue:    map[T]*decl[T]{},
+		byInt:      map[int64]*decl[T]{},
+		byStr:      map[string]*decl[T]{},
+		byText:     map[string]*decl[T]{},
+		byJSON:     map[string]*decl[T]{},
 	}
-	t.any = &Group[T]{typ: t, title: "any " + name, pos: t.pos}
+	t.any = &Group[T]{typ: t, name: "any", title: "any " + name, pos: t.pos}
+	t.names["any"] = namedDecl{what: "the group of all " + name + "'s states (see Type.Any)", pos: t.pos}
 	return t
 }
+
+// namedDecl is a declared name: what bears it, and where it was declared.
+type namedDecl struct{ what, pos string }
 
 // Name returns the Type's name.
 func (t *Type[T]) Name() string { return t.name }
@@ -197,21 +207,27 @@ func (t *Type[T]) State(value T, title string, opts ...Option) State[T] {
 	for _, g := range t.grow {
 		if !g.excluded.has(d.index) {
 			g.group.set.set(d.index)
-			g.group.n++
 		}
 	}
-	t.any.n++
 	return State[T]{d}
 }
 
-// Group declares a titled group of states. Members may be states, groups
-// or anonymous groups made with Or; nested groups are flattened:
+// Group declares a group of states with a name and a title. Members may be
+// states, groups or anonymous groups made with Or; nested groups are
+// flattened:
 //
-//	Gone = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+//	Gone = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
 //
-// Group panics with a *DeclarationError if the title was declared before or
-// a member belongs to another Type.
-func (t *Type[T]) Group(title string, members Set[T], opts ...Option) *Group[T] {
+// The name is an identifier for codes, such as the reason codes of refused
+// transitions, which must not change when a title is reworded: letters,
+// digits and underscores, not starting with a digit. It must be unique
+// among the Type's groups and the conditional states of all its Managers;
+// "any" is taken by [Type.Any].
+//
+// Group panics with a *DeclarationError if the name is not an identifier,
+// the name or the title was declared before, or a member belongs to
+// another Type.
+func (t *Type[T]) Group(name, title string, members Set[T], opts ...Option) *Group[T] {
 	pos := callerPos(1)
 	defer t.declaring(pos)()
 	var o options
@@ -230,11 +246,13 @@ func (t *Type[T]) Group(title string, members Set[T], opts ...Option) *Group[T] 
 	if o.final {
 		panic(&DeclarationError{Type: t.name, At: pos, Msg: fmt.Sprintf("group %q: only states can be final", title)})
 	}
+	what := fmt.Sprintf("group %q", title)
+	t.checkName(what, name, pos)
 	t.checkTitle(title, pos)
-	set := members.bits().union(nil)
-	g := &Group[T]{typ: t, title: title, desc: o.desc, pos: pos, named: true, set: set, n: set.count()}
+	g := &Group[T]{typ: t, name: name, title: title, desc: o.desc, pos: pos, set: members.bits().union(nil)}
 	t.groups = append(t.groups, g)
 	t.titles[title] = pos
+	t.names[name] = namedDecl{what: what, pos: pos}
 	return g
 }
 
@@ -242,6 +260,22 @@ func (t *Type[T]) checkTitle(title, pos string) {
 	if prev, ok := t.titles[title]; ok {
 		panic(&DeclarationError{Type: t.name, At: pos, Err: ErrDuplicate,
 			Msg: fmt.Sprintf("title %q is already declared at %s", title, prev)})
+	}
+}
+
+// checkName panics unless name is an identifier that no group or
+// conditional state of t has; what describes the declaration.
+func (t *Type[T]) checkName(what, name, pos string) {
+	if !isIdent(name) {
+		if name == "" {
+			panic(&DeclarationError{Type: t.name, At: pos, Msg: what + " needs a name"})
+		}
+		panic(&DeclarationError{Type: t.name, At: pos,
+			Msg: fmt.Sprintf("%s: name %q is not an identifier (letters, digits and underscores, not starting with a digit)", what, name)})
+	}
+	if prev, ok := t.names[name]; ok {
+		panic(&DeclarationError{Type: t.name, At: pos, Err: ErrDuplicate,
+			Msg: fmt.Sprintf("%s: name %q is already the name of %s, declared at %s", what, name, prev.what, prev.pos)})
 	}
 }
 
@@ -269,8 +303,8 @@ func (t *Type[T]) declaring(pos string) (done func()) {
 	return t.mu.Unlock
 }
 
-// Any returns the group of all the Type's states. It grows as states are
-// declared, so it may be taken before the last of them.
+// Any returns the group of all the Type's states, named "any". It grows as
+// states are declared, so it may be taken before the last of them.
 func (t *Type[T]) Any() *Group[T] { return t.any }
 
 // growing is a group that takes every state declared later, unless it is
@@ -281,7 +315,9 @@ type growing[T comparable] struct {
 }
 
 // Except returns the anonymous group of every state of t except those in
-// sets, titled "any ProjectState except Deleted". Like Any, it follows the
+// sets, titled "any ProjectState except Deleted" and named "except_" and
+// the sets' names joined with "_and_" ("except_4", "except_gone_and_1"),
+// or "any" when sets is empty. Like Any, it follows the
 // Type: a state declared after it is a member too, so a transition
 // available "from any state but Deleted" stays right when a state is
 // added:
@@ -293,23 +329,20 @@ type growing[T comparable] struct {
 func (t *Type[T]) Except(sets ...Set[T]) *Group[T] {
 	pos := callerPos(1)
 	defer t.declaring(pos)()
-	excluded, titles := members(t, pos, "Except", sets)
-	g := &Group[T]{typ: t, title: "any " + t.name, pos: pos}
-	if titles != "" {
-		g.title += " except " + titles
+	excluded, names, titles := members(t, pos, "Except", sets)
+	g := &Group[T]{typ: t, name: "any", title: "any " + t.name, pos: pos}
+	if len(sets) > 0 {
+		g.name = "except_" + strings.Join(names, "_and_")
+		g.title += " except " + strings.Join(titles, " or ")
 	}
 	for _, d := range t.states {
 		if !excluded.has(d.index) {
 			g.set.set(d.index)
-			g.n++
 		}
 	}
 	t.grow = append(t.grow, growing[T]{group: g, excluded: excluded})
 	return g
 }
-
-// Len returns the number of declared states.
-func (t *Type[T]) Len() int { return len(t.states) }
 
 // States returns the declared states in declaration order.
 func (t *Type[T]) States() iter.Seq[State[T]] {

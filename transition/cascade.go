@@ -52,7 +52,7 @@ func (e *each[M, R, RT, A, U, RI]) plan(c *chain[A, U], parent *M, cause *Step, 
 	var zero RI
 	for _, r := range rs {
 		if r == nil {
-			return &Error{Step: "load " + e.name, Err: fmt.Errorf("it returned a nil *%s", e.t.m.mgr.Model()),
+			return &Error{Step: "load " + e.name, Err: fmt.Errorf("it returned a nil *%s", e.t.m.modelName()),
 				kind: ErrStep, src: names{object: by, actor: actorName(c.actor)}}
 		}
 		if err := planStep(c, e.t, r, zero, cause, causeIdx, depth, false); err != nil {

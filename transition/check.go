@@ -167,7 +167,7 @@ func (t *Transition[M, T, A, U, I]) now(sc Scope[U]) time.Time {
 }
 
 func (t *Transition[M, T, A, U, I]) nilModel() error {
-	return fmt.Errorf("transition: %s %q: the model is a nil *%s: %w", t.m, t.name, t.m.mgr.Model(), ErrNilModel)
+	return fmt.Errorf("transition: %s %q: the model is a nil *%s: %w", t.m, t.name, t.m.modelName(), ErrNilModel)
 }
 
 // precheck runs the pre-validation checks on model. With add nil it stops

@@ -23,7 +23,7 @@ var (
 	Published = ProjectState.State(2, "Published")
 	Withdrawn = ProjectState.State(3, "Withdrawn")
 	Deleted   = ProjectState.State(4, "Deleted", state.Final())
-	Gone      = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+	Gone      = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
 )
 
 type ReviewStatus string

@@ -56,9 +56,9 @@ func TestDeclaringAfterFirstUsePanics(t *testing.T) {
 		},
 		"the machine's identity":      func() { m.Identify(func(*box) any { return 1 }) },
 		"a state":                     func() { typ.State(3, "C") },
-		"a group":                     func() { typ.Group("Both", a.Or(b)) },
+		"a group":                     func() { typ.Group("both", "Both", a.Or(b)) },
 		"a state of a field it moves": func() { other.State("y", "Y") },
-		"a conditional state":         func() { field.Conditional("Odd", a, func(*box, time.Time) bool { return true }) },
+		"a conditional state":         func() { field.Conditional("odd", "Odd", a, func(*box, time.Time) bool { return true }) },
 	} {
 		v := panicOf(declare)
 		err, ok := v.(error)

@@ -1,8 +1,11 @@
 package transition
 
 import (
+	"errors"
+
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // ruleInfo describes rule r of a field of Type typ.
@@ -71,7 +74,7 @@ func (t *Transition[M, T, A, U, I]) info() graph.Transition {
 func (m *Machine[M, T, A, U]) graph() graph.Graph {
 	m.use()
 	typ := m.mgr.Type()
-	g := graph.Graph{Machine: m.String(), Model: m.mgr.Model(), Column: m.mgr.Name(), Type: typ.Name()}
+	g := graph.Graph{Machine: m.String(), Model: m.modelName(), Column: m.mgr.Name(), Type: typ.Name()}
 	initial := m.initialStates()
 	g.InitialByDefault = len(m.initial) == 0 && !m.creates()
 	for s := range typ.States() {
@@ -89,7 +92,11 @@ func (m *Machine[M, T, A, U]) graph() graph.Graph {
 		g.Groups = append(g.Groups, gi)
 	}
 	for _, c := range m.mgr.Conditionals() {
-		ci := graph.Conditional{Title: c.Title(), Base: c.Base().Title(), HasSQL: c.HasSQL()}
+		_, _, err := c.Expr().Render(sqlexpr.Postgres)
+		ci := graph.Conditional{Title: c.Title(), Base: c.Base().Title(), HasSQL: !errors.Is(err, state.ErrNoSQL)}
+		for _, mb := range c.Members() {
+			ci.Members = append(ci.Members, mb.Title())
+		}
 		for s := range typ.States() {
 			if c.Base().Contains(s) {
 				ci.BaseStates = append(ci.BaseStates, s.Title())

@@ -262,15 +262,17 @@ func (m *Machine[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availab
 // a message never panics.
 func (m *Machine[M, T, A, U]) object(model *M) (name string) {
 	if m.ident == nil || model == nil {
-		return m.mgr.Model()
+		return m.modelName()
 	}
 	defer func() {
 		if recover() != nil {
-			name = m.mgr.Model() + " (its Identify panicked)"
+			name = m.modelName() + " (its Identify panicked)"
 		}
 	}()
-	return fmt.Sprintf("%s %v", m.mgr.Model(), m.ident(model))
+	return fmt.Sprintf("%s %v", m.modelName(), m.ident(model))
 }
+
+func (m *Machine[M, T, A, U]) modelName() string { return reflect.TypeFor[M]().String() }
 
 func (m *Machine[M, T, A, U]) identity(model any) (id any) {
 	p, _ := model.(*M)

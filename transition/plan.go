@@ -656,7 +656,7 @@ func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Tim
 	p := &planned[M, T, A, U, I]{t: t, cause: -1}
 	p.from = t.m.mgr.Get(model)
 	p.ev = Event[M, T, A, I]{Name: t.name, Model: model, From: p.from, Actor: actor, Input: in, At: at, Cause: cause, Created: t.creates, m: t.m}
-	p.own = objectOf[M, U]{model: model, table: t.m.table, vfield: t.m.version, copy: t.m.copy, ident: t.m.ident, typeName: t.m.mgr.Model(), created: t.creates}
+	p.own = objectOf[M, U]{model: model, table: t.m.table, vfield: t.m.version, copy: t.m.copy, ident: t.m.ident, typeName: t.m.modelName(), created: t.creates}
 	if p.own.vfield != nil {
 		p.own.read = *p.own.vfield(model)
 	}
@@ -668,7 +668,7 @@ func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Tim
 func (t *Transition[M, T, A, U, I]) prepare(ctx context.Context, u U, p *planned[M, T, A, U, I]) error {
 	if t.creates && t.m.table != nil {
 		if _, ok := t.m.table.(Inserter[M, U]); !ok {
-			return fmt.Errorf("transition: %s %q creates a %s, but its Table has no Insert method (see Inserter): %w", t.m, t.name, t.m.mgr.Model(), ErrDefinition)
+			return fmt.Errorf("transition: %s %q creates a %s, but its Table has no Insert method (see Inserter): %w", t.m, t.name, t.m.modelName(), ErrDefinition)
 		}
 	}
 	if err := t.validate(ctx, u, p.ev.Actor, p.ev.Model, &p.ev.Input); err != nil {

@@ -29,7 +29,7 @@ func TestProjectLifecycle(t *testing.T) {
 	assert.Equal(t, Published, p.Status)
 	assert.Equal(t, start, p.StartAt, "the effect sets the start date")
 	assert.Equal(t, clock(), p.PublishedAt, "the effect stamps the time from the injected clock")
-	assert.False(t, p.Status.In(Gone))
+	assert.False(t, Gone.Contains(p.Status))
 
 	want := []transition.Step{{
 		Machine:    "transition_test.Project.status",
@@ -68,14 +68,14 @@ func TestProjectLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Withdrawn, p.Status)
 	assert.Equal(t, "budget cut", p.Reason)
-	assert.True(t, p.Status.In(Gone))
+	assert.True(t, Gone.Contains(p.Status))
 	assert.Equal(t, "Withdrawn", ev2.To.Title())
 
 	// Gone is a source of delete; Deleted is final and in Gone.
 	_, err = Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Deleted, p.Status)
-	assert.True(t, p.Status.In(Gone))
+	assert.True(t, Gone.Contains(p.Status))
 
 	// Nothing leaves Deleted.
 	can := map[string]func(context.Context, transition.Scope[*store], User, *Project) bool{

@@ -586,7 +586,7 @@ var (
 	LPlanned    = LaunchState.State(1, "Planned")
 	LLive       = LaunchState.State(2, "Live")
 	LaunchField = state.Bind(LaunchState, "status", func(l *Launch) *state.State[int] { return &l.Status })
-	Due         = LaunchField.Conditional("Due", LPlanned, func(l *Launch, now time.Time) bool { return !l.Start.After(now) }).
+	Due         = LaunchField.Conditional("due", "Due", LPlanned, func(l *Launch, now time.Time) bool { return !l.Start.After(now) }).
 			WithSQL(sqlexpr.Col("start").Le(sqlexpr.Now()))
 )
 

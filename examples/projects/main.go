@@ -285,7 +285,7 @@ func queries(ctx context.Context, w io.Writer, st *Store) error {
 	}
 	now := clock() // one time for Go and SQL
 	for _, p := range all {
-		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, p.Status.In(Gone), Future.Match(p, now))
+		fmt.Fprintf(w, "%d %-14s %-9s gone=%-5v future=%v\n", p.ID, p.Title, p.Status, Gone.Contains(p.Status), Future.Match(p, now))
 	}
 
 	for _, q := range []struct {

@@ -23,7 +23,7 @@ var (
 	Deleted   = ProjectState.State(4, "Deleted", state.Final())
 
 	// Gone is the seed's is_gone = is_withdrawn | is_deleted, with its title.
-	Gone = ProjectState.Group("Gone", Withdrawn.Or(Deleted))
+	Gone = ProjectState.Group("gone", "Gone", Withdrawn.Or(Deleted))
 )
 
 // TaskStatus is the value stored in the tasks.status column.
@@ -78,6 +78,6 @@ var clock = time.Now
 // Future is the seed's is_future: published, and starting after now. The
 // Go test and the SQL predicate say the same thing, at the same time: the
 // time is passed in, and bound in SQL with At.
-var Future = Status.Conditional("Future", Published,
+var Future = Status.Conditional("future", "Future", Published,
 	func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
 ).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Now()))

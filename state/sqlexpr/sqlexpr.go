@@ -290,7 +290,7 @@ type timeArg struct{ offset time.Duration }
 // bound, when rendered, to the same time the Go side tests at (a unit of
 // work's clock), never to the database's own now():
 //
-//	Future = Status.Conditional("Future", Published,
+//	Future = Status.Conditional("future", "Future", Published,
 //		func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
 //	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Now()))
 //
