@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -208,14 +209,19 @@ type edge struct {
 }
 
 // edges lists the arrows of g's rules: for each transition in declaration
-// order, for each rule, each source state (groups expanded) to each target,
-// or to itself for a Stay rule.
+// order, for each rule, each source state (groups expanded, conditional
+// sources by their base states, labelled "[if ...]") to each target, or to
+// itself for a Stay rule.
 func edges(g graph.Graph) []edge {
 	var es []edge
 	for _, t := range g.Transitions {
 		label := transitionLabel(t)
 		for _, r := range t.Rules {
 			for _, from := range r.FromStates {
+				label := label
+				if slices.Contains(r.FromIf, from) { // only when the model matches a conditional source
+					label = slices.Insert(slices.Clone(label), 1, "[if "+strings.Join(r.Conditions, " or ")+"]")
+				}
 				if r.Stay {
 					es = append(es, edge{from, from, label})
 				}
@@ -259,7 +265,11 @@ func groupText(g graph.Group) string {
 }
 
 // conditionalText describes a conditional state for a note, such as
-// "Future: a conditional state of Published".
+// "Future: a conditional state of Published", or a conditional group, such
+// as "Recallable = Withdrawn or Future".
 func conditionalText(c graph.Conditional) string {
+	if len(c.Members) > 0 {
+		return c.Title + " = " + strings.Join(c.Members, " or ")
+	}
 	return c.Title + ": a conditional state of " + c.Base
 }

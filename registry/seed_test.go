@@ -13,6 +13,7 @@ import (
 
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -26,6 +27,7 @@ type Proj struct {
 	Owner      string
 	Status     state.State[int]
 	Review     state.State[string]
+	StartAt    time.Time
 }
 
 type Job struct {
@@ -53,6 +55,13 @@ var (
 	PStatus = state.Bind(PState, "status", func(p *Proj) *state.State[int] { return &p.Status })
 	PReview = state.Bind(RState, "review", func(p *Proj) *state.State[string] { return &p.Review })
 	JStatus = state.Bind(JState, "status", func(j *Job) *state.State[int] { return &j.Status })
+
+	// Future: published, starting after now. Recallable: withdrawn, or
+	// published and not started yet: what redraft starts from.
+	PFuture = PStatus.Conditional("future", "Future", PPublished,
+		func(p *Proj, now time.Time) bool { return p.StartAt.After(now) },
+	).WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Now()))
+	PRecallable = PStatus.Group("recallable", "Recallable", PWithdrawn, PFuture)
 )
 
 // world is the seed's database in memory, the unit of work its loaders
@@ -111,6 +120,8 @@ var (
 			Allow("owner_or_admin", ownerOrAdmin).When(PReview.In(RApproved))
 	WithdrawProj = transition.New[transition.NoInput](Projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).
 			Also(transition.Field(PReview, transition.From(RState.Any()).To(RPending))).
+			Allow("owner_or_admin", ownerOrAdmin)
+	RedraftProj = transition.New[transition.NoInput](Projs, "redraft", transition.From(PRecallable).To(PDraft)).
 			Allow("owner_or_admin", ownerOrAdmin)
 	DeleteJob = transition.New[transition.NoInput](Jobs, "delete", transition.From(JOpen).To(JDeleted)).
 			Allow("job_owner_or_admin", func(_ context.Context, u User, j *Job) bool { return u.Admin || u.Name == j.Owner })
@@ -341,4 +352,66 @@ func TestRegistryFreezesItsMachines(t *testing.T) {
 	err, ok := v.(error)
 	require.True(t, ok, "declaring on a registered machine panics, got %v", v)
 	assert.ErrorIs(t, err, transition.ErrFrozen)
+}
+
+// TestSeedRecallable: a group holding a conditional state (Recallable =
+// Withdrawn | Future) is a transition's source: redraft is available from
+// it and only from it, it says so when it is not, and the diagram draws it.
+func TestSeedRecallable(t *testing.T) {
+	now := clock()
+	ctx := context.Background()
+	reg, err := registry.New[User, *world](nil, Projs, Reviews_, Jobs)
+	require.NoError(t, err)
+	tests := []struct {
+		name       string
+		status     state.State[int]
+		start      time.Time
+		recallable bool
+	}{
+		{"draft", PDraft, time.Time{}, false},
+		{"published, started", PPublished, now.Add(-time.Hour), false},
+		{"published, starting now", PPublished, now, false},
+		{"published, starting later", PPublished, now.Add(time.Hour), true},
+		{"withdrawn", PWithdrawn, time.Time{}, true},
+		{"deleted", PDeleted, time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := seedWorld()
+			p := &Proj{ID: 1, Owner: "alice", Status: tt.status, Review: RPending, StartAt: tt.start}
+			assert.Equal(t, tt.recallable, PRecallable.Match(p, now))
+			avs, err := reg.Available(ctx, w, alice, p)
+			require.NoError(t, err)
+			var redraft *transition.Availability
+			for i := range avs {
+				if avs[i].Name == "redraft" {
+					redraft = &avs[i]
+				}
+			}
+			require.NotNil(t, redraft)
+			assert.Equal(t, tt.recallable, redraft.Available)
+			if tt.recallable {
+				assert.Empty(t, redraft.Reasons)
+				_, err := reg.Fire(ctx, w, alice, p, "redraft", nil)
+				require.NoError(t, err)
+				assert.Equal(t, PDraft, p.Status)
+				return
+			}
+			require.Len(t, redraft.Reasons, 1)
+			r := redraft.Reasons[0]
+			assert.Equal(t, "wrong_state.status", r.Code)
+			assert.True(t, r.Of(PStatus), "the state rule of the status field")
+			assert.Equal(t, "status is "+tt.status.Title()+"; Redraft needs Recallable", r.Message())
+			_, err = reg.Fire(ctx, w, alice, p, "redraft", nil)
+			require.ErrorIs(t, err, transition.ErrWrongState)
+			assert.Equal(t, tt.status, p.Status, "nothing changed")
+		})
+	}
+
+	// The diagram draws redraft from Withdrawn, and from Published only
+	// when the project is Recallable.
+	mmd := reg.Mermaid()
+	assert.Contains(t, mmd, "    s2 --> s0 : Redraft (owner_or_admin)\n")
+	assert.Contains(t, mmd, "    s1 --> s0 : Redraft [if Recallable] (owner_or_admin)\n")
+	assert.Contains(t, reg.DOT(), `"m0_s1" -> "m0_s0" [label="Redraft\n[if Recallable]\n(owner_or_admin)"];`)
 }

@@ -258,3 +258,4 @@ func (c *Conditional[M, T]) Members() []Source[T] {
 func (c *Conditional[M, T]) String() string { return c.title }
 
 func (c *Conditional[M, T]) declaredOn() string { return c.m.String() }
+func (c *Conditional[M, T]) sourceOf(T)         {}

@@ -31,6 +31,9 @@ type Source[T comparable] interface {
 	// declaredOn names what the source was declared on, for messages: the
 	// Type of a state or group, the Manager of a conditional state.
 	declaredOn() string
+	// sourceOf mentions T, so that Go infers T from a Source argument, as
+	// in transition.From(Draft, Withdrawn).
+	sourceOf(T)
 }
 
 // Set is a State or a Group: something a state can be a member of. Group
@@ -121,6 +124,7 @@ func (g *Group[T]) String() string { return g.title }
 func (g *Group[T]) bits() bitset { return g.set }
 
 func (g *Group[T]) declaredOn() string { return g.typ.name }
+func (g *Group[T]) sourceOf(T)         {}
 
 // union builds the anonymous group of sets, which must all belong to t.
 func union[T comparable](t *Type[T], pos string, sets []Set[T]) *Group[T] {

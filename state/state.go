@@ -159,6 +159,8 @@ func isIdent(s string) bool {
 	return s != ""
 }
 
+func (s State[T]) sourceOf(T) {}
+
 func (s State[T]) declaredOn() string {
 	if s.d == nil {
 		return "no type (the zero State)"

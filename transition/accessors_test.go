@@ -27,13 +27,15 @@ func TestDeclarationAccessors(t *testing.T) {
 	assert.Equal(t, "Makes the article public.", transition.InfoOf(tr).Description)
 	assert.Nil(t, transition.InputOf(tr))
 
-	rules := transition.RulesOf(tr)
+	rules := transition.InfoOf(tr).Rules
 	require.Len(t, rules, 2)
-	assert.Equal(t, []state.State[int]{ALive}, rules[0].Targets())
-	assert.False(t, rules[0].Stays())
-	assert.True(t, rules[1].Stays())
-	assert.Empty(t, rules[1].Targets())
-	assert.Equal(t, "Draft", rules[0].Sources()[0].Title())
+	assert.Equal(t, []string{"Live"}, rules[0].To)
+	assert.False(t, rules[0].Stay)
+	assert.True(t, rules[1].Stay)
+	assert.Empty(t, rules[1].To)
+	assert.Equal(t, []string{"Draft"}, rules[0].From)
+	assert.Equal(t, []string{"Draft"}, rules[0].FromStates)
+	assert.Empty(t, rules[0].Conditions, "no conditional sources")
 
 	assert.Equal(t, "Withdraw", Withdraw.Title(), "a default title comes from the name")
 	assert.Equal(t, "Go live", transition.New[transition.NoInput](m, "go_live", transition.From(ADraft).To(ALive)).Title())

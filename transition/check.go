@@ -160,7 +160,7 @@ func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now ti
 // now reads sc's clock for the checks, if they have a condition to test at
 // it: so that checking a transition without any reads no clock.
 func (t *Transition[M, T, A, U, I]) now(sc Scope[U]) time.Time {
-	if len(t.when) == 0 && len(t.related) == 0 {
+	if len(t.when) == 0 && len(t.related) == 0 && !t.conditional() {
 		return time.Time{}
 	}
 	return sc.Now()
@@ -186,7 +186,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 	}()
 	ok := true
 	cur := t.m.mgr.Get(model)
-	if t.rule(cur) == nil {
+	if t.rule(model, cur, now) == nil {
 		if add == nil {
 			return false, nil
 		}
@@ -194,7 +194,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 		add(Reason{Err: ErrWrongState, Code: t.stateCode, decl: t.m.mgr, msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}})
 	}
 	for _, mv := range t.also {
-		if !mv.sourceOK(model) {
+		if !mv.sourceOK(model, now) {
 			if add == nil {
 				return false, nil
 			}
@@ -306,7 +306,7 @@ func (t *Transition[M, T, A, U, I]) describe() {
 	if t.creates {
 		t.needs = t.title + " creates a new object, which holds no state"
 	} else {
-		var from []state.Set[T]
+		var from []state.Source[T]
 		for _, r := range t.rules {
 			from = append(from, r.sources...)
 		}
@@ -394,7 +394,7 @@ func nilable(t reflect.Type) bool {
 }
 
 // setTitles joins the titles of sets with "or".
-func setTitles[T comparable](sets []state.Set[T]) string {
+func setTitles[T comparable](sets []state.Source[T]) string {
 	titles := make([]string, len(sets))
 	for i, s := range sets {
 		titles[i] = s.Title()
@@ -416,7 +416,7 @@ func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U
 		return av, err
 	}
 	av.Available = len(av.Reasons) == 0
-	if r := t.rule(t.m.mgr.Get(model)); r != nil {
+	if r := t.rule(model, t.m.mgr.Get(model), t.now(sc)); r != nil {
 		for _, s := range r.targets {
 			av.Targets = append(av.Targets, s.Title())
 		}

@@ -28,10 +28,6 @@ func InputOf[M any, T comparable, A, U, I any](t *Transition[M, T, A, U, I]) ref
 	return t.inputType()
 }
 
-// RulesOf returns t's rules.
-func RulesOf[M any, T comparable, A, U, I any](t *Transition[M, T, A, U, I]) []Rule[T] {
-	return t.rules
-}
 
 // MachineOf returns the machine t belongs to.
 func MachineOf[M any, T comparable, A, U, I any](t *Transition[M, T, A, U, I]) *Machine[M, T, A, U] {

@@ -196,8 +196,8 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 	return p, err
 }
 
-func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I) (state.State[T], error) {
-	r := t.rule(from)
+func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I, now time.Time) (state.State[T], error) {
+	r := t.rule(model, from, now)
 	switch {
 	case r == nil: // cannot happen after precheck
 		return from, fmt.Errorf("transition: %s of %s: %w: no rule from %s", t, t.m.object(model), ErrWrongState, from)

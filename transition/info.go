@@ -14,15 +14,40 @@ func ruleInfo[T comparable](typ *state.Type[T], r Rule[T]) graph.Rule {
 	for _, s := range r.sources {
 		ri.From = append(ri.From, s.Title())
 	}
+	for _, s := range r.conds {
+		ri.Conditions = append(ri.Conditions, s.Title())
+	}
 	for s := range typ.States() {
-		if r.from(s) {
+		switch {
+		case r.from(s) || memberOfCondGroup(r, s):
 			ri.FromStates = append(ri.FromStates, s.Title())
+		case r.mayFrom(s):
+			ri.FromStates = append(ri.FromStates, s.Title())
+			ri.FromIf = append(ri.FromIf, s.Title())
 		}
 	}
 	for _, s := range r.targets {
 		ri.To = append(ri.To, s.Title())
 	}
 	return ri
+}
+
+// memberOfCondGroup reports whether s is in a state or group that is a
+// member of one of r's conditional groups: the model is then in the group
+// whatever else it holds.
+func memberOfCondGroup[T comparable](r Rule[T], s state.State[T]) bool {
+	for _, c := range r.conds {
+		g, ok := c.(interface{ Members() []state.Source[T] })
+		if !ok {
+			continue
+		}
+		for _, m := range g.Members() {
+			if set, ok := m.(state.Set[T]); ok && set.Contains(s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // info describes the transition's declaration.

@@ -245,7 +245,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	object := ""                                    // the root's reasons concern the object asked of
 	if !root {
 		object = name
-		if t.rule(from) == nil && t.possibleTarget(from) {
+		if t.rule(model, from, c.at) == nil && t.possibleTarget(from) {
 			return nil // already there
 		}
 	}
@@ -674,7 +674,7 @@ func (t *Transition[M, T, A, U, I]) prepare(ctx context.Context, u U, p *planned
 	if err := t.validate(ctx, u, p.ev.Actor, p.ev.Model, &p.ev.Input); err != nil {
 		return err
 	}
-	to, err := t.target(ctx, p.ev.Actor, p.ev.Model, p.from, p.ev.Input)
+	to, err := t.target(ctx, p.ev.Actor, p.ev.Model, p.from, p.ev.Input, p.ev.At)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 package transition
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
@@ -9,17 +12,20 @@ import (
 // Sources are the states a rule starts from, made by [From]. Complete the
 // rule with To or Stay.
 type Sources[T comparable] struct {
-	sets []state.Set[T]
-	pos  string
+	sources []state.Source[T]
+	pos     string
 }
 
-// From starts a rule: the transition is available when the model's state
-// is in one of sets (states or groups). Use the Type's Any group for "any
-// state".
+// From starts a rule: the transition is available when the model is in
+// one of sources: a state or a group of the field's Type (use the Type's
+// Any group for "any state", Except for "any state but"), or a conditional
+// state or conditional group of the field's Manager, which the model must
+// match as well:
 //
 //	transition.From(Draft, Withdrawn).To(Published)
-func From[T comparable](sets ...state.Set[T]) Sources[T] {
-	return Sources[T]{sets: sets, pos: callsite.Pos(0)}
+//	transition.From(Recallable).To(Draft) // withdrawn, or published and starting in the future
+func From[T comparable](sources ...state.Source[T]) Sources[T] {
+	return Sources[T]{sources: sources, pos: callsite.Pos(0)}
 }
 
 // To completes the rule with its target state. Give several targets when
@@ -27,13 +33,27 @@ func From[T comparable](sets ...state.Set[T]) Sources[T] {
 // the transition then needs a Choose function, and may only move to one of
 // the targets declared here.
 func (s Sources[T]) To(target state.State[T], more ...state.State[T]) Rule[T] {
-	return Rule[T]{sources: s.sets, targets: append([]state.State[T]{target}, more...), pos: s.pos}
+	return newRule(s, append([]state.State[T]{target}, more...), false)
 }
 
 // Stay completes the rule with no state change: the transition is an
 // action allowed only in the source states, such as editing a draft.
 func (s Sources[T]) Stay() Rule[T] {
-	return Rule[T]{sources: s.sets, stay: true, pos: s.pos}
+	return newRule(s, nil, true)
+}
+
+// newRule makes the rule from s, sorting its sources into plain sets and
+// conditional ones.
+func newRule[T comparable](s Sources[T], targets []state.State[T], stay bool) Rule[T] {
+	r := Rule[T]{sources: s.sources, targets: targets, stay: stay, pos: s.pos}
+	for _, src := range s.sources {
+		if set, ok := src.(state.Set[T]); ok {
+			r.sets = append(r.sets, set)
+		} else if src != nil {
+			r.conds = append(r.conds, src)
+		}
+	}
+	return r
 }
 
 // Create returns the rule of a creation transition: from no state (the
@@ -52,37 +72,78 @@ func Create[T comparable](target state.State[T]) Rule[T] {
 // state it moves. Make one with From(...).To(...), From(...).Stay() or
 // Create(...).
 type Rule[T comparable] struct {
-	sources []state.Set[T]
+	sources []state.Source[T] // as given to From
+	sets    []state.Set[T]    // the sources that are states and groups
+	conds   []state.Source[T] // the conditional ones
 	targets []state.State[T]
 	stay    bool
 	create  bool // from no state
 	pos     string
 }
 
-// Sources returns the states and groups the rule starts from; none for a
-// Create rule.
-func (r Rule[T]) Sources() []state.Set[T] { return append([]state.Set[T](nil), r.sources...) }
-
-// Targets returns the states the rule may move to; none for Stay.
-func (r Rule[T]) Targets() []state.State[T] { return append([]state.State[T](nil), r.targets...) }
-
-// Stays reports whether the rule keeps the state as it is.
-func (r Rule[T]) Stays() bool { return r.stay }
-
-// Creates reports whether the rule starts from no state (see Create).
-func (r Rule[T]) Creates() bool { return r.create }
-
-// from reports whether s is one of the rule's sources.
+// from reports whether s is in one of the rule's states and groups: the
+// rule applies from s whatever else the model holds.
 func (r *Rule[T]) from(s state.State[T]) bool {
 	if r.create {
 		return s.IsZero()
 	}
-	for _, set := range r.sources {
+	for _, set := range r.sets {
 		if set.Contains(s) {
 			return true
 		}
 	}
 	return false
+}
+
+// mayFrom reports whether the rule may apply from s: from reports it, or s
+// is in the base of a conditional source.
+func (r *Rule[T]) mayFrom(s state.State[T]) bool {
+	if r.from(s) {
+		return true
+	}
+	for _, c := range r.conds {
+		if b, ok := c.(interface{ Base() state.Set[T] }); ok && b.Base().Contains(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// applies reports whether the rule applies to model, whose state is s, at
+// time now: s is in one of its states and groups, or the model matches one
+// of its conditional sources.
+func applies[M any, T comparable](r *Rule[T], model *M, s state.State[T], now time.Time) bool {
+	if r.from(s) {
+		return true
+	}
+	for _, c := range r.conds {
+		if m, ok := c.(state.Condition[M]); ok && m.Match(model, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSources panics with a *DeclarationError if a source of r is not a
+// state or group of typ, or a conditional state of a model M of that Type.
+func checkSources[M any, T comparable](r *Rule[T], typ *state.Type[T], machine, name, pos string) {
+	for _, src := range r.sources {
+		switch s := src.(type) {
+		case nil:
+			panic(&DeclarationError{Machine: machine, Transition: name, At: pos, Msg: "a nil state, group or conditional state"})
+		case state.Set[T]:
+			if s.Type() != typ {
+				panic(&DeclarationError{Machine: machine, Transition: name, At: pos, Err: state.ErrForeignState,
+					Msg: fmt.Sprintf("%s is a state of %s, not of %s", s.Title(), s.Type().Name(), typ.Name())})
+			}
+		default:
+			b, based := src.(interface{ Base() state.Set[T] })
+			if _, ok := src.(state.Condition[M]); !ok || !based || b.Base().Type() != typ {
+				panic(&DeclarationError{Machine: machine, Transition: name, At: pos, Err: state.ErrForeignState,
+					Msg: fmt.Sprintf("%s is a conditional state of another model or field, not of %s", src.Title(), machine)})
+			}
+		}
+	}
 }
 
 func (r *Rule[T]) allows(target state.State[T]) bool {
@@ -100,7 +161,8 @@ func (r *Rule[T]) allows(target state.State[T]) bool {
 // with Field.
 type FieldMove[M any] interface {
 	info() graph.Field
-	sourceOK(model *M) bool
+	sourceOK(model *M, now time.Time) bool
+	conditional() bool // whether a source is a conditional state, tested at a time
 	reason(model *M) Reason
 	move(model *M) Move
 	set(model *M) error
@@ -128,11 +190,10 @@ func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M
 	case !r.create && len(r.sources) == 0:
 		panic(&DeclarationError{Machine: mgr.String(), At: pos, Msg: "a field move's rule has no source states"})
 	}
-	for _, s := range append(append([]state.Set[T](nil), r.sources...), r.targets[0]) {
-		if s == nil || s.Type() != mgr.Type() {
-			panic(&DeclarationError{Machine: mgr.String(), At: pos, Err: state.ErrForeignState,
-				Msg: "a field move's states must be of " + mgr.Type().Name()})
-		}
+	checkSources[M](&r, mgr.Type(), mgr.String(), "", pos)
+	if s := r.targets[0]; s.Type() != mgr.Type() {
+		panic(&DeclarationError{Machine: mgr.String(), At: pos, Err: state.ErrForeignState,
+			Msg: "a field move's states must be of " + mgr.Type().Name()})
 	}
 	f := &fieldMove[M, T]{mgr: mgr, rule: r, code: "wrong_state." + mgr.Name(), needs: "it must be no state (a new object)"}
 	if !r.create {
@@ -152,7 +213,11 @@ func (f *fieldMove[M, T]) info() graph.Field {
 	return graph.Field{Machine: f.mgr.String(), Column: f.mgr.Name(), Rule: ruleInfo(f.mgr.Type(), f.rule)}
 }
 
-func (f *fieldMove[M, T]) sourceOK(model *M) bool { return f.rule.from(f.mgr.Get(model)) }
+func (f *fieldMove[M, T]) sourceOK(model *M, now time.Time) bool {
+	return applies(&f.rule, model, f.mgr.Get(model), now)
+}
+
+func (f *fieldMove[M, T]) conditional() bool { return len(f.rule.conds) > 0 }
 
 func (f *fieldMove[M, T]) reason(model *M) Reason {
 	return Reason{Err: ErrWrongState, Code: f.code, decl: f.mgr,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
@@ -131,9 +132,7 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 		} else if len(r.sources) == 0 {
 			fail(fmt.Sprintf("rule %d has no source states", i+1))
 		}
-		for _, s := range r.sources {
-			m.mustOwn(s, name, pos)
-		}
+		checkSources[M](&rules[i], m.mgr.Type(), m.name, name, pos)
 		for _, s := range r.targets {
 			if s.IsZero() {
 				fail(fmt.Sprintf("rule %d has the zero State as a target", i+1))
@@ -144,11 +143,12 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	if creates > 0 && len(rules) > 1 {
 		fail("a creation transition has one rule, transition.Create(...)")
 	}
-	// Two rules from one state would make the target ambiguous.
+	// Two rules that may start from one state would make the target
+	// ambiguous.
 	for s := range m.mgr.Type().States() {
 		first := -1
 		for i := range rules {
-			if rules[i].from(s) {
+			if rules[i].mayFrom(s) {
 				if first >= 0 {
 					fail(fmt.Sprintf("rules %d and %d both start from %s", first+1, i+1, s))
 				}
@@ -437,14 +437,31 @@ func (t *Transition[M, T, A, U, I]) freezeFields() {
 // String returns the machine and name, such as "main.Project.status publish".
 func (t *Transition[M, T, A, U, I]) String() string { return t.m.name + " " + t.name }
 
-// rule returns the rule that applies from s, or nil.
-func (t *Transition[M, T, A, U, I]) rule(s state.State[T]) *Rule[T] {
+// rule returns the rule that applies to model, whose state is s, at time
+// now, or nil.
+func (t *Transition[M, T, A, U, I]) rule(model *M, s state.State[T], now time.Time) *Rule[T] {
 	for i := range t.rules {
-		if t.rules[i].from(s) {
+		if applies(&t.rules[i], model, s, now) {
 			return &t.rules[i]
 		}
 	}
 	return nil
+}
+
+// conditional reports whether a rule of the transition, or of a field it
+// moves, starts from a conditional state, which is tested at a time.
+func (t *Transition[M, T, A, U, I]) conditional() bool {
+	for i := range t.rules {
+		if len(t.rules[i].conds) > 0 {
+			return true
+		}
+	}
+	for _, mv := range t.also {
+		if mv.conditional() {
+			return true
+		}
+	}
+	return false
 }
 
 // possibleTarget reports whether s is a target of any rule.

@@ -82,6 +82,11 @@ type Rule struct {
 	// FromStates lists the titles of every source state, groups and
 	// conditionals expanded to their (base) states.
 	FromStates []string
+	// Conditions lists the titles of the conditional sources, and FromIf
+	// the states of FromStates the rule starts from only when the model
+	// matches one of them.
+	Conditions []string
+	FromIf     []string
 	To         []string // titles of the targets; empty for Stay
 	Stay       bool
 	Create     bool // from no state
