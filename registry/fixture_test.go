@@ -259,11 +259,10 @@ type avail struct {
 	Name, Title string
 	Available   bool
 	Reasons     []reason
-	Targets     []string
+	Targets     []transition.StateRef
 	Stays       bool
 	NeedsInput  bool
 	Required    []string
-	Input       reflect.Type
 	Schema      json.RawMessage
 }
 
@@ -271,7 +270,16 @@ func availOf(avs []transition.Availability) []avail {
 	out := make([]avail, len(avs))
 	for i, a := range avs {
 		out[i] = avail{Name: a.Name, Title: a.Title, Available: a.Available, Reasons: reasonsOf(a.Reasons), Targets: a.Targets,
-			Stays: a.Stays, NeedsInput: a.NeedsInput, Required: a.Required, Input: a.Input, Schema: a.Schema}
+			Stays: a.Stays, NeedsInput: a.NeedsInput, Required: a.Required, Schema: a.Schema}
+	}
+	return out
+}
+
+// refs are states as an Availability's Targets list them.
+func refs[T comparable](ss ...state.State[T]) []transition.StateRef {
+	out := make([]transition.StateRef, len(ss))
+	for i, s := range ss {
+		out[i] = transition.StateRef{Value: s.Get(), Title: s.Title()}
 	}
 	return out
 }

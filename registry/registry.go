@@ -270,14 +270,15 @@ func (r *Registry[A, U]) Available(ctx context.Context, sc transition.Scope[U], 
 	}
 	avs := make([]transition.Availability, 0, len(md.names))
 	for _, m := range md.machines {
+		first := len(avs)
 		if avs, err = m.AppendAvailable(ctx, avs, sc, actor, model); err != nil {
 			return nil, fmt.Errorf("registry: %s: %w", m, err)
 		}
-	}
-	if r.schemas != nil {
-		for i := range avs {
-			if s := r.schemas[avs[i].Input]; s != nil {
-				avs[i].Schema = s.json
+		if r.schemas != nil {
+			for i := first; i < len(avs); i++ {
+				if s := r.schemas[m.Input(avs[i].Name)]; s != nil {
+					avs[i].Schema = s.json
+				}
 			}
 		}
 	}

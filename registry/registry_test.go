@@ -50,11 +50,11 @@ func TestAvailable(t *testing.T) {
 	draft := func() *Project { return &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved} }
 
 	// The parts that do not depend on the actor or the state.
-	publish := avail{Name: "publish", Title: "Publish", Targets: []string{"Published"}, NeedsInput: true, Input: publishInput}
-	withdraw := avail{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput}
+	publish := avail{Name: "publish", Title: "Publish", Targets: refs(Published), NeedsInput: true}
+	withdraw := avail{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}}
 	edit := avail{Name: "edit", Title: "Edit", Stays: true}
-	del := avail{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}}
-	decide := avail{Name: "decide", Title: "Decide", NeedsInput: true, Required: []string{"approve"}, Input: decideInput}
+	del := avail{Name: "delete", Title: "Delete", Targets: refs(Deleted)}
+	decide := avail{Name: "decide", Title: "Decide", NeedsInput: true, Required: []string{"approve"}}
 	available := func(a avail) avail {
 		a.Available = true
 		return a
@@ -111,15 +111,15 @@ func TestAvailable(t *testing.T) {
 		actor: root,
 		model: &Project{ID: 7, Owner: "alice", Status: Published, Review: Pending},
 		want: []avail{
-			{Name: "publish", Title: "Publish", NeedsInput: true, Input: publishInput, Reasons: []reason{
+			{Name: "publish", Title: "Publish", NeedsInput: true, Reasons: []reason{
 				wrongState("status", "status is Published; Publish needs Draft or Withdrawn"),
 				{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"},
 			}},
-			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Input: withdrawInput, Targets: []string{"Withdrawn"},
+			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Targets: refs(Withdrawn),
 				Reasons: []reason{forbidden("forbidden.owner", "root may not Withdraw: only owner")}},
 			{Name: "delete", Title: "Delete", Reasons: []reason{wrongState("status", "status is Published; Delete needs Draft or Withdrawn")}},
 			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status", "status is Published; Edit needs Draft")}},
-			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Input: decideInput, Targets: []string{"Approved", "Rejected"}},
+			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Targets: refs(Approved, Rejected)},
 		},
 	}, {
 		name:  "the owner of a draft whose parent is not published",
@@ -150,7 +150,7 @@ func TestAvailable(t *testing.T) {
 		got, err := reg.Available(context.Background(), memOf(nil), bob, &Task{ID: 1, Owner: "alice", Status: Done})
 		require.NoError(t, err)
 		want := []avail{
-			{Name: "delete", Title: "Delete", Targets: []string{"Deleted"}, Reasons: []reason{
+			{Name: "delete", Title: "Delete", Targets: refs(TaskDeleted), Reasons: []reason{
 				forbidden("forbidden.task_owner_or_admin", "bob may not Delete: only task_owner or admin"),
 			}},
 			{Name: "finish", Title: "Finish", Reasons: []reason{wrongState("status", "status is Done; Finish needs Open")}},

@@ -351,7 +351,7 @@ func TestRegistryFreezesItsMachines(t *testing.T) {
 	}()
 	err, ok := v.(error)
 	require.True(t, ok, "declaring on a registered machine panics, got %v", v)
-	assert.ErrorIs(t, err, transition.ErrFrozen)
+	assert.ErrorIs(t, err, state.ErrFrozen)
 }
 
 // TestSeedRecallable: a group holding a conditional state (Recallable =

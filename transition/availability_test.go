@@ -130,13 +130,18 @@ func TestMachineAvailable(t *testing.T) {
 		Reasons    int
 	}
 	var rows []row
+	run := openRunner(t, Projects)
 	for _, av := range got {
-		r := row{Name: av.Name, Available: av.Available, Targets: av.Targets, Stays: av.Stays, NeedsInput: av.NeedsInput, Required: av.Required, Reasons: len(av.Reasons)}
-		if av.Input != nil {
-			r.Input = av.Input.String()
+		r := row{Name: av.Name, Available: av.Available, Stays: av.Stays, NeedsInput: av.NeedsInput, Required: av.Required, Reasons: len(av.Reasons)}
+		for _, s := range av.Targets {
+			r.Targets = append(r.Targets, s.Title)
+		}
+		if in := run.Input(av.Name); in != nil {
+			r.Input = in.String()
 		}
 		rows = append(rows, r)
 	}
+	assert.Equal(t, []transition.StateRef{{Value: Withdrawn.Get(), Title: "Withdrawn"}}, got[1].Targets, "targets by value and title")
 	want := []row{
 		{Name: "publish", NeedsInput: true, Input: "transition_test.PublishInput", Reasons: 1},
 		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Required: []string{"reason"}, Input: "transition_test.WithdrawInput"},

@@ -14,16 +14,16 @@ import (
 
 // RelatedCondition is a condition on a model related to M, such as "the
 // parent is published", loaded in a unit of work U. Make one with
-// [Related].
+// [Related]; give it to Transition.WhenRelated.
 type RelatedCondition[M, U any] interface {
-	// Name names the relation, such as "parent".
-	Name() string
+	// name names the relation, such as "parent".
+	name() string
 	// String describes the condition, such as "parent: status is Published".
 	String() string
-	// Holds loads the related model through u and tests the condition
+	// holds loads the related model through u and tests the condition
 	// at time now. When it does not hold, why says so in words; err is the
 	// load's own error.
-	Holds(ctx context.Context, u U, model *M, now time.Time) (ok bool, why string, err error)
+	holds(ctx context.Context, u U, model *M, now time.Time) (ok bool, why string, err error)
 }
 
 // Related returns the condition that the model related to M by load
@@ -41,12 +41,12 @@ func Related[M, R, U any](name string, load func(ctx context.Context, u U, model
 	if name == "" || load == nil || cond == nil {
 		panic(&DeclarationError{At: callsite.Pos(0), Msg: "Related needs a name, a load function and a condition"})
 	}
-	return (&Relation[M, R, U]{name: name, load: load, cond: cond}).described()
+	return (&Relation[M, R, U]{rel: name, load: load, cond: cond}).described()
 }
 
 // Relation is the RelatedCondition made by [Related].
 type Relation[M, R, U any] struct {
-	name     string
+	rel      string // the relation's name
 	load     func(context.Context, U, *M) (*R, error)
 	cond     state.Condition[R]
 	optional bool
@@ -55,11 +55,11 @@ type Relation[M, R, U any] struct {
 }
 
 func (r *Relation[M, R, U]) described() *Relation[M, R, U] {
-	r.title = r.name + ": " + r.cond.String()
+	r.title = r.rel + ": " + r.cond.String()
 	if r.optional {
 		r.title += " (if any)"
 	}
-	r.missing = "there is no " + r.name
+	r.missing = "there is no " + r.rel
 	r.needs = "needs " + r.title
 	return r
 }
@@ -72,17 +72,13 @@ func (r *Relation[M, R, U]) IfAny() *Relation[M, R, U] {
 	return c.described()
 }
 
-// Name names the relation.
-func (r *Relation[M, R, U]) Name() string { return r.name }
-
-// Condition returns the condition the related model must satisfy.
-func (r *Relation[M, R, U]) Condition() state.Condition[R] { return r.cond }
+func (r *Relation[M, R, U]) name() string { return r.rel }
 
 // String describes the condition, such as "parent: status is Published".
 func (r *Relation[M, R, U]) String() string { return r.title }
 
-// Holds loads the related model and tests the condition.
-func (r *Relation[M, R, U]) Holds(ctx context.Context, u U, model *M, now time.Time) (bool, string, error) {
+// holds loads the related model and tests the condition.
+func (r *Relation[M, R, U]) holds(ctx context.Context, u U, model *M, now time.Time) (bool, string, error) {
 	rel, err := r.load(ctx, u, model)
 	if err != nil {
 		return false, "", err
@@ -179,7 +175,7 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 	defer func() {
 		if v := recover(); v != nil {
 			if check == "related" {
-				check += " " + t.related[related].Name()
+				check += " " + t.related[related].name()
 			}
 			err = t.stepError(actor, model, "check "+check, panicked(v))
 		}
@@ -222,16 +218,16 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 	}
 	for i, r := range t.related {
 		check, related = "related", i
-		holds, why, err := r.Holds(ctx, u, model, now)
+		holds, why, err := r.holds(ctx, u, model, now)
 		if err != nil {
-			return false, t.stepError(actor, model, "load "+r.Name(), err)
+			return false, t.stepError(actor, model, "load "+r.name(), err)
 		}
 		if !holds {
 			if add == nil {
 				return false, nil
 			}
 			ok = false
-			add(Reason{Err: ErrUnmet, Code: "related." + r.Name(), decl: r, msg: message{text: why}})
+			add(Reason{Err: ErrUnmet, Code: "related." + r.name(), decl: r, msg: message{text: why}})
 		}
 	}
 	return ok, nil
@@ -405,7 +401,7 @@ func setTitles[T comparable](sets []state.Source[T]) string {
 // Availability says whether the transition is available to actor on
 // model, with every reason it is not, and what input it needs.
 func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error) {
-	av := Availability{Name: t.name, Title: t.title, Input: t.input, NeedsInput: t.input != nil}
+	av := Availability{Name: t.name, Title: t.title, NeedsInput: t.input != nil}
 	av.Required = t.shape.required()
 	err := t.Check(ctx, sc, actor, model)
 	if b, ok := err.(*Error); ok && b.kind == ErrBlocked {
@@ -418,7 +414,7 @@ func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U
 	av.Available = len(av.Reasons) == 0
 	if r := t.rule(model, t.m.mgr.Get(model), t.now(sc)); r != nil {
 		for _, s := range r.targets {
-			av.Targets = append(av.Targets, s.Title())
+			av.Targets = append(av.Targets, stateRef(s))
 		}
 		av.Stays = r.stay
 	}
@@ -426,19 +422,20 @@ func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U
 }
 
 // Availability describes one transition for one actor and model, so that a
-// UI can draw its button, why it is disabled, and its form.
+// UI can draw its button, why it is disabled, and its form. Its JSON form
+// has stable snake_case keys, and states as {"value", "title"}.
 type Availability struct {
-	Name       string   // the transition's name, such as "publish"
-	Title      string   // its human title
-	Available  bool     // whether it can run now
-	Reasons    []Reason // every reason it cannot, when it cannot
-	Targets    []string // the states it would move to from the current state
-	Stays      bool     // whether it keeps the current state
-	NeedsInput bool     // whether the transition takes input, so a UI must show a form
-	Required   []string // the input's required JSON fields, which the actor must supply
-	// Input is the input type, for generating a form; nil for NoInput.
-	Input reflect.Type `json:"-"`
-	// Schema is the input's JSON Schema, when the registry was given a
-	// schema generator.
-	Schema json.RawMessage `json:",omitempty"`
+	Name       string     `json:"name"`              // the transition's name, such as "publish"
+	Title      string     `json:"title"`             // its human title
+	Available  bool       `json:"available"`         // whether it can run now
+	Reasons    []Reason   `json:"reasons,omitempty"` // every reason it cannot, when it cannot
+	Targets    []StateRef `json:"targets,omitempty"` // the states it would move to from the current state
+	Stays      bool       `json:"stays,omitzero"`    // whether it keeps the current state
+	NeedsInput bool       `json:"needs_input"`       // whether it takes input, so a UI must show a form
+	// Required lists the input's required fields by JSON name, which the
+	// actor must supply.
+	Required []string `json:"required,omitempty"`
+	// Schema is the input's JSON Schema, when the registry was given
+	// Options.Schemas.
+	Schema json.RawMessage `json:"schema,omitempty"`
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/internal/stateinfo"
 )
 
 // This file decodes a transition's input from JSON, strictly, and reports
@@ -89,8 +89,8 @@ func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 		return s
 	}
 	if custom(t) {
-		_, nullable := reflect.Zero(t).Interface().(interface{ Nullable() bool })
-		return &shape{kind: customShape, typ: t, nullable: nullable}
+		info, ok := stateinfo.Of(reflect.Zero(t).Interface())
+		return &shape{kind: customShape, typ: t, nullable: ok && info.Nullable}
 	}
 	// elem fills in s's element shape, after s is in memo.
 	elem := func(s *shape) *shape {
@@ -838,12 +838,12 @@ const maxChoices = 8
 // choices lists the values a state field declares, such as
 // `1 (Draft), 2 (Published)`, or "" if t is no state field.
 func choices(t reflect.Type) string {
-	c, ok := reflect.Zero(t).Interface().(interface{ Choices() []state.Choice })
+	info, ok := stateinfo.Of(reflect.Zero(t).Interface())
 	if !ok {
 		return ""
 	}
 	var parts []string
-	all := c.Choices()
+	all := info.Choices
 	for i, ch := range all {
 		if i == maxChoices && len(all) > maxChoices+1 {
 			parts = append(parts, fmt.Sprintf("and %d more", len(all)-maxChoices))

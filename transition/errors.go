@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/statecraft/statecraft/state"
 )
 
 // Sentinel errors, for use with errors.Is. An *Error matches the sentinel
@@ -56,10 +54,6 @@ var (
 	ErrNotFound = errors.New("no such transition")
 	// ErrNilModel: a transition was asked of a nil model pointer.
 	ErrNilModel = errors.New("nil model")
-	// ErrFrozen: a declaration came after its machine was first used or
-	// registered. It is state.ErrFrozen, which a Type declared after its
-	// machine's first use reports too.
-	ErrFrozen = state.ErrFrozen
 )
 
 // A DeclarationError reports a transition or machine that cannot be

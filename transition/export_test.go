@@ -28,7 +28,6 @@ func InputOf[M any, T comparable, A, U, I any](t *Transition[M, T, A, U, I]) ref
 	return t.inputType()
 }
 
-
 // MachineOf returns the machine t belongs to.
 func MachineOf[M any, T comparable, A, U, I any](t *Transition[M, T, A, U, I]) *Machine[M, T, A, U] {
 	return t.m

@@ -63,7 +63,7 @@ func TestDeclaringAfterFirstUsePanics(t *testing.T) {
 		v := panicOf(declare)
 		err, ok := v.(error)
 		require.True(t, ok, "%s: declaring after first use must panic with an error, got %v", name, v)
-		assert.ErrorIs(t, err, transition.ErrFrozen, name)
+		assert.ErrorIs(t, err, state.ErrFrozen, name)
 		assert.ErrorIs(t, err, state.ErrFrozen, name)
 		assert.Contains(t, err.Error(), "declared after", name)
 	}
@@ -95,7 +95,7 @@ func TestConcurrentDeclarationIsSafe(t *testing.T) {
 			switch err, _ := v.(error); {
 			case v == nil:
 				declared++
-			case errors.Is(err, transition.ErrFrozen):
+			case errors.Is(err, state.ErrFrozen):
 				refused++
 			default:
 				t.Errorf("goroutine %d: %v", i, v)

@@ -71,7 +71,7 @@ func (m *Machine[M, T, A, U]) declaring(transition, pos string) (done func()) {
 	m.mu.Lock()
 	if m.frozen.Load() {
 		m.mu.Unlock()
-		panic(&DeclarationError{Machine: m.name, Transition: transition, At: pos, Err: ErrFrozen,
+		panic(&DeclarationError{Machine: m.name, Transition: transition, At: pos, Err: state.ErrFrozen,
 			Msg: "declared after the machine was first used or registered: declare machines and transitions at package level, before use"})
 	}
 	return m.mu.Unlock

@@ -31,7 +31,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
-	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/internal/stateinfo"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -54,23 +54,19 @@ func Reflect(t reflect.Type) *jsonschema.Schema {
 // stateField describes a state.State or state.Null field as the values its
 // Type declares, each with its title, rather than as an opaque struct.
 func stateField(t reflect.Type) *jsonschema.Schema {
-	c, ok := reflect.Zero(t).Interface().(interface{ Choices() []state.Choice })
-	if !ok {
-		return nil
-	}
-	choices := c.Choices()
-	if choices == nil {
-		return nil // a State whose value type does not name its Type
+	info, ok := stateinfo.Of(reflect.Zero(t).Interface())
+	if !ok || info.Choices == nil {
+		return nil // not a state field, or a State whose value type does not name its Type
 	}
 	s := &jsonschema.Schema{}
-	for _, ch := range choices {
+	for _, ch := range info.Choices {
 		var v any
 		if err := json.Unmarshal(ch.Value, &v); err != nil {
 			continue
 		}
 		s.OneOf = append(s.OneOf, &jsonschema.Schema{Const: v, Title: ch.Title})
 	}
-	if n, ok := c.(interface{ Nullable() bool }); ok && n.Nullable() {
+	if info.Nullable {
 		s.OneOf = append(s.OneOf, &jsonschema.Schema{Type: "null"})
 	}
 	return s
