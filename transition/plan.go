@@ -558,12 +558,8 @@ func (o *objectOf[M, U]) adopt(other *objectOf[M, U]) {
 	}
 }
 
-func (o *objectOf[M, U]) version() int64 {
-	if o.vfield == nil {
-		return 0
-	}
-	return *o.vfield(o.model)
-}
+// version is the object's version when the plan read it (0 without one).
+func (o *objectOf[M, U]) version() int64 { return o.read }
 
 func (o *objectOf[M, U]) snapshot() {
 	if o.copy != nil {
