@@ -65,11 +65,11 @@ type Options struct {
 // names of their transitions) once, in New: declare every transition
 // before building it.
 type Registry[A, U any] struct {
-	runners  []any                     // the Runners given, registration order, without nils and repeats
-	machines []machine[A, U]           // machines[i] runs runners[i]
-	graphs   []graph.Graph             // graphs[i] describes machines[i]
-	args     []int                     // args[i] is machines[i]'s position among New's arguments, from 1
-	problems []Problem                 // found while registering; Check adds the rest
+	runners  []any           // the Runners given, registration order, without nils and repeats
+	machines []machine[A, U] // machines[i] runs runners[i]
+	graphs   []graph.Graph   // graphs[i] describes machines[i]
+	args     []int           // args[i] is machines[i]'s position among New's arguments, from 1
+	problems []Problem       // found while registering; Check adds the rest
 	byModel  map[reflect.Type]*modelEntry[A, U]
 	models   []reflect.Type // registration order, for messages
 	schemas  map[reflect.Type]*schema
