@@ -112,11 +112,13 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 }
 
 // Check runs every pre-validation check and returns nil if the transition
-// is available, or a *BlockedError with every reason it is not. For a
+// is available, or an *Error matching ErrBlocked with every reason it is
+// not. For a
 // transition with causal chains it plans the whole chain and reports the
 // reasons of every blocked step. It does not validate input, which it is
-// not given. Other errors come from user code: a *StepError for a related
-// model or cascade that failed to load, or a check that panicked.
+// not given. Other errors come from user code: an *Error matching ErrStep
+// for a related model or cascade that failed to load, or a check that
+// panicked.
 //
 // Without causal chains or related conditions, Check allocates nothing
 // when the transition is available and only its error when it is not
@@ -135,7 +137,7 @@ func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], acto
 }
 
 // prevalidate runs every check on model once and returns nil, or the
-// *BlockedError with every reason, or an error from user code.
+// blocked *Error with every reason, or an error from user code.
 func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now time.Time, actor A, model *M) error {
 	var b *blocked[M, T, A, U, I]
 	ok, err := t.precheck(ctx, u, now, actor, model, func(r Reason) {

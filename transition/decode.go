@@ -228,9 +228,9 @@ func (t *Transition[M, T, A, U, I]) inputType() reflect.Type { return t.input }
 // unknown or mis-cased keys, keys given twice, values of the wrong type,
 // missing or null required fields and trailing data are errors, at every
 // depth (nested structs, pointers, slice elements and map values). The
-// error is an *InputError with one FieldError per problem, every problem
-// rather than the first, for a form to show; the input returned with it is
-// the zero value.
+// error is an *Error matching ErrInvalidInput with one FieldError per
+// problem, every problem rather than the first, for a form to show; the
+// input returned with it is the zero value.
 //
 // An empty payload or null decodes as {} for a struct input (so its
 // required fields are reported); an input of any other type (a string, a

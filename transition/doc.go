@@ -43,6 +43,16 @@
 // registry holds the machines of an application, lists what an actor can
 // do, checks the definitions and draws them.
 //
+// A refused or failed transition returns an *Error, whose kind errors.Is
+// tells apart (ErrBlocked, ErrInvalidInput, ErrStep, ...): a blocked one
+// lists every Reason, each with a stable Code ("wrong_state.status",
+// "forbidden.editor", "unmet.signed", ...) derived from names, never
+// titles; invalid input lists every FieldError, keyed by JSON Pointer,
+// with a code. A Step is a transition applied to one object as plain
+// values: the steps of a Plan, the history a Store appends and what a
+// machine's After hooks receive. Errors, reasons, availability, steps and
+// plans all have a JSON form with stable snake_case keys.
+//
 // Like the state package, the declaring functions panic with a
 // *DeclarationError on a mistake, so a broken declaration stops the program
 // at start-up; running a transition returns errors.

@@ -202,7 +202,7 @@ func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Tim
 // Blocked steps add their reasons to c; the returned error is for what
 // cannot be planned at all (a failing load, a panic, a loop, invalid root
 // input). root is the transition that was asked for, whose input is
-// validated with an *InputError rather than a reason. An object a chain
+// validated with an invalid-input *Error rather than a reason. An object a chain
 // reaches twice by different paths (a diamond) is planned once; one it
 // reaches again below itself is a loop.
 func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M, T, A, U, I], model *M, in I, cause *Step, causeIdx, depth int, root bool) (err error) {
@@ -333,9 +333,9 @@ func digest[U any](steps []Step, objs []object[U], in any) string {
 
 // Plan pre-validates the transition on model with input in, and plans its
 // whole causal chain, in the unit of work sc: it runs every check and
-// every validation of every step and returns the plan, or a *BlockedError
-// with every reason of every blocked step, or an *InputError. It changes
-// nothing.
+// every validation of every step and returns the plan, or a blocked
+// *Error with every reason of every blocked step, or an invalid-input
+// *Error. It changes nothing.
 func (t *Transition[M, T, A, U, I]) Plan(ctx context.Context, sc Scope[U], actor A, model *M, in I) (*Plan[U], error) {
 	t.m.use()
 	if model == nil {

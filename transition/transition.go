@@ -290,7 +290,9 @@ func (t *Transition[M, T, A, U, I]) WhenRelated(conds ...RelatedCondition[M, U])
 // Validate adds a validation of the input against the model, run after
 // the input's own Validate method (if I has one) and before any hook or
 // effect, with the unit of work so that it can look things up. It may
-// return a FieldError or FieldErrors to say which fields are wrong.
+// return a FieldError, or several joined with errors.Join, to say which
+// fields are wrong; any other error is a problem with the input as a whole
+// (code "invalid").
 func (t *Transition[M, T, A, U, I]) Validate(fn func(ctx context.Context, u U, model *M, in I) error) *Transition[M, T, A, U, I] {
 	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if fn == nil {
@@ -330,7 +332,8 @@ func (t *Transition[M, T, A, U, I]) Before(title string, fn func(ctx context.Con
 //
 // If an effect returns an error or panics, the unit of work is rolled
 // back, every model is restored to what it was before the transition
-// began, and Fire returns a *StepError naming the effect by its title. An
+// began, and Fire returns an *Error matching ErrStep naming the effect by
+// its title as its Step. An
 // effect cannot change the target: the state set is the one planned.
 func (t *Transition[M, T, A, U, I]) Effect(title string, fn func(ctx context.Context, u U, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
 	defer t.m.declaring(t.name, callsite.Pos(1))()
@@ -350,8 +353,8 @@ func (t *Transition[M, T, A, U, I]) After(title string, fn func(ctx context.Cont
 // AfterCommit adds a hook that runs once the unit of work has committed,
 // never after a rollback: work that must follow a durable change, such as
 // sending a mail. The transition is done by then; an error or panic of an
-// after-commit hook is returned by Fire in an *AfterCommitError, along
-// with the event.
+// after-commit hook is returned by Fire in an *Error matching
+// ErrAfterCommit, along with the event.
 func (t *Transition[M, T, A, U, I]) AfterCommit(title string, fn func(ctx context.Context, e *Event[M, T, A, I]) error) *Transition[M, T, A, U, I] {
 	defer t.m.declaring(t.name, callsite.Pos(1))()
 	if title == "" || fn == nil {
