@@ -113,7 +113,7 @@ func TestAvailable(t *testing.T) {
 		want: []avail{
 			{Name: "publish", Title: "Publish", NeedsInput: true, Reasons: []reason{
 				wrongState("status", "status is Published; Publish needs Draft or Withdrawn"),
-				{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"},
+				{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"},
 			}},
 			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Targets: refs(Withdrawn),
 				Reasons: []reason{forbidden("forbidden.owner", "root may not Withdraw: only owner")}},

@@ -24,13 +24,13 @@ func TestAvailabilityTable(t *testing.T) {
 	forbidden := func(who, title, code, only string) reason {
 		return reason{Err: transition.ErrForbidden, Code: code, Message: who + " may not " + title + ": only " + only}
 	}
-	needsReview := reason{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"}
+	needsReview := reason{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"}
 	// The declarations each code comes from (see Reason.Of).
 	decls := map[string][]any{
 		"wrong_state.status":       {Status},
 		"forbidden.owner":          {"owner"},
 		"forbidden.owner_or_admin": {"owner", "admin"},
-		"unmet.condition_1":        {Review.In(Approved)},
+		"unmet.review_approved":        {Review.In(Approved)},
 	}
 	// Every transition of Projects, as the test drives them.
 	type action interface {

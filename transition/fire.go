@@ -190,7 +190,7 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 	}
 	if p == nil {
 		p = &Plan[U]{Steps: []Step{st.info()}, steps: []step[U]{st}, objs: []object[U]{st.obj}}
-		p.digest = digest(p.Steps, p.objs, in)
+		p.lazy = func() string { return digest(p.Steps, p.objs, in) }
 		p.applied.Store(true)
 	}
 	p.aborted = st.ev.Aborted

@@ -411,7 +411,7 @@ func TestEveryFailingConditionIsReported(t *testing.T) {
 		codes = append(codes, r.Code)
 		messages = append(messages, r.Message())
 	}
-	assert.Equal(t, []string{"unmet.condition_1", "unmet.condition_2", "related.parent", "related.sibling"}, codes)
+	assert.Equal(t, []string{"unmet.review_approved", "unmet.status_3", "related.parent", "related.sibling"}, codes)
 	assert.Equal(t, []string{"needs review is Approved", "needs status is Withdrawn", "needs parent: status is Published", "needs sibling: review is Approved"}, messages)
 	require.Len(t, be.Reasons, 4)
 	for i, decl := range []any{Review.In(Approved), Status.In(Withdrawn), parent, sibling} {

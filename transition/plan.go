@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,11 +32,15 @@ type Plan[U any] struct {
 	// Steps are the steps in run order, parents before children.
 	Steps []Step
 
-	steps   []step[U]
-	objs    []object[U]
-	digest  string
-	applied atomic.Bool
-	aborted bool
+	steps  []step[U]
+	objs   []object[U]
+	digest string
+	// lazy, when set, computes digest the first time it is asked for: a
+	// plan FireJSON made of one step, whose digest is seldom read.
+	lazy     func() string
+	lazyOnce sync.Once
+	applied  atomic.Bool
+	aborted  bool
 }
 
 // A Step is one transition applied to one object, as plain values: a
@@ -61,13 +66,18 @@ func (p *Plan[U]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Digest string `json:"digest"`
 		Steps  []Step `json:"steps"`
-	}{p.digest, p.Steps})
+	}{p.Digest(), p.Steps})
 }
 
 // Digest identifies what the plan would do and what it read: its steps,
 // the versions of their objects and the input. Two plans with the same
 // digest apply the same changes to the same stored objects.
-func (p *Plan[U]) Digest() string { return p.digest }
+func (p *Plan[U]) Digest() string {
+	if p.lazy != nil {
+		p.lazyOnce.Do(func() { p.digest = p.lazy() })
+	}
+	return p.digest
+}
 
 // String lists the steps, one a line, such as
 // "main.Task 12: delete Open -> Deleted".

@@ -99,7 +99,7 @@ func TestPublishNeedsApprovedReview(t *testing.T) {
 	be := errorOf(t, err, transition.ErrBlocked)
 	assert.ErrorIs(t, err, transition.ErrUnmet)
 	assert.NotErrorIs(t, err, transition.ErrForbidden)
-	assert.Equal(t, []reason{{Err: transition.ErrUnmet, Code: "unmet.condition_1", Message: "needs review is Approved"}}, reasonsOf(be.Reasons))
+	assert.Equal(t, []reason{{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"}}, reasonsOf(be.Reasons))
 	assert.True(t, be.Reasons[0].Of(Review.In(Approved)))
 	assert.False(t, be.Reasons[0].Of(Review.In(Pending)))
 	assert.Equal(t, Draft, p.Status)
