@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +83,64 @@ func TestReasonCodesComeFromNamesNotTitles(t *testing.T) {
 	assert.Equal(t, "unmet.condition_1", r[0].Code)
 	assert.True(t, r[0].Of(never))
 	assert.Equal(t, "needs never", r[0].Message())
+}
+
+// codedInput has a field of each kind a payload can get wrong, and a rule
+// of its own with a code of its own.
+type codedInput struct {
+	Name  string            `json:"name"`
+	Count int               `json:"count,omitempty"`
+	Tags  map[string]string `json:"tags,omitempty"`
+	Deep  any               `json:"deep,omitempty"`
+}
+
+func (in codedInput) Validate() error {
+	if in.Name == "expired" {
+		return transition.FieldError{Field: "/name", Code: "expired", Message: "has expired"}
+	}
+	if in.Name == "plain" {
+		return errPlain
+	}
+	return nil
+}
+
+var errPlain = errorString("not today")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// TestFieldErrorCodes: every kind of bad input has its code.
+func TestFieldErrorCodes(t *testing.T) {
+	typ := state.NewType[string]("Coded")
+	a := typ.State("a", "A")
+	b := typ.State("b", "B", state.Final())
+	m := transition.For[User, *store](state.Bind(typ, "status", func(t *ticket) *state.State[string] { return &t.Status }))
+	tr := transition.New[codedInput](m, "go", transition.From(a).To(b)).AllowAnyone()
+	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
+	many := "{" + strings.Repeat(`"x":1,`, 60) + `"name":"n"}`
+	for _, tc := range []struct {
+		payload string
+		want    []string // field and code
+	}{
+		{`{}`, []string{"/name required"}},
+		{`{"name":"n","colour":1}`, []string{"/colour unknown"}},
+		{`{"name":5}`, []string{"/name type"}},
+		{`{"name":"n"`, []string{" syntax"}},
+		{`{"name":"n","name":"m"}`, []string{"/name duplicate"}},
+		{`{"name":"n","deep":` + deep + `}`, []string{"/deep too_deep"}},
+		{`{"name":"expired"}`, []string{"/name expired"}},
+		{`{"name":"plain"}`, []string{" invalid"}},
+	} {
+		_, err := tr.FireJSON(context.Background(), memOf(&store{}), alice, &ticket{Status: a}, []byte(tc.payload))
+		var got []string
+		for _, f := range errorOf(t, err, transition.ErrInvalidInput).Fields {
+			got = append(got, f.Field+" "+f.Code)
+		}
+		assert.Equal(t, tc.want, got, "%.40s", tc.payload)
+	}
+	_, err := tr.FireJSON(context.Background(), memOf(&store{}), alice, &ticket{Status: a}, []byte(many))
+	fields := errorOf(t, err, transition.ErrInvalidInput).Fields
+	require.Len(t, fields, 51)
+	assert.Equal(t, "too_many", fields[50].Code)
 }

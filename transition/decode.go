@@ -442,12 +442,12 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 	}
 	switch s.kind {
 	case anyShape, opaqueShape: // opaque: encoding/json checks it
-		d.skipRest(tok, depth)
+		d.skipRest(tok, p, depth)
 	case leafShape:
 		if msg := leafError(s.typ, tok); msg != "" {
 			d.add(p, "type", msg)
 		}
-		d.skipRest(tok, depth)
+		d.skipRest(tok, p, depth)
 	case objectShape:
 		if tok != json.Delim('{') {
 			d.mismatch(s, p, tok, depth)
@@ -519,17 +519,17 @@ func (d *decoder) object(s *shape, p *path, depth int) {
 		switch {
 		case !known && unknown[key]:
 			d.add(at, "duplicate", "is given more than once")
-			d.skip(depth)
+			d.skip(at, depth)
 		case !known:
 			if unknown == nil {
 				unknown = map[string]bool{}
 			}
 			unknown[key] = true
 			d.add(at, "unknown", notAField(s, key))
-			d.skip(depth)
+			d.skip(at, depth)
 		case mark(i):
 			d.add(at, "duplicate", "is given more than once")
-			d.skip(depth)
+			d.skip(at, depth)
 		default:
 			f := &s.fields[i]
 			d.value(f.shape, at, nullError(f.shape, f.required), depth)
@@ -560,13 +560,13 @@ func (d *decoder) mapping(s *shape, p *path, depth int) {
 		at := &path{up: p, key: key}
 		if seen[key] {
 			d.add(at, "duplicate", "is given more than once")
-			d.skip(depth)
+			d.skip(at, depth)
 			continue
 		}
 		seen[key] = true
 		if s.key != nil && !validKey(s.typ, key) {
 			d.add(at, "type", fmt.Sprintf("is not a valid key: must be %s", jsonKind(s.key)))
-			d.skip(depth)
+			d.skip(at, depth)
 			continue
 		}
 		d.value(s.elem, at, elemNull, depth)
@@ -605,28 +605,28 @@ func (d *decoder) close() bool {
 // mismatch reports a value of the wrong kind of JSON, and skips it.
 func (d *decoder) mismatch(s *shape, p *path, tok json.Token, depth int) {
 	d.add(p, "type", fmt.Sprintf("must be %s, not %s", jsonKind(s.typ), tokenKind(tok)))
-	d.skipRest(tok, depth)
+	d.skipRest(tok, p, depth)
 }
 
 // skip reads and discards the next value.
-func (d *decoder) skip(depth int) {
+func (d *decoder) skip(p *path, depth int) {
 	tok, err := d.dec.Token()
 	if err != nil {
 		d.malformed(err)
 		return
 	}
-	d.skipRest(tok, depth)
+	d.skipRest(tok, p, depth)
 }
 
-// skipRest discards the rest of the value tok begins: nothing for a
-// scalar, up to the matching close for an object or array.
-func (d *decoder) skipRest(tok json.Token, depth int) {
+// skipRest discards the rest of the value at p that tok begins: nothing
+// for a scalar, up to the matching close for an object or array.
+func (d *decoder) skipRest(tok json.Token, p *path, depth int) {
 	if tok != json.Delim('{') && tok != json.Delim('[') {
 		return
 	}
 	for open := 1; open > 0; {
 		if depth+open > maxDepth {
-			d.add(nil, "too_deep", fmt.Sprintf("is nested more than %d levels deep", maxDepth))
+			d.add(p, "too_deep", fmt.Sprintf("is nested more than %d levels deep", maxDepth))
 			d.stop = true
 			return
 		}
