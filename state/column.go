@@ -10,15 +10,15 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/statecraft/statecraft/internal/stateinfo"
 )
 
 // This file puts a State on its model's column: database/sql's Scanner and
 // driver.Valuer, encoding/json's Marshaler and Unmarshaler, and encoding's
 // TextMarshaler and TextUnmarshaler. Each reader accepts only values the
-// Type declares.
-//
-// log/slog needs nothing more: its JSON handler writes a state as
-// MarshalJSON does (2), its text handler as MarshalText does (status=2).
+// Type declares. (Logs are not columns: log/slog writes a state by its
+// LogValue, its title; see state.go.)
 
 // typeOf returns the Type a State[T] reads into: the Type of the state it
 // holds, else the one T names (see Typed), else nil.
@@ -61,7 +61,7 @@ func (s *State[T]) Scan(src any) error {
 		return unbound[T]("scan", src)
 	}
 	if src == nil {
-		return &ValueError{Type: t.name, Op: "scan", Known: t.known(), Err: ErrNoState}
+		return &ValueError{Type: t.name, op: "scan", known: t.known(), Err: ErrNoState}
 	}
 	d := t.fromSQL(src)
 	if d == nil {
@@ -117,7 +117,7 @@ func (t *Type[T]) fromSQL(src any) *decl[T] {
 // string types). The zero State is an error, never a silent zero or NULL.
 func (s State[T]) Value() (driver.Value, error) {
 	if s.d == nil {
-		return nil, &ValueError{Type: typeName(s), Op: "value", Err: ErrNoState}
+		return nil, &ValueError{Type: typeName(s), op: "value", Err: ErrNoState}
 	}
 	if s.d.dvErr != nil {
 		return nil, fmt.Errorf("state: %s %q cannot be stored in SQL: %w", s.d.typ.name, s.d.title, s.d.dvErr)
@@ -129,7 +129,7 @@ func (s State[T]) Value() (driver.Value, error) {
 // State is an error.
 func (s State[T]) MarshalJSON() ([]byte, error) {
 	if s.d == nil {
-		return nil, &ValueError{Type: typeName(s), Op: "encode JSON", Err: ErrNoState}
+		return nil, &ValueError{Type: typeName(s), op: "encode JSON", Err: ErrNoState}
 	}
 	if s.d.json == nil {
 		return nil, fmt.Errorf("state: %s %q has no JSON form", s.d.typ.name, s.d.title)
@@ -238,7 +238,7 @@ func trimJSONSpace(b []byte) []byte {
 // The zero State is an error.
 func (s State[T]) MarshalText() ([]byte, error) {
 	if s.d == nil {
-		return nil, &ValueError{Type: typeName(s), Op: "encode text", Err: ErrNoState}
+		return nil, &ValueError{Type: typeName(s), op: "encode text", Err: ErrNoState}
 	}
 	return []byte(s.d.text), nil
 }
@@ -345,31 +345,43 @@ func (n Null[T]) String() string {
 	return n.d.title
 }
 
-// A Choice is one value a state field may hold, as a form or schema
-// generator offers it: the state's JSON value and its title.
-type Choice struct {
-	Value json.RawMessage
-	Title string
+// stateInfoer is implemented by State and Null: what the internal
+// package stateinfo reports of them.
+type stateInfoer interface {
+	stateInfo() stateinfo.Info
 }
 
-// Choices lists the values a field like s may hold, in declaration order:
-// the states of the Type of the state s holds, or of the Type T names (see
-// Typed). It is nil when neither is known. Package transition/schema uses
-// it to describe state fields of transition inputs.
-func (s State[T]) Choices() []Choice {
+func init() {
+	stateinfo.Register(func(v any) (stateinfo.Info, bool) {
+		si, ok := v.(stateInfoer)
+		if !ok || reflect.TypeOf(v).Kind() != reflect.Struct { // not a pointer, which may be nil
+			return stateinfo.Info{}, false
+		}
+		return si.stateInfo(), true
+	})
+}
+
+// stateInfo lists the values a field like s may hold, in declaration
+// order: the states of the Type of the state s holds, or of the Type T
+// names (see Typed). Its Choices are nil when neither is known.
+func (s State[T]) stateInfo() stateinfo.Info {
 	t := typeOf(s)
 	if t == nil {
-		return nil
+		return stateinfo.Info{}
 	}
-	cs := make([]Choice, 0, len(t.states))
+	cs := make([]stateinfo.Choice, 0, len(t.states))
 	for _, d := range t.states {
 		if d.json != nil {
-			cs = append(cs, Choice{Value: bytes.Clone(d.json), Title: d.title})
+			cs = append(cs, stateinfo.Choice{Value: bytes.Clone(d.json), Title: d.title})
 		}
 	}
-	return cs
+	return stateinfo.Info{Choices: cs}
 }
 
-// Nullable reports true: a Null field may hold no state, written as JSON
-// null. Schema generators use it alongside Choices.
-func (Null[T]) Nullable() bool { return true }
+// stateInfo is State's, and nullable: a Null may hold no state, written as
+// JSON null.
+func (n Null[T]) stateInfo() stateinfo.Info {
+	info := n.State.stateInfo()
+	info.Nullable = true
+	return info
+}

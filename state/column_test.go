@@ -141,8 +141,8 @@ func TestColumnScanProjectState(t *testing.T) {
 				var ve *state.ValueError
 				require.ErrorAs(t, err, &ve)
 				assert.Equal(t, "ProjectState", ve.Type)
-				assert.Equal(t, "scan", ve.Op)
-				assert.Equal(t, projectKnown, ve.Known, "the error lists the declared values")
+				assert.True(t, strings.HasPrefix(err.Error(), "state: scan: "), "the error says what was done: %v", err)
+				assert.Contains(t, err.Error(), " (declared: "+projectKnown+")", "the error lists the declared values")
 				if f, ok := tt.src.(float64); ok && math.IsNaN(f) {
 					assert.True(t, math.IsNaN(ve.Value.(float64)), "the error holds the rejected value")
 				} else if tt.err == state.ErrUnknownValue {
@@ -319,7 +319,8 @@ func TestColumnValue(t *testing.T) {
 	assert.ErrorIs(t, err, state.ErrNoState)
 	var ve *state.ValueError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "value", ve.Op)
+	assert.Equal(t, "ProjectState", ve.Type)
+	assert.Nil(t, ve.Value)
 	assert.Equal(t, "state: value: ProjectState is required but there is no state", err.Error())
 
 	var zr colReview
@@ -611,7 +612,8 @@ func TestColumnMarshalJSON(t *testing.T) {
 	assert.ErrorIs(t, err, state.ErrNoState)
 	var ve *state.ValueError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "encode JSON", ve.Op)
+	assert.Equal(t, "ProjectState", ve.Type)
+	assert.Nil(t, ve.Value)
 	assert.Equal(t, "state: encode JSON: ProjectState is required but there is no state", err.Error())
 }
 
@@ -652,7 +654,7 @@ func TestColumnText(t *testing.T) {
 		assert.ErrorIs(t, err, state.ErrUnknownValue, "%q", text)
 		var ve *state.ValueError
 		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "decode text", ve.Op)
+		assert.Equal(t, "ProjectState", ve.Type)
 		assert.Equal(t, text, ve.Value)
 		assert.Equal(t, fmt.Sprintf("state: decode text: ProjectState does not declare %q (declared: %s)", text, projectKnown), err.Error())
 		assertState(t, Published, s, "a rejected value leaves the field as it was")
@@ -852,11 +854,11 @@ func TestColumnFmt(t *testing.T) {
 	assert.Contains(t, fmt.Sprintf("%#v", []State{Draft, Deleted}), "{ProjectState.Draft(1), ProjectState.Deleted(4)}")
 }
 
-// log/slog needs no LogValue methods: its text handler writes a state as
-// its text form and anything else with its String method; its JSON
-// handler writes states as their JSON form, but groups and conditions,
-// which have none, as empty objects. The zero State, which can be written
-// nowhere, logs as the error that says so.
+// log/slog logs a state, and a Null, as String writes it (its LogValue):
+// its title, and "(no state)" for the zero State and the zero Null, in
+// text and in JSON, never an error. Groups and conditions have no
+// LogValue: the text handler writes them with their String method, the
+// JSON handler, which looks for a JSON form first, as empty objects.
 func TestColumnSlog(t *testing.T) {
 	noTime := func(groups []string, a slog.Attr) slog.Attr {
 		if len(groups) == 0 && a.Key == slog.TimeKey {
@@ -880,10 +882,10 @@ func TestColumnSlog(t *testing.T) {
 	var text bytes.Buffer
 	logAll(slog.NewTextHandler(&text, &slog.HandlerOptions{ReplaceAttr: noTime}))
 	assert.Equal(t, `level=INFO msg=loaded`+
-		` status=2`+
-		` review=requested`+
-		` noreview=""`+
-		` unset="!ERROR:state: encode text: ProjectState is required but there is no state"`+
+		` status=Published`+
+		` review="Review requested"`+
+		` noreview="(no state)"`+
+		` unset="(no state)"`+
 		` group=Gone`+
 		` anon="Withdrawn or Draft"`+
 		` cond="Recently gone"`+
@@ -892,17 +894,31 @@ func TestColumnSlog(t *testing.T) {
 	var js bytes.Buffer
 	logAll(slog.NewJSONHandler(&js, &slog.HandlerOptions{ReplaceAttr: noTime}))
 	assert.Equal(t, `{"level":"INFO","msg":"loaded",`+
-		`"status":2,`+
-		`"review":"requested",`+
-		`"noreview":null,`+
-		`"unset":"!ERROR:json: error calling MarshalJSON for type state.State[github.com/statecraft/statecraft/state_test.ProjectStatus]: state: encode JSON: ProjectState is required but there is no state",`+
+		`"status":"Published",`+
+		`"review":"Review requested",`+
+		`"noreview":"(no state)",`+
+		`"unset":"(no state)",`+
 		`"group":{},`+
 		`"anon":{},`+
 		`"cond":{},`+
 		`"in":{}}`+"\n", js.String(),
 		"the JSON handler writes values without a JSON form as JSON objects: log a group's or condition's String")
+	assert.NotContains(t, text.String()+js.String(), "ERROR")
 
-	for _, v := range []any{Published, state.Null[ReviewStatus]{}, Gone, Future, Status.In(Gone)} {
+	// Every state logs as its String; a Type's zero State, whether or not
+	// its T names the Type, logs as "(no state)".
+	for s := range ProjectState.States() {
+		assert.Equal(t, slog.StringValue(s.String()), s.LogValue())
+		assert.Equal(t, slog.StringValue(s.String()), state.Null[ProjectStatus]{State: s}.LogValue())
+	}
+	assert.Equal(t, slog.StringValue("(no state)"), state.State[int]{}.LogValue())
+	assert.Equal(t, slog.StringValue("(no state)"), state.Null[int]{}.LogValue())
+
+	for _, v := range []any{Published, State{}, state.Null[ReviewStatus]{}} {
+		_, ok := v.(slog.LogValuer)
+		assert.True(t, ok, "%T has a LogValue", v)
+	}
+	for _, v := range []any{Gone, Future, Status.In(Gone)} {
 		_, ok := v.(slog.LogValuer)
 		assert.False(t, ok, "%T has no LogValue", v)
 	}
@@ -1007,7 +1023,7 @@ func TestColumnAllocs(t *testing.T) {
 	assert.True(t, in)
 	check("Group.Contains", func() { contains = Visible.Contains(p.Status) })
 	assert.False(t, contains)
-	check("Manager.Is", func() { match = Status.Is(p, Gone) })
+	check("Group.Contains(Manager.Get)", func() { match = Gone.Contains(Status.Get(p)) })
 	assert.True(t, match)
 	gone := Status.In(Gone)
 	check("Membership.Match", func() { match = gone.Match(p, now()) })
@@ -1124,7 +1140,7 @@ func TestColumnLongValueMessages(t *testing.T) {
 	require.Error(t, err)
 	assert.Less(t, len(err.Error()), limit)
 	assert.Contains(t, err.Error(), fmt.Sprintf("... (%d bytes) (state_test.blob)", size+2))
-	checkMsg("foreign state", &state.ValueError{Type: "ProjectState", Op: "set", Value: long, Err: state.ErrForeignState})
+	checkMsg("foreign state", &state.ValueError{Type: "ProjectState", Field: "Project.status", Value: long, Err: state.ErrForeignState})
 
 	// The cut does not split a character.
 	err = s.Scan(strings.Repeat("é", 100))
@@ -1134,4 +1150,15 @@ func TestColumnLongValueMessages(t *testing.T) {
 	// A value of exactly 64 bytes is shown whole.
 	err = s.Scan(strings.Repeat("b", 64))
 	assert.Contains(t, err.Error(), `"`+strings.Repeat("b", 64)+`" (declared`)
+}
+
+// A ValueError made outside the package, with no operation, still reads as
+// one line.
+func TestColumnValueErrorByHand(t *testing.T) {
+	assert.Equal(t, "state: ProjectState does not declare 9 (int)",
+		(&state.ValueError{Type: "ProjectState", Value: 9, Err: state.ErrUnknownValue}).Error())
+	assert.Equal(t, "state: Project.status: ProjectState is required but there is no state",
+		(&state.ValueError{Type: "ProjectState", Field: "Project.status", Err: state.ErrNoState}).Error())
+	assert.Equal(t, `state: Project.status: "Other.Draft" is not a ProjectState`,
+		(&state.ValueError{Type: "ProjectState", Field: "Project.status", Value: `"Other.Draft"`, Err: state.ErrForeignState}).Error())
 }

@@ -80,22 +80,26 @@ func (e *DeclarationError) Unwrap() error { return e.Err }
 type ValueError struct {
 	Type  string // the state type, e.g. "ProjectState"
 	Field string // the model field or column, when known
-	Op    string // "scan", "value", "decode text", "encode text", "encode JSON", ...
 	Value any    // the rejected value as it was found, whole; nil for a missing state
-	Known string // the declared values, for the message
 	Err   error  // ErrUnknownValue, ErrNoState or ErrForeignState
+
+	op    string // for the message: "scan", "value", "decode text", "encode text", "encode JSON", ...
+	known string // for the message: the declared values
 }
 
-// Error describes the problem in one line.
+// Error describes the problem in one line, naming what was being done
+// (such as "scan") and listing the declared values where they help.
 func (e *ValueError) Error() string {
 	var b strings.Builder
 	b.WriteString("state: ")
-	b.WriteString(e.Op)
-	if e.Field != "" {
-		b.WriteString(" ")
+	if e.op != "" || e.Field != "" {
+		b.WriteString(e.op)
+		if e.op != "" && e.Field != "" {
+			b.WriteString(" ")
+		}
 		b.WriteString(e.Field)
+		b.WriteString(": ")
 	}
-	b.WriteString(": ")
 	switch {
 	case errors.Is(e.Err, ErrNoState):
 		fmt.Fprintf(&b, "%s is required but there is no state", e.Type)
@@ -104,9 +108,9 @@ func (e *ValueError) Error() string {
 	default:
 		fmt.Fprintf(&b, "%s does not declare %s", e.Type, describeValue(e.Value))
 	}
-	if e.Known != "" {
+	if e.known != "" {
 		b.WriteString(" (declared: ")
-		b.WriteString(e.Known)
+		b.WriteString(e.known)
 		b.WriteByte(')')
 	}
 	return b.String()

@@ -77,7 +77,7 @@ func ExampleType_Group() {
 func ExampleManager_Conditional() {
 	// Future = Status.Conditional("future", "Future", Published,
 	//	func(p *Project, now time.Time) bool { return p.StartAt.After(now) },
-	// ).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Now()))
+	// ).WithSQL(sqlexpr.Raw(`"start_at" > ?`, sqlexpr.Now()))
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // one time, for Go and SQL
 	p := &Project{Status: Published, StartAt: at.Add(24 * time.Hour)}
 	fmt.Println("future:", Future.Match(p, at))
@@ -163,7 +163,7 @@ func ExampleGroup_Expr() {
 
 	// Fragments satisfy the ToSql convention of query builders, with ?
 	// placeholders.
-	where, args, err = Status.In(Visible).Expr().And(Review.In(Approved).Expr()).ToSql()
+	where, args, err = sqlexpr.And(Status.In(Visible).Expr(), Review.In(Approved).Expr()).ToSql()
 	fmt.Println(where, args, err)
 	// Output:
 	// "p"."status" IN ($1, $2) [3 4] <nil>

@@ -59,11 +59,11 @@ var now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UT
 var (
 	Future = Status.Conditional("future", "Future", Published,
 		func(p *Project, at time.Time) bool { return p.StartAt.After(at) },
-	).WithSQL(sqlexpr.New(`"start_at" > ?`, sqlexpr.Now()))
+	).WithSQL(sqlexpr.Raw(`"start_at" > ?`, sqlexpr.Now()))
 
 	Running = Status.Conditional("running", "Running", Published,
 		func(p *Project, at time.Time) bool { return !p.StartAt.After(at) },
-	).WithSQL(sqlexpr.New(`"start_at" <= ?`, sqlexpr.Now()))
+	).WithSQL(sqlexpr.Raw(`"start_at" <= ?`, sqlexpr.Now()))
 
 	// RecentlyGone has a group as its base.
 	RecentlyGone = Status.Conditional("recently_gone", "Recently gone", Gone,

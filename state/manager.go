@@ -90,18 +90,13 @@ func (m *Manager[M, T]) Get(model *M) State[T] { return *m.field(model) }
 // models and for the transition machinery itself.
 func (m *Manager[M, T]) Set(model *M, s State[T]) error {
 	if s.d == nil {
-		return &ValueError{Type: m.typ.name, Field: m.String(), Op: "set", Err: ErrNoState}
+		return &ValueError{Type: m.typ.name, Field: m.String(), op: "set", Err: ErrNoState}
 	}
 	if s.d.typ != m.typ {
-		return &ValueError{Type: m.typ.name, Field: m.String(), Op: "set", Value: s.d.typ.name + "." + s.d.title, Err: ErrForeignState}
+		return &ValueError{Type: m.typ.name, Field: m.String(), op: "set", Value: s.d.typ.name + "." + s.d.title, Err: ErrForeignState}
 	}
 	*m.field(model) = s
 	return nil
-}
-
-// Is reports whether the model's current state is in set.
-func (m *Manager[M, T]) Is(model *M, set Set[T]) bool {
-	return set.Contains(*m.field(model))
 }
 
 // In returns the Condition "the model's state is in set", which tests models
@@ -206,6 +201,13 @@ func (c Membership[M, T]) Expr() sqlexpr.Expr { return setExpr(c.set, c.m.column
 
 // String describes the condition, such as "status is Gone".
 func (c Membership[M, T]) String() string { return c.m.name + " is " + c.set.Title() }
+
+// Name returns the condition's name, for codes such as the reason codes
+// of refused transitions: the Manager's Name, "_", and the set's Name,
+// such as "review_approved" for Review.In(Approved) or "status_gone" for
+// Status.In(Gone). Like the names it joins, it does not change when a
+// title is reworded.
+func (c Membership[M, T]) Name() string { return c.m.name + "_" + c.set.Name() }
 
 // declare checks and records the name and title of a conditional state or
 // conditional group (kind) at pos.

@@ -234,8 +234,8 @@ func TestSQLConditionalExpr(t *testing.T) {
 			args:     []any{int64(2), now()},
 		},
 		{
-			name:     "method chaining",
-			expr:     Status.In(Visible).Expr().And(Review.In(Approved).Expr()).Or(Deleted.Expr("status")),
+			name:     "And in Or",
+			expr:     sqlexpr.Or(sqlexpr.And(Status.In(Visible).Expr(), Review.In(Approved).Expr()), Deleted.Expr("status")),
 			postgres: `("status" IN ($1, $2) AND "review" = $3) OR "status" = $4`,
 			sqlite:   `("status" IN (?, ?) AND "review" = ?) OR "status" = ?`,
 			mysql:    "(`status` IN (?, ?) AND `review` = ?) OR `status` = ?",
@@ -274,28 +274,26 @@ func TestSQLConditionalToSql(t *testing.T) {
 	}
 }
 
-func TestSQLLazyArgumentsResolveAtRender(t *testing.T) {
-	calls := 0
-	clock := func() time.Time {
-		calls++
-		return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(calls) * time.Hour)
-	}
+// A conditional's SQL is declared once; its Now arguments are bound when
+// it is rendered, to the time given to At, and to nothing without one.
+func TestSQLNowIsBoundAtRender(t *testing.T) {
 	// A Type of its own, so that ProjectState's conditionals stay the fixture's.
 	type M struct{ S state.State[int] }
-	typ := state.NewType[int]("Lazy")
+	typ := state.NewType[int]("Timed")
 	typ.State(1, "Planned")
 	published := typ.State(2, "Published")
 	m := state.Bind(typ, "status", func(m *M) *state.State[int] { return &m.S })
 	soon := m.Conditional("soon", "Soon", published, func(*M, time.Time) bool { return true }).
-		WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.Lazy(clock)))
+		WithSQL(sqlexpr.Col("start_at").Gt(sqlexpr.NowPlus(time.Hour)))
 	e := soon.Expr()
-	assert.Equal(t, 0, calls, "building the Expr does not call the clock")
-	first := sqlRender(t, e, sqlexpr.Postgres)
-	second := sqlRender(t, e, sqlexpr.Postgres)
-	assert.Equal(t, 2, calls)
+	t1 := time.Date(2030, 1, 1, 1, 0, 0, 0, time.UTC)
+	first := sqlRender(t, e.At(t1), sqlexpr.Postgres)
+	second := sqlRender(t, e.At(t1.Add(time.Hour)), sqlexpr.Postgres)
 	assert.Equal(t, `"status" = $1 AND "start_at" > $2`, first.SQL)
-	assert.Equal(t, time.Date(2030, 1, 1, 1, 0, 0, 0, time.UTC), first.Args[1])
-	assert.Equal(t, time.Date(2030, 1, 1, 2, 0, 0, 0, time.UTC), second.Args[1])
+	assert.Equal(t, time.Date(2030, 1, 1, 2, 0, 0, 0, time.UTC), first.Args[1])
+	assert.Equal(t, time.Date(2030, 1, 1, 3, 0, 0, 0, time.UTC), second.Args[1])
+	_, _, err := e.Render(sqlexpr.Postgres)
+	assert.ErrorIs(t, err, sqlexpr.ErrNoTime)
 }
 
 func TestSQLAppendAfterExistingArgs(t *testing.T) {

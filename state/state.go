@@ -2,6 +2,7 @@ package state
 
 import (
 	"database/sql/driver"
+	"log/slog"
 	"strconv"
 	"unicode"
 )
@@ -129,6 +130,14 @@ func (s State[T]) String() string {
 	}
 	return s.d.title
 }
+
+// LogValue implements log/slog's LogValuer: a state logs as String
+// writes it, its title (status=Published), and the zero State as
+// "(no state)", in text and in JSON alike. (Without it, slog would log a
+// state by its text or JSON form, and the zero State, which has neither,
+// as an error.) A Null logs the same way, by this method: "(no state)"
+// when it holds none.
+func (s State[T]) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // GoString returns the state as its Type, title and value, such as
 // ProjectState.Draft(1), for %#v and test failures; "state.State{}" for the

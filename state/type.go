@@ -442,7 +442,7 @@ func (t *Type[T]) known() string {
 }
 
 func (t *Type[T]) unknown(op string, v any) *ValueError {
-	return &ValueError{Type: t.name, Op: op, Value: v, Known: t.known(), Err: ErrUnknownValue}
+	return &ValueError{Type: t.name, op: op, Value: v, known: t.known(), Err: ErrUnknownValue}
 }
 
 // sqlValue converts a state's value to what database/sql drivers accept,

@@ -360,7 +360,7 @@ func TestZeroStateIsInNoSet(t *testing.T) {
 	assert.False(t, Withdrawn.Or(Deleted).Contains(zero), "zero in an anonymous group")
 	assert.False(t, Published.Contains(zero), "Published.Contains(zero)")
 	assert.False(t, Visible.Contains(state.Null[ProjectStatus]{}.State), "the zero Null")
-	assert.False(t, Status.Is(&Project{}, ProjectState.Any()), "a model with no state")
+	assert.False(t, Status.In(ProjectState.Any()).Match(&Project{}, now()), "a model with no state")
 }
 
 // Messages list the declared values, up to nine; beyond that the first

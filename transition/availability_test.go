@@ -30,7 +30,7 @@ func TestAvailabilityTable(t *testing.T) {
 		"wrong_state.status":       {Status},
 		"forbidden.owner":          {"owner"},
 		"forbidden.owner_or_admin": {"owner", "admin"},
-		"unmet.review_approved":        {Review.In(Approved)},
+		"unmet.review_approved":    {Review.In(Approved)},
 	}
 	// Every transition of Projects, as the test drives them.
 	type action interface {

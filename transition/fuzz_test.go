@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/statecraft/statecraft/internal/stateinfo"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -255,7 +256,7 @@ func obeys(v any, t reflect.Type, required bool) bool {
 		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
 			return true
 		}
-		if _, ok := reflect.Zero(t).Interface().(interface{ Nullable() bool }); ok {
+		if info, ok := stateinfo.Of(reflect.Zero(t).Interface()); ok && info.Nullable {
 			return true
 		}
 		if !required && reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {

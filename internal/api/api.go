@@ -1,7 +1,10 @@
 // Package api lists the exported API of statecraft's public packages, one
 // line per exported name, as go/types reads them from source. The list is
 // kept in api.txt beside this file, and a test fails when the API changes
-// without it, so every change to the surface shows in review:
+// without it, so every change to the surface shows in review. A type's
+// line shows only what users can see of it: a struct's unexported fields
+// and an interface's unexported methods are left out, and a marker says
+// that there were some, so a private change is no API change:
 //
 //	go test ./internal/api -update   # after an intended change
 package api
@@ -51,11 +54,12 @@ func List() ([]Entry, error) {
 			if !obj.Exported() {
 				continue
 			}
-			lines = append(lines, types.ObjectString(obj, qual))
 			tn, ok := obj.(*types.TypeName)
 			if !ok {
+				lines = append(lines, types.ObjectString(obj, qual))
 				continue
 			}
+			lines = append(lines, typeLine(tn, qual))
 			named, ok := tn.Type().(*types.Named)
 			if !ok {
 				continue
@@ -86,6 +90,98 @@ func List() ([]Entry, error) {
 		}
 	}
 	return all, nil
+}
+
+// Markers stand in a type's line for what it leaves out.
+const (
+	UnexportedFields  = "/* unexported fields */"
+	UnexportedMethods = "/* unexported methods */"
+)
+
+// typeLine declares the type tn as its users see it: such as
+//
+//	type State[T comparable] struct{/* unexported fields */}
+//	type Set[T comparable] interface{Contains(s State[T]) bool; Source[T]; /* unexported methods */}
+//
+// with the exported fields of a struct (embedded ones included, with their
+// tags) and the exported methods and embedded types of an interface, in
+// the order go/types writes them.
+func typeLine(tn *types.TypeName, qual types.Qualifier) string {
+	full := types.ObjectString(tn, qual)
+	if tn.IsAlias() {
+		return full
+	}
+	under := tn.Type().Underlying()
+	head, ok := strings.CutSuffix(full, types.TypeString(under, qual))
+	if !ok {
+		return full
+	}
+	var body string
+	switch u := under.(type) {
+	case *types.Struct:
+		body = structString(u, qual)
+	case *types.Interface:
+		body = interfaceString(u, qual)
+	default:
+		return full
+	}
+	return head + body
+}
+
+// structString writes s without its unexported fields.
+func structString(s *types.Struct, qual types.Qualifier) string {
+	var fields []*types.Var
+	var tags []string
+	hidden := false
+	for i := range s.NumFields() {
+		f := s.Field(i)
+		if !f.Exported() {
+			hidden = true
+			continue
+		}
+		fields = append(fields, f)
+		tags = append(tags, s.Tag(i))
+	}
+	str := types.TypeString(types.NewStruct(fields, tags), qual)
+	if hidden {
+		str = withMarker(str, UnexportedFields)
+	}
+	return str
+}
+
+// interfaceString writes it without its unexported methods.
+func interfaceString(it *types.Interface, qual types.Qualifier) string {
+	var methods []*types.Func
+	hidden := false
+	for m := range it.ExplicitMethods() {
+		if !m.Exported() {
+			hidden = true
+			continue
+		}
+		methods = append(methods, m)
+	}
+	var embedded []types.Type
+	for t := range it.EmbeddedTypes() {
+		embedded = append(embedded, t)
+	}
+	str := types.TypeString(types.NewInterfaceType(methods, embedded), qual)
+	if hidden {
+		str = withMarker(str, UnexportedMethods)
+	}
+	return str
+}
+
+// withMarker puts marker last inside the braces of a struct or interface
+// type: struct{A int} becomes struct{A int; marker}.
+func withMarker(typ, marker string) string {
+	body, ok := strings.CutSuffix(typ, "}")
+	if !ok {
+		return typ
+	}
+	if strings.HasSuffix(body, "{") {
+		return body + marker + "}"
+	}
+	return body + "; " + marker + "}"
 }
 
 // Text renders entries as api.txt holds them: "package: line", one a line.

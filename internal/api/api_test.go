@@ -2,6 +2,10 @@ package api
 
 import (
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"strings"
 	"testing"
@@ -47,4 +51,51 @@ func TestAPIFileIsCurrent(t *testing.T) {
 		}
 	}
 	t.Log("the exported API changed: review it, then run go test ./internal/api -update")
+}
+
+// TestTypeLine checks that a type's line leaves out what users cannot
+// see, and says so.
+func TestTypeLine(t *testing.T) {
+	const src = `package p
+
+type Open struct{ A int; B string "json:\"b\"" }
+type Mixed struct{ A int; b string; Open; hidden }
+type Closed struct{ a int }
+type Empty struct{}
+type hidden struct{}
+type Gen[T comparable] struct{ V T; t T }
+type Iface interface{ M() int; Open2 }
+type Open2 interface{ N() }
+type Sealed interface{ m(); Open2 }
+type AllSealed interface{ m() }
+type Name string
+type Alias = Mixed
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := new(types.Config).Check("p", fset, []*ast.File{f}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qual := func(*types.Package) string { return "" }
+	for name, want := range map[string]string{
+		"Open":      `type Open struct{A int; B string "json:\"b\""}`,
+		"Mixed":     `type Mixed struct{A int; Open; /* unexported fields */}`,
+		"Closed":    `type Closed struct{/* unexported fields */}`,
+		"Empty":     `type Empty struct{}`,
+		"Gen":       `type Gen[T comparable] struct{V T; /* unexported fields */}`,
+		"Iface":     `type Iface interface{M() int; Open2}`,
+		"Sealed":    `type Sealed interface{Open2; /* unexported methods */}`,
+		"AllSealed": `type AllSealed interface{/* unexported methods */}`,
+		"Name":      `type Name string`,
+		"Alias":     `type Alias = Mixed`,
+	} {
+		tn := pkg.Scope().Lookup(name).(*types.TypeName)
+		if got := typeLine(tn, qual); got != want {
+			t.Errorf("typeLine(%s) = %s, want %s", name, got, want)
+		}
+	}
 }

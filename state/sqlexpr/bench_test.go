@@ -8,13 +8,11 @@ import (
 )
 
 // benchExpr is a typical state predicate: a two-value IN on the state column
-// and a raw fragment with a Lazy time argument.
+// and a raw fragment with a Now argument, bound to a time with At.
 var benchExpr = sqlexpr.And(
 	sqlexpr.Col("status").In(2, 3),
-	sqlexpr.New("start_at > ?", sqlexpr.Lazy(func() time.Time {
-		return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	})),
-)
+	sqlexpr.Raw("start_at > ?", sqlexpr.Now()),
+).At(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 
 const benchWant = `"status" IN ($1, $2) AND (start_at > $3)`
 
@@ -70,7 +68,7 @@ func BenchmarkBuildAndRender(b *testing.B) {
 	b.ReportAllocs()
 	t := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	for b.Loop() {
-		e := sqlexpr.And(sqlexpr.Col("status").In(2, 3), sqlexpr.New("start_at > ?", t))
+		e := sqlexpr.And(sqlexpr.Col("status").In(2, 3), sqlexpr.Raw("start_at > ?", t))
 		if _, _, err := e.Render(sqlexpr.Postgres); err != nil {
 			b.Fatal(err)
 		}

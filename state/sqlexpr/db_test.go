@@ -38,9 +38,9 @@ func TestDBLiteralQuestionMark(t *testing.T) {
 		require.NoError(t, err)
 
 		for _, e := range []sqlexpr.Expr{
-			sqlexpr.New("name = 'who?'"),
+			sqlexpr.Raw("name = 'who?'"),
 			sqlexpr.Col("wh?").Eq(1),
-			sqlexpr.And(sqlexpr.Col("id").Gt(0), sqlexpr.New(`"wh?" = ? AND name <> 'why?'`, 1)),
+			sqlexpr.And(sqlexpr.Col("id").Gt(0), sqlexpr.Raw(`"wh?" = ? AND name <> 'why?'`, 1)),
 		} {
 			where, args, err := e.Render(db.Dialect)
 			require.NoError(t, err, e.String())
@@ -56,7 +56,7 @@ func TestDBLiteralQuestionMark(t *testing.T) {
 
 		// Bound as an argument, the value goes through ToSql, whose output
 		// runs as it is on a database with ? placeholders.
-		e := sqlexpr.New("name = ?", "who?")
+		e := sqlexpr.Raw("name = ?", "who?")
 		if db.Dialect != sqlexpr.Postgres {
 			where, args, err := e.ToSql()
 			require.NoError(t, err)

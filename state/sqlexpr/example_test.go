@@ -8,29 +8,30 @@ import (
 	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
-// fixedNow stands in for time.Now so that the examples' output is stable.
-func fixedNow() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+// now stands for the time a request or unit of work runs at.
+var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// A predicate is declared once and rendered for each database.
+// A predicate is declared once and rendered for each database, at the time
+// given to At.
 func Example() {
 	scheduled := sqlexpr.And(
 		sqlexpr.Col("status").In(2, 3),
-		sqlexpr.New("start_at > ?", sqlexpr.Lazy(fixedNow)), // use time.Now in real code
+		sqlexpr.Col("start_at").Gt(sqlexpr.Now()),
 	)
 
 	for _, d := range []sqlexpr.Dialect{sqlexpr.Postgres, sqlexpr.SQLite, sqlexpr.MySQL} {
-		where, args, err := scheduled.Render(d)
+		where, args, err := scheduled.At(now).Render(d)
 		if err != nil {
 			panic(err)
 		}
 		fmt.Printf("%-8s WHERE %s\n         %v\n", d, where, args)
 	}
 	// Output:
-	// postgres WHERE "status" IN ($1, $2) AND (start_at > $3)
+	// postgres WHERE "status" IN ($1, $2) AND "start_at" > $3
 	//          [2 3 2025-06-01 12:00:00 +0000 UTC]
-	// sqlite   WHERE "status" IN (?, ?) AND (start_at > ?)
+	// sqlite   WHERE "status" IN (?, ?) AND "start_at" > ?
 	//          [2 3 2025-06-01 12:00:00 +0000 UTC]
-	// mysql    WHERE `status` IN (?, ?) AND (start_at > ?)
+	// mysql    WHERE `status` IN (?, ?) AND `start_at` > ?
 	//          [2 3 2025-06-01 12:00:00 +0000 UTC]
 }
 
@@ -104,7 +105,7 @@ func ExampleOr() {
 func ExampleNot() {
 	active := sqlexpr.Col("status").In(1, 2)
 	fmt.Println(sqlexpr.Not(active))
-	fmt.Println(active.Or(sqlexpr.Col("legacy").Eq(true)).Not())
+	fmt.Println(sqlexpr.Not(sqlexpr.Or(active, sqlexpr.Col("legacy").Eq(true))))
 
 	_, _, err := sqlexpr.Not(sqlexpr.Expr{}).Render(sqlexpr.Postgres)
 	fmt.Println(err)
@@ -114,37 +115,39 @@ func ExampleNot() {
 	// sqlexpr: Not of an empty expression: sqlexpr: empty expression
 }
 
-// New takes a raw fragment with ? placeholders; ?? is a literal question
-// mark, here PostgreSQL's jsonb "has key" operator, and question marks in
-// quotes are left alone.
-func ExampleNew() {
-	e := sqlexpr.New(`tags ?? ? AND note <> '?' AND "why?" = ?`, "urgent", 1)
+// Raw takes SQL text with ? placeholders; ?? is a literal question mark,
+// here PostgreSQL's jsonb "has key" operator, and question marks in quotes
+// are left alone.
+func ExampleRaw() {
+	e := sqlexpr.Raw(`tags ?? ? AND note <> '?' AND "why?" = ?`, "urgent", 1)
 	q, args, _ := e.Render(sqlexpr.Postgres)
 	fmt.Println(q, args)
 
-	_, _, err := sqlexpr.New("a = ? AND b = ?", 1).Render(sqlexpr.Postgres)
+	_, _, err := sqlexpr.Raw("a = ? AND b = ?", 1).Render(sqlexpr.Postgres)
 	fmt.Println(err)
 	// Output:
 	// tags ? $1 AND note <> '?' AND "why?" = $2 [urgent 1]
 	// sqlexpr: "a = ? AND b = ?" has more placeholders than its 1 arguments
 }
 
-// Lazy arguments are resolved each time the Expr is rendered, so a predicate
-// relative to the present can be declared once, at package level.
-func ExampleLazy() {
-	now := fixedNow()
-	clock := func() time.Time { return now } // use time.Now in real code
-	started := sqlexpr.New("start_at <= ?", sqlexpr.Lazy(clock))
+// Now and NowPlus stand for the time given to At, so a predicate relative
+// to the present is declared once, at package level, and bound to a time
+// each time it is rendered.
+func ExampleNow() {
+	started := sqlexpr.Col("start_at").Le(sqlexpr.Now())
+	recent := sqlexpr.Col("start_at").Gt(sqlexpr.NowPlus(-7 * 24 * time.Hour))
 
-	_, args, _ := started.Render(sqlexpr.SQLite)
+	_, args, _ := sqlexpr.And(started, recent).At(now).Render(sqlexpr.SQLite)
+	fmt.Println(args)
+	_, args, _ = sqlexpr.And(started, recent).At(now.Add(24 * time.Hour)).Render(sqlexpr.SQLite)
 	fmt.Println(args)
 
-	now = now.Add(24 * time.Hour)
-	_, args, _ = started.Render(sqlexpr.SQLite)
-	fmt.Println(args)
+	_, _, err := started.Render(sqlexpr.SQLite)
+	fmt.Println(errors.Is(err, sqlexpr.ErrNoTime))
 	// Output:
-	// [2025-06-01 12:00:00 +0000 UTC]
-	// [2025-06-02 12:00:00 +0000 UTC]
+	// [2025-06-01 12:00:00 +0000 UTC 2025-05-25 12:00:00 +0000 UTC]
+	// [2025-06-02 12:00:00 +0000 UTC 2025-05-26 12:00:00 +0000 UTC]
+	// true
 }
 
 // ToSql follows the query-builder convention (as in squirrel's Where): ?
@@ -152,15 +155,15 @@ func ExampleLazy() {
 // mark cannot be written so that every such builder reads it back, so ToSql
 // refuses one: bind the value as an argument instead.
 func ExampleExpr_ToSql() {
-	var where sqlexpr.Sqlizer = sqlexpr.And(
+	var where interface{ ToSql() (string, []any, error) } = sqlexpr.And(
 		sqlexpr.Col("status").In(2, 3),
-		sqlexpr.New("name = ?", "who?"),
+		sqlexpr.Raw("name = ?", "who?"),
 	)
 	sql, args, _ := where.ToSql()
 	fmt.Println(sql)
 	fmt.Println(args)
 
-	_, _, err := sqlexpr.New("name = 'who?'").ToSql()
+	_, _, err := sqlexpr.Raw("name = 'who?'").ToSql()
 	fmt.Println(errors.Is(err, sqlexpr.ErrQuestionMark))
 	fmt.Println(err)
 	// Output:
@@ -185,23 +188,6 @@ func ExampleExpr_AppendSQL() {
 	// Output:
 	// SELECT id FROM project WHERE "org_id" = $1 AND "status" IN ($2, $3)
 	// [42 live paused]
-}
-
-// rawFragment stands in for a fragment from another query builder.
-type rawFragment struct {
-	sql  string
-	args []any
-}
-
-func (f rawFragment) ToSql() (string, []any, error) { return f.sql, f.args, nil }
-
-func ExampleFrom() {
-	other := rawFragment{"score > ? OR featured", []any{10}}
-	e := sqlexpr.And(sqlexpr.Col("status").Eq(1), sqlexpr.From(other))
-	q, args, _ := e.Render(sqlexpr.Postgres)
-	fmt.Println(q, args)
-	// Output:
-	// "status" = $1 AND (score > $2 OR featured) [1 10]
 }
 
 func ExampleErr() {
@@ -233,17 +219,17 @@ func ExampleIdent_Quote() {
 }
 
 func ExampleCol() {
-	fmt.Println(sqlexpr.Col("file.name"))         // one part holding a dot
-	fmt.Println(sqlexpr.ParseIdent("f.name"))     // two parts
-	fmt.Println(sqlexpr.Col("f", "name").Parts()) // the parts
+	fmt.Println(sqlexpr.Col("file.name"))     // one part holding a dot
+	fmt.Println(sqlexpr.ParseIdent("f.name")) // two parts
+	fmt.Println(sqlexpr.Col("f", "name"))     // the same two parts
 	// Output:
 	// "file.name"
 	// "f"."name"
-	// [f name]
+	// "f"."name"
 }
 
 func ExampleExpr_String() {
-	e := sqlexpr.Col("n").Ge(sqlexpr.Lazy(func() int { return 7 }))
+	e := sqlexpr.Col("n").Ge(7)
 	fmt.Println(e.String())
 	fmt.Println(sqlexpr.Expr{}.String())
 	// Output:

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -16,9 +17,12 @@ import (
 // contain leakMark only if the input SQL does.
 const leakMark = "\x01leak"
 
+// fuzzAt is the time the fuzzed expressions are rendered at.
+var fuzzAt = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+
 // fuzzArgs returns n arguments of assorted kinds: marked strings (one of
-// them also holding s), the malicious string, an int, nil and a Lazy. want is
-// what the arguments resolve to at render time.
+// them also holding s), the malicious string, an int and a NowPlus. want
+// is what the arguments resolve to when rendered at fuzzAt.
 func fuzzArgs(n int, s string) (args, want []any) {
 	for i := range n {
 		var a, w any
@@ -32,9 +36,8 @@ func fuzzArgs(n int, s string) (args, want []any) {
 		case 2:
 			a, w = i, i
 		case 3:
-			v := leakMark + "lazy" + strconv.Itoa(i)
-			a = sqlexpr.Lazy(func() string { return v })
-			w = v
+			a = sqlexpr.NowPlus(time.Duration(i) * time.Second)
+			w = fuzzAt.Add(time.Duration(i) * time.Second)
 		}
 		args = append(args, a)
 		want = append(want, w)
@@ -75,7 +78,9 @@ func walkPlaceholders(q, pg string, first int) (int, string) {
 	return k - first, ""
 }
 
-func FuzzNew(f *testing.F) {
+// FuzzRaw renders raw SQL text with assorted arguments for every dialect,
+// through ToSql and Raw again, and after existing arguments.
+func FuzzRaw(f *testing.F) {
 	for _, seed := range []struct {
 		sql string
 		n   uint8
@@ -103,7 +108,7 @@ func FuzzNew(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, sql string, n uint8, s string) {
 		args, wantArgs := fuzzArgs(int(n%6), s)
-		e := sqlexpr.New(sql, args...)
+		e := sqlexpr.Raw(sql, args...).At(fuzzAt)
 
 		out := map[string]string{}
 		var firstErr error
@@ -147,8 +152,8 @@ func FuzzNew(f *testing.F) {
 		case err != nil:
 			t.Fatalf("ToSql error %v, but Render(postgres) = %q", err, out["postgres"])
 		default:
-			// Every ? that ToSql writes is a placeholder; read back through
-			// From, it renders as the original does.
+			// Every ? that ToSql writes is a placeholder, outside quotes;
+			// read back through Raw, it renders as the original does.
 			if n := strings.Count(toSql, "?"); n != len(toArgs) {
 				t.Fatalf("ToSql() = %q has %d question marks for %d arguments", toSql, n, len(toArgs))
 			}
@@ -158,15 +163,15 @@ func FuzzNew(f *testing.F) {
 			if toSql != out["sqlite"] {
 				t.Fatalf("ToSql() = %q, but sqlite renders %q", toSql, out["sqlite"])
 			}
-			back, backArgs, err := sqlexpr.From(rawSqlizer{toSql, toArgs}).Render(sqlexpr.Postgres)
+			back, backArgs, err := sqlexpr.Raw(toSql, toArgs...).Render(sqlexpr.Postgres)
 			if err != nil {
-				t.Fatalf("From(ToSql()) = %q: %v", toSql, err)
+				t.Fatalf("Raw(ToSql()) = %q: %v", toSql, err)
 			}
 			if back != out["postgres"] {
-				t.Fatalf("From(ToSql() = %q) renders %q, want %q", toSql, back, out["postgres"])
+				t.Fatalf("Raw(ToSql() = %q) renders %q, want %q", toSql, back, out["postgres"])
 			}
 			if diff := cmp.Diff(wantArgs, backArgs); diff != "" {
-				t.Fatalf("From(ToSql()) args mismatch (-want +got):\n%s", diff)
+				t.Fatalf("Raw(ToSql()) args mismatch (-want +got):\n%s", diff)
 			}
 		}
 		// Raw text holds no identifiers to quote, so SQLite and MySQL agree.
@@ -208,11 +213,3 @@ func FuzzNew(f *testing.F) {
 		}
 	})
 }
-
-// rawSqlizer is another builder's fragment.
-type rawSqlizer struct {
-	sql  string
-	args []any
-}
-
-func (r rawSqlizer) ToSql() (string, []any, error) { return r.sql, r.args, nil }

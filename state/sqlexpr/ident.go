@@ -22,12 +22,6 @@ func Col(parts ...string) Ident { return Ident{parts: slices.Clone(parts)} }
 // identifier. Use [Col] for names that themselves contain dots.
 func ParseIdent(name string) Ident { return Ident{parts: strings.Split(name, ".")} }
 
-// Parts returns the identifier's parts, outermost first.
-func (id Ident) Parts() []string { return append([]string(nil), id.parts...) }
-
-// IsZero reports whether id has no parts.
-func (id Ident) IsZero() bool { return len(id.parts) == 0 }
-
 // String returns the identifier as it renders for PostgreSQL and SQLite.
 func (id Ident) String() string {
 	b, err := appendIdent(nil, id, '"')

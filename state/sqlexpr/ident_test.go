@@ -3,7 +3,6 @@ package sqlexpr_test
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -98,39 +97,39 @@ func TestIdentErrors(t *testing.T) {
 	}
 }
 
+// TestIdentParts checks how Col and ParseIdent split a name into parts, by
+// how the parts render: each quoted on its own, joined by dots.
 func TestIdentParts(t *testing.T) {
 	tests := []struct {
-		id   sqlexpr.Ident
-		want []string
+		id      sqlexpr.Ident
+		want    string // as Quote(Postgres) writes it, if it renders
+		wantErr string // what the error says, if not
 	}{
-		{sqlexpr.Ident{}, nil},
-		{sqlexpr.Col(), nil},
-		{sqlexpr.Col("a"), []string{"a"}},
-		{sqlexpr.Col("a", "b.c"), []string{"a", "b.c"}},
-		{sqlexpr.ParseIdent("a.b.c"), []string{"a", "b", "c"}},
-		{sqlexpr.ParseIdent(""), []string{""}},
-		{sqlexpr.ParseIdent("a..b"), []string{"a", "", "b"}},
+		{sqlexpr.Ident{}, "", "sqlexpr: empty identifier"},
+		{sqlexpr.Col(), "", "sqlexpr: empty identifier"},
+		{sqlexpr.Col("a"), `"a"`, ""},
+		{sqlexpr.Col("a", "b.c"), `"a"."b.c"`, ""},
+		{sqlexpr.ParseIdent("a.b.c"), `"a"."b"."c"`, ""},
+		{sqlexpr.Col(""), "", `sqlexpr: identifier "" has an empty part`}, // an empty part is still a part
+		{sqlexpr.ParseIdent(""), "", `sqlexpr: identifier "" has an empty part`},
+		{sqlexpr.ParseIdent("a..b"), "", `sqlexpr: identifier "a..b" has an empty part`},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, tt.id.Parts()); diff != "" {
-			t.Errorf("%#v.Parts() mismatch (-want +got):\n%s", tt.id, diff)
+		got, err := tt.id.Quote(sqlexpr.Postgres)
+		if tt.wantErr != "" {
+			assert.EqualError(t, err, tt.wantErr, "%#v", tt.id)
+			assert.Empty(t, got)
+			continue
 		}
+		require.NoError(t, err, "%#v", tt.id)
+		assert.Equal(t, tt.want, got)
 	}
 
-	// Parts returns a copy.
-	id := sqlexpr.Col("p", "status")
-	p := id.Parts()
-	p[0] = "x"
-	assert.Equal(t, []string{"p", "status"}, id.Parts())
+	// Col copies its parts.
+	parts := []string{"p", "status"}
+	id := sqlexpr.Col(parts...)
+	parts[0] = "x"
 	assert.Equal(t, `"p"."status"`, id.String())
-}
-
-func TestIdentIsZero(t *testing.T) {
-	assert.True(t, sqlexpr.Ident{}.IsZero())
-	assert.True(t, sqlexpr.Col().IsZero())
-	assert.False(t, sqlexpr.Col("a").IsZero())
-	assert.False(t, sqlexpr.Col("").IsZero(), "an empty part is still a part")
-	assert.False(t, sqlexpr.ParseIdent("").IsZero())
 }
 
 func TestIdentPredicates(t *testing.T) {

@@ -10,10 +10,10 @@
 //
 //	e := sqlexpr.And(
 //		sqlexpr.Col("status").In(2, 3),
-//		sqlexpr.New("start_at > ?", sqlexpr.Lazy(time.Now)),
+//		sqlexpr.Raw("start_at > ?", sqlexpr.Now()),
 //	)
-//	query, args, err := e.Render(sqlexpr.Postgres)
-//	// query: "status" IN ($1, $2) AND (start_at > $3)
+//	query, args, err := e.At(now).Render(sqlexpr.Postgres)
+//	// query: "status" IN ($1, $2) AND (start_at > $3)   args: [2 3 now]
 //
 // Expr also has a ToSql method, so it can be passed to query builders that
 // accept the common ToSql() (string, []any, error) convention, such as
@@ -39,9 +39,9 @@ import (
 //
 // Every dialect writes a literal question mark as a single ?: one inside a
 // quoted string or identifier is kept inside its quotes, and the ?? escape
-// of [New] and [From] becomes ?. ([Expr.ToSql], whose output goes to
-// another query builder rather than to a database, refuses literal
-// question marks instead; see [ErrQuestionMark].)
+// of [Raw] becomes ?. ([Expr.ToSql], whose output goes to another query
+// builder rather than to a database, refuses literal question marks
+// instead; see [ErrQuestionMark].)
 type Dialect struct {
 	name    string
 	dollar  bool // $1, $2 rather than ?
@@ -75,23 +75,16 @@ var ErrEmpty = errors.New("sqlexpr: empty expression")
 
 // ErrQuestionMark is wrapped by the error [Expr.ToSql] returns for an Expr
 // whose SQL holds a literal question mark: one inside a quoted string or
-// identifier, an identifier's own, or the ?? escape of [New] or [From].
+// identifier, an identifier's own, or the ?? escape of [Raw].
 // Query builders that take ToSql's output disagree on such a mark (one that
 // numbers its placeholders turns ?? into ?, one that uses ? sends ?? as
 // is), so ToSql cannot write it portably. Bind the value as an argument
 // instead, as in
 //
-//	sqlexpr.New("name = ?", "who?") // not sqlexpr.New("name = 'who?'")
+//	sqlexpr.Raw("name = ?", "who?") // not sqlexpr.Raw("name = 'who?'")
 //
 // or render the Expr with [Expr.Render].
 var ErrQuestionMark = errors.New("sqlexpr: ToSql cannot write a literal question mark portably")
-
-// Sqlizer is the common query-builder convention for a SQL fragment with
-// ? placeholders. [Expr] implements it, and [From] accepts any
-// implementation, so fragments from other builders can be composed here.
-type Sqlizer interface {
-	ToSql() (sql string, args []any, err error)
-}
 
 // Expr is a SQL boolean expression with bound arguments. The zero Expr is
 // "no expression" (see [ErrEmpty]). Exprs are immutable and safe for
@@ -112,20 +105,18 @@ const (
 	kNot
 	kConst
 	kErr
-	kFrom
 	kAt
 	kOn
 )
 
 type node struct {
 	kind kind
-	sql  string // kRaw: the SQL text; kCmp: the operator
-	not  bool   // kIn: NOT IN; kNull: IS NOT NULL; kConst: false
-	col  Ident  // kCmp, kIn, kNull
-	args []any  // kRaw, kCmp (one), kIn
-	kids []Expr // kAnd, kOr, kNot (one)
-	err  error  // kErr
-	from Sqlizer
+	sql  string    // kRaw: the SQL text; kCmp: the operator
+	not  bool      // kIn: NOT IN; kNull: IS NOT NULL; kConst: false
+	col  Ident     // kCmp, kIn, kNull
+	args []any     // kRaw, kCmp (one), kIn
+	kids []Expr    // kAnd, kOr, kNot (one)
+	err  error     // kErr
 	at   time.Time // kAt: the time Now arguments stand for
 	on   string    // kOn: the table alias unqualified columns take
 }
@@ -137,15 +128,20 @@ var (
 	False = Expr{&node{kind: kConst, not: true}}
 )
 
-// New returns a raw SQL expression. Each ? in sql is a placeholder for the
-// next argument; write ?? for a literal question mark (for example
-// PostgreSQL's jsonb ? operator), which renders as a single ? for every
-// Dialect (SQLite and MySQL read any ? outside quotes as a placeholder, so
-// there it has no use). Question marks inside single-quoted strings, double-quoted
+// Raw returns an expression of raw SQL text, such as
+// Raw("start_at > ?", Now()). Each ? in sql is a placeholder for the next
+// argument; write ?? for a literal question mark (for example PostgreSQL's
+// jsonb ? operator), which renders as a single ? for every Dialect (SQLite
+// and MySQL read any ? outside quotes as a placeholder, so there it has no
+// use). Question marks inside single-quoted strings, double-quoted
 // identifiers and backquoted identifiers are left alone. The number of
-// placeholders must match len(args), and a placeholder must not be followed
-// directly by a digit (PostgreSQL would read $1 then 0 as $10); either
-// mistake is reported when the Expr is rendered.
+// placeholders must match len(args), and a placeholder must not be
+// followed directly by a digit (PostgreSQL would read $1 then 0 as $10);
+// either mistake is reported when the Expr is rendered.
+//
+// Prefer Col and its comparisons where they can say the same: they quote
+// the column, and [Expr.On] can qualify it, which it cannot do to raw
+// text.
 //
 // [Expr.ToSql] refuses any literal question mark, quoted or written ??,
 // with an error wrapping [ErrQuestionMark]: bind such a value as an
@@ -153,7 +149,7 @@ var (
 //
 // The SQL text is the caller's: never build it from outside input. Bind
 // outside input as an argument instead.
-func New(sql string, args ...any) Expr {
+func Raw(sql string, args ...any) Expr {
 	return Expr{&node{kind: kRaw, sql: sql, args: slices.Clone(args)}}
 }
 
@@ -164,22 +160,6 @@ func Err(err error) Expr {
 		err = errors.New("sqlexpr: Err(nil)")
 	}
 	return Expr{&node{kind: kErr, err: err}}
-}
-
-// From wraps a fragment from another query builder. Its ToSql is called each
-// time the Expr is rendered; its ? placeholders are renumbered for the
-// target dialect. By the builders' convention every ? in the fragment is a
-// placeholder, quoted or not, and ?? is a literal question mark, which
-// [Expr.Render] writes as a single ? and [Expr.ToSql] refuses (see
-// [ErrQuestionMark]).
-func From(s Sqlizer) Expr {
-	if s == nil {
-		return Err(errors.New("sqlexpr: From(nil)"))
-	}
-	if e, ok := s.(Expr); ok {
-		return e
-	}
-	return Expr{&node{kind: kFrom, from: s}}
 }
 
 // And returns the conjunction of es. Zero Exprs are skipped; with nothing
@@ -222,15 +202,6 @@ func Not(e Expr) Expr {
 	return Expr{&node{kind: kNot, kids: []Expr{e}}}
 }
 
-// And returns And(e, others...).
-func (e Expr) And(others ...Expr) Expr { return And(append([]Expr{e}, others...)...) }
-
-// Or returns Or(e, others...).
-func (e Expr) Or(others ...Expr) Expr { return Or(append([]Expr{e}, others...)...) }
-
-// Not returns Not(e).
-func (e Expr) Not() Expr { return Not(e) }
-
 // IsZero reports whether e is the zero Expr.
 func (e Expr) IsZero() bool { return e.n == nil }
 
@@ -240,9 +211,9 @@ func (e Expr) IsZero() bool { return e.n == nil }
 //
 // Every ? in the result is a placeholder. A literal question mark (inside a
 // quoted string or identifier, an identifier's own, or the ?? escape of
-// [New] or [From]) cannot be written so that every such builder reads it
-// back as one: ToSql returns an error wrapping [ErrQuestionMark] that names
-// the SQL text or identifier holding it. Bind the value as an argument
+// [Raw]) cannot be written so that every such builder reads it back as
+// one: ToSql returns an error wrapping [ErrQuestionMark] that names the
+// SQL text or identifier holding it. Bind the value as an argument
 // instead, or use [Expr.Render], which writes literal question marks as
 // they are.
 func (e Expr) ToSql() (string, []any, error) { return e.Render(question) }
@@ -311,8 +282,8 @@ func NowPlus(d time.Duration) any { return timeArg{offset: d} }
 //	// projects whose parent is Published, and who are not themselves Gone
 //	where := sqlexpr.And(Status.In(Published).Expr().On("parent"), sqlexpr.Not(Status.In(Gone).Expr()).On("p"))
 //
-// Columns that are already qualified are left alone. Raw SQL text (New,
-// From) cannot be qualified: rendering it inside On is an error wrapping
+// Columns that are already qualified are left alone. The SQL text of Raw
+// cannot be qualified: rendering it inside On is an error wrapping
 // ErrUnqualified; build such predicates with Col instead. An On inside e
 // qualifies its own part.
 func (e Expr) On(alias string) Expr {
@@ -358,21 +329,6 @@ func (e Expr) String() string {
 	return b.String()
 }
 
-// lazy is an argument resolved each time an Expr is rendered.
-type lazy interface {
-	resolve() any
-}
-
-type lazyArg[V any] struct{ f func() V }
-
-func (l lazyArg[V]) resolve() any { return l.f() }
-
-// Lazy returns an argument whose value is f() at the time the Expr is
-// rendered rather than when it is built, for predicates relative to the
-// present: sqlexpr.New("start_at > ?", sqlexpr.Lazy(time.Now)). The
-// expression can then be declared once, at package level.
-func Lazy[V any](f func() V) any { return lazyArg[V]{f} }
-
 type renderer struct {
 	buf  []byte
 	args []any
@@ -383,10 +339,7 @@ type renderer struct {
 }
 
 func (r *renderer) arg(v any) {
-	switch a := v.(type) {
-	case lazy:
-		v = a.resolve()
-	case timeArg:
+	if a, ok := v.(timeArg); ok {
 		if r.now == nil {
 			r.err = ErrNoTime
 			v = nil
@@ -500,7 +453,7 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		if paren {
 			r.buf = append(r.buf, '(')
 		}
-		if err := r.raw(n.sql, n.args, false); err != nil {
+		if err := r.raw(n.sql, n.args); err != nil {
 			return err
 		}
 		if paren {
@@ -518,36 +471,17 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		err := r.expr(n.kids[0], paren)
 		r.on = prev
 		return err
-	case kFrom:
-		if r.on != "" {
-			return fmt.Errorf("%w (a fragment of %T, inside On(%q))", ErrUnqualified, n.from, r.on)
-		}
-		sql, args, err := n.from.ToSql()
-		if err != nil {
-			return fmt.Errorf("sqlexpr: %T.ToSql: %w", n.from, err)
-		}
-		if paren {
-			r.buf = append(r.buf, '(')
-		}
-		if err := r.raw(sql, args, true); err != nil {
-			return fmt.Errorf("%w (in the fragment of %T)", err, n.from)
-		}
-		if paren {
-			r.buf = append(r.buf, ')')
-		}
 	default:
 		return fmt.Errorf("sqlexpr: corrupt expression (kind %d)", n.kind)
 	}
 	return nil
 }
 
-// raw copies sql, replacing each placeholder with the next argument. In
-// text given to New, question marks inside quotes are literal. In text from
-// another builder's ToSql (builder true), quotes are not special: by that
-// convention every ? is a placeholder and ?? a literal question mark,
-// wherever it is. A literal question mark is written as a single ?, except
-// with ToSql's own dialect, which refuses it (see ErrQuestionMark).
-func (r *renderer) raw(sql string, args []any, builder bool) error {
+// raw copies sql, the text given to Raw, replacing each placeholder with
+// the next argument. Question marks inside quotes are literal, and so is
+// ?? outside them. A literal question mark is written as a single ?,
+// except with ToSql's own dialect, which refuses it (see ErrQuestionMark).
+func (r *renderer) raw(sql string, args []any) error {
 	if strings.TrimSpace(sql) == "" {
 		return errors.New("sqlexpr: empty SQL text (use the zero Expr, or True, for no condition)")
 	}
@@ -562,7 +496,7 @@ func (r *renderer) raw(sql string, args []any, builder bool) error {
 			} else if c == '?' && r.d.literal {
 				return questionMark("SQL text", sql)
 			}
-		case !builder && (c == '\'' || c == '"' || c == '`'):
+		case c == '\'' || c == '"' || c == '`':
 			quote = c
 		case c == '?':
 			if i+1 < len(sql) && sql[i+1] == '?' {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,21 +19,6 @@ import (
 // malicious is a value that would do damage if it were ever written into the
 // SQL text instead of being bound as an argument.
 const malicious = `x'; DROP TABLE t; --`
-
-// fakeSqlizer is a fragment from some other query builder.
-type fakeSqlizer struct {
-	sql   string
-	args  []any
-	err   error
-	calls *int
-}
-
-func (f fakeSqlizer) ToSql() (string, []any, error) {
-	if f.calls != nil {
-		*f.calls++
-	}
-	return f.sql, f.args, f.err
-}
 
 // want is the rendering of one Expr in every dialect. toSql is the output of
 // Expr.ToSql (? placeholders, double quotes), or refused(text) when ToSql
@@ -99,7 +85,7 @@ func TestRender(t *testing.T) {
 	a := sqlexpr.Col("a").Eq(1)
 	b := sqlexpr.Col("b").Eq(2)
 	c := sqlexpr.Col("c").Eq(3)
-	raw := sqlexpr.New("x > ?", 9)
+	raw := sqlexpr.Raw("x > ?", 9)
 
 	tests := []struct {
 		name string
@@ -138,27 +124,27 @@ func TestRender(t *testing.T) {
 		{"NotIn many", sqlexpr.Col("a").NotIn(1, 2), want{`"a" NOT IN ($1, $2)`, `"a" NOT IN (?, ?)`, "`a` NOT IN (?, ?)", `"a" NOT IN (?, ?)`, []any{1, 2}}},
 
 		// Raw SQL.
-		{"New no args", sqlexpr.New("deleted_at IS NULL"), same("deleted_at IS NULL", "deleted_at IS NULL")},
-		{"New numbering", sqlexpr.New("a = ? AND b = ? OR c = ?", 1, 2, 3), same("a = $1 AND b = $2 OR c = $3", "a = ? AND b = ? OR c = ?", 1, 2, 3)},
-		{"New top level not parenthesised", raw, same("x > $1", "x > ?", 9)},
+		{"Raw no args", sqlexpr.Raw("deleted_at IS NULL"), same("deleted_at IS NULL", "deleted_at IS NULL")},
+		{"Raw numbering", sqlexpr.Raw("a = ? AND b = ? OR c = ?", 1, 2, 3), same("a = $1 AND b = $2 OR c = $3", "a = ? AND b = ? OR c = ?", 1, 2, 3)},
+		{"Raw top level not parenthesised", raw, same("x > $1", "x > ?", 9)},
 		// A literal ? cannot go through ToSql: a builder with ? placeholders
 		// would send ?? as is (see ErrQuestionMark), so ToSql refuses it.
-		{"New ?? is a literal ?", sqlexpr.New("data ?? ? AND n = ?", "k", 1),
+		{"Raw ?? is a literal ?", sqlexpr.Raw("data ?? ? AND n = ?", "k", 1),
 			want{"data ? $1 AND n = $2", "data ? ? AND n = ?", "data ? ? AND n = ?", refused("data ?? ? AND n = ?"), []any{"k", 1}}},
-		{"New ??? is a literal ? then a placeholder", sqlexpr.New("a ???", 1),
+		{"Raw ??? is a literal ? then a placeholder", sqlexpr.Raw("a ???", 1),
 			want{"a ?$1", "a ??", "a ??", refused("a ???"), []any{1}}},
 		// Inside quotes a ? is literal.
-		{"New ? in single quotes", sqlexpr.New("a = '?' AND b = ?", 1), want{"a = '?' AND b = $1", "a = '?' AND b = ?", "a = '?' AND b = ?", refused("a = '?' AND b = ?"), []any{1}}},
-		{"New ?? in single quotes left alone", sqlexpr.New("a = '??' AND b = ?", 1), want{"a = '??' AND b = $1", "a = '??' AND b = ?", "a = '??' AND b = ?", refused("a = '??' AND b = ?"), []any{1}}},
-		{"New ? in double quotes", sqlexpr.New(`"a?" = ?`, 1), want{`"a?" = $1`, `"a?" = ?`, `"a?" = ?`, refused(`"a?" = ?`), []any{1}}},
-		{"New ? in backticks", sqlexpr.New("`a?` = ?", 1), want{"`a?` = $1", "`a?` = ?", "`a?` = ?", refused("`a?` = ?"), []any{1}}},
-		{"New doubled quote inside string", sqlexpr.New("a = 'it''s ?' AND b = ?", 1), want{"a = 'it''s ?' AND b = $1", "a = 'it''s ?' AND b = ?", "a = 'it''s ?' AND b = ?", refused("a = 'it''s ?' AND b = ?"), []any{1}}},
-		{"New other quotes inside string", sqlexpr.New(`a = '"?' AND b = ?`, 1), want{`a = '"?' AND b = $1`, `a = '"?' AND b = ?`, `a = '"?' AND b = ?`, refused(`a = '"?' AND b = ?`), []any{1}}},
-		{"New quotes without ? go through ToSql", sqlexpr.New(`a = 'it''s' AND "b" = ? AND `+"`c`"+` = ?`, 1, 2),
+		{"Raw ? in single quotes", sqlexpr.Raw("a = '?' AND b = ?", 1), want{"a = '?' AND b = $1", "a = '?' AND b = ?", "a = '?' AND b = ?", refused("a = '?' AND b = ?"), []any{1}}},
+		{"Raw ?? in single quotes left alone", sqlexpr.Raw("a = '??' AND b = ?", 1), want{"a = '??' AND b = $1", "a = '??' AND b = ?", "a = '??' AND b = ?", refused("a = '??' AND b = ?"), []any{1}}},
+		{"Raw ? in double quotes", sqlexpr.Raw(`"a?" = ?`, 1), want{`"a?" = $1`, `"a?" = ?`, `"a?" = ?`, refused(`"a?" = ?`), []any{1}}},
+		{"Raw ? in backticks", sqlexpr.Raw("`a?` = ?", 1), want{"`a?` = $1", "`a?` = ?", "`a?` = ?", refused("`a?` = ?"), []any{1}}},
+		{"Raw doubled quote inside string", sqlexpr.Raw("a = 'it''s ?' AND b = ?", 1), want{"a = 'it''s ?' AND b = $1", "a = 'it''s ?' AND b = ?", "a = 'it''s ?' AND b = ?", refused("a = 'it''s ?' AND b = ?"), []any{1}}},
+		{"Raw other quotes inside string", sqlexpr.Raw(`a = '"?' AND b = ?`, 1), want{`a = '"?' AND b = $1`, `a = '"?' AND b = ?`, `a = '"?' AND b = ?`, refused(`a = '"?' AND b = ?`), []any{1}}},
+		{"Raw quotes without ? go through ToSql", sqlexpr.Raw(`a = 'it''s' AND "b" = ? AND `+"`c`"+` = ?`, 1, 2),
 			sameRaw(`a = 'it''s' AND "b" = $1 AND `+"`c`"+` = $2`, `a = 'it''s' AND "b" = ? AND `+"`c`"+` = ?`, 1, 2)},
-		{"New refused inside And", sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.New("name = 'who?'")),
+		{"Raw refused inside And", sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.Raw("name = 'who?'")),
 			want{`"a" = $1 AND (name = 'who?')`, `"a" = ? AND (name = 'who?')`, "`a` = ? AND (name = 'who?')", refused("name = 'who?'"), []any{1}}},
-		{"New dollar text copied", sqlexpr.New("a = $x AND b = ?", 1), same("a = $x AND b = $1", "a = $x AND b = ?", 1)},
+		{"Raw dollar text copied", sqlexpr.Raw("a = $x AND b = ?", 1), same("a = $x AND b = $1", "a = $x AND b = ?", 1)},
 
 		// Composition.
 		{"And", sqlexpr.And(a, b), want{`"a" = $1 AND "b" = $2`, `"a" = ? AND "b" = ?`, "`a` = ? AND `b` = ?", `"a" = ? AND "b" = ?`, []any{1, 2}}},
@@ -190,27 +176,6 @@ func TestRender(t *testing.T) {
 		{"Not in And", sqlexpr.And(sqlexpr.Not(a), b), same(`NOT "a" = $1 AND "b" = $2`, `NOT "a" = ? AND "b" = ?`, 1, 2)},
 		{"Not IN", sqlexpr.Not(sqlexpr.Col("a").In(1, 2)), same(`NOT "a" IN ($1, $2)`, `NOT "a" IN (?, ?)`, 1, 2)},
 
-		// Methods.
-		{"method And", a.And(b, c), same(`"a" = $1 AND "b" = $2 AND "c" = $3`, `"a" = ? AND "b" = ? AND "c" = ?`, 1, 2, 3)},
-		{"method And nothing", a.And(), same(`"a" = $1`, `"a" = ?`, 1)},
-		{"method And on zero", sqlexpr.Expr{}.And(a), same(`"a" = $1`, `"a" = ?`, 1)},
-		{"method Or", a.Or(b), same(`"a" = $1 OR "b" = $2`, `"a" = ? OR "b" = ?`, 1, 2)},
-		{"method Or on zero", sqlexpr.Expr{}.Or(), same("1=0", "1=0")},
-		{"method Not", a.Or(b).Not(), same(`NOT ("a" = $1 OR "b" = $2)`, `NOT ("a" = ? OR "b" = ?)`, 1, 2)},
-
-		// From another builder.
-		{"From", sqlexpr.From(fakeSqlizer{sql: "a = ? OR b = ?", args: []any{1, 2}}), same("a = $1 OR b = $2", "a = ? OR b = ?", 1, 2)},
-		{"From in And", sqlexpr.And(a, sqlexpr.From(fakeSqlizer{sql: "x = ? OR y = ?", args: []any{"x", "y"}})),
-			same(`"a" = $1 AND (x = $2 OR y = $3)`, `"a" = ? AND (x = ? OR y = ?)`, 1, "x", "y")},
-		// By the ToSql convention every ? from another builder is a
-		// placeholder, even inside quotes; ?? is a literal question mark,
-		// which ToSql refuses like any other.
-		{"From ?? and quotes", sqlexpr.From(fakeSqlizer{sql: "d ?? ? AND s = '??' AND t = '?'", args: []any{"k", "v"}}),
-			want{"d ? $1 AND s = '?' AND t = '$2'", "d ? ? AND s = '?' AND t = '?'", "d ? ? AND s = '?' AND t = '?'", refused("d ?? ? AND s = '??' AND t = '?'"), []any{"k", "v"}}},
-		{"From quotes", sqlexpr.From(fakeSqlizer{sql: "s = 'x' AND t = ?", args: []any{"v"}}), sameRaw("s = 'x' AND t = $1", "s = 'x' AND t = ?", "v")},
-		{"From Expr is that Expr", sqlexpr.From(sqlexpr.And(a, b)), same(`"a" = $1 AND "b" = $2`, `"a" = ? AND "b" = ?`, 1, 2)},
-		{"From pointer to Expr round-trips ToSql", sqlexpr.And(c, sqlexpr.From(ptr(sqlexpr.New(`d = ? AND "e" = 'x'`, "k")))),
-			want{`"c" = $1 AND (d = $2 AND "e" = 'x')`, `"c" = ? AND (d = ? AND "e" = 'x')`, "`c` = ? AND (d = ? AND \"e\" = 'x')", `"c" = ? AND (d = ? AND "e" = 'x')`, []any{3, "k"}}},
 		{"ToSql refuses ? in identifiers", sqlexpr.Col("a?b").Eq(1), want{`"a?b" = $1`, `"a?b" = ?`, "`a?b` = ?", refused("a?b"), []any{1}}},
 		{"ToSql refuses ? in a qualifier", sqlexpr.Col("p?", "s").In(1, 2), want{`"p?"."s" IN ($1, $2)`, `"p?"."s" IN (?, ?)`, "`p?`.`s` IN (?, ?)", refused("p?.s"), []any{1, 2}}},
 		{"ToSql refuses ? in IS NULL", sqlexpr.Col("a?").IsNull(), want{`"a?" IS NULL`, `"a?" IS NULL`, "`a?` IS NULL", refused("a?"), nil}},
@@ -218,8 +183,7 @@ func TestRender(t *testing.T) {
 		// Values are bound, never written into the text.
 		{"malicious Eq", sqlexpr.Col("name").Eq(malicious), want{`"name" = $1`, `"name" = ?`, "`name` = ?", `"name" = ?`, []any{malicious}}},
 		{"malicious In", sqlexpr.Col("name").In(malicious, "ok"), same(`"name" IN ($1, $2)`, `"name" IN (?, ?)`, malicious, "ok")},
-		{"malicious New", sqlexpr.New("name = ?", malicious), same("name = $1", "name = ?", malicious)},
-		{"malicious From", sqlexpr.From(fakeSqlizer{sql: "name = ?", args: []any{malicious}}), same("name = $1", "name = ?", malicious)},
+		{"malicious Raw", sqlexpr.Raw("name = ?", malicious), same("name = $1", "name = ?", malicious)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,21 +192,18 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // TestValuesAreBound renders values that are dangerous as SQL text and
 // checks that they appear only among the arguments.
 func TestValuesAreBound(t *testing.T) {
 	build := func(quoted string) sqlexpr.Expr {
-		return sqlexpr.Or(
+		return sqlexpr.Not(sqlexpr.Or(
 			sqlexpr.Col("a").Eq(malicious),
 			sqlexpr.Col("b").In(malicious, malicious+"2"),
 			sqlexpr.Col("c").NotIn(malicious, 1),
 			sqlexpr.Col("d").Lt(malicious),
-			sqlexpr.New("e = ? AND f = '"+quoted+"'", malicious),
-			sqlexpr.New("g = ?", sqlexpr.Lazy(func() string { return malicious })),
-			sqlexpr.From(fakeSqlizer{sql: "h = ?", args: []any{malicious}}),
-		).Not()
+			sqlexpr.Raw("e = ? AND f = '"+quoted+"'", malicious),
+			sqlexpr.Raw("g = ?", malicious),
+		))
 	}
 	e := build("?")
 	for _, d := range []sqlexpr.Dialect{sqlexpr.Postgres, sqlexpr.SQLite, sqlexpr.MySQL} {
@@ -252,7 +213,7 @@ func TestValuesAreBound(t *testing.T) {
 			for _, bad := range []string{"DROP", "x'", "--", ";"} {
 				assert.NotContains(t, sql, bad)
 			}
-			assert.Equal(t, 8, strings.Count(fmtArgs(args), malicious))
+			assert.Equal(t, 7, strings.Count(fmtArgs(args), malicious))
 		})
 	}
 	// ToSql refuses the quoted ? (see ErrQuestionMark); without it, it binds
@@ -264,7 +225,7 @@ func TestValuesAreBound(t *testing.T) {
 	for _, bad := range []string{"DROP", "x'", "--", ";"} {
 		assert.NotContains(t, sql, bad)
 	}
-	assert.Equal(t, 8, strings.Count(fmtArgs(args), malicious))
+	assert.Equal(t, 7, strings.Count(fmtArgs(args), malicious))
 }
 
 func fmtArgs(args []any) string {
@@ -297,7 +258,6 @@ func TestRenderErrors(t *testing.T) {
 	}{
 		{"zero Expr", sqlexpr.Expr{}, sqlexpr.ErrEmpty, "empty expression"},
 		{"Not of zero", sqlexpr.Not(sqlexpr.Expr{}), sqlexpr.ErrEmpty, "Not of an empty expression"},
-		{"method Not of zero", sqlexpr.Expr{}.Not(), sqlexpr.ErrEmpty, ""},
 		{"Not of zero inside And", sqlexpr.And(ok, sqlexpr.Not(sqlexpr.Expr{})), sqlexpr.ErrEmpty, ""},
 		{"Err", sqlexpr.Err(errSentinel), errSentinel, "sentinel"},
 		{"Err(nil)", sqlexpr.Err(nil), nil, "Err(nil)"},
@@ -305,21 +265,20 @@ func TestRenderErrors(t *testing.T) {
 		{"Err first in Or", sqlexpr.Or(sqlexpr.Err(errSentinel), ok), errSentinel, ""},
 		{"Err in Not", sqlexpr.Not(sqlexpr.Err(errSentinel)), errSentinel, ""},
 		{"Err deep", sqlexpr.And(ok, sqlexpr.Or(ok, sqlexpr.And(ok, sqlexpr.Not(sqlexpr.Err(errSentinel))))), errSentinel, ""},
-		{"Err through methods", ok.And(ok.Or(sqlexpr.Err(errSentinel))), errSentinel, ""},
 		{"wrapped Err", sqlexpr.Err(errors.Join(errors.New("ctx"), errSentinel)), errSentinel, "ctx"},
 
-		{"New too few args", sqlexpr.New("a = ? AND b = ?", 1), nil, "more placeholders than its 1 arguments"},
-		{"New no args", sqlexpr.New("a = ?"), nil, "more placeholders than its 0 arguments"},
-		{"New too many args", sqlexpr.New("a = ?", 1, 2), nil, "1 placeholders for 2 arguments"},
-		{"New args without placeholder", sqlexpr.New("a", 1), nil, "0 placeholders for 1 arguments"},
-		{"New ?? is not a placeholder", sqlexpr.New("a ?? b", 1), nil, "0 placeholders for 1 arguments"},
-		{"New quoted ? is not a placeholder", sqlexpr.New("a = '?'", 1), nil, "0 placeholders for 1 arguments"},
-		{"New unterminated single quote", sqlexpr.New("a = 'x"), nil, "unterminated ' quote"},
-		{"New unterminated double quote", sqlexpr.New(`"a = ?`, 1), nil, `unterminated " quote`},
-		{"New unterminated backtick", sqlexpr.New("`a = ?", 1), nil, "unterminated ` quote"},
-		{"New error inside And", sqlexpr.And(ok, sqlexpr.New("?")), nil, "more placeholders"},
-		{"New placeholder then digit", sqlexpr.New("a = ?1", 1), nil, "followed by a digit"},
-		{"New placeholder then digit later", sqlexpr.New("a = ? AND b = ?0", 1, 2), nil, "followed by a digit"},
+		{"Raw too few args", sqlexpr.Raw("a = ? AND b = ?", 1), nil, "more placeholders than its 1 arguments"},
+		{"Raw no args", sqlexpr.Raw("a = ?"), nil, "more placeholders than its 0 arguments"},
+		{"Raw too many args", sqlexpr.Raw("a = ?", 1, 2), nil, "1 placeholders for 2 arguments"},
+		{"Raw args without placeholder", sqlexpr.Raw("a", 1), nil, "0 placeholders for 1 arguments"},
+		{"Raw ?? is not a placeholder", sqlexpr.Raw("a ?? b", 1), nil, "0 placeholders for 1 arguments"},
+		{"Raw quoted ? is not a placeholder", sqlexpr.Raw("a = '?'", 1), nil, "0 placeholders for 1 arguments"},
+		{"Raw unterminated single quote", sqlexpr.Raw("a = 'x"), nil, "unterminated ' quote"},
+		{"Raw unterminated double quote", sqlexpr.Raw(`"a = ?`, 1), nil, `unterminated " quote`},
+		{"Raw unterminated backtick", sqlexpr.Raw("`a = ?", 1), nil, "unterminated ` quote"},
+		{"Raw error inside And", sqlexpr.And(ok, sqlexpr.Raw("?")), nil, "more placeholders"},
+		{"Raw placeholder then digit", sqlexpr.Raw("a = ?1", 1), nil, "followed by a digit"},
+		{"Raw placeholder then digit later", sqlexpr.Raw("a = ? AND b = ?0", 1, 2), nil, "followed by a digit"},
 
 		{"Col no parts", sqlexpr.Col().Eq(1), nil, "empty identifier"},
 		{"Col empty part", sqlexpr.Col("").Eq(1), nil, "empty part"},
@@ -334,11 +293,6 @@ func TestRenderErrors(t *testing.T) {
 		{"In none with bad ident", sqlexpr.Col("").In(), nil, "empty part"},
 		{"NotIn none with bad ident", sqlexpr.Col().NotIn(), nil, "empty identifier"},
 		{"bad ident inside Or", sqlexpr.Or(ok, sqlexpr.Col("x\x00").Eq(1)), nil, "NUL byte"},
-
-		{"From nil", sqlexpr.From(nil), nil, "From(nil)"},
-		{"From ToSql error", sqlexpr.From(fakeSqlizer{err: errSentinel}), errSentinel, "fakeSqlizer.ToSql"},
-		{"From count mismatch", sqlexpr.From(fakeSqlizer{sql: "a = ?"}), nil, "in the fragment of sqlexpr_test.fakeSqlizer"},
-		{"From too many args", sqlexpr.From(fakeSqlizer{sql: "a", args: []any{1}}), nil, "0 placeholders for 1 arguments"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -389,7 +343,7 @@ func TestErrEmptyIsReturnedAsIs(t *testing.T) {
 }
 
 func TestAppendSQL(t *testing.T) {
-	e := sqlexpr.And(sqlexpr.Col("status").In(2, 3), sqlexpr.New("start_at > ?", "t"))
+	e := sqlexpr.And(sqlexpr.Col("status").In(2, 3), sqlexpr.Raw("start_at > ?", "t"))
 
 	t.Run("postgres continues numbering", func(t *testing.T) {
 		dst := []byte(`SELECT * FROM p WHERE "owner" = $1 AND `)
@@ -401,7 +355,7 @@ func TestAppendSQL(t *testing.T) {
 
 		// Appending a second Expr continues from there.
 		dst = append(dst, " OR "...)
-		dst, args, err = sqlexpr.New("x = ?", 5).AppendSQL(dst, args, sqlexpr.Postgres)
+		dst, args, err = sqlexpr.Raw("x = ?", 5).AppendSQL(dst, args, sqlexpr.Postgres)
 		require.NoError(t, err)
 		assert.True(t, strings.HasSuffix(string(dst), " OR x = $5"), string(dst))
 		assert.Equal(t, []any{"alice", 2, 3, "t", 5}, args)
@@ -438,7 +392,7 @@ func TestAppendSQL(t *testing.T) {
 		for _, bad := range []sqlexpr.Expr{
 			{},
 			sqlexpr.And(sqlexpr.Col("a").In(1, 2), sqlexpr.Err(errSentinel)),
-			sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.New("b = ?")),
+			sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.Raw("b = ?")),
 			sqlexpr.Or(sqlexpr.Col("a").Eq(1), sqlexpr.Col("").Eq(2)),
 		} {
 			dst := make([]byte, 0, 256)
@@ -465,92 +419,12 @@ func TestAppendSQL(t *testing.T) {
 	})
 }
 
-func TestLazy(t *testing.T) {
-	base := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	now := base
-	calls := 0
-	clock := func() time.Time { calls++; return now }
-
-	e := sqlexpr.And(
-		sqlexpr.New("start_at > ?", sqlexpr.Lazy(clock)),
-		sqlexpr.Col("end_at").Lt(sqlexpr.Lazy(clock)),
-		sqlexpr.Col("d").In(sqlexpr.Lazy(clock), 1),
-		sqlexpr.From(fakeSqlizer{sql: "e = ?", args: []any{sqlexpr.Lazy(clock)}}),
-	)
-	require.Equal(t, 0, calls, "Lazy must not be resolved when the Expr is built")
-
-	sql, args, err := e.Render(sqlexpr.Postgres)
-	require.NoError(t, err)
-	assert.Equal(t, `(start_at > $1) AND "end_at" < $2 AND "d" IN ($3, $4) AND (e = $5)`, sql)
-	assert.Equal(t, []any{base, base, base, 1, base}, args)
-	assert.Equal(t, 4, calls)
-
-	now = base.Add(time.Hour)
-	_, args2, err := e.Render(sqlexpr.SQLite)
-	require.NoError(t, err)
-	later := base.Add(time.Hour)
-	assert.Equal(t, []any{later, later, later, 1, later}, args2)
-	assert.Equal(t, 8, calls)
-	assert.Equal(t, []any{base, base, base, 1, base}, args, "an earlier render's args must not change")
-
-	// ToSql and String resolve too.
-	now = base.Add(2 * time.Hour)
-	_, args3, err := e.ToSql()
-	require.NoError(t, err)
-	assert.Equal(t, now, args3[0])
-	assert.Contains(t, e.String(), "2025, time.January, 2, 5, 4, 5")
-
-	// Lazy of other types resolves to that type's value.
-	n := 0
-	ei := sqlexpr.Col("n").Eq(sqlexpr.Lazy(func() int { n++; return n }))
-	_, a1, err := ei.Render(sqlexpr.MySQL)
-	require.NoError(t, err)
-	_, a2, err := ei.Render(sqlexpr.MySQL)
-	require.NoError(t, err)
-	assert.Equal(t, []any{1}, a1)
-	assert.Equal(t, []any{2}, a2)
-}
-
-func TestFrom(t *testing.T) {
-	t.Run("ToSql is called at each render", func(t *testing.T) {
-		calls := 0
-		e := sqlexpr.From(fakeSqlizer{sql: "a = ?", args: []any{1}, calls: &calls})
-		assert.Equal(t, 0, calls)
-		for i := 1; i <= 3; i++ {
-			_, _, err := e.Render(sqlexpr.Postgres)
-			require.NoError(t, err)
-			assert.Equal(t, i, calls)
-		}
-	})
-	t.Run("Expr is returned as is", func(t *testing.T) {
-		assert.True(t, sqlexpr.From(sqlexpr.Expr{}).IsZero())
-		e := sqlexpr.Col("a").In(1, 2)
-		assert.Equal(t, e, sqlexpr.From(e))
-	})
-	t.Run("From is a Sqlizer too", func(t *testing.T) {
-		var s sqlexpr.Sqlizer = sqlexpr.From(fakeSqlizer{sql: "a = ? AND b IS NOT NULL", args: []any{1}})
-		sql, args, err := s.ToSql()
-		require.NoError(t, err)
-		assert.Equal(t, "a = ? AND b IS NOT NULL", sql)
-		assert.Equal(t, []any{1}, args)
-	})
-	t.Run("ToSql refuses a fragment's ??", func(t *testing.T) {
-		var s sqlexpr.Sqlizer = sqlexpr.From(fakeSqlizer{sql: "a = ? AND b ?? c", args: []any{1}})
-		sql, args, err := s.ToSql()
-		require.ErrorIs(t, err, sqlexpr.ErrQuestionMark)
-		assert.ErrorContains(t, err, `"a = ? AND b ?? c"`)
-		assert.ErrorContains(t, err, "fakeSqlizer")
-		assert.Empty(t, sql)
-		assert.Nil(t, args)
-	})
-}
-
 func TestIsZero(t *testing.T) {
 	assert.True(t, sqlexpr.Expr{}.IsZero())
 	for _, e := range []sqlexpr.Expr{
-		sqlexpr.True, sqlexpr.False, sqlexpr.New("x"), sqlexpr.Err(errSentinel),
+		sqlexpr.True, sqlexpr.False, sqlexpr.Raw("x"), sqlexpr.Err(errSentinel),
 		sqlexpr.And(), sqlexpr.Or(), sqlexpr.Not(sqlexpr.Expr{}), sqlexpr.Col("a").In(),
-		sqlexpr.From(fakeSqlizer{}),
+		sqlexpr.Col("a").Gt(sqlexpr.Now()).At(time.Time{}), sqlexpr.Col("a").Eq(1).On("p"),
 	} {
 		assert.False(t, e.IsZero(), e.String())
 	}
@@ -564,7 +438,7 @@ func TestString(t *testing.T) {
 		{sqlexpr.True, "1=1"},
 		{sqlexpr.Col("a").IsNull(), `"a" IS NULL`},
 		{sqlexpr.Col("a").Eq("x"), `"a" = $1 ["x"]`},
-		{sqlexpr.And(sqlexpr.Col("a").In(1, 2), sqlexpr.New("b ?? ?", nil)), `"a" IN ($1, $2) AND (b ? $3) [1, 2, <nil>]`},
+		{sqlexpr.And(sqlexpr.Col("a").In(1, 2), sqlexpr.Raw("b ?? ?", nil)), `"a" IN ($1, $2) AND (b ? $3) [1, 2, <nil>]`},
 		{sqlexpr.Col("a").Eq(malicious), `"a" = $1 ["x'; DROP TABLE t; --"]`},
 		{sqlexpr.Expr{}, "!(sqlexpr: empty expression)"},
 		{sqlexpr.Err(errSentinel), "!(sentinel)"},
@@ -580,7 +454,7 @@ func TestImmutable(t *testing.T) {
 	vals := []any{1, 2}
 	in := sqlexpr.Col("a").In(vals...)
 	notIn := sqlexpr.Col("a").NotIn(vals...)
-	raw := sqlexpr.New("a = ? OR a = ?", vals...)
+	raw := sqlexpr.Raw("a = ? OR a = ?", vals...)
 	parts := []string{"p", "a"}
 	col := sqlexpr.Col(parts...)
 	es := []sqlexpr.Expr{in, raw}
@@ -597,38 +471,40 @@ func TestImmutable(t *testing.T) {
 	assert.Equal(t, `"a" IN ($1, $2) AND (a = $3 OR a = $4) [1, 2, 1, 2]`, and.String())
 }
 
-// TestConcurrentRender renders one Expr from many goroutines; run with -race.
+// TestConcurrentRender renders one Expr from many goroutines, each at its
+// own time; run with -race.
 func TestConcurrentRender(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
 	e := sqlexpr.And(
 		sqlexpr.Col("status").In(1, 2, 3),
-		sqlexpr.New("start_at > ?", sqlexpr.Lazy(func() int { mu.Lock(); defer mu.Unlock(); n++; return n })),
-		sqlexpr.Not(sqlexpr.Or(sqlexpr.Col("a").IsNull(), sqlexpr.Col("b").Eq("x"))),
+		sqlexpr.Raw("start_at > ?", sqlexpr.Now()),
+		sqlexpr.Not(sqlexpr.Or(sqlexpr.Col("a").IsNull(), sqlexpr.Col("b").Eq("x"))).On("p"),
 	)
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var wg sync.WaitGroup
+	var renders atomic.Int64
 	for i := range 16 {
 		wg.Go(func() {
 			d := []sqlexpr.Dialect{sqlexpr.Postgres, sqlexpr.SQLite, sqlexpr.MySQL}[i%3]
-			for range 50 {
-				sql, args, err := e.Render(d)
-				if err != nil || len(args) != 5 || sql == "" {
-					t.Errorf("Render(%s) = %q, %v, %v", d, sql, args, err)
+			for j := range 50 {
+				at := base.Add(time.Duration(i*50+j) * time.Second)
+				sql, args, err := e.At(at).Render(d)
+				if err != nil || len(args) != 5 || sql == "" || args[3] != at {
+					t.Errorf("Render(%s) at %v = %q, %v, %v", d, at, sql, args, err)
 					return
 				}
+				renders.Add(1)
 			}
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, 16*50, n)
+	assert.Equal(t, int64(16*50), renders.Load())
 }
 
 func TestEmptyRawTextIsAnError(t *testing.T) {
 	for _, e := range []sqlexpr.Expr{
-		sqlexpr.New(""),
-		sqlexpr.New("  "),
-		sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.New("")),
-		sqlexpr.From(fakeSqlizer{sql: ""}),
+		sqlexpr.Raw(""),
+		sqlexpr.Raw("  "),
+		sqlexpr.And(sqlexpr.Col("a").Eq(1), sqlexpr.Raw("")),
 	} {
 		_, _, err := e.Render(sqlexpr.Postgres)
 		if err == nil || !strings.Contains(err.Error(), "empty SQL text") {
@@ -641,7 +517,7 @@ func TestEmptyRawTextIsAnError(t *testing.T) {
 // never read from a clock or left to the database.
 func TestNowIsBoundByAt(t *testing.T) {
 	at := time.Date(2026, 11, 25, 12, 0, 0, 123456000, time.FixedZone("CET", 3600))
-	e := sqlexpr.And(sqlexpr.Col("start_at").Gt(sqlexpr.Now()), sqlexpr.New("end_at < ?", sqlexpr.NowPlus(-time.Hour)))
+	e := sqlexpr.And(sqlexpr.Col("start_at").Gt(sqlexpr.Now()), sqlexpr.Raw("end_at < ?", sqlexpr.NowPlus(-time.Hour)))
 
 	_, _, err := e.Render(sqlexpr.Postgres)
 	require.ErrorIs(t, err, sqlexpr.ErrNoTime)
