@@ -9,8 +9,8 @@ import (
 	"github.com/statecraft/statecraft/internal/graph"
 )
 
-// Check checks the definitions of the registered machines, as a whole, and
-// returns every problem (see Kind), or none:
+// Problems checks the definitions of the registered machines, as a
+// whole, and returns every problem (see Kind), or none:
 //
 //   - a machine given to New that is nil or given twice (UnknownMachine,
 //     Duplicate);
@@ -33,7 +33,7 @@ import (
 // The problems come in a fixed order: those New found with its arguments,
 // then each machine's in registration order (duplicates, then each
 // transition's in declaration order, then its states'), then the loops.
-func (r *Registry[A, U]) Check() []Problem {
+func (r *Registry[A, U]) Problems() []Problem {
 	ps := slices.Clone(r.problems)
 
 	type column struct {

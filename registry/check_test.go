@@ -20,7 +20,7 @@ import (
 func TestNewFixtureHasNoProblems(t *testing.T) {
 	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
 	require.NoError(t, err)
-	assert.Empty(t, reg.Check())
+	assert.Empty(t, reg.Problems())
 	assert.Equal(t, []string{Projects.String(), Reviews.String(), Tasks.String()}, machineNames(reg))
 }
 
@@ -128,13 +128,13 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			reg, err := registry.Build[User, *store](nil, tt.machines...)
 			require.NotNil(t, reg, "New returns the registry even with problems")
-			var ce *registry.CheckError
+			var ce *registry.DefinitionError
 			require.ErrorAs(t, err, &ce)
 			assert.ErrorIs(t, err, transition.ErrDefinition)
 			if diff := cmp.Diff(tt.want, ce.Problems); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.want, reg.Check()); diff != "" {
+			if diff := cmp.Diff(tt.want, reg.Problems()); diff != "" {
 				t.Errorf("Check (-want +got):\n%s", diff)
 			}
 		})
@@ -147,7 +147,7 @@ func TestCheck(t *testing.T) {
 func TestCheckSelfCascade(t *testing.T) {
 	reg, err := registry.New[User, *store](nil, treeNodes)
 	require.NoError(t, err)
-	assert.Empty(t, reg.Check())
+	assert.Empty(t, reg.Problems())
 
 	// And it runs: the whole tree goes.
 	leaf := &treeNode{ID: 3, Status: treeLive}
@@ -181,7 +181,7 @@ func TestCheckOrder(t *testing.T) {
 	machines := []transition.Runner[User, *store]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
 	reg, err := registry.New(nil, machines...)
 	require.Error(t, err)
-	first := reg.Check()
+	first := reg.Problems()
 	var kinds []registry.Kind
 	for _, p := range first {
 		kinds = append(kinds, p.Kind)
@@ -196,7 +196,7 @@ func TestCheckOrder(t *testing.T) {
 	}, kinds)
 	for range 20 {
 		again, _ := registry.New(nil, machines...)
-		require.Equal(t, first, again.Check())
+		require.Equal(t, first, again.Problems())
 	}
 }
 
@@ -229,7 +229,7 @@ func TestCascadeIntoAnUnregisteredTwin(t *testing.T) {
 		Cascade(transition.Each("children", func(context.Context, *store, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
 
 	_, err := registry.New[User, *store](nil, parents, registered)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1)
 	assert.Equal(t, registry.UnknownMachine, ce.Problems[0].Kind)

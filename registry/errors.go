@@ -86,10 +86,10 @@ func quoteAll(ss []string) []string {
 	return q
 }
 
-// A Kind is the kind of a Problem that Check finds.
+// A Kind is the kind of a Problem that Problems finds.
 type Kind string
 
-// The kinds of problem Check finds.
+// The kinds of problem Problems finds.
 const (
 	// UnknownMachine: a cascade runs a transition of a machine that is not
 	// registered, or that the machine does not have; or New was given a
@@ -148,14 +148,14 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// A CheckError lists every problem Check found in the definitions of the
+// A DefinitionError lists every problem Problems found in the definitions of the
 // machines given to New. It matches transition.ErrDefinition.
-type CheckError struct {
+type DefinitionError struct {
 	Problems []Problem
 }
 
 // Error lists the problems, one a line.
-func (e *CheckError) Error() string {
+func (e *DefinitionError) Error() string {
 	var b strings.Builder
 	if len(e.Problems) == 1 {
 		b.WriteString("registry: 1 problem in the machines' definitions:")
@@ -170,4 +170,4 @@ func (e *CheckError) Error() string {
 }
 
 // Is reports whether target is transition.ErrDefinition.
-func (e *CheckError) Is(target error) bool { return target == transition.ErrDefinition }
+func (e *DefinitionError) Is(target error) bool { return target == transition.ErrDefinition }

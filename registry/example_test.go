@@ -15,7 +15,7 @@ func ExampleNew() {
 	// Ballots' "count" has two targets and no Choose function, and no
 	// one may run its "cancel".
 	_, err := registry.New[User, *store](nil, Ballots)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	if errors.As(err, &ce) {
 		for _, p := range ce.Problems {
 			fmt.Printf("%s %s: %s\n", p.Transition, p.Kind, p.Message)

@@ -28,7 +28,7 @@ func TestCascadeIntoAnotherMachineOfTheSameName(t *testing.T) {
 	transition.New[transition.NoInput](projects, "drop", transition.From(Withdrawn).To(Deleted)).AllowAnyone()
 
 	_, err := registry.New[User, *store](nil, projects, Tasks)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1, "%v", err)
 	p := ce.Problems[0]

@@ -1,7 +1,7 @@
 // Package registry holds the machines of an application and answers
 // questions about them: what an actor can do to a model now (Available),
 // running a transition by name with a JSON payload (Fire), whether the
-// definitions hang together (Check), and what they look like (Mermaid and
+// definitions hang together (Problems), and what they look like (Mermaid and
 // DOT diagrams).
 //
 // Build the registry once, at start-up, after every machine and transition
@@ -9,7 +9,7 @@
 //
 //	reg, err := registry.New[User, *Repo](&registry.Options{Schemas: schema.Compile}, Projects, Reviews, Tasks)
 //	if err != nil {
-//		log.Fatal(err) // a *CheckError listing every problem
+//		log.Fatal(err) // a *DefinitionError listing every problem
 //	}
 //
 // An HTTP handler for POST /projects/7/transitions/publish then needs only
@@ -69,7 +69,7 @@ type Registry[A, U any] struct {
 	machines []machine[A, U] // machines[i] runs runners[i]
 	graphs   []graph.Graph   // graphs[i] describes machines[i]
 	args     []int           // args[i] is machines[i]'s position among New's arguments, from 1
-	problems []Problem       // found while registering; Check adds the rest
+	problems []Problem       // found while registering; Problems adds the rest
 	byModel  map[reflect.Type]*modelEntry[A, U]
 	models   []reflect.Type // registration order, for messages
 	schemas  map[reflect.Type]*schema
@@ -90,8 +90,8 @@ type schema struct {
 }
 
 // New returns the registry of machines, configured by opts (nil for the
-// defaults), after running Check. If Check finds any problem, New returns
-// the registry all the same, with a *CheckError listing every problem: a
+// defaults), after running Problems. If it finds any problem, New returns
+// the registry all the same, with a *DefinitionError listing every problem: a
 // program can log it and exit at start-up, or a test inspect it.
 //
 // A nil machine, or one given twice, is reported and left out. When two
@@ -152,8 +152,8 @@ func build[A, U any](opts *Options, machines []any) (*Registry[A, U], error) {
 	if opts != nil && opts.Schemas != nil {
 		r.compileSchemas(opts.Schemas)
 	}
-	if ps := r.Check(); len(ps) > 0 {
-		return r, &CheckError{Problems: ps}
+	if ps := r.Problems(); len(ps) > 0 {
+		return r, &DefinitionError{Problems: ps}
 	}
 	return r, nil
 }

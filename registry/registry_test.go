@@ -400,7 +400,7 @@ func TestSchemas(t *testing.T) {
 	// A schema that does not compile fails New, naming the transition.
 	failing := &fakeSchemas{fail: errors.New("no schema today")}
 	_, err = registry.New[User, *store](&registry.Options{Schemas: failing.Compile}, Projects, Reviews, Tasks)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 3, "one problem per input type")
 	assert.Equal(t, registry.Problem{Machine: "registry_test.Project.status", Transition: "publish", Kind: registry.InvalidSchema,

@@ -151,7 +151,7 @@ func seedWorld() (*world, *Proj) {
 func TestSeedProjectDefinitionsHold(t *testing.T) {
 	reg, err := registry.New[User, *world](nil, Projs, Reviews_, Jobs)
 	require.NoError(t, err, "Approved is left by withdraw's move of the review: no false dead end")
-	assert.Empty(t, reg.Check())
+	assert.Empty(t, reg.Problems())
 
 	mmd := reg.Mermaid()
 	assert.Contains(t, mmd, "s1 --> s0 : Withdraw (with registry_test.Proj.status) (owner_or_admin)",
@@ -165,7 +165,7 @@ func TestSeedProjectDefinitionsHold(t *testing.T) {
 	transition.New[transition.NoInput](bare, "reject", transition.From(RPending).To(RRejected)).AllowAnyone()
 	transition.New[transition.NoInput](bare, "reopen", transition.From(RRejected).To(RPending)).AllowAnyone()
 	_, err = registry.New[User, *world](nil, bare)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, registry.DeadEnd, ce.Problems[0].Kind)
 }
@@ -307,7 +307,7 @@ func TestCreationMustSetEveryField(t *testing.T) {
 	transition.New[transition.NoInput](projs, "withdraw", transition.From(PPublished).To(PWithdrawn)).AllowAnyone()
 	transition.New[transition.NoInput](projs, "delete", transition.From(PWithdrawn).To(PDeleted)).AllowAnyone()
 	_, err := registry.New[User, *world](nil, projs, Reviews_)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 2, "%v", err)
 	assert.Equal(t, registry.DeadEnd, ce.Problems[1].Kind, "nothing here moves the review out of Approved")
@@ -332,7 +332,7 @@ func TestCreationByAnotherMachineSetsTheInitialState(t *testing.T) {
 	transition.New[transition.NoInput](projs, "delete", transition.From(PWithdrawn).To(PDeleted)).AllowAnyone()
 	gates := transition.For[User, *world](gate)
 	_, err := registry.New[User, *world](nil, projs, gates)
-	var ce *registry.CheckError
+	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1, "%v", err)
 	assert.Equal(t, registry.Problem{Machine: "registry_test.Proj.gate", Kind: registry.Unreachable,
