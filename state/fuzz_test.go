@@ -47,8 +47,8 @@ func fuzzScanState[T comparable](t *testing.T, typ *state.Type[T], start state.S
 		if !errors.As(err, &ve) {
 			t.Fatalf("Scan(%#v): error is %T, not *state.ValueError: %v", src, err, err)
 		}
-		if ve.Type != typ.Name() {
-			t.Fatalf("Scan(%#v): error names type %q, not %q", src, ve.Type, typ.Name())
+		if ve.Type != typ.String() {
+			t.Fatalf("Scan(%#v): error names type %q, not %q", src, ve.Type, typ.String())
 		}
 		if s != start {
 			t.Fatalf("Scan(%#v) failed but changed the field from %v to %v", src, start, s)

@@ -104,10 +104,7 @@ func NewType[T comparable](name string) *Type[T] {
 // namedDecl is a declared name: what bears it, and where it was declared.
 type namedDecl struct{ what, pos string }
 
-// Name returns the Type's name.
-func (t *Type[T]) Name() string { return t.name }
-
-// String returns the Type's name.
+// String returns the Type's name, such as "ProjectState".
 func (t *Type[T]) String() string { return t.name }
 
 // An Option adds something optional to a state or group declaration.

@@ -49,7 +49,7 @@ func TestTypeDeclaresStatesInOrder(t *testing.T) {
 	assert.Equal(t, []string{"Draft", "Published", "Withdrawn", "Deleted"}, titles)
 	assert.Equal(t, []ProjectStatus{1, 2, 3, 4}, values)
 	assert.Equal(t, 4, typeLen(ProjectState))
-	assert.Equal(t, "ProjectState", ProjectState.Name())
+	assert.Equal(t, "ProjectState", ProjectState.String())
 	assert.Equal(t, "ProjectState", ProjectState.String())
 	assert.Equal(t, "Taken down by its owner", Withdrawn.Description())
 	assert.True(t, Deleted.Final())

@@ -99,7 +99,7 @@ func (t *Transition[M, T, A, U, I]) info() graph.Transition {
 func (m *Machine[M, T, A, U]) graph() graph.Graph {
 	m.use()
 	typ := m.mgr.Type()
-	g := graph.Graph{Machine: m.String(), Model: m.modelName(), Column: m.mgr.Name(), Type: typ.Name()}
+	g := graph.Graph{Machine: m.String(), Model: m.modelName(), Column: m.mgr.Name(), Type: typ.String()}
 	initial := m.initialStates()
 	g.InitialByDefault = len(m.initial) == 0 && !m.creates()
 	for s := range typ.States() {

@@ -298,10 +298,10 @@ func (m *Machine[M, T, A, U]) mustOwn(s state.Set[T], name, pos string) {
 	if s.Type() != m.mgr.Type() {
 		other := "no type (the zero State)"
 		if s.Type() != nil {
-			other = s.Type().Name()
+			other = s.Type().String()
 		}
 		panic(&DeclarationError{Machine: m.name, Transition: name, At: pos, Err: state.ErrForeignState,
-			Msg: fmt.Sprintf("%s is a state of %s, not of %s", s.Title(), other, m.mgr.Type().Name())})
+			Msg: fmt.Sprintf("%s is a state of %s, not of %s", s.Title(), other, m.mgr.Type().String())})
 	}
 }
 

@@ -134,7 +134,7 @@ func checkSources[M any, T comparable](r *Rule[T], typ *state.Type[T], machine, 
 		case state.Set[T]:
 			if s.Type() != typ {
 				panic(&DeclarationError{Machine: machine, Transition: name, At: pos, Err: state.ErrForeignState,
-					Msg: fmt.Sprintf("%s is a state of %s, not of %s", s.Title(), s.Type().Name(), typ.Name())})
+					Msg: fmt.Sprintf("%s is a state of %s, not of %s", s.Title(), s.Type().String(), typ.String())})
 			}
 		default:
 			b, based := src.(interface{ Base() state.Set[T] })
@@ -193,7 +193,7 @@ func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M
 	checkSources[M](&r, mgr.Type(), mgr.String(), "", pos)
 	if s := r.targets[0]; s.Type() != mgr.Type() {
 		panic(&DeclarationError{Machine: mgr.String(), At: pos, Err: state.ErrForeignState,
-			Msg: "a field move's states must be of " + mgr.Type().Name()})
+			Msg: "a field move's states must be of " + mgr.Type().String()})
 	}
 	f := &fieldMove[M, T]{mgr: mgr, rule: r, code: "wrong_state." + mgr.Name(), needs: "it must be no state (a new object)"}
 	if !r.create {
