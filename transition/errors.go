@@ -133,8 +133,8 @@ type Error struct {
 	Machine    string // such as "main.Project.status"
 	Transition string // the transition's name, such as "publish"
 	// State is the object's state when the transition was refused
-	// (ErrBlocked), by title.
-	State string
+	// (ErrBlocked).
+	State StateRef
 	// Step names the step of user code that failed (ErrStep) or canceled
 	// the transition (ErrCanceled): a hook's or an effect's title; "set
 	// state"; "choose the target"; "validate"; "decode" (a type's own
@@ -201,8 +201,8 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(o)
 	}
-	if e.kind == ErrBlocked && e.State != "" {
-		fmt.Fprintf(&b, " (%s)", e.State)
+	if e.kind == ErrBlocked && e.State.Title != "" {
+		fmt.Fprintf(&b, " (%s)", e.State.Title)
 	}
 	if a := e.Actor(); a != "" {
 		b.WriteString(" by ")
@@ -279,10 +279,18 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		Transition string       `json:"transition,omitempty"`
 		Object     string       `json:"object,omitempty"`
 		Actor      string       `json:"actor,omitempty"`
-		State      string       `json:"state,omitempty"`
+		State      *StateRef    `json:"state,omitempty"`
 		Step       string       `json:"step,omitempty"`
 		Reasons    []Reason     `json:"reasons,omitempty"`
 		Fields     []FieldError `json:"fields,omitempty"`
 		Message    string       `json:"message"`
-	}{errorKinds[e.kind], e.Machine, e.Transition, e.Object(), e.Actor(), e.State, e.Step, e.Reasons, e.Fields, e.Error()})
+	}{errorKinds[e.kind], e.Machine, e.Transition, e.Object(), e.Actor(), e.stateRef(), e.Step, e.Reasons, e.Fields, e.Error()})
+}
+
+// stateRef is the error's state for JSON, nil when it has none.
+func (e *Error) stateRef() *StateRef {
+	if e.kind != ErrBlocked {
+		return nil
+	}
+	return &e.State
 }

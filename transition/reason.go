@@ -157,7 +157,7 @@ func (b *blocked[M, T, A, U, I]) add(r Reason) {
 
 func (t *Transition[M, T, A, U, I]) newBlocked(actor A, model *M) *blocked[M, T, A, U, I] {
 	b := &blocked[M, T, A, U, I]{t: t, actor: actor, model: model}
-	b.err = Error{Machine: t.m.name, Transition: t.name, State: t.m.mgr.Get(model).String(), kind: ErrBlocked, src: b}
+	b.err = Error{Machine: t.m.name, Transition: t.name, State: stateRef(t.m.mgr.Get(model)), kind: ErrBlocked, src: b}
 	b.err.Reasons = b.inline[:0]
 	return b
 }
