@@ -22,7 +22,8 @@ type Machine[A, Scope, Store, Availability, Steps, Check any] interface {
 	Graph() graph.Graph
 	// Names lists the transitions' names, in source order.
 	Names() []string
-	// Inputs maps each transition's name to its input type (nil for none).
+	// Input returns the input type of the transition named name (nil for
+	// none, or for no such transition).
 	Input(name string) reflect.Type
 	// AppendAvailable appends the availability of every transition of
 	// model, which must be a *M.
