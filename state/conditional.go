@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/statecraft/statecraft/internal/stateinfo"
 	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
@@ -259,3 +260,17 @@ func (c *Conditional[M, T]) String() string { return c.title }
 
 func (c *Conditional[M, T]) declaredOn() string { return c.m.String() }
 func (c *Conditional[M, T]) sourceOf(T)         {}
+
+// managerOf returns the Manager c was declared on, for package transition
+// (through internal/stateinfo) to check that a rule's conditional source
+// belongs to the rule's field.
+func (c *Conditional[M, T]) managerOf() any { return c.m }
+
+func init() {
+	stateinfo.RegisterManagerOf(func(v any) (any, bool) {
+		if c, ok := v.(interface{ managerOf() any }); ok {
+			return c.managerOf(), true
+		}
+		return nil, false
+	})
+}

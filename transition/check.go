@@ -128,11 +128,17 @@ func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], acto
 	if model == nil {
 		return t.nilModel()
 	}
+	return t.checkAt(ctx, sc.Unit(), t.now(sc), actor, model)
+}
+
+// checkAt is Check in unit of work u at time now, which must be the unit
+// of work's time if the transition has causal chains.
+func (t *Transition[M, T, A, U, I]) checkAt(ctx context.Context, u U, now time.Time, actor A, model *M) error {
 	if len(t.cascades) == 0 {
-		return t.prevalidate(ctx, sc.Unit(), t.now(sc), actor, model)
+		return t.prevalidate(ctx, u, now, actor, model)
 	}
 	var in I
-	_, err := t.plan(ctx, sc, actor, model, in, planCheck)
+	_, err := t.planAt(ctx, u, now, actor, model, in, planCheck, false)
 	return err
 }
 
@@ -156,9 +162,10 @@ func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now ti
 }
 
 // now reads sc's clock for the checks, if they have a condition to test at
-// it: so that checking a transition without any reads no clock.
+// it or a causal chain to plan: so that checking a transition without any
+// reads no clock.
 func (t *Transition[M, T, A, U, I]) now(sc Scope[U]) time.Time {
-	if len(t.when) == 0 && len(t.related) == 0 && !t.conditional() {
+	if len(t.when) == 0 && len(t.related) == 0 && len(t.cascades) == 0 && !t.conditional() {
 		return time.Time{}
 	}
 	return sc.Now()
@@ -405,7 +412,12 @@ func setTitles[T comparable](sets []state.Source[T]) string {
 func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error) {
 	av := Availability{Name: t.name, Title: t.title, NeedsInput: t.input != nil}
 	av.Required = t.shape.required()
-	err := t.Check(ctx, sc, actor, model)
+	t.m.use()
+	if model == nil {
+		return av, t.nilModel()
+	}
+	now := t.now(sc) // read once: the check and the targets see one time
+	err := t.checkAt(ctx, sc.Unit(), now, actor, model)
 	if b, ok := err.(*Error); ok && b.kind == ErrBlocked {
 		av.Reasons = b.Reasons
 		err = nil
@@ -414,7 +426,7 @@ func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U
 		return av, err
 	}
 	av.Available = len(av.Reasons) == 0
-	if r := t.rule(model, t.m.mgr.Get(model), t.now(sc)); r != nil {
+	if r := t.rule(model, t.m.mgr.Get(model), now); r != nil {
 		for _, s := range r.targets {
 			av.Targets = append(av.Targets, stateRef(s))
 		}

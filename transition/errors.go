@@ -201,8 +201,12 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(o)
 	}
-	if e.kind == ErrBlocked && e.State.Title != "" {
-		fmt.Fprintf(&b, " (%s)", e.State.Title)
+	if e.kind == ErrBlocked {
+		if e.State.Value == nil {
+			b.WriteString(" (no state)")
+		} else {
+			fmt.Fprintf(&b, " (%s)", e.State.Title)
+		}
 	}
 	if a := e.Actor(); a != "" {
 		b.WriteString(" by ")

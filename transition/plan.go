@@ -435,7 +435,7 @@ func afterCommit[U any](ctx context.Context, steps []step[U]) error {
 	var errs []error
 	for _, s := range steps {
 		if err := s.afterCommit(ctx); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, err.(interface{ Unwrap() []error }).Unwrap()...) // each hook's, from errors.Join
 		}
 	}
 	if len(errs) > 0 {
@@ -481,7 +481,7 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 			return err
 		}
 	}
-	if _, ok := tx.(historyless); !ok {
+	if _, memory := tx.(*MemoryStore[U]); !memory { // a Memory store keeps no history
 		history := make([]Step, len(steps))
 		for i, s := range steps {
 			history[i] = s.info()
@@ -493,11 +493,6 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 	return ctx.Err()
 }
 
-// historyless is implemented by stores that keep no history, so that no
-// history is built for them.
-type historyless interface{ noHistory() }
-
-func (s *MemoryStore[U]) noHistory() {}
 
 // complete commits tx after steps were applied to objs and runs the
 // after-commit hooks; or, if err (from applying) is not nil, or the commit
@@ -655,7 +650,7 @@ type planned[M any, T comparable, A, U, I any] struct {
 	cause    int            // the index of the step that caused this one, or -1
 	obj      *objectOf[M, U]
 	own      objectOf[M, U]
-	moveBuf  [2]Move // room for the moves of info, so a step of one or two fields allocates none for them
+	moveBuf  [2]Move // room for the moves of hookInfo, so a step of one or two fields allocates none for them
 }
 
 func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause *Step) *planned[M, T, A, U, I] {
@@ -709,16 +704,41 @@ func (p *planned[M, T, A, U, I]) moves() []string {
 	return cols
 }
 
+// info describes the step, with Moves of its own.
 func (p *planned[M, T, A, U, I]) info() Step {
+	st := p.info0()
+	st.Moves = p.appendMoves(make([]Move, 0, 1+len(p.also)))
+	return st
+}
+
+// hookInfo is info for the machine's After hooks, its Moves in the step's
+// own buffer when they fit, so that an audit hook costs no allocation for
+// them. No other Step shares that buffer.
+func (p *planned[M, T, A, U, I]) hookInfo() Step {
+	st := p.info0()
+	if 1+len(p.also) <= len(p.moveBuf) {
+		st.Moves = p.appendMoves(p.moveBuf[:0:len(p.moveBuf)])
+	} else {
+		st.Moves = p.appendMoves(nil)
+	}
+	return st
+}
+
+// info0 is info without Moves.
+func (p *planned[M, T, A, U, I]) info0() Step {
 	t := p.t
 	st := Step{Machine: t.m.name, Object: t.m.identity(p.ev.Model), Transition: t.name, Actor: actorNameOf(&p.ev.Actor),
 		At: p.ev.At, Cause: p.cause, Version: p.obj.read, Created: t.creates}
 	if p.ev.Cause == nil && t.input != nil {
 		st.Input = &p.ev.Input
 	}
-	st.Moves = append(p.moveBuf[:0:len(p.moveBuf)], Move{Field: t.m.mgr.Name(), From: stateRef(p.from), To: stateRef(p.to)})
-	st.Moves = append(st.Moves, p.also...)
 	return st
+}
+
+// appendMoves appends the fields the step moves to dst, its own first.
+func (p *planned[M, T, A, U, I]) appendMoves(dst []Move) []Move {
+	dst = append(dst, Move{Field: p.t.m.mgr.Name(), From: stateRef(p.from), To: stateRef(p.to)})
+	return append(dst, p.also...)
 }
 
 func (p *planned[M, T, A, U, I]) object() object[U]    { return p.obj }
@@ -783,7 +803,7 @@ func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
 		}
 	}
 	if len(t.m.after) > 0 {
-		st := p.info()
+		st := p.hookInfo()
 		for _, h := range t.m.after {
 			if err := guard(func() error { return h.fn(ctx, u, ev.Model, st) }); err != nil {
 				return p.hookError(h.title, err)
@@ -821,12 +841,34 @@ func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
 }
 
 func (p *planned[M, T, A, U, I]) afterCommit(ctx context.Context) error {
+	var errs []error
 	for _, h := range p.t.afterCommit {
 		if err := guard(func() error { return h.fn(ctx, &p.ev) }); err != nil {
-			return p.t.stepError(p.ev.Actor, p.ev.Model, h.title, err)
+			errs = append(errs, &hookFailed{hook: h.title, object: p.t.m.object(p.ev.Model), err: err})
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// hookFailed is an after-commit hook that failed: the transition was
+// committed, so it is neither a step that failed (ErrStep) nor a cancel.
+type hookFailed struct {
+	hook, object string
+	err          error
+}
+
+func (e *hookFailed) Error() string {
+	return fmt.Sprintf("%s: %q: %v", e.object, e.hook, e.err)
+}
+
+// Unwrap returns the hook's error, for errors.As (a *PanicError, say),
+// unless it is an abort or a cancel, which mean nothing once committed.
+func (e *hookFailed) Unwrap() error {
+	switch e.err.(type) {
+	case *abortError, *cancelError:
+		return nil
+	}
+	return e.err
 }
 
 func (p *planned[M, T, A, U, I]) failed(ctx context.Context, err error) {

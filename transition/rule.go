@@ -6,6 +6,7 @@ import (
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/internal/graph"
+	"github.com/statecraft/statecraft/internal/stateinfo"
 	"github.com/statecraft/statecraft/state"
 )
 
@@ -125,8 +126,9 @@ func applies[M any, T comparable](r *Rule[T], model *M, s state.State[T], now ti
 }
 
 // checkSources panics with a *DeclarationError if a source of r is not a
-// state or group of typ, or a conditional state of a model M of that Type.
-func checkSources[M any, T comparable](r *Rule[T], typ *state.Type[T], machine, name, pos string) {
+// state or group of mgr's Type, or a conditional state declared on mgr.
+func checkSources[M any, T comparable](r *Rule[T], mgr *state.Manager[M, T], machine, name, pos string) {
+	typ := mgr.Type()
 	for _, src := range r.sources {
 		switch s := src.(type) {
 		case nil:
@@ -138,7 +140,8 @@ func checkSources[M any, T comparable](r *Rule[T], typ *state.Type[T], machine, 
 			}
 		default:
 			b, based := src.(interface{ Base() state.Set[T] })
-			if _, ok := src.(state.Condition[M]); !ok || !based || b.Base().Type() != typ {
+			on, _ := stateinfo.ManagerOf(src)
+			if _, ok := src.(state.Condition[M]); !ok || !based || b.Base().Type() != typ || on != any(mgr) {
 				panic(&DeclarationError{Machine: machine, Transition: name, At: pos, Err: state.ErrForeignState,
 					Msg: fmt.Sprintf("%s is a conditional state of another model or field, not of %s", src.Title(), machine)})
 			}
@@ -190,7 +193,7 @@ func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M
 	case !r.create && len(r.sources) == 0:
 		panic(&DeclarationError{Machine: mgr.String(), At: pos, Msg: "a field move's rule has no source states"})
 	}
-	checkSources[M](&r, mgr.Type(), mgr.String(), "", pos)
+	checkSources(&r, mgr, mgr.String(), "", pos)
 	if s := r.targets[0]; s.Type() != mgr.Type() {
 		panic(&DeclarationError{Machine: mgr.String(), At: pos, Err: state.ErrForeignState,
 			Msg: "a field move's states must be of " + mgr.Type().String()})

@@ -324,9 +324,10 @@ func TestFailureAndAfterCommitHooks(t *testing.T) {
 	require.True(t, ok, "the hooks' errors are joined: %T", ae.Err)
 	hookErrs := joined.Unwrap()
 	require.Len(t, hookErrs, 1, "one error per failing hook")
-	he := errorOf(t, hookErrs[0], transition.ErrStep)
-	assert.Equal(t, "mail", he.Step)
-	assert.EqualError(t, he.Err, "smtp down")
+	assert.EqualError(t, hookErrs[0], `transition_test.Doc 1: "mail": smtp down`, "it names the object and the hook")
+	assert.EqualError(t, errors.Unwrap(hookErrs[0]), "smtp down")
+	assert.NotErrorIs(t, err, transition.ErrStep, "committed: no step failed")
+	assert.EqualError(t, err, `transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: committed, but an after-commit hook failed: transition_test.Doc 1: "mail": smtp down`)
 	assert.Equal(t, DocLive, ev2.Model.Status)
 	assert.Equal(t, []string{"mail Live"}, seen)
 

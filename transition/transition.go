@@ -132,7 +132,7 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 		} else if len(r.sources) == 0 {
 			fail(fmt.Sprintf("rule %d has no source states", i+1))
 		}
-		checkSources[M](&rules[i], m.mgr.Type(), m.name, name, pos)
+		checkSources(&rules[i], m.mgr, m.name, name, pos)
 		for _, s := range r.targets {
 			if s.IsZero() {
 				fail(fmt.Sprintf("rule %d has the zero State as a target", i+1))
@@ -237,6 +237,9 @@ func (t *Transition[M, T, A, U, I]) Allow(name string, fn func(ctx context.Conte
 	}
 	if strings.ContainsAny(name, " \t\n.") {
 		t.fail(fmt.Sprintf("Allow's name %q is an identifier, used in reason codes: use no spaces or dots", name))
+	}
+	if name == "no_actor" || name == "no_one" {
+		t.fail(fmt.Sprintf("Allow's name %q is reserved: the reason codes forbidden.no_actor and forbidden.no_one mean a nil actor and no Allow at all", name))
 	}
 	t.allow = append(t.allow, actorGuard[M, A]{name, fn})
 	t.describe()

@@ -48,3 +48,19 @@ func Of(v any) (Info, bool) {
 	}
 	return of(v)
 }
+
+// managerOf is the function ManagerOf calls, which package state sets.
+var managerOf func(v any) (any, bool)
+
+// RegisterManagerOf sets the function ManagerOf calls. Package state calls
+// it once, from an init function; nothing else should.
+func RegisterManagerOf(f func(v any) (any, bool)) { managerOf = f }
+
+// ManagerOf returns the *state.Manager a conditional state or conditional
+// group v was declared on, and false for anything else.
+func ManagerOf(v any) (any, bool) {
+	if managerOf == nil {
+		return nil, false
+	}
+	return managerOf(v)
+}
