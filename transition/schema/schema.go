@@ -25,9 +25,11 @@
 package schema
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/invopop/jsonschema"
 
@@ -43,12 +45,46 @@ func Reflect(t reflect.Type) *jsonschema.Schema {
 		Anonymous:      true,
 		DoNotReference: true,
 		ExpandedStruct: true,
-		Mapper:         stateField,
+		Mapper:         mapType,
 	}
 	if t == nil {
 		t = reflect.TypeFor[transition.NoInput]()
 	}
 	return r.ReflectFromType(t)
+}
+
+// mapType describes the types whose JSON is not their Go fields: state
+// fields by their declared values, and types that decode themselves (other
+// than time.Time, which the generator knows) by what they accept, so that
+// the schema asks for what decoding accepts.
+func mapType(t reflect.Type) *jsonschema.Schema {
+	if s := stateField(t); s != nil {
+		return s
+	}
+	return selfDecoding(t)
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+	schemaMethod    = reflect.TypeFor[interface{ JSONSchema() *jsonschema.Schema }]()
+)
+
+// selfDecoding describes a type with its own UnmarshalJSON as any JSON
+// value (its own decoding says what it accepts), and one with its own
+// UnmarshalText as a string; nil for other types, time.Time and types that
+// describe themselves with a JSONSchema method.
+func selfDecoding(t reflect.Type) *jsonschema.Schema {
+	if t == reflect.TypeFor[time.Time]() || t.Implements(schemaMethod) || reflect.PointerTo(t).Implements(schemaMethod) {
+		return nil
+	}
+	switch {
+	case t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler):
+		return &jsonschema.Schema{}
+	case t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler):
+		return &jsonschema.Schema{Type: "string"}
+	}
+	return nil
 }
 
 // stateField describes a state.State or state.Null field as the values its
