@@ -138,7 +138,8 @@ type Error struct {
 	// Step names the step of user code that failed (ErrStep) or canceled
 	// the transition (ErrCanceled): a hook's or an effect's title; "set
 	// state"; "choose the target"; "validate"; "decode" (a type's own
-	// decoding panicked); "plan"; "check state", "check allow", "check
+	// decoding panicked); "check the schema" (a schema check panicked);
+	// "plan"; "check state", "check allow", "check
 	// when" or "check related <name>" (a check panicked); "load <name>"
 	// (a related model or a cascade failed to load).
 	Step string

@@ -33,7 +33,7 @@ type Event[M any, T comparable, A any, I any] struct {
 	Aborted bool
 	Result  any
 
-	m machineInfo // the machine, for Entry and String
+	m machineInfo // the machine, for String
 }
 
 // Move is one state field moved by a transition, by value and title.

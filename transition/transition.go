@@ -35,7 +35,7 @@ type NoInput struct{}
 // and the after-commit hooks. OnFailure hooks run if it fails after its
 // checks and validation passed.
 //
-// Every stage is kept as data (see Info), so the registry can list, check
+// Every stage is kept as data, so the registry can list, check
 // and draw it. A Transition is safe for concurrent use once declared.
 type Transition[M any, T comparable, A any, U any, I any] struct {
 	m           *Machine[M, T, A, U]
