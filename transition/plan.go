@@ -493,7 +493,6 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 	return ctx.Err()
 }
 
-
 // complete commits tx after steps were applied to objs and runs the
 // after-commit hooks; or, if err (from applying) is not nil, or the commit
 // fails, rolls tx back, restores objs and runs the failure hooks.
