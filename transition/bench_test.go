@@ -56,6 +56,26 @@ func BenchmarkFireNoInput(b *testing.B) {
 	}
 }
 
+// benchEdits is a machine without machine-level hooks: Fire builds no Step
+// for it.
+var (
+	benchEdits = transition.For[User, *store](Status)
+	benchEdit  = transition.New[transition.NoInput](benchEdits, "edit", transition.From(Draft).Stay()).AllowAnyone()
+)
+
+// BenchmarkFireNoHooks is BenchmarkFireNoInput on a machine without After
+// hooks, which receive a Step built for them.
+func BenchmarkFireNoHooks(b *testing.B) {
+	ctx := context.Background()
+	p := &Project{ID: 1, Owner: "alice", Status: Draft}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := benchEdit.Fire(ctx, mem, alice, p, transition.NoInput{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkFireWithInputAndEffect(b *testing.B) {
 	ctx := context.Background()
 	p := &Project{ID: 1, Owner: "alice", Status: Published}

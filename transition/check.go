@@ -165,7 +165,7 @@ func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now ti
 // it or a causal chain to plan: so that checking a transition without any
 // reads no clock.
 func (t *Transition[M, T, A, U, I]) now(sc Scope[U]) time.Time {
-	if len(t.when) == 0 && len(t.related) == 0 && len(t.cascades) == 0 && !t.conditional() {
+	if len(t.when) == 0 && len(t.related) == 0 && len(t.cascades) == 0 && !t.timed {
 		return time.Time{}
 	}
 	return sc.Now()

@@ -217,7 +217,8 @@ func (f *fieldMove[M, T]) info() graph.Field {
 }
 
 func (f *fieldMove[M, T]) sourceOK(model *M, now time.Time) bool {
-	return applies(&f.rule, model, f.mgr.Get(model), now)
+	s := f.mgr.Get(model)
+	return f.rule.from(s) || (len(f.rule.conds) > 0 && applies(&f.rule, model, s, now))
 }
 
 func (f *fieldMove[M, T]) conditional() bool { return len(f.rule.conds) > 0 }

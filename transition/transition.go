@@ -64,6 +64,7 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 	ptrInput    bool         // whether I is a pointer type, so that nil is no input
 	// The words of refusals, made as the transition is declared (see
 	// describe), so that refusing builds none.
+	timed      bool     // a rule's source, or a field move's, is conditional: checks read the clock
 	needs      string   // "Publish needs Draft or Withdrawn"
 	stateCode  string   // "wrong_state.status"
 	only       string   // the Allow names joined: "owner or admin"
@@ -161,6 +162,7 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	t.self = selfValidating[I]()
 	t.ptrInput = reflect.TypeFor[I]().Kind() == reflect.Pointer
 	t.describe()
+	t.timed = t.conditional()
 	m.actions = append(m.actions, t)
 	m.byName[name] = t
 	return t
@@ -218,6 +220,7 @@ func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T
 		}
 	}
 	t.also = append(t.also, moves...)
+	t.timed = t.conditional()
 	return t
 }
 
@@ -447,8 +450,9 @@ func (t *Transition[M, T, A, U, I]) String() string { return t.m.name + " " + t.
 // now, or nil.
 func (t *Transition[M, T, A, U, I]) rule(model *M, s state.State[T], now time.Time) *Rule[T] {
 	for i := range t.rules {
-		if applies(&t.rules[i], model, s, now) {
-			return &t.rules[i]
+		r := &t.rules[i]
+		if r.from(s) || (len(r.conds) > 0 && applies(r, model, s, now)) {
+			return r
 		}
 	}
 	return nil
