@@ -649,7 +649,7 @@ type planned[M any, T comparable, A, U, I any] struct {
 	cause    int            // the index of the step that caused this one, or -1
 	obj      *objectOf[M, U]
 	own      objectOf[M, U]
-	moveBuf  [2]Move // room for the moves of hookInfo, so a step of one or two fields allocates none for them
+	moveBuf  [1]Move // room for the move of hookInfo, so a step of one field allocates none for it
 }
 
 func (t *Transition[M, T, A, U, I]) newStep(actor A, model *M, in I, at time.Time, cause *Step) *planned[M, T, A, U, I] {
