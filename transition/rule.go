@@ -114,9 +114,12 @@ func (r *Rule[T]) mayFrom(s state.State[T]) bool {
 // time now: s is in one of its states and groups, or the model matches one
 // of its conditional sources.
 func applies[M any, T comparable](r *Rule[T], model *M, s state.State[T], now time.Time) bool {
-	if r.from(s) {
-		return true
-	}
+	return r.from(s) || (len(r.conds) > 0 && matchesCondition(r, model, now))
+}
+
+// matchesCondition reports whether model matches one of r's conditional
+// sources at time now.
+func matchesCondition[M any, T comparable](r *Rule[T], model *M, now time.Time) bool {
 	for _, c := range r.conds {
 		if m, ok := c.(state.Condition[M]); ok && m.Match(model, now) {
 			return true
@@ -217,8 +220,7 @@ func (f *fieldMove[M, T]) info() graph.Field {
 }
 
 func (f *fieldMove[M, T]) sourceOK(model *M, now time.Time) bool {
-	s := f.mgr.Get(model)
-	return f.rule.from(s) || (len(f.rule.conds) > 0 && applies(&f.rule, model, s, now))
+	return applies(&f.rule, model, f.mgr.Get(model), now)
 }
 
 func (f *fieldMove[M, T]) conditional() bool { return len(f.rule.conds) > 0 }

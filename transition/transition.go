@@ -451,7 +451,7 @@ func (t *Transition[M, T, A, U, I]) String() string { return t.m.name + " " + t.
 func (t *Transition[M, T, A, U, I]) rule(model *M, s state.State[T], now time.Time) *Rule[T] {
 	for i := range t.rules {
 		r := &t.rules[i]
-		if r.from(s) || (len(r.conds) > 0 && applies(r, model, s, now)) {
+		if applies(r, model, s, now) {
 			return r
 		}
 	}
