@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +173,22 @@ func TestAvailabilityReadsTheClockOnce(t *testing.T) {
 	assert.Equal(t, 1, sc.n, "one read")
 	assert.True(t, av.Available)
 	assert.Equal(t, []transition.StateRef{{Value: 2, Title: "B"}}, av.Targets)
+}
+
+// The plan FireJSON returns for one step has the digest Plan gives the same
+// step beforehand, made only when it is read.
+func TestFireJSONPlanDigestMatchesPlan(t *testing.T) {
+	m := transition.For[User, *store](rvCur).Identify(func(d *rvDoc) any { return d.ID })
+	tr := transition.New[transition.NoInput](m, "dg", transition.From(rvA).To(rvB)).AllowAnyone()
+	mem := transition.Memory(&store{}, nil)
+	d := &rvDoc{ID: 1, Cur: rvA}
+	before, err := tr.Plan(context.Background(), mem, alice, d, transition.NoInput{})
+	require.NoError(t, err)
+	require.NotEmpty(t, before.Digest())
+	after, err := tr.FireJSON(context.Background(), mem, alice, d, nil)
+	require.NoError(t, err)
+	assert.Equal(t, before.Digest(), after.Digest())
+	js, err := json.Marshal(after)
+	require.NoError(t, err)
+	assert.Contains(t, string(js), `"digest":"`+before.Digest()+`"`)
 }
