@@ -58,15 +58,61 @@ func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U
 
 // fire is Fire; confirmed, if not "", is the digest the plan must have.
 func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
-	tx, u, now, err := t.begin(ctx, s)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		tx, u, now, err := t.begin(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		if attempt > 1 {
+			if err := t.reload(ctx, tx, model); err != nil {
+				return nil, err
+			}
+		}
+		st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, checked && attempt == 1, confirmed)
+		if confirmed == "" && t.retry(ctx, s, attempt, err) {
+			continue
+		}
+		if st == nil {
+			return nil, err
+		}
+		return &st.ev, err
 	}
-	st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, checked, confirmed)
-	if st == nil {
-		return nil, err
+}
+
+// retry reports whether to fire again after attempt failed with err: a
+// conflict, in a Store that retries, on a machine whose Table can reload
+// the model.
+func (t *Transition[M, T, A, U, I]) retry(ctx context.Context, s Store[U], attempt int, err error) bool {
+	if err == nil || t.m.table == nil || !errors.Is(err, ErrConflict) {
+		return false
 	}
-	return &st.ev, err
+	r, ok := s.(Retrier)
+	if !ok {
+		return false
+	}
+	var again bool
+	if perr := guard(func() error { again = r.Retry(ctx, attempt, err); return nil }); perr != nil {
+		return false
+	}
+	return again && ctx.Err() == nil
+}
+
+// reload replaces model with its stored row, read in tx, before a retry;
+// on error it rolls tx back.
+func (t *Transition[M, T, A, U, I]) reload(ctx context.Context, tx Tx[U], model *M) error {
+	var stored []*M
+	err := guard(func() (err error) { stored, err = t.m.table.Load(ctx, tx, []*M{model}, false); return err })
+	switch {
+	case err != nil:
+		err = fmt.Errorf("transition: %s %q: reloading %s to retry: %w", t.m, t.name, t.m.object(model), err)
+	case len(stored) != 1 || stored[0] == nil:
+		err = &ConflictError{Object: t.m.object(model), Expected: "a stored row", Found: "none"}
+	default:
+		*model = *stored[0]
+		return nil
+	}
+	rollback(ctx, tx)
+	return err
 }
 
 // begin begins a unit of work of s, and reads its unit and its time once.
@@ -168,25 +214,42 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 	if model == nil {
 		return nil, t.nilModel()
 	}
-	tx, u, now, err := t.begin(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
-		rollback(ctx, tx)
-		return nil, err
-	}
-	in, err := t.decode(payload, check)
-	if err != nil {
-		rollback(ctx, tx)
-		if e, ok := err.(*Error); ok {
-			e.src = names{object: t.m.object(model), actor: actorName(actor)}
+	var (
+		in  I
+		st  *planned[M, T, A, U, I]
+		p   *Plan[U]
+		err error
+	)
+	for attempt := 1; ; attempt++ {
+		tx, u, now, berr := t.begin(ctx, s)
+		if berr != nil {
+			return nil, berr
 		}
-		return nil, err
-	}
-	st, p, err := t.fireIn(ctx, tx, u, now, actor, model, in, true, "")
-	if st == nil {
-		return nil, err
+		if attempt > 1 {
+			if err := t.reload(ctx, tx, model); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
+				rollback(ctx, tx)
+				return nil, err
+			}
+			if in, err = t.decode(payload, check); err != nil {
+				rollback(ctx, tx)
+				if e, ok := err.(*Error); ok {
+					e.src = names{object: t.m.object(model), actor: actorName(actor)}
+				}
+				return nil, err
+			}
+		}
+		st, p, err = t.fireIn(ctx, tx, u, now, actor, model, in, attempt == 1, "")
+		if t.retry(ctx, s, attempt, err) {
+			continue
+		}
+		if st == nil {
+			return nil, err
+		}
+		break
 	}
 	if p == nil {
 		p = &Plan[U]{Steps: []Step{st.info()}, steps: []step[U]{st}, objs: []object[U]{st.obj}}

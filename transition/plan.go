@@ -1,6 +1,7 @@
 package transition
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -122,13 +124,17 @@ type step[U any] interface {
 	verify() error
 }
 
-// object is one model a plan touches, its type erased.
+// object is one model a plan touches, its type erased. Its load and save
+// take the batch of objects of its model at its depth, itself included,
+// or nil for itself alone.
 type object[U any] interface {
-	load(ctx context.Context, tx Tx[U], lock bool) error
+	load(ctx context.Context, tx Tx[U], batch []object[U]) error
 	snapshot()
 	restore()
-	save(ctx context.Context, tx Tx[U]) error
+	save(ctx context.Context, tx Tx[U], batch []object[U]) error
 	version() int64
+	depth() int               // the depth of the chain it was planned at
+	modelType() reflect.Type // its model's type: objects of one model are loaded and saved together
 }
 
 type planMode uint8
@@ -286,6 +292,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 				obj.adopt(&p.own) // another field of an object already in the plan
 				p.obj = obj
 			} else {
+				p.obj.level = depth
 				c.byObj[pkey], c.byObj[ikey] = p.obj, p.obj
 				c.plan.objs = append(c.plan.objs, p.obj)
 			}
@@ -454,8 +461,12 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 			return fmt.Errorf("transition: taking a snapshot: %w", err)
 		}
 	}
-	for _, o := range objs {
-		if err := o.load(ctx, tx, lock); err != nil {
+	var order []object[U] // objs by depth, when there are several (see byDepth)
+	if len(objs) > 1 {
+		order = byDepth(objs)
+	}
+	if lock {
+		if err := inBatches(objs, order, func(b object[U], batch []object[U]) error { return b.load(ctx, tx, batch) }); err != nil {
 			return err
 		}
 	}
@@ -476,9 +487,16 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 			return err
 		}
 	}
-	for _, o := range objs {
-		if err := o.save(ctx, tx); err != nil {
+	if len(objs) == 1 { // no batch: objs, often on the stack, is not passed on
+		if err := objs[0].save(ctx, tx, nil); err != nil {
 			return err
+		}
+	} else {
+		for i, j := 0, 0; i < len(order); i = j {
+			j = batchEnd(order, i)
+			if err := order[i].save(ctx, tx, order[i:j]); err != nil {
+				return err
+			}
 		}
 	}
 	if _, memory := tx.(*MemoryStore[U]); !memory { // a Memory store keeps no history
@@ -493,18 +511,70 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 	return ctx.Err()
 }
 
+// byDepth returns objs ordered for loading and saving: parents before
+// children (by the depth of the chain they were planned at), then the
+// objects of one model together, in the order the plan met them.
+func byDepth[U any](objs []object[U]) []object[U] {
+	first := map[reflect.Type]int{}
+	for i, o := range objs {
+		if _, ok := first[o.modelType()]; !ok {
+			first[o.modelType()] = i
+		}
+	}
+	order := slices.Clone(objs)
+	slices.SortStableFunc(order, func(a, b object[U]) int {
+		if c := cmp.Compare(a.depth(), b.depth()); c != 0 {
+			return c
+		}
+		return cmp.Compare(first[a.modelType()], first[b.modelType()])
+	})
+	return order
+}
+
+// inBatches calls fn for each batch of objs, as ordered by order (nil
+// for a single object, whose batch is nil: see object).
+func inBatches[U any](objs, order []object[U], fn func(first object[U], batch []object[U]) error) error {
+	if len(objs) == 1 {
+		return fn(objs[0], nil)
+	}
+	for i, j := 0, 0; i < len(order); i = j {
+		j = batchEnd(order, i)
+		if err := fn(order[i], order[i:j]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchEnd returns the end of the run of order starting at i that one
+// Table call loads or saves: the objects of one model at one depth.
+func batchEnd[U any](order []object[U], i int) int {
+	j := i + 1
+	for j < len(order) && order[j].depth() == order[i].depth() && order[j].modelType() == order[i].modelType() {
+		j++
+	}
+	return j
+}
+
 // complete commits tx after steps were applied to objs and runs the
-// after-commit hooks; or, if err (from applying) is not nil, or the commit
-// fails, rolls tx back, restores objs and runs the failure hooks.
+// after-commit hooks (or hands them to an Enclosed tx); or, if err (from
+// applying) is not nil, or the commit fails, rolls tx back, restores objs
+// and runs the failure hooks. A commit that fails with ErrConflict (the
+// store vouches that nothing was committed) is a conflict; any other
+// commit error leaves the outcome unknown (ErrCommit).
 func complete[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []object[U], err error) error {
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err == nil {
 		if cerr := guard(func() error { return tx.Commit(ctx) }); cerr != nil {
-			e := &Error{kind: ErrCommit, Err: cerr}
-			steps[0].name(e)
-			err = e
+			if errors.Is(cerr, ErrConflict) {
+				err = cerr
+			} else {
+				e := &Error{kind: ErrCommit, Err: cerr}
+				steps[0].name(e)
+				err = e
+			}
 		}
 	}
 	if err != nil {
@@ -512,6 +582,11 @@ func complete[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []obje
 			rollback(ctx, tx)
 		}
 		return failed(ctx, steps, objs, err)
+	}
+	if enc, ok := tx.(Enclosed); ok {
+		kept := slices.Clone(steps)
+		enc.Defer(func(ctx context.Context) error { return afterCommit(ctx, kept) })
+		return nil
 	}
 	return afterCommit(ctx, steps)
 }
@@ -530,6 +605,7 @@ type objectOf[M, U any] struct {
 	fields   []FieldWrite // the state fields moved, for Save
 	created  bool
 	changed  bool
+	level    int // the depth of the chain the object was first planned at
 }
 
 // name names the object for messages, such as "main.Project 7".
@@ -580,47 +656,116 @@ func (o *objectOf[M, U]) restore() {
 	}
 }
 
-// load checks that the stored object is still as planned.
-func (o *objectOf[M, U]) load(ctx context.Context, tx Tx[U], lock bool) error {
-	if o.table == nil || o.created {
+// load loads and locks the objects of batch (o among them, all of
+// o's model) and checks that each stored one is still as planned.
+func (o *objectOf[M, U]) load(ctx context.Context, tx Tx[U], batch []object[U]) error {
+	if o.table == nil {
 		return nil
 	}
-	var stored *M
-	if err := guard(func() (err error) { stored, err = o.table.Load(ctx, tx, o.model, lock); return err }); err != nil {
-		return fmt.Errorf("transition: loading %s: %w", o.name(), err)
+	if batch == nil {
+		batch = []object[U]{o}
 	}
-	if stored == nil {
-		return &ConflictError{Object: o.name(), Expected: "a stored row", Found: "none"}
+	objs := make([]*objectOf[M, U], 0, len(batch))
+	ms := make([]*M, 0, len(batch))
+	for _, b := range batch {
+		if b := b.(*objectOf[M, U]); !b.created {
+			objs = append(objs, b)
+			ms = append(ms, b.model)
+		}
 	}
-	if o.vfield != nil {
-		if got := *o.vfield(stored); got != o.read {
-			return &ConflictError{Object: o.name(), Expected: fmt.Sprintf("version %d", o.read), Found: fmt.Sprintf("version %d", got)}
+	if len(ms) == 0 {
+		return nil
+	}
+	var stored []*M
+	if err := guard(func() (err error) { stored, err = o.table.Load(ctx, tx, ms, true); return err }); err != nil {
+		return fmt.Errorf("transition: loading %s: %w", o.names(objs), err)
+	}
+	if len(stored) != len(ms) {
+		return fmt.Errorf("transition: loading %s: the Table returned %d rows for %d objects", o.names(objs), len(stored), len(ms))
+	}
+	for i, b := range objs {
+		if stored[i] == nil {
+			return &ConflictError{Object: b.name(), Expected: "a stored row", Found: "none"}
+		}
+		if b.vfield != nil {
+			if got := *b.vfield(stored[i]); got != b.read {
+				return &ConflictError{Object: b.name(), Expected: fmt.Sprintf("version %d", b.read), Found: fmt.Sprintf("version %d", got)}
+			}
 		}
 	}
 	return nil
 }
 
-// save writes the object if a step changed it, bumping its version once.
-func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
-	if !o.changed {
+// names names objs for messages: the first, and how many more.
+func (o *objectOf[M, U]) names(objs []*objectOf[M, U]) string {
+	if len(objs) == 1 {
+		return objs[0].name()
+	}
+	return fmt.Sprintf("%s and %d more", objs[0].name(), len(objs)-1)
+}
+
+// save writes the objects of batch (o among them, all of o's model; nil
+// for o alone) that a step changed, bumping each one's version once: new
+// objects one by one (each gets its identity), the others in one call of
+// the Table.
+func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U], batch []object[U]) error {
+	if batch == nil {
+		if write, err := o.prepareSave(ctx, tx); !write || err != nil {
+			return err
+		}
+		return o.saveError(guard(func() error {
+			return o.table.Save(ctx, tx, []Write[M]{{Model: o.model, Read: &o.snap, Version: o.read, Fields: o.fields}})
+		}))
+	}
+	var ws []Write[M]
+	var objs []*objectOf[M, U]
+	for _, b := range batch {
+		b := b.(*objectOf[M, U])
+		if write, err := b.prepareSave(ctx, tx); err != nil {
+			return err
+		} else if write {
+			ws = append(ws, Write[M]{Model: b.model, Read: &b.snap, Version: b.read, Fields: b.fields})
+			objs = append(objs, b)
+		}
+	}
+	switch len(ws) {
+	case 0:
 		return nil
+	case 1:
+		return objs[0].saveError(guard(func() error { return objs[0].table.Save(ctx, tx, ws) }))
+	}
+	err := guard(func() error { return objs[0].table.Save(ctx, tx, ws) })
+	if err == nil || errors.Is(err, ErrConflict) {
+		return err // the Table names the object that lost
+	}
+	return fmt.Errorf("transition: saving %s: %w", o.names(objs), err)
+}
+
+// prepareSave bumps the version of a changed object and inserts a new one;
+// it reports whether the object is left for the Table's Save.
+func (o *objectOf[M, U]) prepareSave(ctx context.Context, tx Tx[U]) (write bool, err error) {
+	if !o.changed {
+		return false, nil
 	}
 	if o.vfield != nil {
 		*o.vfield(o.model) = o.read + 1
 	}
 	if o.table == nil {
-		return nil
+		return false, nil
 	}
-	var err error
-	if o.created {
-		ins, ok := o.table.(Inserter[M, U])
-		if !ok {
-			return fmt.Errorf("transition: creating %s: its Table has no Insert method (see Inserter)", o.typeName)
-		}
-		err = guard(func() error { return ins.Insert(ctx, tx, o.model) })
-	} else {
-		err = guard(func() error { return o.table.Save(ctx, tx, o.model, Write{Version: o.read, Fields: o.fields}) })
+	if !o.created {
+		return true, nil
 	}
+	ins, ok := o.table.(Inserter[M, U])
+	if !ok {
+		return false, fmt.Errorf("transition: creating %s: its Table has no Insert method (see Inserter)", o.typeName)
+	}
+	return false, o.saveError(guard(func() error { return ins.Insert(ctx, tx, o.model) }))
+}
+
+// saveError says which object failed to save, filling in a
+// *ConflictError's Object when the Table left it empty.
+func (o *objectOf[M, U]) saveError(err error) error {
 	var ce *ConflictError
 	switch {
 	case err == nil:
@@ -634,6 +779,9 @@ func (o *objectOf[M, U]) save(ctx context.Context, tx Tx[U]) error {
 	}
 	return fmt.Errorf("transition: saving %s: %w", o.name(), err)
 }
+
+func (o *objectOf[M, U]) depth() int               { return o.level }
+func (o *objectOf[M, U]) modelType() reflect.Type { return reflect.TypeFor[M]() }
 
 // planned is one step: transition t on ev.Model. In a plan of one step it
 // also holds its object, so firing it allocates one value. What it will

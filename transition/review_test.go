@@ -58,7 +58,7 @@ func TestFreshCopyIsTheSameObject(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, Doc{ID: 1, Version: 4, Status: DocLive, Review: DocGoneReview}, d)
 			assert.Equal(t, d, r.stored[1], "saved once, both fields")
-			assert.Equal(t, []string{"begin", "load doc 1 lock=false", "save doc 1 version 3->4 status draft->live review pending->archived", "save", "history 2", "commit"}, r.log)
+			assert.Equal(t, []string{"begin", "save doc 1 version 3->4 status draft->live review pending->archived", "save", "history 2", "commit"}, r.log)
 			for _, cp := range copies {
 				assert.Equal(t, stored, *cp, "the loader's copy is left alone")
 			}
@@ -237,10 +237,10 @@ func TestDecodePanicIsContained(t *testing.T) {
 // A creation transition whose Table cannot insert fails before any hook.
 type saveOnly struct{}
 
-func (saveOnly) Load(context.Context, transition.Tx[*recorder], *Doc, bool) (*Doc, error) {
+func (saveOnly) Load(context.Context, transition.Tx[*recorder], []*Doc, bool) ([]*Doc, error) {
 	return nil, nil
 }
-func (saveOnly) Save(context.Context, transition.Tx[*recorder], *Doc, transition.Write) error {
+func (saveOnly) Save(context.Context, transition.Tx[*recorder], []transition.Write[Doc]) error {
 	return nil
 }
 

@@ -92,30 +92,35 @@ func (r *recorder) Rollback(context.Context) error { r.note("rollback"); return 
 
 type docTable struct{}
 
-func (docTable) Load(_ context.Context, tx transition.Tx[*recorder], d *Doc, lock bool) (*Doc, error) {
+func (docTable) Load(_ context.Context, tx transition.Tx[*recorder], ds []*Doc, lock bool) ([]*Doc, error) {
 	r := tx.Unit()
-	r.note("load doc %d lock=%t", d.ID, lock)
-	got, ok := r.stored[d.ID]
-	if !ok {
-		return nil, nil
+	out := make([]*Doc, len(ds))
+	for i, d := range ds {
+		r.note("load doc %d lock=%t", d.ID, lock)
+		if got, ok := r.stored[d.ID]; ok {
+			out[i] = &got
+		}
 	}
-	return &got, nil
+	return out, nil
 }
 
-func (docTable) Save(_ context.Context, tx transition.Tx[*recorder], d *Doc, w transition.Write) error {
+func (docTable) Save(_ context.Context, tx transition.Tx[*recorder], ws []transition.Write[Doc]) error {
 	r := tx.Unit()
-	var cols []string
-	for _, f := range w.Fields {
-		cols = append(cols, fmt.Sprintf("%s %v->%v", f.Column, f.From, f.To))
+	for _, w := range ws {
+		d := w.Model
+		var cols []string
+		for _, f := range w.Fields {
+			cols = append(cols, fmt.Sprintf("%s %v->%v", f.Column, f.From, f.To))
+		}
+		r.note("save doc %d version %d->%d %s", d.ID, w.Version, d.Version, strings.Join(cols, " "))
+		if err := r.at("save"); err != nil {
+			return err
+		}
+		if r.stored[d.ID].Version != w.Version {
+			return &transition.ConflictError{Object: fmt.Sprintf("doc %d", d.ID), Expected: fmt.Sprint("version ", w.Version), Found: fmt.Sprint("version ", r.stored[d.ID].Version)}
+		}
+		r.stored[d.ID] = *d
 	}
-	r.note("save doc %d version %d->%d %s", d.ID, w.Version, d.Version, strings.Join(cols, " "))
-	if err := r.at("save"); err != nil {
-		return err
-	}
-	if r.stored[d.ID].Version != w.Version {
-		return &transition.ConflictError{Object: fmt.Sprintf("doc %d", d.ID), Expected: fmt.Sprint("version ", w.Version), Found: fmt.Sprint("version ", r.stored[d.ID].Version)}
-	}
-	r.stored[d.ID] = *d
 	return nil
 }
 
@@ -156,7 +161,7 @@ func hooked(r *recorder) *transition.Transition[Doc, string, User, *recorder, tr
 }
 
 func TestStageOrder(t *testing.T) {
-	ok := []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "after", "machine after",
+	ok := []string{"begin", "validate", "before", "effect", "after", "machine after",
 		"save doc 1 version 3->4 status draft->live", "save", "history 1", "commit"}
 	for _, c := range []struct {
 		name    string
@@ -181,7 +186,7 @@ func TestStageOrder(t *testing.T) {
 		},
 	}, {
 		name: "failing effect", fail: "effect",
-		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "rollback",
+		log: []string{"begin", "validate", "before", "effect", "rollback",
 			`on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: step "effect" failed: effect failed`},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			se := errorOf(t, err, transition.ErrStep)
@@ -190,7 +195,7 @@ func TestStageOrder(t *testing.T) {
 		},
 	}, {
 		name: "failing after hook", fail: "after",
-		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "after", "rollback",
+		log: []string{"begin", "validate", "before", "effect", "after", "rollback",
 			`on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: step "after" failed: after failed`},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.ErrorIs(t, err, transition.ErrStep)
@@ -198,7 +203,7 @@ func TestStageOrder(t *testing.T) {
 		},
 	}, {
 		name: "failing save", fail: "save",
-		log: append(ok[:8:8], "save", "rollback",
+		log: append(ok[:7:7], "save", "rollback",
 			"on failure (publish, model Draft): transition: saving transition_test.Doc 1: save failed"),
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.ErrorContains(t, err, "saving transition_test.Doc 1: save failed")
@@ -220,7 +225,7 @@ func TestStageOrder(t *testing.T) {
 			}
 			return nil
 		},
-		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "rollback"},
+		log: []string{"begin", "validate", "before", "effect", "rollback"},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.NoError(t, err, "an abort is not an error")
 			require.NotNil(t, ev)
@@ -236,7 +241,7 @@ func TestStageOrder(t *testing.T) {
 			}
 			return nil
 		},
-		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "rollback"},
+		log: []string{"begin", "validate", "before", "rollback"},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.NoError(t, err)
 			assert.True(t, ev.Aborted)
@@ -250,7 +255,7 @@ func TestStageOrder(t *testing.T) {
 			}
 			return nil
 		},
-		log: []string{"begin", "validate", "load doc 1 lock=false", "before", "effect", "after", "rollback",
+		log: []string{"begin", "validate", "before", "effect", "after", "rollback",
 			`on failure (publish, model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: canceled by "after": the legal hold began`},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.ErrorIs(t, err, transition.ErrCanceled)
@@ -392,7 +397,10 @@ func TestCreationIsATransition(t *testing.T) {
 }
 
 // A stale copy loses to a concurrent writer: the plan read version 3, the
-// store holds 4; nothing of the loser's work is written.
+// store holds 4; nothing of the loser's work is written. Without locking,
+// the Table's compare-and-set catches it when saving (the hooks ran in the
+// unit of work, which is rolled back); with locking, the load catches it
+// before any hook runs.
 func TestStaleCopyConflicts(t *testing.T) {
 	r := newRecorder(Doc{ID: 1, Version: 4, Status: DocDraft})
 	publish := hooked(r)
@@ -401,14 +409,31 @@ func TestStaleCopyConflicts(t *testing.T) {
 	require.ErrorIs(t, err, transition.ErrConflict)
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, &transition.ConflictError{Object: "transition_test.Doc 1", Expected: "version 3", Found: "version 4"}, ce)
+	assert.Equal(t, &transition.ConflictError{Object: "doc 1", Expected: "version 3", Found: "version 4"}, ce, "the Table's own error")
 	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocDraft}, *d)
 	assert.Equal(t, Doc{ID: 1, Version: 4, Status: DocDraft}, r.stored[1])
-	assert.NotContains(t, r.log, "before", "no hook ran")
+	assert.NotContains(t, r.log, "history 1", "no history")
+	assert.NotContains(t, r.log, "commit")
+
+	locked := newRecorder(Doc{ID: 1, Version: 4, Status: DocDraft})
+	d = &Doc{ID: 1, Version: 3, Status: DocDraft}
+	p, err := hooked(locked).Plan(context.Background(), locked, alice, d, transition.NoInput{})
+	require.NoError(t, err)
+	err = p.Apply(context.Background(), locked, true)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, &transition.ConflictError{Object: "transition_test.Doc 1", Expected: "version 3", Found: "version 4"}, ce)
+	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocDraft}, *d)
+	assert.Contains(t, locked.log, "load doc 1 lock=true")
+	assert.NotContains(t, locked.log, "before", "no hook ran")
 
 	gone := newRecorder()
 	_, err = hooked(gone).Fire(context.Background(), gone, alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict, "a row that is gone is a conflict too")
+	p, err = hooked(gone).Plan(context.Background(), gone, alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
+	require.NoError(t, err)
+	err = p.Apply(context.Background(), gone, true)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "none", ce.Found, "locking a row that is gone")
 }
 
 // An effect cannot move the state outside the planned target.
@@ -558,7 +583,7 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	d := stored
 	_, err := publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"begin", "load doc 1 lock=false",
+	assert.Equal(t, []string{"begin",
 		"save doc 1 version 7->8 status draft->live review pending->ok", "save", "history 2", "commit"}, r.log)
 	assert.Equal(t, Doc{ID: 1, Version: 8, Status: DocLive, Review: DocOK}, d)
 	require.Len(t, r.steps, 2)

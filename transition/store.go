@@ -16,12 +16,12 @@ import (
 //
 //	Begin
 //	plan: every check and validation of every step (loaders read through Unit)
-//	Load every object the plan touches, once each (locked, if asked)
+//	if locking: Load every object the plan touches, once each, locked, parents first
 //	for each step, parents first: before hooks, effects, set the states, after hooks
 //	Save every object the plan changed, once each, compared with what the plan read
 //	Append the history: every step applied
 //	Commit
-//	after-commit hooks
+//	after-commit hooks (or, for an Enclosed Tx, Defer them)
 //
 // If anything from the loads to the commit fails, the Tx is rolled back,
 // every model the caller gave or a loader returned is restored exactly
@@ -63,21 +63,31 @@ type Tx[U any] interface {
 
 // A Table loads and saves models of type M in a unit of work of a Store
 // whose unit is U. Declare it once per model with Machine.Table; a Table
-// is typically stateless and reaches the database through tx.Unit(). It
-// must not end the unit of work (Commit or Rollback): the transition
-// package does. A Table of a model that creation transitions create (see
-// Create) also implements Inserter.
+// is typically stateless and reaches the database through tx.Unit() (or,
+// for a Store of its own package, through its Tx). It must not end the
+// unit of work (Commit or Rollback): the transition package does. A Table
+// of a model that creation transitions create (see Create) also
+// implements Inserter.
+//
+// Both methods take every object of the model a plan touches at one depth
+// of its causal chain at once, so that a cascade over a thousand children
+// is a few statements, not a thousand: parents are loaded and saved before
+// their children.
 type Table[M, U any] interface {
-	// Load reads the stored row of the object m names (by its identity)
-	// into a new M, locking it for the rest of the unit of work if lock
-	// is set. It returns an error wrapping ErrConflict if the row is gone.
-	Load(ctx context.Context, tx Tx[U], m *M, lock bool) (*M, error)
-	// Save writes m, which the plan changed, if the stored row is still as
-	// w says the plan read it (by version, or by its state fields): a
-	// compare-and-set. It returns an error wrapping ErrConflict if not,
-	// best a *ConflictError (whose Object the transition package fills in
-	// when it is empty).
-	Save(ctx context.Context, tx Tx[U], m *M, w Write) error
+	// Load reads the stored rows of the objects ms name (by identity) into
+	// new Ms, returned in the order of ms, with nil for a row that is gone.
+	// If lock is set it locks them for the rest of the unit of work, in
+	// one order (by key), so that writers locking the same rows cannot
+	// deadlock. The transition package calls it when a plan is applied
+	// with locking (see Plan.Apply), and to reload the object asked of
+	// before a Store retries a conflict (see Retrier).
+	Load(ctx context.Context, tx Tx[U], ms []*M, lock bool) ([]*M, error)
+	// Save writes the objects the plan changed, each only if its stored
+	// row is still as the plan read it (by version, or by the columns it
+	// changes): a compare-and-set. If one is not, it returns an error
+	// wrapping ErrConflict, best a *ConflictError naming that object, and
+	// the unit of work is rolled back.
+	Save(ctx context.Context, tx Tx[U], ws []Write[M]) error
 }
 
 // An Inserter is a Table that stores new objects, for creation
@@ -87,16 +97,20 @@ type Inserter[M, U any] interface {
 	Insert(ctx context.Context, tx Tx[U], m *M) error
 }
 
-// Write says what a plan read of an object it saves, so that Save can
-// compare and set.
-type Write struct {
+// Write is one object a plan saves: what it writes, and what it read, so
+// that Save can compare and set.
+type Write[M any] struct {
+	// Model is the object as the plan left it: what to write. It already
+	// holds its next version (Version+1) when it has one.
+	Model *M
+	// Read is the object as the plan read it, before any step ran. Save
+	// must not change it.
+	Read *M
 	// Version is the version the plan read, when the model has one (see
-	// Machine.Version); the model already holds Version+1. It is 0
-	// otherwise.
+	// Machine.Version); 0 otherwise.
 	Version int64
 	// Fields lists the state fields the plan moved, with the values it
-	// read and writes; Save compares the stored values with From when
-	// there is no version.
+	// read and writes.
 	Fields []FieldWrite
 }
 
@@ -120,6 +134,7 @@ type ConflictError struct {
 	Object   string // such as "main.Project 7"
 	Expected string // what the plan read, such as "version 3" or "status Draft"
 	Found    string // what is stored now, such as "version 4", or "no row"
+	Err      error  // the database's error, when it reported the conflict (a serialization failure, a deadlock), or nil
 }
 
 // Error describes the conflict.
@@ -129,11 +144,39 @@ func (e *ConflictError) Error() string {
 	if e.Expected != "" || e.Found != "" {
 		fmt.Fprintf(&b, ": expected %s, found %s", e.Expected, e.Found)
 	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
 	return b.String()
 }
 
 // Is reports whether target is ErrConflict.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// Unwrap returns the database's error, if any.
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// A Retrier is a Store that retries conflicts: when applying a plan fails
+// with ErrConflict (another writer won), Fire rolls back, begins again,
+// reloads the object asked of through its machine's Table, plans again on
+// the stored row and applies, as long as Retry says so. The model then
+// holds the row as reloaded. A conflict Retry declines is returned.
+type Retrier interface {
+	// Retry reports whether to try again after attempt (1 for the first)
+	// failed with err, a conflict. It may wait before returning, and
+	// should give up when ctx is done.
+	Retry(ctx context.Context, attempt int, err error) bool
+}
+
+// An Enclosed Tx is part of a transaction it does not end, such as a
+// SAVEPOINT in the caller's own database transaction: its Commit only
+// ends its part, so the after-commit hooks must wait for the caller's
+// commit. Instead of running them, the transition package hands them to
+// Defer, and the Store's owner runs them once the enclosing transaction
+// has committed (and drops them if it rolls back).
+type Enclosed interface {
+	Defer(afterCommit func(ctx context.Context) error)
+}
 
 // Memory returns the Store that keeps models where they are: in memory, as
 // the caller holds them. Its units of work are unit, its clock now

@@ -81,38 +81,64 @@ func (t *sqlTx) Append(ctx context.Context, steps []transition.Step) error {
 // the library has already put the next version in the model.
 type projectTable struct{}
 
-func (projectTable) Load(ctx context.Context, tx transition.Tx[*Repo], p *Project, _ bool) (*Project, error) {
-	return tx.Unit().Project(ctx, p.ID)
+func (projectTable) Load(ctx context.Context, tx transition.Tx[*Repo], ps []*Project, _ bool) ([]*Project, error) {
+	out := make([]*Project, len(ps))
+	for i, p := range ps {
+		var err error
+		if out[i], err = tx.Unit().Project(ctx, p.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-func (projectTable) Save(ctx context.Context, tx transition.Tx[*Repo], p *Project, w transition.Write) error {
-	return tx.Unit().update(ctx, fmt.Sprint("projects row ", p.ID), w,
-		`UPDATE projects SET status = ?, start_at = ?, reason = ?, version = ? WHERE id = ? AND version = ?`,
-		p.Status, p.StartAt, p.Reason, p.Version, p.ID, w.Version)
+func (projectTable) Save(ctx context.Context, tx transition.Tx[*Repo], ws []transition.Write[Project]) error {
+	for _, w := range ws {
+		p := w.Model
+		if err := tx.Unit().update(ctx, fmt.Sprint("projects row ", p.ID), w.Version,
+			`UPDATE projects SET status = ?, start_at = ?, reason = ?, version = ? WHERE id = ? AND version = ?`,
+			p.Status, p.StartAt, p.Reason, p.Version, p.ID, w.Version); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type taskTable struct{}
 
-func (taskTable) Load(ctx context.Context, tx transition.Tx[*Repo], t *Task, _ bool) (*Task, error) {
-	return tx.Unit().Task(ctx, t.ID)
+func (taskTable) Load(ctx context.Context, tx transition.Tx[*Repo], ts []*Task, _ bool) ([]*Task, error) {
+	out := make([]*Task, len(ts))
+	for i, t := range ts {
+		var err error
+		if out[i], err = tx.Unit().Task(ctx, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-func (taskTable) Save(ctx context.Context, tx transition.Tx[*Repo], t *Task, w transition.Write) error {
-	return tx.Unit().update(ctx, fmt.Sprint("tasks row ", t.ID), w,
-		`UPDATE tasks SET status = ?, owner = ?, version = ? WHERE id = ? AND version = ?`,
-		t.Status, t.Owner, t.Version, t.ID, w.Version)
+func (taskTable) Save(ctx context.Context, tx transition.Tx[*Repo], ws []transition.Write[Task]) error {
+	for _, w := range ws {
+		t := w.Model
+		if err := tx.Unit().update(ctx, fmt.Sprint("tasks row ", t.ID), w.Version,
+			`UPDATE tasks SET status = ?, owner = ?, version = ? WHERE id = ? AND version = ?`,
+			t.Status, t.Owner, t.Version, t.ID, w.Version); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // update runs a compare-and-set UPDATE: if it updates no row, another
 // writer saved (or deleted) the row since the transition read it.
-func (r *Repo) update(ctx context.Context, row string, w transition.Write, query string, args ...any) error {
+func (r *Repo) update(ctx context.Context, row string, version int64, query string, args ...any) error {
 	res, err := r.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	n, err := res.RowsAffected()
 	if err == nil && n == 0 {
-		err = &transition.ConflictError{Object: row, Expected: fmt.Sprint("version ", w.Version), Found: "a later version, or no row"}
+		err = &transition.ConflictError{Object: row, Expected: fmt.Sprint("version ", version), Found: "a later version, or no row"}
 	}
 	return err
 }
