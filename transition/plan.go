@@ -133,7 +133,7 @@ type object[U any] interface {
 	restore()
 	save(ctx context.Context, tx Tx[U], batch []object[U]) error
 	version() int64
-	depth() int               // the depth of the chain it was planned at
+	depth() int              // the depth of the chain it was planned at
 	modelType() reflect.Type // its model's type: objects of one model are loaded and saved together
 }
 
@@ -780,7 +780,7 @@ func (o *objectOf[M, U]) saveError(err error) error {
 	return fmt.Errorf("transition: saving %s: %w", o.name(), err)
 }
 
-func (o *objectOf[M, U]) depth() int               { return o.level }
+func (o *objectOf[M, U]) depth() int              { return o.level }
 func (o *objectOf[M, U]) modelType() reflect.Type { return reflect.TypeFor[M]() }
 
 // planned is one step: transition t on ev.Model. In a plan of one step it

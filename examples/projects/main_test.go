@@ -148,7 +148,7 @@ func TestSaveComparesVersions(t *testing.T) {
 	require.NoError(t, err)
 
 	task.Owner, task.Version = "dave", 1 // as the library hands it over: the next version
-	err = taskTable{}.Save(ctx, tx, task, transition.Write{Version: 0})
+	err = taskTable{}.Save(ctx, tx, []transition.Write[Task]{{Model: task, Version: 0}})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	var conflict *transition.ConflictError
 	require.ErrorAs(t, err, &conflict)
