@@ -95,7 +95,7 @@ func (projectTable) Load(ctx context.Context, tx transition.Tx[*Repo], ps []*Pro
 func (projectTable) Save(ctx context.Context, tx transition.Tx[*Repo], ws []transition.Write[Project]) error {
 	for _, w := range ws {
 		p := w.Model
-		if err := tx.Unit().update(ctx, fmt.Sprint("projects row ", p.ID), w.Version,
+		if err := tx.Unit().update(ctx, "projects", p.ID, w.Version,
 			`UPDATE projects SET status = ?, start_at = ?, reason = ?, version = ? WHERE id = ? AND version = ?`,
 			p.Status, p.StartAt, p.Reason, p.Version, p.ID, w.Version); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (taskTable) Load(ctx context.Context, tx transition.Tx[*Repo], ts []*Task, 
 func (taskTable) Save(ctx context.Context, tx transition.Tx[*Repo], ws []transition.Write[Task]) error {
 	for _, w := range ws {
 		t := w.Model
-		if err := tx.Unit().update(ctx, fmt.Sprint("tasks row ", t.ID), w.Version,
+		if err := tx.Unit().update(ctx, "tasks", t.ID, w.Version,
 			`UPDATE tasks SET status = ?, owner = ?, version = ? WHERE id = ? AND version = ?`,
 			t.Status, t.Owner, t.Version, t.ID, w.Version); err != nil {
 			return err
@@ -131,14 +131,20 @@ func (taskTable) Save(ctx context.Context, tx transition.Tx[*Repo], ws []transit
 
 // update runs a compare-and-set UPDATE: if it updates no row, another
 // writer saved (or deleted) the row since the transition read it.
-func (r *Repo) update(ctx context.Context, row string, version int64, query string, args ...any) error {
+func (r *Repo) update(ctx context.Context, table string, id, version int64, query string, args ...any) error {
 	res, err := r.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		err = &transition.ConflictError{Object: row, Expected: fmt.Sprint("version ", version), Found: "a later version, or no row"}
+	if err != nil || n > 0 {
+		return err
 	}
-	return err
+	found := "no row"
+	var now int64
+	if r.tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE id = ?`, id).Scan(&now) == nil {
+		found = fmt.Sprint("version ", now)
+	}
+	// The library names the object.
+	return &transition.ConflictError{Expected: fmt.Sprint("version ", version), Found: found}
 }
