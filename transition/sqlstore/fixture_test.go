@@ -114,8 +114,9 @@ var (
 			afterCommitCalls <- fmt.Sprintf("publish %d", e.Model.ID)
 			return nil
 		})
-	Rename = transition.New[RenameInput](Projects, "rename", transition.From(Draft, Published).Stay()).AllowAnyone().
-		Effect("title", func(_ context.Context, _ *Repo, e *transition.Event[Project, ProjectStatus, User, RenameInput]) error {
+	Unpublish = transition.New[transition.NoInput](Projects, "unpublish", transition.From(Published).To(Draft)).AllowAnyone()
+	Rename    = transition.New[RenameInput](Projects, "rename", transition.From(Draft, Published).Stay()).AllowAnyone().
+			Effect("title", func(_ context.Context, _ *Repo, e *transition.Event[Project, ProjectStatus, User, RenameInput]) error {
 			if e.Input.Title == "fail" {
 				return errEffectFailed
 			}
@@ -136,6 +137,30 @@ var (
 			return nil
 		})
 )
+
+// Fault injection: a transition that cancels its own context, and a
+// cascade whose children's save the database refuses.
+var (
+	CancelMidway = transition.New[cancelInput](Projects, "cancel_midway", transition.From(Draft, Published).Stay()).AllowAnyone().
+			Effect("cancel", func(_ context.Context, _ *Repo, e *transition.Event[Project, ProjectStatus, User, cancelInput]) error {
+			e.Model.Title = "cancelled"
+			e.Input.cancel()
+			return nil
+		})
+	Scribble = transition.New[transition.NoInput](Tasks, "scribble", transition.From(Open).Stay()).AllowAnyone().
+			Effect("owner", func(_ context.Context, _ *Repo, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
+			e.Model.Owner = "forbidden" // refused by the table's CHECK constraint
+			return nil
+		})
+	Corrupt = transition.New[transition.NoInput](Projects, "corrupt", transition.From(Draft, Published).Stay()).AllowAnyone().
+		Effect("title", func(_ context.Context, _ *Repo, e *transition.Event[Project, ProjectStatus, User, transition.NoInput]) error {
+			e.Model.Title = "corrupted"
+			return nil
+		}).
+		Cascade(transition.Each("tasks", tasksOf, Scribble))
+)
+
+type cancelInput struct{ cancel func() }
 
 type RenameInput struct {
 	Title string `json:"title"`
@@ -175,7 +200,7 @@ func setup(t testing.TB, db *dbtest.DB, opts *sqlstore.Options) *env {
 	}
 	for _, q := range []string{
 		`CREATE TABLE projects (id ` + id + `, title TEXT NOT NULL, status TEXT NOT NULL ` + pcheck + `, version BIGINT NOT NULL DEFAULT 0)`,
-		`CREATE TABLE tasks (id ` + id + `, project_id BIGINT NOT NULL REFERENCES projects, owner TEXT NOT NULL DEFAULT '', status TEXT NOT NULL ` + tcheck + `)`,
+		`CREATE TABLE tasks (id ` + id + `, project_id BIGINT NOT NULL REFERENCES projects, owner TEXT NOT NULL DEFAULT '' CHECK (owner <> 'forbidden'), status TEXT NOT NULL ` + tcheck + `)`,
 	} {
 		_, err := db.ExecContext(ctx, q)
 		require.NoError(t, err, q)
