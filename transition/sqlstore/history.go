@@ -321,18 +321,23 @@ func (s *Store[U]) Feed(ctx context.Context, after int64, limit int) ([]Record, 
 	if limit <= 0 {
 		return nil, fmt.Errorf("sqlstore: Feed needs a limit above 0, not %d", limit)
 	}
+	if after > 0 {
+		b := &stmt{d: s.d}
+		b.s.WriteString(`SELECT count(*) FROM ` + s.history + ` WHERE id = `)
+		b.arg(after)
+		var n int
+		if err := s.db.QueryRowContext(ctx, b.s.String(), b.args...).Scan(&n); err != nil {
+			return nil, fmt.Errorf("sqlstore: reading the history: %w", err)
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("%w: %d", ErrCursor, after)
+		}
+	}
 	b := &stmt{d: s.d}
 	b.s.WriteString(`SELECT ` + historyColumns + ` FROM ` + s.history)
 	if s.d == sqlexpr.Postgres {
 		b.s.WriteString(` WHERE tx < pg_snapshot_xmin(pg_current_snapshot())`)
 		if after > 0 {
-			var n int
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+s.history+` WHERE id = $1`, after).Scan(&n); err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				return nil, fmt.Errorf("%w: %d", ErrCursor, after)
-			}
 			b.s.WriteString(` AND (tx, id) > (SELECT tx, id FROM ` + s.history + ` WHERE id = `)
 			b.arg(after)
 			b.s.WriteString(`)`)
