@@ -30,7 +30,7 @@ func TestHistoryReader(t *testing.T) {
 		q := e.project(t, "Shed", Draft, 0)
 		for _, fire := range []func() error{
 			func() error { _, err := Publish.Fire(e.ctx, e.store, alice, p, transition.NoInput{}); return err }, // 09:31
-			func() error { _, err := Rename.Fire(e.ctx, e.store, bob, q, RenameInput{"Hut"}); return err },     // 09:32
+			func() error { _, err := Rename.Fire(e.ctx, e.store, bob, q, RenameInput{"Hut"}); return err },      // 09:32
 			func() error { _, err := Unpublish.Fire(e.ctx, e.store, bob, p, transition.NoInput{}); return err }, // 09:33
 			func() error { _, err := DeleteProject.Fire(e.ctx, e.store, alice, p, transition.NoInput{}); return err },
 		} {
