@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
+	"github.com/statecraft/statecraft/internal/dbwrap"
 	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
@@ -41,16 +42,7 @@ type DB struct {
 // chronologically for UTC times.
 func SQLite(t testing.TB) *DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_time_format=sqlite")
-	if err != nil {
-		t.Fatalf("dbtest: open SQLite: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Ping(); err != nil {
-		t.Fatalf("dbtest: ping SQLite: %v", err)
-	}
-	return &DB{DB: db, Name: "sqlite", Dialect: sqlexpr.SQLite}
+	return open(t, "sqlite", nil)
 }
 
 // Postgres connects to the server named by $STATECRAFT_POSTGRES_DSN, in a
@@ -58,6 +50,55 @@ func SQLite(t testing.TB) *DB {
 // a message saying how to run it, when the variable is not set, and fails
 // it when the server cannot be reached.
 func Postgres(t testing.TB) *DB {
+	t.Helper()
+	return open(t, "postgres", nil)
+}
+
+// Wrapped opens the database name ("sqlite" or "postgres") as SQLite or
+// Postgres does, with every operation going through w, to count statements
+// or inject faults.
+func Wrapped(t testing.TB, name string, w *dbwrap.Wrapper) *DB {
+	t.Helper()
+	return open(t, name, w)
+}
+
+// open opens the database name, through w if it is not nil.
+func open(t testing.TB, name string, w *dbwrap.Wrapper) *DB {
+	t.Helper()
+	var driverName, dsn, what string
+	var dialect sqlexpr.Dialect
+	switch name {
+	case "sqlite":
+		driverName, what, dialect = "sqlite", "SQLite", sqlexpr.SQLite
+		dsn = "file:" + filepath.Join(t.TempDir(), "test.db") + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_time_format=sqlite"
+	case "postgres":
+		driverName, what, dialect = "pgx", "PostgreSQL", sqlexpr.Postgres
+		dsn = postgresDSN(t)
+	default:
+		t.Fatalf("dbtest: no database called %q: want sqlite or postgres", name)
+	}
+	var db *sql.DB
+	var err error
+	if w == nil {
+		db, err = sql.Open(driverName, dsn)
+	} else {
+		db, err = dbwrap.Open(driverName, dsn, w)
+	}
+	if err != nil {
+		t.Fatalf("dbtest: open %s: %v", what, err)
+	}
+	t.Cleanup(func() { db.Close() }) // before postgresDSN's cleanup drops the schema
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatalf("dbtest: ping %s: %v", what, err)
+	}
+	return &DB{DB: db, Name: name, Dialect: dialect}
+}
+
+// postgresDSN creates a schema on the server named by $STATECRAFT_POSTGRES_DSN,
+// dropped when the test ends, and returns a DSN working in it.
+func postgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(PostgresEnv)
 	if dsn == "" {
@@ -75,20 +116,7 @@ func Postgres(t testing.TB) *DB {
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
 		t.Fatalf("dbtest: PostgreSQL at %s: create schema: %v", PostgresEnv, err)
 	}
-
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("dbtest: %s is not a URL DSN: %v", PostgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema) // pgx sends it as a run-time parameter of every connection
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatalf("dbtest: open PostgreSQL: %v", err)
-	}
 	t.Cleanup(func() {
-		db.Close()
 		admin, err := sql.Open("pgx", dsn)
 		if err != nil {
 			t.Errorf("dbtest: drop schema %s: %v", schema, err)
@@ -99,10 +127,15 @@ func Postgres(t testing.TB) *DB {
 			t.Errorf("dbtest: drop schema %s: %v", schema, err)
 		}
 	})
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("dbtest: ping PostgreSQL: %v", err)
+
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("dbtest: %s is not a URL DSN: %v", PostgresEnv, err)
 	}
-	return &DB{DB: db, Name: "postgres", Dialect: sqlexpr.Postgres}
+	q := u.Query()
+	q.Set("search_path", schema) // pgx sends it as a run-time parameter of every connection
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Each runs f as a subtest against every database: "sqlite" always, and
