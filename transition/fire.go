@@ -154,7 +154,7 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, n
 			return nil, nil, err
 		}
 		p.applied.Store(true)
-		err = complete(ctx, tx, p.steps, p.objs, applySteps(ctx, tx, p.steps, p.objs, false))
+		err = complete(ctx, tx, p.steps, p.objs, applySteps(ctx, tx, p.steps, p.objs, locks(tx)))
 		st, err := result(p.steps[0].(*planned[M, T, A, U, I]), err)
 		return st, p, err
 	}
@@ -173,9 +173,16 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, n
 	}
 	steps := [1]step[U]{p}
 	objs := [1]object[U]{p.obj}
-	err := complete(ctx, tx, steps[:], objs[:], applySteps(ctx, tx, steps[:], objs[:], false))
+	err := complete(ctx, tx, steps[:], objs[:], applySteps(ctx, tx, steps[:], objs[:], locks(tx)))
 	st, err := result(p, err)
 	return st, nil, err
+}
+
+// locks reports whether tx asks that the objects a plan touches be locked
+// before any step runs (see Locker).
+func locks[U any](tx Tx[U]) bool {
+	l, ok := tx.(Locker)
+	return ok && l.Locks()
 }
 
 // rollback ends tx after a refusal, ignoring the store's error: nothing

@@ -308,3 +308,23 @@ func TestCommitConflictIsAConflict(t *testing.T) {
 	assert.Equal(t, "rollback", r.log[len(r.log)-2], "rolled back")
 	assert.Equal(t, int64(3), d.Version)
 }
+
+// locking is a shelf whose units of work ask for locking.
+type locking struct{ *shelf }
+
+func (l locking) Begin(context.Context) (transition.Tx[*shelf], error) {
+	l.log = append(l.log, "begin")
+	return l, nil
+}
+func (locking) Locks() bool { return true }
+
+// Fire locks the objects of a plan before any step runs when its Tx is a
+// Locker that asks for it.
+func TestLockerTxLocksBeforeSteps(t *testing.T) {
+	s := newShelf(folderTree()...)
+	root := s.stored[1]
+	_, err := DeleteFolder.Fire(context.Background(), locking{s}, alice, &root, transition.NoInput{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"begin", "load 1 lock=true", "load 3,2 lock=true", "load 5,4 lock=true",
+		"save 1", "save 3,2", "save 5,4", "history 5", "commit"}, s.log)
+}

@@ -168,6 +168,15 @@ type Retrier interface {
 	Retry(ctx context.Context, attempt int, err error) bool
 }
 
+// A Locker Tx asks that every object a plan touches be loaded and locked
+// (see Table.Load) before any of its steps runs, as Plan.Apply does when
+// asked to lock: for units of work whose effects read other rows, and
+// must not see them change. Fire and FireJSON lock when their Tx is a
+// Locker whose Locks reports true.
+type Locker interface {
+	Locks() bool
+}
+
 // An Enclosed Tx is part of a transaction it does not end, such as a
 // SAVEPOINT in the caller's own database transaction: its Commit only
 // ends its part, so the after-commit hooks must wait for the caller's

@@ -86,6 +86,15 @@ type Options struct {
 	// Retrying suits transitions whose checks are cheap and whose
 	// outcome does not depend on what the person saw.
 	Retries int
+	// Lock has every transition lock the rows of the objects it touches
+	// before any of its steps runs (SELECT ... FOR UPDATE on PostgreSQL,
+	// parents before children, each table's rows by key, so that
+	// cascades cannot deadlock each other), and fail with a conflict if
+	// one changed since it was read. On SQLite a unit of work holds the
+	// database's write lock from its first statement, so Lock only
+	// compares. Use it when effects read other rows and must not see them
+	// change.
+	Lock bool
 	// Now is the clock of units of work (time.Now by default): it stamps
 	// events and history rows, and conditional states are tested at it.
 	Now func() time.Time
@@ -261,6 +270,10 @@ type txn[U any] struct {
 func (t *txn[U]) Unit() U        { return t.unit }
 func (t *txn[U]) Now() time.Time { return t.now }
 func (t *txn[U]) base() *txn[U]  { return t }
+
+// Locks reports whether the Store's Options ask for locking: it makes a
+// unit of work a transition.Locker.
+func (t *txn[U]) Locks() bool { return t.s.opts.Lock }
 
 // Commit commits the transaction. A serialization failure or deadlock is
 // a conflict: nothing was committed. Any other error leaves the outcome

@@ -1,0 +1,103 @@
+package sqlstore_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/statecraft/statecraft/internal/dbtest"
+	"github.com/statecraft/statecraft/internal/dbwrap"
+	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/transition/sqlstore"
+)
+
+var (
+	renames       atomic.Int64 // how many times CountedRename's effect ran
+	CountedRename = transition.New[RenameInput](Projects, "counted_rename", transition.From(Draft, Published).Stay()).AllowAnyone().
+			Effect("count", func(_ context.Context, _ *Repo, e *transition.Event[Project, ProjectStatus, User, RenameInput]) error {
+			renames.Add(1)
+			e.Model.Title = e.Input.Title
+			return nil
+		})
+)
+
+// eachWrapped runs f on every database, opened through a recording
+// dbwrap.Wrapper.
+func eachWrapped(t *testing.T, f func(t *testing.T, db *dbtest.DB, w *dbwrap.Wrapper)) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			w := &dbwrap.Wrapper{Record: true}
+			f(t, dbtest.Wrapped(t, name, w), w)
+		})
+	}
+}
+
+// reads lists the SELECTs w recorded since its last Reset.
+func reads(w *dbwrap.Wrapper) []string {
+	var out []string
+	for _, op := range w.Log() {
+		if op.Kind == dbwrap.Query && strings.HasPrefix(op.Query, "SELECT") {
+			out = append(out, op.Query)
+		}
+	}
+	return out
+}
+
+// With Options.Lock, the rows a plan touches are read and locked before
+// any step runs, parents before children, and a row that changed is a
+// conflict before any effect runs.
+func TestLockOption(t *testing.T) {
+	eachWrapped(t, func(t *testing.T, db *dbtest.DB, w *dbwrap.Wrapper) {
+		e := setup(t, db, &sqlstore.Options{Lock: true})
+		p := e.project(t, "Roof", Draft, 3)
+		stale := *p
+
+		w.Reset()
+		_, err := DeleteProject.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+		require.NoError(t, err)
+		lockClause := ""
+		if db.Name == "postgres" {
+			lockClause = " FOR UPDATE"
+		}
+		got := reads(w)
+		require.Len(t, got, 3, "the cascade's loader, then a lock per table: %q", got)
+		assert.Contains(t, got[1], `FROM "projects" WHERE "id" IN (`)
+		assert.True(t, strings.HasSuffix(got[1], `ORDER BY "id"`+lockClause), got[1])
+		assert.Contains(t, got[2], `FROM "tasks" WHERE "id" IN (`, "children after their parent")
+		assert.True(t, strings.HasSuffix(got[2], `ORDER BY "id"`+lockClause), got[2])
+
+		// A stale copy: the conflict comes from the lock, before any effect.
+		before := renames.Load()
+		_, err = CountedRename.Fire(e.ctx, e.store, alice, &stale, RenameInput{Title: "x"})
+		var ce *transition.ConflictError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, &transition.ConflictError{Object: "sqlstore_test.Project " + itoa(p.ID), Expected: "version 0", Found: "version 1"}, ce)
+		assert.Equal(t, before, renames.Load(), "no effect ran")
+	})
+}
+
+// Without Options.Lock, a transition reads nothing to write: one UPDATE,
+// one INSERT of history.
+func TestNoLockReadsNothing(t *testing.T) {
+	eachWrapped(t, func(t *testing.T, db *dbtest.DB, w *dbwrap.Wrapper) {
+		e := setup(t, db, nil)
+		p := e.project(t, "Roof", Draft, 0)
+		w.Reset()
+		_, err := Rename.Fire(e.ctx, e.store, alice, p, RenameInput{Title: "Attic"})
+		require.NoError(t, err)
+		var kinds []string
+		for _, op := range w.Log() {
+			kinds = append(kinds, op.Kind.String()+" "+strings.Fields(op.Query + " -")[0])
+		}
+		begin := "begin -"
+		commit := "commit -"
+		if db.Name == "sqlite" {
+			begin, commit = "exec BEGIN", "exec COMMIT"
+		}
+		assert.Equal(t, []string{begin, "query UPDATE", "query INSERT", commit}, kinds)
+	})
+}
