@@ -22,6 +22,7 @@ import (
 func TestFireWritesStateVersionAndHistory(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		e := setup(t, db, nil)
+		drain()
 		p := e.project(t, "Roof", Draft, 0)
 		ev, err := Publish.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
 		require.NoError(t, err)
@@ -120,13 +121,14 @@ func TestStaleCopyConflicts(t *testing.T) {
 func TestRetriesConflicts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		e := setup(t, db, &sqlstore.Options{Retries: 2})
+		drain()
 		p := e.project(t, "Roof", Draft, 0)
 		stale := *p
 		_, err := Rename.Fire(e.ctx, e.store, bob, p, RenameInput{Title: "Attic"})
 		require.NoError(t, err)
 		_, err = Publish.Fire(e.ctx, e.store, alice, &stale, transition.NoInput{})
 		require.NoError(t, err)
-		<-afterCommitCalls
+		assert.Equal(t, []string{"publish " + itoa(p.ID)}, drain())
 		assert.Equal(t, Project{ID: p.ID, Title: "Attic", Status: Published, Version: 2}, stale, "the model holds the row as reloaded, then moved")
 		assert.Equal(t, &stale, e.loadProject(t, p.ID))
 
