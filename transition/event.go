@@ -31,7 +31,12 @@ type Event[M any, T comparable, A any, I any] struct {
 	// Abort: nothing was changed and no history was written. Result is
 	// what Abort was given.
 	Aborted bool
-	Result  any
+	// Replayed is set when the request repeated one already applied under
+	// the same idempotency key (see Claimer): nothing was applied again.
+	// The event is the first one's, as its history holds it: its time and
+	// states; Model is reloaded as stored.
+	Replayed bool
+	Result   any // what Abort was given, when Aborted
 
 	m machineInfo // the machine, for String
 }

@@ -2,6 +2,7 @@ package transition
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -63,6 +64,13 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 		if err != nil {
 			return nil, err
 		}
+		replay, err := t.claim(ctx, tx, actor, model, func() ([]byte, error) { return t.inputJSON(in) })
+		switch {
+		case err != nil:
+			return nil, err
+		case replay != nil:
+			return t.replayEvent(actor, model, in, replay), nil
+		}
 		if attempt > 1 {
 			if err := t.reload(ctx, tx, model); err != nil {
 				return nil, err
@@ -77,6 +85,88 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 		}
 		return &st.ev, err
 	}
+}
+
+// claim claims the idempotency key of tx for this request, when tx is a
+// Claimer (see there). It returns the steps of the request this one
+// repeats, if it does, having reloaded model and rolled tx back; on error
+// it rolls tx back.
+func (t *Transition[M, T, A, U, I]) claim(ctx context.Context, tx Tx[U], actor A, model *M, input func() ([]byte, error)) ([]Step, error) {
+	c, ok := tx.(Claimer)
+	if !ok {
+		return nil, nil
+	}
+	in, err := input()
+	if err != nil {
+		rollback(ctx, tx)
+		return nil, fmt.Errorf("transition: %s %q: the input as JSON, for its idempotency key: %w", t.m, t.name, err)
+	}
+	var replay []Step
+	err = guard(func() (err error) {
+		replay, err = c.Claim(ctx, Request{Machine: t.m.name, Transition: t.name, Object: t.m.identity(model), Actor: actorName(actor), Input: in})
+		return err
+	})
+	if err == nil && replay != nil && t.m.table != nil {
+		err = t.reload(ctx, tx, model) // rolls back on error
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err != nil || replay != nil {
+		rollback(ctx, tx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("transition: %s %q of %s by %s: %w", t.m, t.name, t.m.object(model), actorName(actor), err)
+	}
+	return replay, nil
+}
+
+// inputJSON is the input of a Fire as JSON, for its idempotency key.
+func (t *Transition[M, T, A, U, I]) inputJSON(in I) ([]byte, error) {
+	if t.input == nil {
+		return nil, nil
+	}
+	return json.Marshal(in)
+}
+
+// replayEvent is the event of a request that repeats one applied before,
+// whose steps were replay: as its history holds it.
+func (t *Transition[M, T, A, U, I]) replayEvent(actor A, model *M, in I, replay []Step) *Event[M, T, A, I] {
+	ev := &Event[M, T, A, I]{Name: t.name, Model: model, Actor: actor, Input: in, Replayed: true, m: t.m}
+	if len(replay) == 0 {
+		return ev
+	}
+	ev.At, ev.Created = replay[0].At, replay[0].Created
+	for i, mv := range replay[0].Moves {
+		if i == 0 {
+			ev.From, ev.To = t.stateOf(mv.From), t.stateOf(mv.To)
+			continue
+		}
+		ev.Also = append(ev.Also, mv)
+	}
+	return ev
+}
+
+// stateOf finds the state a StateRef read back from JSON names, or no
+// state.
+func (t *Transition[M, T, A, U, I]) stateOf(r StateRef) state.State[T] {
+	if r.Value == nil {
+		return state.State[T]{}
+	}
+	b, err := json.Marshal(r.Value)
+	if err != nil {
+		return state.State[T]{}
+	}
+	var v T
+	if json.Unmarshal(b, &v) != nil {
+		if s, ok := r.Value.(string); ok { // a value stored as its text
+			st, _ := t.m.mgr.Type().Parse(s)
+			return st
+		}
+		return state.State[T]{}
+	}
+	st, _ := t.m.mgr.Type().Lookup(v)
+	return st
 }
 
 // retry reports whether to fire again after attempt failed with err: a
@@ -231,6 +321,16 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 		tx, u, now, berr := t.begin(ctx, s)
 		if berr != nil {
 			return nil, berr
+		}
+		replay, cerr := t.claim(ctx, tx, actor, model, func() ([]byte, error) { return payload, nil })
+		switch {
+		case cerr != nil:
+			return nil, cerr
+		case replay != nil:
+			p := &Plan[U]{Steps: replay, replayed: true}
+			p.lazy = func() string { return digest[U](p.Steps, nil, json.RawMessage(payload)) }
+			p.applied.Store(true)
+			return p, nil
 		}
 		if attempt > 1 {
 			if err := t.reload(ctx, tx, model); err != nil {

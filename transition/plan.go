@@ -43,7 +43,13 @@ type Plan[U any] struct {
 	lazyOnce sync.Once
 	applied  atomic.Bool
 	aborted  bool
+	replayed bool
 }
+
+// Replayed reports whether the plan is the outcome of a request applied
+// before under the same idempotency key (see Claimer): its Steps are the
+// first request's, read back, and nothing was applied again.
+func (p *Plan[U]) Replayed() bool { return p.replayed }
 
 // A Step is one transition applied to one object, as plain values: a
 // step of a Plan, what a Tx appends to the history, and what a machine's

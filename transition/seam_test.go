@@ -328,3 +328,56 @@ func TestLockerTxLocksBeforeSteps(t *testing.T) {
 	assert.Equal(t, []string{"begin", "load 1 lock=true", "load 3,2 lock=true", "load 5,4 lock=true",
 		"save 1", "save 3,2", "save 5,4", "history 5", "commit"}, s.log)
 }
+
+// claiming is a shelf whose units of work take an idempotency key: it
+// replays what replay says, or refuses with err.
+type claiming struct {
+	*shelf
+	replay []transition.Step
+	err    error
+	asked  *transition.Request
+}
+
+func (c claiming) Begin(context.Context) (transition.Tx[*shelf], error) {
+	c.log = append(c.log, "begin")
+	return c, nil
+}
+
+func (c claiming) Claim(_ context.Context, r transition.Request) ([]transition.Step, error) {
+	*c.asked = r
+	c.log = append(c.log, "claim")
+	return c.replay, c.err
+}
+
+// A Claimer Tx is asked first; a repeated request applies nothing, and its
+// event is the first one's, its model reloaded.
+func TestClaimerReplays(t *testing.T) {
+	s := newShelf(Folder{ID: 1, Status: FolderDeleted, Version: 2})
+	var asked transition.Request
+	first := transition.Step{Machine: "transition_test.Folder.status", Transition: "delete", At: clock(),
+		Moves: []transition.Move{{Field: "status", From: transition.StateRef{Value: "open", Title: "Open"}, To: transition.StateRef{Value: "deleted", Title: "Deleted"}}}}
+	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
+	ev, err := DeleteFolder.Fire(context.Background(), claiming{shelf: s, replay: []transition.Step{first}, asked: &asked}, alice, f, transition.NoInput{})
+	require.NoError(t, err)
+	assert.True(t, ev.Replayed)
+	assert.Equal(t, FolderOpen, ev.From)
+	assert.Equal(t, FolderDeleted, ev.To)
+	assert.Equal(t, clock(), ev.At)
+	assert.Equal(t, Folder{ID: 1, Status: FolderDeleted, Version: 2}, *f, "reloaded")
+	assert.Equal(t, []string{"begin", "claim", "load 1 lock=false", "rollback"}, s.log, "nothing applied")
+	assert.Equal(t, transition.Request{Machine: "transition_test.Folder.status", Transition: "delete", Object: int64(1), Actor: "alice"}, asked)
+
+	// Refused: the error says which request, and nothing runs.
+	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
+	_, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, err: transition.ErrIdempotency, asked: &asked}, alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	require.ErrorIs(t, err, transition.ErrIdempotency)
+	assert.Contains(t, err.Error(), `"touch" of transition_test.Folder 1 by alice`)
+	assert.Equal(t, []string{"begin", "claim", "rollback"}, s.log)
+
+	// A new key: the transition runs as usual.
+	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
+	ev, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, asked: &asked}, alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	require.NoError(t, err)
+	assert.False(t, ev.Replayed)
+	assert.Equal(t, []string{"begin", "claim", "save 1", "history 1", "commit"}, s.log)
+}

@@ -177,6 +177,38 @@ type Locker interface {
 	Locks() bool
 }
 
+// A Claimer Tx takes an idempotency key for its unit of work, so that a
+// request a client repeats (after a timeout, say) applies once. Fire,
+// FireJSON and FireConfirmed call Claim first in the unit of work, before
+// any check, with what the request asks:
+//
+//   - if the key is new, Claim claims it in the unit of work (so a failure
+//     leaves no key behind) and returns nil; the Tx records the steps
+//     applied with it when it appends the history;
+//   - if the same request used it and committed, Claim returns the steps it
+//     applied: nothing is applied again, and the caller gets the first
+//     outcome, marked Replayed (the model is reloaded through its Table);
+//   - if another request (another transition, object or input) used it,
+//     Claim returns an error wrapping ErrIdempotency.
+//
+// A duplicate that arrives while the first is in flight waits for it.
+type Claimer interface {
+	Claim(ctx context.Context, r Request) (replay []Step, err error)
+}
+
+// Request is what a Claimer compares to tell a repeated request from
+// another one under the same key.
+type Request struct {
+	Machine    string // such as "main.Project.status"
+	Transition string // such as "publish"
+	Object     any    // the object's identity (see Machine.Identify)
+	Actor      string // the actor, named as in Error.Actor
+	// Input is the input as JSON: the payload given to FireJSON, or the
+	// input given to Fire, marshalled (nil for NoInput). A request repeats
+	// another only through the same method.
+	Input []byte
+}
+
 // An Enclosed Tx is part of a transaction it does not end, such as a
 // SAVEPOINT in the caller's own database transaction: its Commit only
 // ends its part, so the after-commit hooks must wait for the caller's

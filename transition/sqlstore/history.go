@@ -41,7 +41,8 @@ type Record struct {
 const historyColumns = `id, object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key`
 
 // Schema returns the statements that create the history table and its
-// indexes, if they do not exist, in the Store's dialect: the SQL to hand
+// indexes, and the table of idempotency keys (see Store.Key), if they do
+// not exist, in the Store's dialect: the SQL to hand
 // to a migration tool. Migrate runs them.
 //
 // On PostgreSQL each row also records the transaction that wrote it
@@ -77,6 +78,14 @@ func (s *Store[U]) Schema() []string {
 )`,
 			`CREATE INDEX IF NOT EXISTS ` + idx("object") + ` ON ` + s.history + ` (object_type, object_id, id)`,
 			`CREATE INDEX IF NOT EXISTS ` + idx("feed") + ` ON ` + s.history + ` (tx, id)`,
+			`CREATE TABLE IF NOT EXISTS ` + s.keys + ` (
+	actor TEXT NOT NULL,
+	idempotency_key TEXT NOT NULL,
+	request TEXT NOT NULL,
+	outcome JSONB,
+	at TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (actor, idempotency_key)
+)`,
 		}
 	}
 	return []string{
@@ -97,11 +106,19 @@ func (s *Store[U]) Schema() []string {
 	idempotency_key TEXT
 )`,
 		`CREATE INDEX IF NOT EXISTS ` + idx("object") + ` ON ` + s.history + ` (object_type, object_id, id)`,
+		`CREATE TABLE IF NOT EXISTS ` + s.keys + ` (
+	actor TEXT NOT NULL,
+	idempotency_key TEXT NOT NULL,
+	request TEXT NOT NULL,
+	outcome TEXT,
+	at TEXT NOT NULL,
+	PRIMARY KEY (actor, idempotency_key)
+)`,
 	}
 }
 
-// Migrate creates the history table and its indexes if they do not
-// exist: for tests, examples and programs without a migration tool.
+// Migrate runs the statements of Schema: it creates the history table
+// and the table of idempotency keys if they do not exist: for tests, examples and programs without a migration tool.
 func (s *Store[U]) Migrate(ctx context.Context) error {
 	for _, q := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
@@ -175,7 +192,7 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 				}
 				b.s.WriteString("(")
 				for j, v := range []any{typ, fmt.Sprint(st.Object), st.Version, mv.Field, st.Transition, stateText(mv.From), stateText(mv.To),
-					st.Actor, t.s.timeArg(st.At), input, seqOf[i] + k, cause, nil} {
+					st.Actor, t.s.timeArg(st.At), input, seqOf[i] + k, cause, t.keyArg()} {
 					if j > 0 {
 						b.s.WriteString(", ")
 					}
@@ -189,7 +206,18 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 			return err
 		}
 	}
+	if t.key != "" {
+		return t.recordOutcome(ctx, steps)
+	}
 	return nil
+}
+
+// keyArg is the idempotency key as the history holds it: NULL for none.
+func (t *txn[U]) keyArg() any {
+	if t.key == "" {
+		return nil
+	}
+	return t.key
 }
 
 // insertHistory runs an INSERT of history rows, and notes the id of each

@@ -80,6 +80,9 @@ type Options struct {
 	// History names the history table, "statecraft_history" by default.
 	// See Store.Schema for its definition.
 	History string
+	// Keys names the table of idempotency keys (see Store.Key),
+	// "statecraft_idempotency" by default.
+	Keys string
 	// Retries is how many times a transition that lost a conflict is
 	// tried again: its object reloaded, planned again on the stored row,
 	// applied. Zero, the default, never retries: the conflict is returned.
@@ -109,6 +112,7 @@ type Store[U any] struct {
 	unit    func(q Querier) U
 	opts    Options
 	history string // the history table, quoted
+	keys    string // the table of idempotency keys, quoted
 }
 
 // New returns the Store of database db, whose SQL dialect is d
@@ -132,9 +136,15 @@ func New[U any](db *sql.DB, d sqlexpr.Dialect, unit func(q Querier) U, opts *Opt
 	if s.opts.Retries < 0 {
 		return nil, fmt.Errorf("sqlstore: Options.Retries is %d, want 0 or more", s.opts.Retries)
 	}
+	if s.opts.Keys == "" {
+		s.opts.Keys = "statecraft_idempotency"
+	}
 	var err error
 	if s.history, err = sqlexpr.ParseIdent(s.opts.History).Quote(d); err != nil {
 		return nil, fmt.Errorf("sqlstore: Options.History: %w", err)
+	}
+	if s.keys, err = sqlexpr.ParseIdent(s.opts.Keys).Quote(d); err != nil {
+		return nil, fmt.Errorf("sqlstore: Options.Keys: %w", err)
 	}
 	if d == sqlexpr.SQLite {
 		var mode string
@@ -257,14 +267,16 @@ func (q dbtx) Dialect() sqlexpr.Dialect { return q.d }
 
 // txn is a unit of work of a Store: a transaction.
 type txn[U any] struct {
-	s    *Store[U]
-	conn *sql.Conn // SQLite: the connection in BEGIN IMMEDIATE
-	tx   *sql.Tx   // PostgreSQL, or the caller's transaction
-	q    Querier
-	unit U
-	now  time.Time
-	sp   string // the savepoint, inside a caller's transaction
-	done bool
+	s     *Store[U]
+	conn  *sql.Conn // SQLite: the connection in BEGIN IMMEDIATE
+	tx    *sql.Tx   // PostgreSQL, or the caller's transaction
+	q     Querier
+	unit  U
+	now   time.Time
+	sp    string // the savepoint, inside a caller's transaction
+	key   string // the idempotency key, if any (see Store.Key)
+	actor string // the actor who claimed it
+	done  bool
 }
 
 func (t *txn[U]) Unit() U        { return t.unit }
