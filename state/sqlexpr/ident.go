@@ -11,7 +11,20 @@ import (
 // always quoted when rendered, so reserved words and mixed case are safe.
 type Ident struct {
 	parts []string
+	outer bool // a column of the row outside an Exists (see Outer)
 }
+
+// Outer returns the column name of the row a subquery made with [Exists]
+// is correlated with: the row of the enclosing query, qualified by the
+// alias the enclosing predicate is rendered On. Compare a column of the
+// subquery's table with it:
+//
+//	sqlexpr.Exists("projects", "parent", sqlexpr.Col("id").Eq(sqlexpr.Outer("parent_id")))
+//
+// Rendering an Outer column outside an Exists, or in an Exists whose
+// enclosing predicate has no alias, is an error wrapping ErrNoOuter:
+// unqualified, the name would be read as the subquery's own column.
+func Outer(name string) Ident { return Ident{parts: []string{name}, outer: true} }
 
 // Col returns the identifier made of parts, each quoted on its own:
 // Col("status") renders as "status" and Col("p", "status") as "p"."status".
@@ -42,7 +55,15 @@ func (id Ident) Quote(d Dialect) (string, error) {
 }
 
 func (r *renderer) ident(id Ident) error {
-	if r.on != "" && len(id.parts) == 1 {
+	if id.outer {
+		switch {
+		case r.exists == 0:
+			return fmt.Errorf("%w: Outer(%q) outside Exists", ErrNoOuter, id.parts[0])
+		case r.outer == "":
+			return fmt.Errorf("%w: Outer(%q) in an Exists whose enclosing predicate has no alias: render it On(alias)", ErrNoOuter, id.parts[0])
+		}
+		id = Ident{parts: []string{r.outer, id.parts[0]}}
+	} else if r.on != "" && len(id.parts) == 1 {
 		id = Ident{parts: []string{r.on, id.parts[0]}}
 	}
 	if r.d.literal {

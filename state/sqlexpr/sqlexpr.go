@@ -107,6 +107,7 @@ const (
 	kErr
 	kAt
 	kOn
+	kExists
 )
 
 type node struct {
@@ -118,7 +119,8 @@ type node struct {
 	kids []Expr    // kAnd, kOr, kNot (one)
 	err  error     // kErr
 	at   time.Time // kAt: the time Now arguments stand for
-	on   string    // kOn: the table alias unqualified columns take
+	on   string    // kOn, kExists: the table alias unqualified columns take
+	tab  Ident     // kExists: the subquery's table
 }
 
 // True and False are the constant predicates. They render as 1=1 and 1=0,
@@ -293,6 +295,22 @@ func (e Expr) On(alias string) Expr {
 	return Expr{&node{kind: kOn, kids: []Expr{e}, on: alias}}
 }
 
+// Exists returns EXISTS (SELECT 1 FROM table AS alias WHERE where): there
+// is a row of table for which where holds. The unqualified columns of
+// where are the subquery's (alias's); name a column of the enclosing
+// query's row with [Outer], and render the enclosing predicate On its
+// table's alias. table may be qualified by a schema ("app.projects").
+func Exists(table, alias string, where Expr) Expr {
+	if where.n == nil {
+		where = True
+	}
+	return Expr{&node{kind: kExists, tab: ParseIdent(table), on: alias, kids: []Expr{where}}}
+}
+
+// ErrNoOuter: a column made with Outer was rendered where there is no
+// enclosing row to qualify it by.
+var ErrNoOuter = errors.New("sqlexpr: an Outer column needs an Exists inside a predicate rendered On a table alias")
+
 // ErrUnqualified: raw SQL text was rendered inside Expr.On, which cannot
 // qualify the columns it names.
 var ErrUnqualified = errors.New("sqlexpr: raw SQL text cannot be qualified by a table alias; build the predicate with Col")
@@ -336,6 +354,9 @@ type renderer struct {
 	now  *time.Time // the time Now arguments stand for, inside At
 	err  error      // a Now argument met outside At
 	on   string     // the alias unqualified columns take, inside On
+	// Inside Exists: how deep, and the alias of the row outside (see Outer).
+	exists int
+	outer  string
 }
 
 func (r *renderer) arg(v any) {
@@ -378,6 +399,9 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		r.buf = append(r.buf, ' ')
 		r.buf = append(r.buf, n.sql...)
 		r.buf = append(r.buf, ' ')
+		if id, ok := n.args[0].(Ident); ok { // a column compared with a column
+			return r.ident(id)
+		}
 		r.arg(n.args[0])
 	case kNull:
 		if err := r.ident(n.col); err != nil {
@@ -471,6 +495,27 @@ func (r *renderer) expr(e Expr, paren bool) error {
 		err := r.expr(n.kids[0], paren)
 		r.on = prev
 		return err
+	case kExists:
+		r.buf = append(r.buf, "EXISTS (SELECT 1 FROM "...)
+		b, err := appendIdent(r.buf, n.tab, r.d.quote)
+		if err != nil {
+			return err
+		}
+		r.buf = append(b, " AS "...)
+		if b, err = appendIdent(r.buf, Ident{parts: []string{n.on}}, r.d.quote); err != nil {
+			return err
+		}
+		r.buf = append(b, " WHERE "...)
+		prevOn, prevOuter := r.on, r.outer
+		r.outer, r.on = r.on, n.on
+		r.exists++
+		err = r.expr(n.kids[0], false)
+		r.exists--
+		r.on, r.outer = prevOn, prevOuter
+		if err != nil {
+			return err
+		}
+		r.buf = append(r.buf, ')')
 	default:
 		return fmt.Errorf("sqlexpr: corrupt expression (kind %d)", n.kind)
 	}
