@@ -10,6 +10,7 @@ import (
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // RelatedCondition is a condition on a model related to M, such as "the
@@ -24,6 +25,8 @@ type RelatedCondition[M, U any] interface {
 	// at time now. When it does not hold, why says so in words; err is the
 	// load's own error.
 	holds(ctx context.Context, u U, model *M, now time.Time) (ok bool, why string, err error)
+	// expr is the condition's SQL form, if it has one (see Where).
+	expr() (sqlexpr.Expr, bool)
 }
 
 // Related returns the condition that the model related to M by load
@@ -50,6 +53,8 @@ type Relation[M, R, U any] struct {
 	load     func(context.Context, U, *M) (*R, error)
 	cond     state.Condition[R]
 	optional bool
+	table    string       // the related model's table (see WithSQL), or ""
+	join     sqlexpr.Expr // the join of a row of it to the model's row
 	// Words, made once, so that a refusal builds none.
 	title, missing, needs string
 }

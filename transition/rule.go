@@ -8,6 +8,7 @@ import (
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/internal/stateinfo"
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // Sources are the states a rule starts from, made by [From]. Complete the
@@ -174,7 +175,8 @@ type FieldMove[M any] interface {
 	set(model *M) error
 	write(model *M, to bool) any
 	column() string
-	freeze() // freezes the field's Type
+	freeze()                    // freezes the field's Type
+	expr() (sqlexpr.Expr, bool) // its source states as SQL, and whether exactly (see Where)
 }
 
 // Field returns the move of the state field mgr binds by rule r, which
@@ -224,6 +226,8 @@ func (f *fieldMove[M, T]) sourceOK(model *M, now time.Time) bool {
 }
 
 func (f *fieldMove[M, T]) conditional() bool { return len(f.rule.conds) > 0 }
+
+func (f *fieldMove[M, T]) expr() (sqlexpr.Expr, bool) { return rulesExpr(f.mgr, []Rule[T]{f.rule}) }
 
 func (f *fieldMove[M, T]) reason(model *M) Reason {
 	return Reason{Err: ErrWrongState, Code: f.code, decl: f.mgr,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/statecraft/statecraft/internal/callsite"
 	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 )
 
 // NoInput is the input type of a transition that needs nothing from the
@@ -77,6 +78,7 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 type actorGuard[M, A any] struct {
 	title string
 	fn    func(ctx context.Context, actor A, m *M) bool
+	sql   func(actor A) sqlexpr.Expr // its SQL form (see AllowSQL), or nil
 }
 
 // hook is a before hook, an effect or an after hook.
@@ -244,7 +246,7 @@ func (t *Transition[M, T, A, U, I]) Allow(name string, fn func(ctx context.Conte
 	if name == "no_actor" || name == "no_one" {
 		t.fail(fmt.Sprintf("Allow's name %q is reserved: the reason codes forbidden.no_actor and forbidden.no_one mean a nil actor and no Allow at all", name))
 	}
-	t.allow = append(t.allow, actorGuard[M, A]{name, fn})
+	t.allow = append(t.allow, actorGuard[M, A]{title: name, fn: fn})
 	t.describe()
 	return t
 }

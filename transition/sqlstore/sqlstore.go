@@ -193,7 +193,7 @@ func (s *Store[U]) begin(ctx context.Context, write bool) (*txn[U], error) {
 		}
 		t.conn, t.q = conn, dbtx{conn, s.d}
 	} else {
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write})
+		tx, err := s.db.BeginTx(ctx, nil) // not READ ONLY: a View may read related rows FOR SHARE
 		if err != nil {
 			return nil, classify(err)
 		}
