@@ -78,11 +78,11 @@ var (
 	PublishDoc = transition.New[transition.NoInput](Docs, "publish", transition.From(DocDraft).To(DocPublished)).
 			Allow("owner", isOwner).AllowSQL("owner", func(e Editor) sqlexpr.Expr { return sqlexpr.Col("owner").Eq(e.Name) }).
 			Allow("admin", isAdmin).AllowSQL("admin", func(e Editor) sqlexpr.Expr {
-			if e.Admin {
-				return sqlexpr.True
-			}
-			return sqlexpr.False
-		}).
+		if e.Admin {
+			return sqlexpr.True
+		}
+		return sqlexpr.False
+	}).
 		WhenRelated(parentIsPub.IfAny().WithSQL("docs", sqlexpr.Col("id").Eq(sqlexpr.Outer("parent_id"))))
 	// Only under a published parent, which must exist.
 	AdoptDoc = transition.New[transition.NoInput](Docs, "adopt", transition.From(DocDraft, DocPublished).Stay()).AllowAnyone().
