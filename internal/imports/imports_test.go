@@ -1,8 +1,8 @@
 // Package imports holds a test that keeps the core packages on the
 // standard library: state, state/sqlexpr, transition, transition/sqlstore
-// and registry import
-// nothing from outside it but each other, so a program that uses them
-// links no database driver, schema generator or other dependency.
+// and registry import nothing from outside it but each other, so a
+// program that uses them links no database driver, schema generator or
+// other dependency.
 package imports
 
 import (
