@@ -76,6 +76,12 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 				return nil, err
 			}
 		}
+		if err := t.lockRoot(ctx, tx, model); err != nil {
+			if confirmed == "" && t.retry(ctx, s, attempt, err) {
+				continue
+			}
+			return nil, err
+		}
 		st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, checked && attempt == 1, confirmed)
 		if confirmed == "" && t.retry(ctx, s, attempt, err) {
 			continue
@@ -187,6 +193,38 @@ func (t *Transition[M, T, A, U, I]) retry(ctx context.Context, s Store[U], attem
 	return again && ctx.Err() == nil
 }
 
+// lockRoot locks the stored row of model, the object asked of, before
+// anything reads it, when tx is a Locker that asks for it: so that the
+// checks, and the loaders of causal chains, run while no one else can
+// change it (deleting a project cannot miss a task created meanwhile). It
+// fails with a *ConflictError if the row changed since model was read;
+// on error it rolls tx back.
+func (t *Transition[M, T, A, U, I]) lockRoot(ctx context.Context, tx Tx[U], model *M) error {
+	if t.m.table == nil || t.creates || !locks(tx) {
+		return nil
+	}
+	var stored []*M
+	err := guard(func() (err error) { stored, err = t.m.table.Load(ctx, tx, []*M{model}, true); return err })
+	switch {
+	case err != nil:
+		err = fmt.Errorf("transition: %s %q: locking %s: %w", t.m, t.name, t.m.object(model), err)
+	case len(stored) != 1 || stored[0] == nil:
+		err = &ConflictError{Object: t.m.object(model), Expected: "a stored row", Found: "none"}
+	case t.m.version != nil:
+		if got, want := *t.m.version(stored[0]), *t.m.version(model); got != want {
+			err = &ConflictError{Object: t.m.object(model), Expected: fmt.Sprintf("version %d", want), Found: fmt.Sprintf("version %d", got)}
+		}
+	default:
+		if got, want := t.m.mgr.Get(stored[0]), t.m.mgr.Get(model); got != want {
+			err = &ConflictError{Object: t.m.object(model), Expected: t.m.mgr.Name() + " " + want.String(), Found: t.m.mgr.Name() + " " + got.String()}
+		}
+	}
+	if err != nil {
+		rollback(ctx, tx)
+	}
+	return err
+}
+
 // reload replaces model with its stored row, read in tx, before a retry;
 // on error it rolls tx back.
 func (t *Transition[M, T, A, U, I]) reload(ctx context.Context, tx Tx[U], model *M) error {
@@ -244,7 +282,11 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, n
 			return nil, nil, err
 		}
 		p.applied.Store(true)
-		err = complete(ctx, tx, p.steps, p.objs, applySteps(ctx, tx, p.steps, p.objs, locks(tx)))
+		lock := locks(tx)
+		if lock {
+			p.steps[0].(*planned[M, T, A, U, I]).obj.locked = true // by lockRoot
+		}
+		err = complete(ctx, tx, p.steps, p.objs, applySteps(ctx, tx, p.steps, p.objs, lock))
 		st, err := result(p.steps[0].(*planned[M, T, A, U, I]), err)
 		return st, p, err
 	}
@@ -261,9 +303,11 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, n
 		rollback(ctx, tx)
 		return nil, nil, err
 	}
+	lock := locks(tx)
+	p.obj.locked = lock // by lockRoot
 	steps := [1]step[U]{p}
 	objs := [1]object[U]{p.obj}
-	err := complete(ctx, tx, steps[:], objs[:], applySteps(ctx, tx, steps[:], objs[:], locks(tx)))
+	err := complete(ctx, tx, steps[:], objs[:], applySteps(ctx, tx, steps[:], objs[:], lock))
 	st, err := result(p, err)
 	return st, nil, err
 }
@@ -336,7 +380,14 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 			if err := t.reload(ctx, tx, model); err != nil {
 				return nil, err
 			}
-		} else {
+		}
+		if err := t.lockRoot(ctx, tx, model); err != nil {
+			if t.retry(ctx, s, attempt, err) {
+				continue
+			}
+			return nil, err
+		}
+		if attempt == 1 {
 			if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
 				rollback(ctx, tx)
 				return nil, err

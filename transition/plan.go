@@ -298,7 +298,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 				obj.adopt(&p.own) // another field of an object already in the plan
 				p.obj = obj
 			} else {
-				p.obj.level = depth
+				p.obj.level = int32(depth)
 				c.byObj[pkey], c.byObj[ikey] = p.obj, p.obj
 				c.plan.objs = append(c.plan.objs, p.obj)
 			}
@@ -606,12 +606,13 @@ type objectOf[M, U any] struct {
 	ident    func(*M) any
 	typeName string // the model type's name, for messages
 	snap     M
-	took     bool
 	read     int64        // the version when planned
 	fields   []FieldWrite // the state fields moved, for Save
+	level    int32        // the depth of the chain the object was first planned at
+	took     bool         // whether snap holds a snapshot
 	created  bool
 	changed  bool
-	level    int // the depth of the chain the object was first planned at
+	locked   bool // already locked and compared, as the root of a Fire that locks (see lockRoot)
 }
 
 // name names the object for messages, such as "main.Project 7".
@@ -674,7 +675,7 @@ func (o *objectOf[M, U]) load(ctx context.Context, tx Tx[U], batch []object[U]) 
 	objs := make([]*objectOf[M, U], 0, len(batch))
 	ms := make([]*M, 0, len(batch))
 	for _, b := range batch {
-		if b := b.(*objectOf[M, U]); !b.created {
+		if b := b.(*objectOf[M, U]); !b.created && !b.locked {
 			objs = append(objs, b)
 			ms = append(ms, b.model)
 		}
@@ -786,7 +787,7 @@ func (o *objectOf[M, U]) saveError(err error) error {
 	return fmt.Errorf("transition: saving %s: %w", o.name(), err)
 }
 
-func (o *objectOf[M, U]) depth() int              { return o.level }
+func (o *objectOf[M, U]) depth() int              { return int(o.level) }
 func (o *objectOf[M, U]) modelType() reflect.Type { return reflect.TypeFor[M]() }
 
 // planned is one step: transition t on ev.Model. In a plan of one step it
