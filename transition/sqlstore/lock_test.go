@@ -47,9 +47,10 @@ func reads(w *dbwrap.Wrapper) []string {
 	return out
 }
 
-// With Options.Lock, the rows a plan touches are read and locked before
-// any step runs, parents before children, and a row that changed is a
-// conflict before any effect runs.
+// With Options.Lock, the object asked of is locked before its checks and
+// loaders read anything, the other rows a plan touches before any step
+// runs, parents before children, and a row that changed is a conflict
+// before any effect runs.
 func TestLockOption(t *testing.T) {
 	eachWrapped(t, func(t *testing.T, db *dbtest.DB, w *dbwrap.Wrapper) {
 		e := setup(t, db, &sqlstore.Options{Lock: true})
@@ -64,9 +65,10 @@ func TestLockOption(t *testing.T) {
 			lockClause = " FOR UPDATE"
 		}
 		got := reads(w)
-		require.Len(t, got, 3, "the cascade's loader, then a lock per table: %q", got)
-		assert.Contains(t, got[1], `FROM "projects" WHERE "id" IN (`)
-		assert.True(t, strings.HasSuffix(got[1], `ORDER BY "id"`+lockClause), got[1])
+		require.Len(t, got, 3, "the project locked, the cascade's loader, then the children locked: %q", got)
+		assert.Contains(t, got[0], `FROM "projects" WHERE "id" IN (`, "the object asked of is locked before anything reads it")
+		assert.True(t, strings.HasSuffix(got[0], `ORDER BY "id"`+lockClause), got[0])
+		assert.Contains(t, got[1], `FROM "tasks" WHERE "project_id" = `, "the loader reads under the lock")
 		assert.Contains(t, got[2], `FROM "tasks" WHERE "id" IN (`, "children after their parent")
 		assert.True(t, strings.HasSuffix(got[2], `ORDER BY "id"`+lockClause), got[2])
 
