@@ -63,9 +63,13 @@ func TestDeadlockIsAConflict(t *testing.T) {
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	wg.Go(func() { _, errs[0] = Rename.Fire(e.ctx, e.store.In(a), alice, &Project{ID: q.ID, Title: "Shed", Status: Draft}, RenameInput{"x"}) })
+	wg.Go(func() {
+		_, errs[0] = Rename.Fire(e.ctx, e.store.In(a), alice, &Project{ID: q.ID, Title: "Shed", Status: Draft}, RenameInput{"x"})
+	})
 	time.Sleep(100 * time.Millisecond) // a waits for b's row
-	wg.Go(func() { _, errs[1] = Rename.Fire(e.ctx, e.store.In(b), bob, &Project{ID: p.ID, Title: "Roof", Status: Draft}, RenameInput{"y"}) })
+	wg.Go(func() {
+		_, errs[1] = Rename.Fire(e.ctx, e.store.In(b), bob, &Project{ID: p.ID, Title: "Roof", Status: Draft}, RenameInput{"y"})
+	})
 	time.Sleep(1500 * time.Millisecond) // the server's deadlock_timeout is 1s: one of them is chosen
 	require.NoError(t, a.Rollback())
 	require.NoError(t, b.Rollback())
