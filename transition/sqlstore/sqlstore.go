@@ -30,6 +30,19 @@
 // history of every step is appended in the same transaction (see
 // [Store.History] and [Store.Feed]).
 //
+// Beyond one transition in one transaction:
+//
+//   - Store.In runs transitions inside the caller's own *sql.Tx, each in a
+//     SAVEPOINT, and keeps their after-commit hooks until the caller has
+//     committed;
+//   - Store.Key runs a request under its client's idempotency key, so that
+//     a repeat applies once and returns the first outcome;
+//   - Options.Lock locks rows before the checks run, Options.Retries retries
+//     conflicts;
+//   - transition.Transition.Where renders who may run a transition on which
+//     rows as one SQL predicate, for lists paginated by the database;
+//   - Survey and Constraint adopt an existing table (see adopt.go).
+//
 // The package imports no driver: open the database with the driver of
 // your choice. It is tested with SQLite through modernc.org/sqlite and
 // with PostgreSQL through github.com/jackc/pgx/v5/stdlib.
