@@ -212,8 +212,23 @@ func (s *Store[U]) begin(ctx context.Context, write bool) (*txn[U], error) {
 		}
 		t.tx, t.q = tx, dbtx{tx, s.d}
 	}
-	t.unit = s.unit(t.q)
+	if err := t.build(); err != nil {
+		t.Rollback(ctx)
+		return nil, err
+	}
 	return t, nil
+}
+
+// build builds the application's unit of work on the transaction; a panic
+// in the function that builds it is an error.
+func (t *txn[U]) build() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlstore: building the unit of work panicked: %v", p)
+		}
+	}()
+	t.unit = t.s.unit(t.q)
+	return nil
 }
 
 // View runs fn in a read-only unit of work, then ends it: for checks and

@@ -399,7 +399,10 @@ func (t *Table[U, M]) change(w *transition.Write[M]) (*change[M], error) {
 	}
 	if t.ver >= 0 {
 		read := *was[t.ver].field.(*int64)
-		*now[t.ver].field.(*int64) = read + 1 // whether or not the machine declares the Version
+		if got := *now[t.ver].field.(*int64); got != read+1 || w.Version != read {
+			return nil, fmt.Errorf("sqlstore: %s has a Version column (%s), but the machine of %s did not move it from %d to %d (it holds %d): declare the same field with transition.Machine.Version: %w",
+				t.name, t.names[t.ver], t.object(k), read, read+1, got, transition.ErrDefinition)
+		}
 		c.cmp, c.was = []int{t.ver}, []any{read}
 	} else if len(c.set) == 0 {
 		return nil, nil // nothing changed, nothing to protect: no statement
