@@ -176,3 +176,30 @@ func TestMalformedInputWritesNothing(t *testing.T) {
 		assert.Equal(t, before, e.raw(t))
 	})
 }
+
+// An error from COMMIT leaves the outcome unknown: the error says so, and
+// no after-commit hook runs.
+func TestCommitErrorIsAnUnknownOutcome(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			w := &dbwrap.Wrapper{}
+			e := setup(t, dbtest.Wrapped(t, name, w), nil)
+			drain()
+			p := e.project(t, "Roof", Draft, 0)
+			lost := errors.New("connection lost during commit")
+			w.Fail = func(op dbwrap.Op) error {
+				if op.Kind == dbwrap.Commit || op.Query == "COMMIT" {
+					return lost
+				}
+				return nil
+			}
+			_, err := Publish.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+			w.Fail = nil
+			require.ErrorIs(t, err, transition.ErrCommit)
+			require.ErrorIs(t, err, lost)
+			assert.Contains(t, err.Error(), "the outcome is unknown")
+			assert.Empty(t, drain(), "no after-commit hook")
+			assert.Equal(t, Draft, p.Status, "the model is as it was read")
+		})
+	}
+}
