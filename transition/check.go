@@ -39,7 +39,10 @@ type RelatedCondition[M, U any] interface {
 // If load returns nil the relation is missing and the condition does not
 // hold; use IfAny on the result to let a missing relation pass. An error
 // from load is returned by the availability check, not reported as a
-// reason. load reads through the unit of work the check runs in.
+// reason. load reads through the unit of work the check runs in; on a
+// database, read the related row with a shared lock (FOR SHARE, as
+// sqlstore's Table.Select does with sqlstore.ForShare), so that the row
+// that allowed the transition cannot change before it commits.
 func Related[M, R, U any](name string, load func(ctx context.Context, u U, model *M) (*R, error), cond state.Condition[R]) *Relation[M, R, U] {
 	if name == "" || load == nil || cond == nil {
 		panic(&DeclarationError{At: callsite.Pos(0), Msg: "Related needs a name, a load function and a condition"})
