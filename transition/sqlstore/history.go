@@ -163,8 +163,14 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 			if n == 0 {
 				return nil
 			}
-			b.s.WriteString(` RETURNING id, seq`)
-			err := t.insertHistory(ctx, b, steps, seqOf, first)
+			var err error
+			if level < deepest { // the next depth's rows point at these
+				b.s.WriteString(` RETURNING id, seq`)
+				err = t.insertHistory(ctx, b, steps, seqOf, first)
+			} else {
+				_, err = t.q.ExecContext(ctx, b.s.String(), b.args...)
+				err = classify(err)
+			}
 			b, n = &stmt{d: t.s.d}, 0
 			return err
 		}

@@ -100,6 +100,6 @@ func TestNoLockReadsNothing(t *testing.T) {
 		if db.Name == "sqlite" {
 			begin, commit = "exec BEGIN", "exec COMMIT"
 		}
-		assert.Equal(t, []string{begin, "query UPDATE", "query INSERT", commit}, kinds)
+		assert.Equal(t, []string{begin, "exec UPDATE", "exec INSERT", commit}, kinds, "no result set to read: each an Exec")
 	})
 }

@@ -438,6 +438,11 @@ func (t *Table[U, M]) update(ctx context.Context, x *txn[U], cs []*change[M]) er
 	}
 	width := 1 + len(cmp)
 	per := max(1, (maxArgs(x.s.d)-len(first.vals))/width)
+	if x.s.d == sqlexpr.Postgres {
+		// PostgreSQL's parser recurses once per row of a row-valued IN
+		// list: past some 7,700 rows it runs out of stack.
+		per = min(per, maxRowsPostgres)
+	}
 	for lo := 0; lo < len(cs); lo += per {
 		batch := cs[lo:min(len(cs), lo+per)]
 		b := &stmt{d: x.s.d}
@@ -456,12 +461,44 @@ func (t *Table[U, M]) update(ctx context.Context, x *txn[U], cs []*change[M]) er
 			if len(first.set) > 0 {
 				b.s.WriteString(", ")
 			}
-			fmt.Fprintf(&b.s, "%s = %s + 1", t.names[t.ver], t.names[t.ver])
+			b.s.WriteString(t.names[t.ver])
+			b.s.WriteString(` = `)
+			b.s.WriteString(t.names[t.ver])
+			b.s.WriteString(` + 1`)
 		}
 		b.s.WriteString(` WHERE `)
 		for _, i := range nulls {
 			b.s.WriteString(t.names[i])
 			b.s.WriteString(` IS NULL AND `)
+		}
+		if len(batch) == 1 {
+			// One row: plain equalities, and the count of rows it changed
+			// (an Exec, which costs less than reading what it returns).
+			c := batch[0]
+			b.s.WriteString(t.names[t.key])
+			b.s.WriteString(` = `)
+			b.arg(c.key)
+			j := 0
+			for _, v := range c.was {
+				if v == nil { // compared with IS NULL, above
+					continue
+				}
+				b.s.WriteString(` AND `)
+				b.s.WriteString(t.names[cmp[j]])
+				b.s.WriteString(` = `)
+				b.arg(v)
+				j++
+			}
+			res, err := x.q.ExecContext(ctx, b.s.String(), b.args...)
+			if err != nil {
+				return fmt.Errorf("sqlstore: saving %s: %w", t.name, classify(err))
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("sqlstore: saving %s: %w", t.name, err)
+			} else if n != 1 {
+				return t.conflict(ctx, x, c)
+			}
+			continue
 		}
 		b.s.WriteString(`(`)
 		b.s.WriteString(t.names[t.key])
@@ -662,6 +699,9 @@ func (b *stmt) expr(e sqlexpr.Expr) error {
 	b.args = append(b.args, args...)
 	return nil
 }
+
+// maxRowsPostgres is how many rows one UPDATE compares on PostgreSQL.
+const maxRowsPostgres = 1000
 
 // maxArgs is how many arguments one statement may bind.
 func maxArgs(d sqlexpr.Dialect) int {
