@@ -6,17 +6,19 @@
 //
 //   - what each user may do to a project now, and why not the rest;
 //
-//   - transitions run by name from a JSON payload, each in one SQL
-//     transaction (a transition.Store) whose unit of work, a *Repo, is what
+//   - transitions run by name from a JSON payload by a sqlstore.Store:
+//     each in one SQL transaction whose unit of work, a *Repo, is what
 //     loaders and hooks read through; every row is saved by comparing and
-//     setting its version, and the history the library hands over is
-//     written to an audit table in the same transaction;
+//     setting its version, and the history is written in the same
+//     transaction, then read back as an object's timeline and as a log;
 //
 //   - a causal chain (deleting a project deletes its tasks) that one
 //     forbidden task blocks, so that nothing changes;
 //
 //   - a writer holding a stale copy losing to the one that saved first,
-//     even when the transition keeps the state.
+//     even when the transition keeps the state;
+//
+//   - a request sent twice with one idempotency key, applied once.
 //
 //     go run ./examples/projects
 //     go run ./examples/projects -diagram   # also print the Mermaid diagrams
@@ -45,6 +47,7 @@ import (
 	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 	"github.com/statecraft/statecraft/transition/schema"
+	"github.com/statecraft/statecraft/transition/sqlstore"
 )
 
 func main() {
@@ -76,13 +79,25 @@ var (
 )
 
 func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite&_pragma=foreign_keys(1)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1) // SQLite has one writer; keep it simple
-	st := &Store{db: db, now: clock}
+
+	// The Store runs each transition in a transaction of db, and builds a
+	// *Repo on it; its clock stamps the transactions and the history.
+	store, err := sqlstore.New(db, sqlexpr.SQLite, newRepo, &sqlstore.Options{Now: clock})
+	if err != nil {
+		return err
+	}
+	// The history's table is sqlstore's; the projects' and tasks' are ours.
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seed(ctx, db); err != nil {
+		return err
+	}
 
 	// The registry checks the definitions at start-up.
 	reg, err := registry.New[User, *Repo](&registry.Options{Schemas: schema.Compile}, Projects, Tasks)
@@ -93,22 +108,25 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		fmt.Fprintln(w, reg.Mermaid())
 	}
 
-	if err := seed(ctx, db); err != nil {
-		return err
-	}
-	if err := queries(ctx, w, st); err != nil {
+	// Plain reads need no transaction: a Repo on the database itself.
+	repo := newRepo(store.Querier())
+	if err := queries(ctx, w, db, repo); err != nil {
 		return err
 	}
 
-	// Checks run in a unit of work too: the cascade's tasks load through it.
+	// Checks run in a unit of work too, a read-only one: the cascade's
+	// tasks load through it, and Future is tested at its time.
 	heading(w, "what can each user do to project 1?")
-	p, err := read(ctx, st, func(tx *sqlTx) (*Project, error) { return tx.Project(ctx, 1) })
+	p, err := repo.Project(ctx, 1)
 	if err != nil {
 		return err
 	}
 	for _, u := range []User{alice, bob} {
-		avail, err := read(ctx, st, func(tx *sqlTx) ([]transition.Availability, error) { return reg.Available(ctx, tx, u, p) })
-		if err != nil {
+		var avail []transition.Availability
+		if err := store.View(ctx, func(sc transition.Scope[*Repo]) (err error) {
+			avail, err = reg.Available(ctx, sc, u, p)
+			return err
+		}); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "%s:\n", u)
@@ -147,9 +165,9 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		{admin, 3, "delete", ``},  // the admin may delete every task
 		{admin, 3, "archive", ``}, // no such transition
 	} {
-		p, err := read(ctx, st, func(tx *sqlTx) (*Project, error) { return tx.Project(ctx, step.project) })
+		p, err := repo.Project(ctx, step.project)
 		if err == nil {
-			_, err = reg.Fire(ctx, st, step.user, p, step.name, []byte(step.payload))
+			_, err = reg.Fire(ctx, store, step.user, p, step.name, []byte(step.payload))
 		}
 		fmt.Fprintf(w, "%-5s %-8s project %d %-45s %s\n", step.user, step.name, step.project, step.payload, outcome(err))
 	}
@@ -161,7 +179,7 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 	heading(w, "two writers, one stale copy")
 	var copies [2]*Task
 	for i := range copies {
-		if copies[i], err = read(ctx, st, func(tx *sqlTx) (*Task, error) { return tx.Task(ctx, 4) }); err != nil {
+		if copies[i], err = repo.Task(ctx, 4); err != nil {
 			return err
 		}
 	}
@@ -169,21 +187,52 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		user    User
 		payload string
 	}{{bob, `{"owner": "carol"}`}, {admin, `{"owner": "dave"}`}} {
-		_, err := reg.Fire(ctx, st, step.user, copies[i], "assign", []byte(step.payload))
+		_, err := reg.Fire(ctx, store, step.user, copies[i], "assign", []byte(step.payload))
 		fmt.Fprintf(w, "%-5s %-8s task 4    %-45s %s\n", step.user, "assign", step.payload, outcome(err))
 	}
 
-	heading(w, "the audit trail")
-	lines, err := read(ctx, st, func(tx *sqlTx) ([]string, error) { return tx.AuditTrail(ctx) })
-	if err != nil {
-		return err
+	// A client that sends a request again (a retry after a timeout, a
+	// double click) sends it with the same idempotency key: the first
+	// applies, the repeat applies nothing and gets the first one's
+	// outcome. Each reads the project afresh, as a handler would: without
+	// the key, the repeat would be refused, project 1 being Withdrawn by then.
+	heading(w, `the same request twice, with idempotency key "req-1"`)
+	for range 2 {
+		payload := `{"reason": "wrong start date"}`
+		p, err := repo.Project(ctx, 1)
+		if err != nil {
+			return err
+		}
+		plan, err := reg.Fire(ctx, store.Key("req-1"), alice, p, "withdraw", []byte(payload))
+		result := outcome(err)
+		if err == nil && plan.Replayed() {
+			result = "replayed: nothing applied, the first outcome returned: " + plan.String()
+		}
+		fmt.Fprintf(w, "%-5s %-8s project 1 %-45s %s\n", alice, "withdraw", payload, result)
 	}
-	for _, l := range lines {
-		fmt.Fprintln(w, l)
+
+	// The Store wrote a row of history per state field each step moved, in
+	// the step's transaction: read back, it is an object's timeline, or
+	// the whole log.
+	for _, h := range []struct {
+		heading string
+		filter  sqlstore.Filter
+	}{
+		{"project 3's timeline, read back from the history", sqlstore.Filter{ObjectType: "main.Project", ObjectID: "3"}},
+		{"the whole history", sqlstore.Filter{}},
+	} {
+		heading(w, h.heading)
+		records, err := store.History(ctx, h.filter)
+		if err != nil {
+			return err
+		}
+		for _, r := range records {
+			fmt.Fprintln(w, historyLine(r))
+		}
 	}
 
 	heading(w, "projects and tasks now")
-	all, err := read(ctx, st, func(tx *sqlTx) ([]*Project, error) { return tx.Projects(ctx, sqlexpr.True) })
+	all, err := repo.Projects(ctx, sqlexpr.True)
 	if err != nil {
 		return err
 	}
@@ -194,7 +243,7 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		}
 		fmt.Fprintln(w, line)
 	}
-	tasks, err := read(ctx, st, func(tx *sqlTx) ([]*Task, error) { return tx.Tasks(ctx, sqlexpr.True) })
+	tasks, err := repo.Tasks(ctx, sqlexpr.True)
 	if err != nil {
 		return err
 	}
@@ -202,6 +251,40 @@ func run(ctx context.Context, w io.Writer, path string, diagram bool) error {
 		fmt.Fprintf(w, "task    %d %-14s %-9s v%d  of project %d, owned by %s\n", t.ID, t.Title, t.Status, t.Version, t.ProjectID, t.Owner)
 	}
 	return nil
+}
+
+// historyLine describes a row of the history: the step that read version
+// v of the object wrote v+1.
+func historyLine(r sqlstore.Record) string {
+	line := fmt.Sprintf("#%d %s  %-14s v%d->v%d  %-8s %s %-9s -> %-9s by %-5s", r.ID, r.At.Format(time.DateTime),
+		r.ObjectType+" "+r.ObjectID, r.Version, r.Version+1, r.Transition, r.Field, title(r, r.From), title(r, r.To), r.Actor)
+	if r.Input != nil {
+		line += " " + string(r.Input)
+	}
+	if r.Cause != 0 {
+		line += fmt.Sprintf(" (caused by #%d)", r.Cause)
+	}
+	if r.Key != "" {
+		line += fmt.Sprintf(" (idempotency key %q)", r.Key)
+	}
+	return line
+}
+
+// title returns the title of a state the history holds as text, its
+// value ("2" for Published, "open" for Open), parsed with its type.
+func title(r sqlstore.Record, text string) string {
+	var s fmt.Stringer
+	var err error
+	switch r.ObjectType {
+	case "main.Project":
+		s, err = ProjectState.Parse(text)
+	case "main.Task":
+		s, err = TaskState.Parse(text)
+	}
+	if s == nil || err != nil {
+		return text
+	}
+	return s.String()
 }
 
 // outcome describes a transition's result in a line.
@@ -277,9 +360,9 @@ func seed(ctx context.Context, db *sql.DB) error {
 }
 
 // queries asks the same state questions of Go values and of SQL rows.
-func queries(ctx context.Context, w io.Writer, st *Store) error {
+func queries(ctx context.Context, w io.Writer, db *sql.DB, repo *Repo) error {
 	heading(w, "projects, read back into Go")
-	all, err := read(ctx, st, func(tx *sqlTx) ([]*Project, error) { return tx.Projects(ctx, sqlexpr.True) })
+	all, err := repo.Projects(ctx, sqlexpr.True)
 	if err != nil {
 		return err
 	}
@@ -300,7 +383,7 @@ func queries(ctx context.Context, w io.Writer, st *Store) error {
 		if err != nil {
 			return err
 		}
-		rows, err := read(ctx, st, func(tx *sqlTx) ([]*Project, error) { return tx.Projects(ctx, q.where) })
+		rows, err := repo.Projects(ctx, q.where)
 		if err != nil {
 			return err
 		}
@@ -313,7 +396,7 @@ func queries(ctx context.Context, w io.Writer, st *Store) error {
 
 	// Values the code does not know are refused on the way in and out.
 	heading(w, "an unknown status")
-	_, err = st.db.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (6, 'Bad', 'bob', 9, ?)`, clock())
+	_, err = db.ExecContext(ctx, `INSERT INTO projects (id, title, owner, status, start_at) VALUES (6, 'Bad', 'bob', 9, ?)`, clock())
 	fmt.Fprintln(w, "insert status 9:", firstLine(err))
 	var p Project
 	fmt.Fprintln(w, "scan status 9:  ", p.Status.Scan(int64(9)))

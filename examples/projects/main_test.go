@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/transition/sqlstore"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/output.golden")
@@ -46,40 +48,42 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// open returns a seeded database and the Store over it, on a fixed clock.
-func open(t *testing.T) (context.Context, *Store) {
+// open returns a seeded database's Store, on a fixed clock.
+func open(t *testing.T) (context.Context, *sqlstore.Store[*Repo]) {
 	clock = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 	t.Cleanup(func() { clock = time.Now })
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "p.db")+"?_time_format=sqlite")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "p.db")+"?_time_format=sqlite&_pragma=busy_timeout(10000)")
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	db.SetMaxOpenConns(1)
+	st, err := sqlstore.New(db, sqlexpr.SQLite, newRepo, &sqlstore.Options{Now: clock})
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(ctx))
 	require.NoError(t, seed(ctx, db))
-	return ctx, &Store{db: db, now: clock}
+	return ctx, st
 }
 
-func readProject(t *testing.T, ctx context.Context, st *Store, id int64) *Project {
-	p, err := read(ctx, st, func(tx *sqlTx) (*Project, error) { return tx.Project(ctx, id) })
+func readProject(t *testing.T, ctx context.Context, st *sqlstore.Store[*Repo], id int64) *Project {
+	p, err := newRepo(st.Querier()).Project(ctx, id)
 	require.NoError(t, err)
 	return p
 }
 
-func readTask(t *testing.T, ctx context.Context, st *Store, id int64) *Task {
-	task, err := read(ctx, st, func(tx *sqlTx) (*Task, error) { return tx.Task(ctx, id) })
+func readTask(t *testing.T, ctx context.Context, st *sqlstore.Store[*Repo], id int64) *Task {
+	task, err := newRepo(st.Querier()).Task(ctx, id)
 	require.NoError(t, err)
 	return task
 }
 
-func auditTrail(t *testing.T, ctx context.Context, st *Store) []string {
-	lines, err := read(ctx, st, func(tx *sqlTx) ([]string, error) { return tx.AuditTrail(ctx) })
+func history(t *testing.T, ctx context.Context, st *sqlstore.Store[*Repo]) []sqlstore.Record {
+	h, err := st.History(ctx, sqlstore.Filter{})
 	require.NoError(t, err)
-	return lines
+	return h
 }
 
 // TestConcurrentWriterLoses: a transition run on a stale copy, after
 // another writer saved the row, fails with a conflict, is undone in
-// memory, and leaves the row and the audit trail as the other writer left
+// memory, and leaves the row and the history as the other writer left
 // them.
 func TestConcurrentWriterLoses(t *testing.T) {
 	ctx, st := open(t)
@@ -100,9 +104,9 @@ func TestConcurrentWriterLoses(t *testing.T) {
 	assert.Equal(t, Withdrawn, now.Status, "the other writer's change stands")
 	assert.Equal(t, "out of budget", now.Reason)
 	assert.Equal(t, int64(1), now.Version)
-	lines := auditTrail(t, ctx, st)
-	require.Len(t, lines, 1, "only the winner is audited")
-	assert.Contains(t, lines[0], `{"reason":"out of budget"}`)
+	h := history(t, ctx, st)
+	require.Len(t, h, 1, "only the winner is in the history")
+	assert.JSONEq(t, `{"reason":"out of budget"}`, string(h[0].Input))
 }
 
 // TestStaleCopyKeepingTheState: two writers read task 4 and each runs a
@@ -128,34 +132,59 @@ func TestStaleCopyKeepingTheState(t *testing.T) {
 	assert.Equal(t, "carol", now.Owner, "the first writer's change stands")
 	assert.Equal(t, Open, now.Status)
 	assert.Equal(t, int64(1), now.Version)
-	lines := auditTrail(t, ctx, st)
-	require.Len(t, lines, 1, "the second writer is not audited")
-	assert.Contains(t, lines[0], `{"owner":"carol"}`)
+	h := history(t, ctx, st)
+	require.Len(t, h, 1, "the second writer is not in the history")
+	assert.JSONEq(t, `{"owner":"carol"}`, string(h[0].Input))
 }
 
 // TestSaveComparesVersions: the library reloads each row before a
-// transition runs and refuses a stale one, but another connection may
-// still write between that load and the save. The tables' UPDATE ...
-// WHERE version = ? is what catches that writer.
+// transition runs and refuses a stale one, but on PostgreSQL another
+// connection may still write between that load and the save. The table's
+// UPDATE ... WHERE version = ? is what catches that writer. (On SQLite a
+// unit of work holds the write lock, so here the other writer writes in
+// the same transaction.)
 func TestSaveComparesVersions(t *testing.T) {
 	ctx, st := open(t)
 	tx, err := st.Begin(ctx)
 	require.NoError(t, err)
 	defer tx.Rollback(ctx)
-	task, err := tx.Unit().Task(ctx, 4)
+	read, err := tx.Unit().Task(ctx, 4)
 	require.NoError(t, err)
-	_, err = tx.Unit().tx.ExecContext(ctx, `UPDATE tasks SET owner = 'carol', version = version + 1 WHERE id = 4`) // the other writer
+	_, err = tx.Unit().q.ExecContext(ctx, `UPDATE tasks SET owner = 'carol', version = version + 1 WHERE id = 4`) // the other writer
 	require.NoError(t, err)
 
-	task.Owner, task.Version = "dave", 1 // as the library hands it over: the next version
-	err = taskTable{}.Save(ctx, tx, []transition.Write[Task]{{Model: task, Version: 0}})
+	next := *read
+	next.Owner, next.Version = "dave", 1 // as the library hands it over: the next version
+	err = taskRows.Save(ctx, tx, []transition.Write[Task]{{Model: &next, Read: read, Version: 0}})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	var conflict *transition.ConflictError
 	require.ErrorAs(t, err, &conflict)
+	assert.Equal(t, "main.Task 4", conflict.Object)
 	assert.Equal(t, "version 0", conflict.Expected)
+	assert.Equal(t, "version 1", conflict.Found)
 	now, err := tx.Unit().Task(ctx, 4)
 	require.NoError(t, err)
 	assert.Equal(t, "carol", now.Owner)
+}
+
+// TestIdempotencyKey: a request repeated with its key applies once; the
+// key names one request, and refuses another.
+func TestIdempotencyKey(t *testing.T) {
+	ctx, st := open(t)
+	for i := range 2 {
+		ev, err := Withdraw.Fire(ctx, st.Key("k"), alice, readProject(t, ctx, st, 3), WithdrawInput{Reason: "late"})
+		require.NoError(t, err, "the repeat is not refused as not Published")
+		assert.Equal(t, i == 1, ev.Replayed)
+		assert.Equal(t, Withdrawn, ev.To)
+	}
+	assert.Equal(t, int64(1), readProject(t, ctx, st, 3).Version, "applied once")
+	h := history(t, ctx, st)
+	require.Len(t, h, 1)
+	assert.Equal(t, "k", h[0].Key)
+
+	_, err := Withdraw.Fire(ctx, st.Key("k"), alice, readProject(t, ctx, st, 2), WithdrawInput{Reason: "late"})
+	require.ErrorIs(t, err, transition.ErrIdempotency, "the key was used for project 3")
+	assert.Equal(t, Published, readProject(t, ctx, st, 2).Status)
 }
 
 // TestREADMEDiagram: the README shows the projects' diagram as the

@@ -17,17 +17,17 @@ type User struct {
 func (u User) String() string { return u.Name }
 
 // The machines: one per state field, run by Users in units of work that
-// are *Repos. Each saves its model through a table, comparing and setting
-// its version.
+// are *Repos. Each loads and saves its model through its table (see
+// repo.go), comparing and setting its version.
 var (
 	Projects = transition.For[User, *Repo](Status).Initial(Draft).
 			Identify(func(p *Project) any { return p.ID }).
 			Version(func(p *Project) *int64 { return &p.Version }).
-			Table(projectTable{})
+			Table(projectRows)
 	Tasks = transition.For[User, *Repo](TaskStatusOf).Initial(Open).
 		Identify(func(t *Task) any { return t.ID }).
 		Version(func(t *Task) *int64 { return &t.Version }).
-		Table(taskTable{})
+		Table(taskRows)
 )
 
 // ProjectEvent and TaskEvent are the events of transitions with input I;
