@@ -122,7 +122,7 @@ func (s *Store[U]) Schema() []string {
 func (s *Store[U]) Migrate(ctx context.Context) error {
 	for _, q := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("sqlstore: creating the history table: %w", err)
+			return fmt.Errorf("sqlstore: creating the history and idempotency tables: %w", err)
 		}
 	}
 	return nil
