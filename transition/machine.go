@@ -170,6 +170,10 @@ func (m *Machine[M, T, A, U]) After(title string, fn func(ctx context.Context, u
 	return m
 }
 
+// Manager returns the state field the machine runs, as state.Bind bound
+// it.
+func (m *Machine[M, T, A, U]) Manager() *state.Manager[M, T] { return m.mgr }
+
 // String names the machine by its model and column, such as
 // "main.Project.status".
 func (m *Machine[M, T, A, U]) String() string { return m.name }

@@ -1,0 +1,167 @@
+// Package transitiontest provides utilities for testing transitions in
+// isolation: without a database, a server or a clock, in a few lines, with
+// failures that say exactly what differs.
+//
+// Like net/http/httptest and testing/slogtest, its helpers take a
+// testing.TB, so they work with the standard library's tests and with
+// testify alike. They report failures with t.Errorf, showing a go-cmp
+// diff, and return whether the check passed.
+//
+//	clock := transitiontest.NewClock(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC))
+//	mem := transition.Memory(repo, clock.Now)
+//	transitiontest.Available(t, Publish, mem, alice, project)
+//	transitiontest.Blocked(t, Publish, mem, bob, project, "forbidden.owner")
+//	transitiontest.InState(t, Status, project, Draft, clock.Now())
+//
+// Availability matrices (see Matrix and Golden) snapshot who may run what
+// in which state as a readable golden file.
+package transitiontest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/statecraft/statecraft/state"
+	"github.com/statecraft/statecraft/transition"
+)
+
+// A Clock is a fake clock that tests set and move by hand: give its Now to
+// a store (transition.Memory(unit, clock.Now)), and conditional states,
+// events and history all read the same time. It is safe for concurrent
+// use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d and returns the new time.
+func (c *Clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// Set sets the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// Available checks that actor may run tr on model now, in the unit of work
+// sc; if not, it reports every reason.
+func Available[M any, T comparable, A, U, I any](t testing.TB, tr *transition.Transition[M, T, A, U, I], sc transition.Scope[U], actor A, model *M) bool {
+	t.Helper()
+	err := tr.Check(context.Background(), sc, actor, model)
+	if err == nil {
+		return true
+	}
+	t.Errorf("%s %q should be available to %v, but is not: %v", tr.Name(), tr.Title(), actor, err)
+	return false
+}
+
+// Blocked checks that actor may not run tr on model now, for exactly the
+// reasons whose codes are given (such as "wrong_state.status" or
+// "forbidden.owner"; see transition.Reason), in any order. With no codes,
+// any reason will do.
+func Blocked[M any, T comparable, A, U, I any](t testing.TB, tr *transition.Transition[M, T, A, U, I], sc transition.Scope[U], actor A, model *M, codes ...string) bool {
+	t.Helper()
+	err := tr.Check(context.Background(), sc, actor, model)
+	if err == nil {
+		t.Errorf("%s should be blocked for %v, but is available", tr.Name(), actor)
+		return false
+	}
+	var e *transition.Error
+	if !errors.As(err, &e) || !errors.Is(err, transition.ErrBlocked) {
+		t.Errorf("%s for %v: want a refusal, got an error: %v", tr.Name(), actor, err)
+		return false
+	}
+	if len(codes) == 0 {
+		return true
+	}
+	got := make([]string, len(e.Reasons))
+	for i, r := range e.Reasons {
+		got[i] = r.Code
+	}
+	want := slices.Clone(codes)
+	slices.Sort(got)
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s for %v is blocked for other reasons (-want +got):\n%s\nthe reasons: %v", tr.Name(), actor, diff, err)
+		return false
+	}
+	return true
+}
+
+// InState checks that model is in want at time now, as mgr reads it:
+// want may be a state, a group, or a conditional state (which is tested at
+// now). A failure says what the model is in.
+func InState[M any, T comparable](t testing.TB, mgr *state.Manager[M, T], model *M, want state.Source[T], now time.Time) bool {
+	t.Helper()
+	cur := mgr.Current(model, now)
+	for _, s := range cur {
+		if s.Name() == want.Name() && s.Title() == want.Title() {
+			return true
+		}
+	}
+	t.Errorf("%s should be %s, but is %s", mgr, want.Title(), describe(cur))
+	return false
+}
+
+// describe lists what a model is in, such as "Published (also Live, Future)".
+func describe[T comparable](cur []state.Source[T]) string {
+	if len(cur) == 0 {
+		return "in no state"
+	}
+	s := cur[0].Title()
+	if len(cur) > 1 {
+		var also []string
+		for _, c := range cur[1:] {
+			also = append(also, c.Title())
+		}
+		s += " (also " + strings.Join(also, ", ") + ")"
+	}
+	return s
+}
+
+// Steps checks that a plan has the steps want, compared without their
+// times and inputs (see StepsOf for what is compared).
+func Steps[U any](t testing.TB, p *transition.Plan[U], want ...string) bool {
+	t.Helper()
+	if diff := cmp.Diff(want, StepsOf(p)); diff != "" {
+		t.Errorf("the plan's steps differ (-want +got):\n%s", diff)
+		return false
+	}
+	return true
+}
+
+// StepsOf describes a plan's steps a line each, as Steps compares them,
+// such as "main.Task.status 12: delete status Open -> Deleted".
+func StepsOf[U any](p *transition.Plan[U]) []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
+		out[i] = s.String()
+	}
+	return out
+}
