@@ -81,8 +81,10 @@ type failures struct {
 	msgs []string
 }
 
-func (f *failures) Errorf(format string, args ...any) { f.msgs = append(f.msgs, fmt.Sprintf(format, args...)) }
-func (f *failures) Helper()                          {}
+func (f *failures) Errorf(format string, args ...any) {
+	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
+}
+func (f *failures) Helper() {}
 
 // failed runs check with a recording TB and returns what it reported.
 func failed(t *testing.T, check func(tb testing.TB) bool) string {
@@ -127,7 +129,9 @@ func TestAssertions(t *testing.T) {
 
 	// The broken workflow lets bob close ann's ticket: each check says so.
 	assert.Equal(t, `close should be blocked for bob, but is available`,
-		failed(t, func(tb testing.TB) bool { return transitiontest.Blocked(tb, BrokenClose, mem, bob, tk, "forbidden.owner") }))
+		failed(t, func(tb testing.TB) bool {
+			return transitiontest.Blocked(tb, BrokenClose, mem, bob, tk, "forbidden.owner")
+		}))
 	msg := failed(t, func(tb testing.TB) bool { return transitiontest.Available(tb, Close, mem, bob, tk) })
 	assert.Contains(t, msg, `close "Close" should be available to bob, but is not:`)
 	assert.Contains(t, msg, "bob may not Close: only owner")
