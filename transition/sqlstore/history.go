@@ -128,35 +128,63 @@ func (s *Store[U]) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Append writes the history of the unit of work: a row per state field
-// each step moved, a depth of the causal chain per statement (as few as
-// the database's limit on arguments allows), so that each row can point
-// at the row of the step that caused it.
-func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
-	depth := make([]int, len(steps))
-	deepest := 0
+// Records returns the history rows of steps, as a Store writes them: a
+// row per state field each step moved, in order, under the idempotency
+// key key (if any). Row i gets the id firstID+i, and a cascaded step's rows
+// point at the id of the first row of the step that caused them. An
+// in-memory store (see package transitiontest) keeps these rows; a Store
+// writes them, with the ids its database hands out.
+func Records(steps []transition.Step, key string, firstID int64) ([]Record, error) {
+	var out []Record
+	first := make([]int64, len(steps)) // the id of each step's first row
 	for i, st := range steps {
+		if len(st.Moves) == 0 {
+			continue
+		}
+		first[i] = firstID + int64(len(out))
+		in, err := inputJSON(st.Input)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: the input of %s %q: %w", st.Machine, st.Transition, err)
+		}
+		var cause int64
 		if st.Cause >= 0 && st.Cause < i {
-			depth[i] = depth[st.Cause] + 1
+			cause = first[st.Cause]
+		}
+		typ := strings.TrimSuffix(st.Machine, "."+st.Moves[0].Field)
+		for _, mv := range st.Moves {
+			r := Record{ID: firstID + int64(len(out)), ObjectType: typ, ObjectID: fmt.Sprint(st.Object), Version: st.Version,
+				Field: mv.Field, Transition: st.Transition, From: stateText(mv.From), To: stateText(mv.To), Actor: st.Actor,
+				At: st.At, Seq: len(out), Cause: cause, Key: key}
+			if in != nil {
+				r.Input = json.RawMessage(in)
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Append writes the history of the unit of work (see Records): a depth of
+// the causal chain per statement (as few as the database's limit on
+// arguments allows), so that each row can point at the row of the step
+// that caused it, by the id the database gave it.
+func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
+	recs, err := Records(steps, t.key, 1) // ids 1..n stand for the database's
+	if err != nil {
+		return err
+	}
+	depth := make([]int, len(recs))
+	deepest := 0
+	for i, r := range recs {
+		if r.Cause > 0 {
+			depth[i] = depth[r.Cause-1] + 1
 			deepest = max(deepest, depth[i])
 		}
 	}
-	first := make([]int64, len(steps)) // the id of each step's first row
-	seqOf := make([]int, len(steps))   // the seq of each step's first row
-	seq := 0
-	for i, st := range steps {
-		seqOf[i] = seq
-		seq += len(st.Moves)
-	}
+	ids := make(map[int]int64, len(recs)) // the database's id of each row a deeper one points at, by seq
 	const width = 13
 	per := maxArgs(t.s.d) / width
 	for level := 0; level <= deepest; level++ {
-		var rows []int // the steps at this depth
-		for i := range steps {
-			if depth[i] == level && len(steps[i].Moves) > 0 {
-				rows = append(rows, i)
-			}
-		}
 		b := &stmt{d: t.s.d}
 		n := 0
 		flush := func() error {
@@ -166,7 +194,7 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 			var err error
 			if level < deepest { // the next depth's rows point at these
 				b.s.WriteString(` RETURNING id, seq`)
-				err = t.insertHistory(ctx, b, steps, seqOf, first)
+				err = t.insertHistory(ctx, b, ids)
 			} else {
 				_, err = t.q.ExecContext(ctx, b.s.String(), b.args...)
 				err = classify(err)
@@ -174,39 +202,43 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 			b, n = &stmt{d: t.s.d}, 0
 			return err
 		}
-		for _, i := range rows {
-			st := steps[i]
-			input, err := inputJSON(st.Input)
-			if err != nil {
-				return fmt.Errorf("sqlstore: the input of %s %q: %w", st.Machine, st.Transition, err)
+		for i, r := range recs {
+			if depth[i] != level {
+				continue
 			}
-			var cause any
-			if st.Cause >= 0 {
-				cause = first[st.Cause]
-			}
-			typ := strings.TrimSuffix(st.Machine, "."+st.Moves[0].Field)
-			for k, mv := range st.Moves {
-				if n+1 > per {
-					if err := flush(); err != nil {
-						return err
-					}
+			if n+1 > per {
+				if err := flush(); err != nil {
+					return err
 				}
-				if n == 0 {
-					b.s.WriteString(`INSERT INTO ` + t.s.history + ` (object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key) VALUES `)
-				} else {
+			}
+			if n == 0 {
+				b.s.WriteString(`INSERT INTO ` + t.s.history + ` (object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key) VALUES `)
+			} else {
+				b.s.WriteString(", ")
+			}
+			var cause, from, input, key any
+			if r.Cause > 0 {
+				cause = ids[int(r.Cause-1)]
+			}
+			if r.From != "" {
+				from = r.From
+			}
+			if r.Input != nil {
+				input = string(r.Input)
+			}
+			if r.Key != "" {
+				key = r.Key
+			}
+			b.s.WriteString("(")
+			for j, v := range []any{r.ObjectType, r.ObjectID, r.Version, r.Field, r.Transition, from, r.To,
+				r.Actor, t.s.timeArg(r.At), input, r.Seq, cause, key} {
+				if j > 0 {
 					b.s.WriteString(", ")
 				}
-				b.s.WriteString("(")
-				for j, v := range []any{typ, fmt.Sprint(st.Object), st.Version, mv.Field, st.Transition, stateText(mv.From), stateText(mv.To),
-					st.Actor, t.s.timeArg(st.At), input, seqOf[i] + k, cause, t.keyArg()} {
-					if j > 0 {
-						b.s.WriteString(", ")
-					}
-					b.arg(v)
-				}
-				b.s.WriteString(")")
-				n++
+				b.arg(v)
 			}
+			b.s.WriteString(")")
+			n++
 		}
 		if err := flush(); err != nil {
 			return err
@@ -218,23 +250,14 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 	return nil
 }
 
-// keyArg is the idempotency key as the history holds it: NULL for none.
-func (t *txn[U]) keyArg() any {
-	if t.key == "" {
-		return nil
-	}
-	return t.key
-}
-
-// insertHistory runs an INSERT of history rows, and notes the id of each
-// step's first row in first.
-func (t *txn[U]) insertHistory(ctx context.Context, b *stmt, steps []transition.Step, seqOf []int, first []int64) error {
+// insertHistory runs an INSERT of history rows, and notes the id the
+// database gave each, by its seq.
+func (t *txn[U]) insertHistory(ctx context.Context, b *stmt, ids map[int]int64) error {
 	rows, err := t.q.QueryContext(ctx, b.s.String(), b.args...)
 	if err != nil {
 		return classify(err)
 	}
 	defer rows.Close()
-	ids := map[int]int64{}
 	for rows.Next() {
 		var id int64
 		var seq int
@@ -243,33 +266,21 @@ func (t *txn[U]) insertHistory(ctx context.Context, b *stmt, steps []transition.
 		}
 		ids[seq] = id
 	}
-	if err := rows.Err(); err != nil {
-		return classify(err)
-	}
-	for i := range steps {
-		if id, ok := ids[seqOf[i]]; ok {
-			first[i] = id
-		}
-	}
-	return nil
+	return classify(rows.Err())
 }
 
-func inputJSON(in any) (any, error) {
+func inputJSON(in any) ([]byte, error) {
 	if in == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
+	return json.Marshal(in)
 }
 
-// stateText is a state's value as the history holds it: its text, or
-// NULL for no state.
-func stateText(r transition.StateRef) any {
+// stateText is a state's value as the history holds it: its text, or ""
+// for no state (NULL in the table).
+func stateText(r transition.StateRef) string {
 	if r.Value == nil {
-		return nil
+		return ""
 	}
 	return fmt.Sprint(r.Value)
 }
