@@ -126,14 +126,16 @@ func (m *matcher) eval(e Expr) (truth, error) {
 		if n.kind == kOr {
 			result = no
 		}
+		decided := false // every part is evaluated, so that one that cannot be always fails
 		for _, k := range n.kids {
 			t, err := m.eval(k)
 			if err != nil {
 				return no, err
 			}
 			switch {
+			case decided:
 			case n.kind == kAnd && t == no, n.kind == kOr && t == yes:
-				return t, nil
+				result, decided = t, true
 			case t == unknown:
 				result = unknown
 			}

@@ -49,6 +49,12 @@ func (t *Table[U, M]) row(m *M) sqlexpr.Row {
 
 // keptSelect is Select in memory: the rows where matches, by key.
 func (t *Table[U, M]) keptSelect(k Keeper, where sqlexpr.Expr) ([]*M, error) {
+	if !where.IsZero() {
+		// A predicate that cannot be evaluated fails even on no rows.
+		if _, err := where.Match(func(string) (any, bool) { return nil, true }); err != nil {
+			return nil, fmt.Errorf("sqlstore: selecting from %s in memory: %w", t.name, err)
+		}
+	}
 	var out []*M
 	for _, r := range k.Keep(t.name) {
 		m := r.(*M)
