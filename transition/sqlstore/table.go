@@ -207,6 +207,9 @@ func (t *Table[U, M]) keyOf(m *M) (any, error) {
 	return v, nil
 }
 
+// Key returns the value of m's key column, as the database holds it.
+func (t *Table[U, M]) Key(m *M) (any, error) { return t.keyOf(m) }
+
 // object names m for errors, as the transition package does: "main.Project 7".
 func (t *Table[U, M]) object(k any) string { return fmt.Sprintf("%s %v", t.typeName, k) }
 
