@@ -85,6 +85,14 @@ func (s *Store[U]) begin(ctx context.Context, key string) (*tx[U], error) {
 	return t, nil
 }
 
+// Unit returns a unit of work that reads what has been committed: a Store
+// is also a transition.Scope, so that checks run on it directly
+// (transitiontest.Available(t, Publish, store, alice, p)).
+func (s *Store[U]) Unit() U { return s.unit(s.Querier()) }
+
+// Now returns the time by the Store's clock (Options.Now).
+func (s *Store[U]) Now() time.Time { return s.now() }
+
 // Retry retries a conflict as Options.Retries says.
 func (s *Store[U]) Retry(ctx context.Context, attempt int, err error) bool {
 	return attempt <= s.opts.Retries && ctx.Err() == nil

@@ -218,3 +218,17 @@ func TestStoreRunsNoSQL(t *testing.T) {
 	_, err = boxRows.Select(context.Background(), s.Querier(), sqlexpr.Raw("label = 'x'"), sqlstore.NoLock)
 	require.ErrorIs(t, err, sqlexpr.ErrNoMatch)
 }
+
+// A Store is a Scope: checks run on it, reading what was committed.
+func TestStoreIsAScope(t *testing.T) {
+	s := transitiontest.NewStore(newDepot, &sqlstore.Options{Now: transitiontest.NewClock(start).Now})
+	put(t, s, &Box{ID: 1, Label: "bob's", Status: Packed}, &Box{ID: 2, Parent: 1, Label: "a", Status: Packed})
+	b := get(t, s, 1)
+	transitiontest.Available(t, Send, s, ann, b)
+	transitiontest.Blocked(t, Lose, s, ann, b, "forbidden.owner")
+	transitiontest.Available(t, Lose, s, root, b)
+	p, err := Lose.Plan(context.Background(), s, root, b, transition.NoInput{})
+	require.NoError(t, err)
+	transitiontest.Steps(t, p, "transitiontest_test.Box.status 1: lose status Packed -> Lost", "transitiontest_test.Box.status 2: lose status Packed -> Lost")
+	assert.Equal(t, start, s.Now())
+}
