@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -352,3 +354,42 @@ func (noConnector) Driver() driver.Driver                        { return noDriv
 type noDriver struct{}
 
 func (noDriver) Open(string) (driver.Conn, error) { return nil, ErrNoSQL }
+
+// snapshot is what a Store holds at one moment, for the explorer.
+type snapshot struct {
+	tables  map[string]map[any]any
+	history []sqlstore.Record
+	keys    map[[2]string]claim
+}
+
+// snapshot returns what s holds now. Units of work replace tables and
+// rows, never change them, so sharing them is safe.
+func (s *Store[U]) snapshot() snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return snapshot{tables: maps.Clone(s.tables), history: slices.Clip(s.history), keys: maps.Clone(s.keys)}
+}
+
+// restore puts s back as sn was.
+func (s *Store[U]) restore(sn snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tables, s.history, s.keys = maps.Clone(sn.tables), sn.history, maps.Clone(sn.keys)
+}
+
+// rows prints every row of every table, in order: what the store holds,
+// as the explorer tells states apart.
+func (s *Store[U]) rows() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(s.tables)) {
+		rows := s.tables[name]
+		keys := slices.Collect(maps.Keys(rows))
+		slices.SortFunc(keys, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%s %v: %+v\n", name, k, rows[k])
+		}
+	}
+	return b.String()
+}
