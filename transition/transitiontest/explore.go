@@ -17,6 +17,7 @@ import (
 // A Move is a transition the explorer tries: make one with Try.
 type Move[A, U any] struct {
 	name string
+	key  string // the transition, as Transition.String names it
 	// fire fires the i-th combination of object and input on s, and says
 	// what happened; ok is false when there is no i-th.
 	fire func(ctx context.Context, s *Store[U], actor A, i int) (label string, ok bool, err error)
@@ -29,7 +30,7 @@ func Try[M any, T comparable, A, U, I any](tr *transition.Transition[M, T, A, U,
 	if len(inputs) == 0 {
 		inputs = make([]I, 1)
 	}
-	return Move[A, U]{name: tr.Name(), fire: func(ctx context.Context, s *Store[U], actor A, i int) (string, bool, error) {
+	return Move[A, U]{name: tr.Name(), key: tr.String(), fire: func(ctx context.Context, s *Store[U], actor A, i int) (string, bool, error) {
 		ms, err := objects(ctx, s)
 		if err != nil {
 			return "", true, fmt.Errorf("finding the objects of %s: %w", tr.Name(), err)
@@ -199,6 +200,7 @@ walk:
 					if !ok {
 						break
 					}
+					note(t, mv.key)
 					switch {
 					case err == nil:
 					case errors.Is(err, transition.ErrBlocked), errors.Is(err, transition.ErrInvalidInput), errors.Is(err, transition.ErrConflict):

@@ -42,6 +42,7 @@ type Store[U any] struct {
 	tables  map[string]map[any]any
 	history []sqlstore.Record
 	keys    map[[2]string]claim
+	fired   map[string]bool // every transition committed, "machine name" (see Cover)
 }
 
 // claim is an idempotency key taken by a request.
@@ -54,7 +55,7 @@ type claim struct {
 // by unit, configured by opts as a sqlstore.Store is (Now and Retries
 // apply; the tables' names do not).
 func NewStore[U any](unit func(q sqlstore.Querier) U, opts *sqlstore.Options) *Store[U] {
-	s := &Store[U]{unit: unit, turn: make(chan struct{}, 1), tables: map[string]map[any]any{}, keys: map[[2]string]claim{}}
+	s := &Store[U]{unit: unit, turn: make(chan struct{}, 1), tables: map[string]map[any]any{}, keys: map[[2]string]claim{}, fired: map[string]bool{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -240,6 +241,9 @@ func (t *tx[U]) Commit(context.Context) error {
 	if err == nil {
 		maps.Copy(s.tables, t.work)
 		s.history = append(s.history, recs...)
+		for _, st := range t.steps {
+			s.fired[st.Machine+" "+st.Transition] = true
+		}
 		if t.key != "" {
 			c := s.keys[[2]string{t.actor, t.key}]
 			c.outcome = t.steps

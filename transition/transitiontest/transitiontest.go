@@ -70,6 +70,7 @@ func (c *Clock) Set(t time.Time) {
 // sc; if not, it reports every reason.
 func Available[M any, T comparable, A, U, I any](t testing.TB, tr *transition.Transition[M, T, A, U, I], sc transition.Scope[U], actor A, model *M) bool {
 	t.Helper()
+	note(t, tr.String())
 	err := tr.Check(context.Background(), sc, actor, model)
 	if err == nil {
 		return true
@@ -84,6 +85,7 @@ func Available[M any, T comparable, A, U, I any](t testing.TB, tr *transition.Tr
 // any reason will do.
 func Blocked[M any, T comparable, A, U, I any](t testing.TB, tr *transition.Transition[M, T, A, U, I], sc transition.Scope[U], actor A, model *M, codes ...string) bool {
 	t.Helper()
+	note(t, tr.String())
 	err := tr.Check(context.Background(), sc, actor, model)
 	if err == nil {
 		t.Errorf("%s should be blocked for %v, but is available", tr.Name(), actor)
