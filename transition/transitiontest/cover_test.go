@@ -38,6 +38,7 @@ func TestCover(t *testing.T) {
 		_, err := Send.Fire(context.Background(), s, ann, b, transition.NoInput{}) // fired through the store
 		require.NoError(t, err)
 		transitiontest.Blocked(t, Relabel, s, ann, &Box{ID: 1, Status: Lost}, "wrong_state.status") // refused
+		transitiontest.Blocked(t, Crumple, s, ann, &Box{ID: 1, Status: Lost}, "wrong_state.status")
 		transitiontest.Explore(t, s, exploration(transitiontest.Try(Lose, boxesWhere(sqlexpr.Expr{})), transitiontest.Try(Drop, boxesWhere(sqlexpr.Expr{}))))
 	})
 	assert.Empty(t, f.msgs)
