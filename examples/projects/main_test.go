@@ -5,9 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,12 +18,71 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/registry"
+	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 	"github.com/statecraft/statecraft/transition/sqlstore"
+	"github.com/statecraft/statecraft/transition/transitiontest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/output.golden")
+var update = flag.Bool("update", false, "rewrite testdata/output.golden and testdata/projects.matrix")
+
+// TestMain runs the tests, then, when every test ran, checks that each
+// transition the machines declare was fired or refused by one of them.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
+		if missing := unexercised(); len(missing) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: no test fired or saw refused %s: test each of them\n", strings.Join(missing, ", "))
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// exercised holds each transition the tests fired or saw refused, named
+// as Transition.String names it ("main.Project.status publish"). The
+// machines' After hooks below note every step a test applies (steps of a
+// cascade included), on a database or in memory; blocked notes the
+// refusals it checks.
+var exercised sync.Map
+
+func noteStep[M any](_ context.Context, _ *Repo, _ *M, s transition.Step) error {
+	exercised.Store(s.Machine+" "+s.Transition, true)
+	return nil
+}
+
+var (
+	_ = Projects.After("note the step for the tests", noteStep[Project])
+	_ = Reviews.After("note the step for the tests", noteStep[Project])
+	_ = Tasks.After("note the step for the tests", noteStep[Task])
+)
+
+// blocked is transitiontest.Blocked, noting the refusal.
+func blocked[M any, T comparable, I any](t *testing.T, tr *transition.Transition[M, T, User, *Repo, I], sc transition.Scope[*Repo], u User, m *M, codes ...string) {
+	t.Helper()
+	if transitiontest.Blocked(t, tr, sc, u, m, codes...) {
+		exercised.Store(tr.String(), true)
+	}
+}
+
+// unexercised lists the transitions declared on the machines that no test
+// fired or saw refused.
+func unexercised() []string {
+	var missing []string
+	for _, m := range []interface {
+		String() string
+		Names() []string
+	}{Projects, Reviews, Tasks} {
+		for _, name := range m.Names() {
+			if _, ok := exercised.Load(m.String() + " " + name); !ok {
+				missing = append(missing, m.String()+" "+name)
+			}
+		}
+	}
+	return missing
+}
 
 // TestRun runs the example against a fresh SQLite file and compares its
 // output with testdata/output.golden, which the README quotes.
@@ -97,6 +158,7 @@ func TestConcurrentWriterLoses(t *testing.T) {
 	require.ErrorAs(t, err, &conflict)
 	assert.Equal(t, "main.Project 3", conflict.Object)
 	assert.Equal(t, Published, stale.Status, "the transition is undone in memory")
+	assert.Equal(t, Approved, stale.Review, "both fields")
 	assert.Empty(t, stale.Reason)
 	assert.Zero(t, stale.Version)
 
@@ -104,9 +166,12 @@ func TestConcurrentWriterLoses(t *testing.T) {
 	assert.Equal(t, Withdrawn, now.Status, "the other writer's change stands")
 	assert.Equal(t, "out of budget", now.Reason)
 	assert.Equal(t, int64(1), now.Version)
+	assert.Equal(t, Pending, now.Review)
 	h := history(t, ctx, st)
-	require.Len(t, h, 1, "only the winner is in the history")
-	assert.JSONEq(t, `{"reason":"out of budget"}`, string(h[0].Input))
+	require.Len(t, h, 2, "only the winner is in the history: a row for each field withdraw moves")
+	for _, r := range h {
+		assert.JSONEq(t, `{"reason":"out of budget"}`, string(r.Input))
+	}
 }
 
 // TestStaleCopyKeepingTheState: two writers read task 4 and each runs a
@@ -179,8 +244,9 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	assert.Equal(t, int64(1), readProject(t, ctx, st, 3).Version, "applied once")
 	h := history(t, ctx, st)
-	require.Len(t, h, 1)
+	require.Len(t, h, 2, "the status and the review, once")
 	assert.Equal(t, "k", h[0].Key)
+	assert.Equal(t, "k", h[1].Key)
 
 	_, err := Withdraw.Fire(ctx, st.Key("k"), alice, readProject(t, ctx, st, 2), WithdrawInput{Reason: "late"})
 	require.ErrorIs(t, err, transition.ErrIdempotency, "the key was used for project 3")
@@ -190,12 +256,42 @@ func TestIdempotencyKey(t *testing.T) {
 // TestREADMEDiagram: the README shows the projects' diagram as the
 // registry draws it, so the picture cannot drift from the code.
 func TestREADMEDiagram(t *testing.T) {
-	reg, err := registry.New[User, *Repo](nil, Projects, Tasks)
+	reg, err := registry.New[User, *Repo](nil, Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)
 	diagram, _, _ := strings.Cut(reg.Mermaid(), "\n\n") // the projects' diagram, the first
 	diagram += "\n"
-	assert.Contains(t, string(readme), "```mermaid\n"+diagram+"```",
-		"README.md's Mermaid block differs from what the registry draws; paste in the output of go run ./examples/projects -diagram")
+	if block := "```mermaid\n" + diagram + "```"; !strings.Contains(string(readme), block) {
+		t.Errorf("README.md's Mermaid block differs from what the registry draws; put in the projects' diagram, the first go run ./examples/projects ends with:\n%s", block)
+	}
+}
+
+// TestAgree: on SQLite, every state, group and conditional state of a
+// project's status (Future and Recallable included) and of its review
+// selects in SQL exactly the rows its Go test accepts: projects in every
+// state, starting long before, just before, exactly at, just after and
+// long after now, and at the zero time; all in UTC, as the program writes
+// them. (start_at is NOT NULL: there is no NULL start to try.)
+func TestAgree(t *testing.T) {
+	ctx, st := open(t)
+	now := clock()
+	tx, err := st.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	id := int64(100)
+	reviews := []state.State[ReviewStatus]{Pending, Approved, Rejected}
+	for s := range ProjectState.States() {
+		for _, startAt := range []time.Time{
+			now.AddDate(-1, 0, 0), now.Add(-time.Millisecond), now, now.Add(time.Millisecond),
+			now.Add(time.Second), now.AddDate(1, 0, 0), {},
+		} {
+			id++
+			p := &Project{ID: id, Title: "agree", Owner: "alice", Status: s, Review: reviews[id%3], StartAt: startAt.UTC()}
+			require.NoError(t, projectRows.Insert(ctx, tx, p))
+		}
+	}
+	require.NoError(t, tx.Commit(ctx))
+	transitiontest.Agree(t, st.Querier(), projectRows, Status, now)
+	transitiontest.Agree(t, st.Querier(), projectRows, Review, now)
 }

@@ -21,12 +21,17 @@ func tables() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	reviewCheck, err := ReviewState.CheckConstraint(sqlexpr.SQLite, "review")
+	if err != nil {
+		return nil, err
+	}
 	taskCheck, err := TaskState.CheckConstraint(sqlexpr.SQLite, "status")
 	if err != nil {
 		return nil, err
 	}
 	return []string{
-		`CREATE TABLE projects (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner TEXT NOT NULL, status INTEGER NOT NULL ` + projectCheck + `, start_at TIMESTAMP NOT NULL, reason TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0)`,
+		`CREATE TABLE projects (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner TEXT NOT NULL, status INTEGER NOT NULL ` + projectCheck +
+			`, review TEXT NOT NULL ` + reviewCheck + `, start_at TIMESTAMP NOT NULL, reason TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0)`,
 		`CREATE TABLE tasks (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects, title TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL ` + taskCheck + `, version INTEGER NOT NULL DEFAULT 0)`,
 	}, nil
 }
@@ -41,6 +46,7 @@ var (
 			sqlstore.Col("title", &p.Title),
 			sqlstore.Col("owner", &p.Owner),
 			sqlstore.Col("status", &p.Status), // a State scans and writes as its value
+			sqlstore.Col("review", &p.Review),
 			sqlstore.Col("start_at", &p.StartAt),
 			sqlstore.Col("reason", &p.Reason),
 			sqlstore.Version("version", &p.Version),

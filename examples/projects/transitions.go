@@ -18,12 +18,17 @@ func (u User) String() string { return u.Name }
 
 // The machines: one per state field, run by Users in units of work that
 // are *Repos. Each loads and saves its model through its table (see
-// repo.go), comparing and setting its version.
+// repo.go), comparing and setting its version. A project has two state
+// fields, its status and its review: two machines on one table.
 var (
 	Projects = transition.For[User, *Repo](Status).Initial(Draft).
 			Identify(func(p *Project) any { return p.ID }).
 			Version(func(p *Project) *int64 { return &p.Version }).
 			Table(projectRows)
+	Reviews = transition.For[User, *Repo](Review).Initial(Pending).
+		Identify(func(p *Project) any { return p.ID }).
+		Version(func(p *Project) *int64 { return &p.Version }).
+		Table(projectRows)
 	Tasks = transition.For[User, *Repo](TaskStatusOf).Initial(Open).
 		Identify(func(t *Task) any { return t.ID }).
 		Version(func(t *Task) *int64 { return &t.Version }).
@@ -78,9 +83,12 @@ func (in AssignInput) Validate() error {
 }
 
 var (
+	// Publish needs the project's review Approved: a condition on its
+	// other state field.
 	Publish = transition.New[PublishInput](Projects, "publish",
 		transition.From(Draft, Withdrawn).To(Published),
 	).Allow("owner", ownsProject).
+		When(Review.In(Approved)).
 		Validate(func(_ context.Context, _ *Repo, _ *Project, in PublishInput) error {
 			if !in.StartAt.IsZero() && in.StartAt.Before(clock()) {
 				return transition.FieldError{Field: "/start_at", Message: "must not be in the past"}
@@ -94,18 +102,44 @@ var (
 			return nil
 		})
 
+	// Withdraw moves both fields: the status to Withdrawn, and the review,
+	// whatever it was, back to Pending, so that publishing again needs a
+	// new approval. Both change together or not at all, and the history
+	// has a row for each.
 	Withdraw = transition.New[WithdrawInput](Projects, "withdraw",
 		transition.From(Published).To(Withdrawn),
-	).Allow("owner", ownsProject).
+	).Also(transition.Field(Review, transition.From(ReviewState.Any()).To(Pending))).
+		Allow("owner", ownsProject).
 		Effect("record the reason", func(_ context.Context, _ *Repo, e *ProjectEvent[WithdrawInput]) error {
 			e.Model.Reason = e.Input.Reason
 			return nil
 		})
 
+	// Redraft starts from a conditional group: a project is Recallable
+	// when it is Withdrawn, or Published and starting after the unit of
+	// work's time. A project that has started is not.
+	Redraft = transition.New[transition.NoInput](Projects, "redraft",
+		transition.From(Recallable).To(Draft),
+	).Allow("owner", ownsProject)
+
 	Delete = transition.New[transition.NoInput](Projects, "delete",
 		transition.From(Draft, Withdrawn).To(Deleted),
 	).Allow("owner", ownsProject).Allow("admin", isAdmin[Project]).
 		Cascade(transition.Each("tasks", tasksOf, DeleteTask))
+
+	// The review's own transitions: an admin approves or rejects a
+	// pending review; the owner reopens a rejected one.
+	Approve = transition.New[transition.NoInput](Reviews, "approve",
+		transition.From(Pending).To(Approved),
+	).Allow("admin", isAdmin[Project])
+
+	Reject = transition.New[transition.NoInput](Reviews, "reject",
+		transition.From(Pending).To(Rejected),
+	).Allow("admin", isAdmin[Project])
+
+	Reopen = transition.New[transition.NoInput](Reviews, "reopen",
+		transition.From(Rejected).To(Pending),
+	).Allow("owner", ownsProject)
 
 	FinishTask = transition.New[transition.NoInput](Tasks, "finish",
 		transition.From(Open).To(Done),
