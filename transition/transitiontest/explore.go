@@ -83,8 +83,9 @@ type Report struct {
 	// conditional state of the root object reached (by title).
 	Paths map[string][]string
 	// Unreached lists the states and conditional states of the root's
-	// field that no sequence reached, and Unfired the Moves no sequence
-	// fired.
+	// field that no sequence reached, and Unfired the transitions of the
+	// Moves no sequence fired, named as Transition.String names them
+	// ("main.Task.status delete").
 	Unreached, Unfired []string
 	// Broken is the invariant that failed, if one did, with the shortest
 	// sequence that breaks it and its error.
@@ -209,7 +210,7 @@ walk:
 						t.Errorf("Explore: %s by %s after %s: %v", mv.name, a.Name, pathString(n.path), err)
 						return r
 					}
-					fired[mv.name] = true
+					fired[mv.key] = true
 					k, err := key(ctx, s)
 					if err != nil {
 						t.Errorf("Explore: the key after %s: %v", label, err)
@@ -244,8 +245,8 @@ walk:
 		}
 	}
 	for _, mv := range x.Moves {
-		if !fired[mv.name] && !slices.Contains(r.Unfired, mv.name) {
-			r.Unfired = append(r.Unfired, mv.name)
+		if !fired[mv.key] && !slices.Contains(r.Unfired, mv.key) {
+			r.Unfired = append(r.Unfired, mv.key)
 		}
 	}
 	return r

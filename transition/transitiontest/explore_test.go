@@ -110,8 +110,8 @@ func TestExplore(t *testing.T) {
 	x.Actors = x.Actors[:1]
 	r = transitiontest.Explore(t, s, x)
 	assert.Equal(t, []string{"Lost"}, r.Unreached)
-	assert.Equal(t, []string{"lose"}, r.Unfired)
-	assert.Contains(t, r.String(), "unreached: Lost\nnever fired: lose")
+	assert.Equal(t, []string{"transitiontest_test.Box.status lose"}, r.Unfired)
+	assert.Contains(t, r.String(), "unreached: Lost\nnever fired: transitiontest_test.Box.status lose")
 }
 
 // Drop leaves bob's box in a lost one: the explorer reports the shortest
