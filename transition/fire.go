@@ -60,27 +60,14 @@ func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U
 // fire is Fire; confirmed, if not "", is the digest the plan must have.
 func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
 	for attempt := 1; ; attempt++ {
-		tx, u, now, err := t.begin(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		replay, err := t.claim(ctx, tx, actor, model, func() ([]byte, error) { return t.inputJSON(in) })
+		tx, u, now, replay, err := t.open(ctx, s, attempt, confirmed == "", actor, model, func() ([]byte, error) { return t.inputJSON(in) })
 		switch {
+		case errors.Is(err, errRetry):
+			continue
 		case err != nil:
 			return nil, err
 		case replay != nil:
 			return t.replayEvent(actor, model, in, replay), nil
-		}
-		if attempt > 1 {
-			if err := t.reload(ctx, tx, model); err != nil {
-				return nil, err
-			}
-		}
-		if err := t.lockRoot(ctx, tx, model); err != nil {
-			if confirmed == "" && t.retry(ctx, s, attempt, err) {
-				continue
-			}
-			return nil, err
 		}
 		st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, checked && attempt == 1, confirmed)
 		if confirmed == "" && t.retry(ctx, s, attempt, err) {
@@ -91,6 +78,36 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 		}
 		return &st.ev, err
 	}
+}
+
+// errRetry: open lost a conflict that the Store retries.
+var errRetry = errors.New("retry")
+
+// open begins attempt n of firing on model, in a unit of work of s: it
+// claims the request's idempotency key (see Claimer; input gives the
+// request's input as JSON), reloads the model for a retry, and locks it
+// when the unit of work asks for it (see lockRoot). It returns the steps of
+// the request this one repeats, if it does; errRetry if it lost a conflict
+// and retry allows the Store to retry it; on any error, tx is rolled back.
+func (t *Transition[M, T, A, U, I]) open(ctx context.Context, s Store[U], n int, retry bool, actor A, model *M, input func() ([]byte, error)) (tx Tx[U], u U, now time.Time, replay []Step, err error) {
+	if tx, u, now, err = t.begin(ctx, s); err != nil {
+		return nil, u, now, nil, err
+	}
+	if replay, err = t.claim(ctx, tx, actor, model, input); err != nil || replay != nil {
+		return nil, u, now, replay, err
+	}
+	if n > 1 {
+		if err := t.reload(ctx, tx, model); err != nil {
+			return nil, u, now, nil, err
+		}
+	}
+	if err := t.lockRoot(ctx, tx, model); err != nil {
+		if retry && t.retry(ctx, s, n, err) {
+			return nil, u, now, nil, errRetry
+		}
+		return nil, u, now, nil, err
+	}
+	return tx, u, now, nil, nil
 }
 
 // claim claims the idempotency key of tx for this request, when tx is a
@@ -203,19 +220,15 @@ func (t *Transition[M, T, A, U, I]) lockRoot(ctx context.Context, tx Tx[U], mode
 	if t.m.table == nil || t.creates || !locks(tx) {
 		return nil
 	}
-	var stored []*M
-	err := guard(func() (err error) { stored, err = t.m.table.Load(ctx, tx, []*M{model}, true); return err })
+	stored, err := t.loadRoot(ctx, tx, model, true)
 	switch {
 	case err != nil:
-		err = fmt.Errorf("transition: %s %q: locking %s: %w", t.m, t.name, t.m.object(model), err)
-	case len(stored) != 1 || stored[0] == nil:
-		err = &ConflictError{Object: t.m.object(model), Expected: "a stored row", Found: "none"}
 	case t.m.version != nil:
-		if got, want := *t.m.version(stored[0]), *t.m.version(model); got != want {
+		if got, want := *t.m.version(stored), *t.m.version(model); got != want {
 			err = &ConflictError{Object: t.m.object(model), Expected: fmt.Sprintf("version %d", want), Found: fmt.Sprintf("version %d", got)}
 		}
 	default:
-		if got, want := t.m.mgr.Get(stored[0]), t.m.mgr.Get(model); got != want {
+		if got, want := t.m.mgr.Get(stored), t.m.mgr.Get(model); got != want {
 			err = &ConflictError{Object: t.m.object(model), Expected: t.m.mgr.Name() + " " + want.String(), Found: t.m.mgr.Name() + " " + got.String()}
 		}
 	}
@@ -228,19 +241,31 @@ func (t *Transition[M, T, A, U, I]) lockRoot(ctx context.Context, tx Tx[U], mode
 // reload replaces model with its stored row, read in tx, before a retry;
 // on error it rolls tx back.
 func (t *Transition[M, T, A, U, I]) reload(ctx context.Context, tx Tx[U], model *M) error {
+	stored, err := t.loadRoot(ctx, tx, model, false)
+	if err != nil {
+		rollback(ctx, tx)
+		return err
+	}
+	*model = *stored
+	return nil
+}
+
+// loadRoot reads the stored row of model through its machine's Table, in
+// tx, locking it if lock is set; a row that is gone is a *ConflictError.
+func (t *Transition[M, T, A, U, I]) loadRoot(ctx context.Context, tx Tx[U], model *M, lock bool) (*M, error) {
 	var stored []*M
-	err := guard(func() (err error) { stored, err = t.m.table.Load(ctx, tx, []*M{model}, false); return err })
+	err := guard(func() (err error) { stored, err = t.m.table.Load(ctx, tx, []*M{model}, lock); return err })
 	switch {
 	case err != nil:
-		err = fmt.Errorf("transition: %s %q: reloading %s to retry: %w", t.m, t.name, t.m.object(model), err)
+		what := "reloading %s to retry"
+		if lock {
+			what = "locking %s"
+		}
+		return nil, fmt.Errorf("transition: %s %q: "+what+": %w", t.m, t.name, t.m.object(model), err)
 	case len(stored) != 1 || stored[0] == nil:
-		err = &ConflictError{Object: t.m.object(model), Expected: "a stored row", Found: "none"}
-	default:
-		*model = *stored[0]
-		return nil
+		return nil, &ConflictError{Object: t.m.object(model), Expected: "a stored row", Found: "none"}
 	}
-	rollback(ctx, tx)
-	return err
+	return stored[0], nil
 }
 
 // begin begins a unit of work of s, and reads its unit and its time once.
@@ -362,30 +387,17 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 		err error
 	)
 	for attempt := 1; ; attempt++ {
-		tx, u, now, berr := t.begin(ctx, s)
-		if berr != nil {
-			return nil, berr
-		}
-		replay, cerr := t.claim(ctx, tx, actor, model, func() ([]byte, error) { return payload, nil })
+		tx, u, now, replay, oerr := t.open(ctx, s, attempt, true, actor, model, func() ([]byte, error) { return payload, nil })
 		switch {
-		case cerr != nil:
-			return nil, cerr
+		case errors.Is(oerr, errRetry):
+			continue
+		case oerr != nil:
+			return nil, oerr
 		case replay != nil:
 			p := &Plan[U]{Steps: replay, replayed: true}
 			p.lazy = func() string { return digest[U](p.Steps, nil, json.RawMessage(payload)) }
 			p.applied.Store(true)
 			return p, nil
-		}
-		if attempt > 1 {
-			if err := t.reload(ctx, tx, model); err != nil {
-				return nil, err
-			}
-		}
-		if err := t.lockRoot(ctx, tx, model); err != nil {
-			if t.retry(ctx, s, attempt, err) {
-				continue
-			}
-			return nil, err
 		}
 		if attempt == 1 {
 			if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
