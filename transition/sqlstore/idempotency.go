@@ -1,14 +1,11 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
+	"github.com/statecraft/statecraft/internal/claim"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -59,8 +56,7 @@ type keyedTx[U any] struct{ *txn[U] }
 // Claim claims the key for r, or returns the steps of the request that
 // claimed it first (see transition.Claimer).
 func (t *keyedTx[U]) Claim(ctx context.Context, r transition.Request) ([]transition.Step, error) {
-	h := sha256.Sum256(r.Input)
-	request := fmt.Sprintf("%s %s %v input sha256:%s", r.Machine, r.Transition, r.Object, hex.EncodeToString(h[:12]))
+	request := claim.Request(r)
 	t.actor = r.Actor
 	b := &stmt{d: t.s.d}
 	b.s.WriteString(`INSERT INTO ` + t.s.keys + ` (actor, idempotency_key, request, at) VALUES (`)
@@ -92,22 +88,18 @@ func (t *keyedTx[U]) Claim(ctx context.Context, r transition.Request) ([]transit
 		return nil, fmt.Errorf("sqlstore: reading idempotency key %q: %w", t.key, classify(err))
 	}
 	if first != request {
-		return nil, fmt.Errorf("%w: key %q of %s was used for %s, not %s", transition.ErrIdempotency, t.key, r.Actor, first, request)
+		return nil, claim.Refused(t.key, r.Actor, first, request)
 	}
-	replay := []transition.Step{}
-	if outcome.Valid {
-		d := json.NewDecoder(bytes.NewReader([]byte(outcome.String)))
-		d.UseNumber()
-		if err := d.Decode(&replay); err != nil {
-			return nil, fmt.Errorf("sqlstore: the outcome of idempotency key %q: %w", t.key, err)
-		}
+	replay, err := claim.Decode([]byte(outcome.String))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: the outcome of idempotency key %q: %w", t.key, err)
 	}
 	return replay, nil
 }
 
 // recordOutcome stores the steps applied under the unit of work's key.
 func (t *txn[U]) recordOutcome(ctx context.Context, steps []transition.Step) error {
-	out, err := json.Marshal(steps)
+	out, err := claim.Encode(steps)
 	if err != nil {
 		return fmt.Errorf("sqlstore: the outcome of idempotency key %q: %w", t.key, err)
 	}

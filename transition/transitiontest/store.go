@@ -2,11 +2,8 @@ package transitiontest
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/statecraft/statecraft/internal/claim"
 	"github.com/statecraft/statecraft/transition"
 	"github.com/statecraft/statecraft/transition/sqlstore"
 )
@@ -41,21 +39,22 @@ type Store[U any] struct {
 	mu      sync.Mutex // guards what follows, which units of work replace when they commit
 	tables  map[string]map[any]any
 	history []sqlstore.Record
-	keys    map[[2]string]claim
+	keys    map[[2]string]keyClaim
 	fired   map[string]bool // every transition committed, "machine name" (see Cover)
 }
 
-// claim is an idempotency key taken by a request.
-type claim struct {
+// keyClaim is an idempotency key taken by a request: the request, and
+// its outcome once committed (see package internal/claim).
+type keyClaim struct {
 	request string
-	outcome []transition.Step
+	outcome []byte
 }
 
 // NewStore returns an empty in-memory Store whose units of work are built
 // by unit, configured by opts as a sqlstore.Store is (Now and Retries
 // apply; the tables' names do not).
 func NewStore[U any](unit func(q sqlstore.Querier) U, opts *sqlstore.Options) *Store[U] {
-	s := &Store[U]{unit: unit, turn: make(chan struct{}, 1), tables: map[string]map[any]any{}, keys: map[[2]string]claim{}, fired: map[string]bool{}}
+	s := &Store[U]{unit: unit, turn: make(chan struct{}, 1), tables: map[string]map[any]any{}, keys: map[[2]string]keyClaim{}, fired: map[string]bool{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -237,37 +236,45 @@ func (t *tx[U]) Commit(context.Context) error {
 	}
 	s := t.s
 	s.mu.Lock()
+	defer t.end()
+	defer s.mu.Unlock()
 	recs, err := sqlstore.Records(t.steps, t.key, int64(len(s.history))+1)
-	if err == nil {
-		maps.Copy(s.tables, t.work)
-		s.history = append(s.history, recs...)
-		for _, st := range t.steps {
-			s.fired[st.Machine+" "+st.Transition] = true
-		}
-		if t.key != "" {
-			c := s.keys[[2]string{t.actor, t.key}]
-			c.outcome = t.steps
-			s.keys[[2]string{t.actor, t.key}] = c
-		}
+	var outcome []byte
+	if err == nil && t.key != "" {
+		outcome, err = claim.Encode(t.steps)
 	}
-	s.mu.Unlock()
-	t.end()
-	return err
+	if err != nil {
+		t.dropClaim() // nothing was committed
+		return err
+	}
+	maps.Copy(s.tables, t.work)
+	s.history = append(s.history, recs...)
+	for _, st := range t.steps {
+		s.fired[st.Machine+" "+st.Transition] = true
+	}
+	if t.key != "" {
+		s.keys[[2]string{t.actor, t.key}] = keyClaim{request: s.keys[[2]string{t.actor, t.key}].request, outcome: outcome}
+	}
+	return nil
 }
 
 // Rollback discards the unit of work.
 func (t *tx[U]) Rollback(context.Context) error {
 	if !t.done {
-		if t.key != "" && t.actor != "" {
-			t.s.mu.Lock()
-			if c := t.s.keys[[2]string{t.actor, t.key}]; c.outcome == nil {
-				delete(t.s.keys, [2]string{t.actor, t.key}) // a request that fails leaves no key behind
-			}
-			t.s.mu.Unlock()
-		}
+		t.s.mu.Lock()
+		t.dropClaim()
+		t.s.mu.Unlock()
 		t.end()
 	}
 	return nil
+}
+
+// dropClaim removes the idempotency key the unit of work claimed, if it
+// claimed one: a request that fails leaves no key behind. s.mu is held.
+func (t *tx[U]) dropClaim() {
+	if t.key != "" && t.actor != "" {
+		delete(t.s.keys, [2]string{t.actor, t.key})
+	}
 }
 
 func (t *tx[U]) end() {
@@ -300,27 +307,20 @@ type keyedTx[U any] struct{ *tx[U] }
 // Claim claims the key for r, or returns the steps of the request that
 // claimed it first, as a sqlstore.Store does.
 func (t *keyedTx[U]) Claim(_ context.Context, r transition.Request) ([]transition.Step, error) {
-	h := sha256.Sum256(r.Input)
-	request := fmt.Sprintf("%s %s %v input sha256:%s", r.Machine, r.Transition, r.Object, hex.EncodeToString(h[:12]))
+	request := claim.Request(r)
 	id := [2]string{r.Actor, t.key}
 	t.s.mu.Lock()
 	defer t.s.mu.Unlock()
 	c, used := t.s.keys[id]
 	if !used {
 		t.actor = r.Actor
-		t.s.keys[id] = claim{request: request}
+		t.s.keys[id] = keyClaim{request: request}
 		return nil, nil
 	}
 	if c.request != request {
-		return nil, fmt.Errorf("%w: key %q of %s was used for %s, not %s", transition.ErrIdempotency, t.key, r.Actor, c.request, request)
+		return nil, claim.Refused(t.key, r.Actor, c.request, request)
 	}
-	// As the database returns it: read back from JSON.
-	b, err := json.Marshal(c.outcome)
-	if err != nil {
-		return nil, err
-	}
-	replay := []transition.Step{}
-	return replay, json.Unmarshal(b, &replay)
+	return claim.Decode(c.outcome) // as the database returns it
 }
 
 // querier is the Querier of an in-memory unit of work: a sqlstore.Keeper
@@ -363,7 +363,7 @@ func (noDriver) Open(string) (driver.Conn, error) { return nil, ErrNoSQL }
 type snapshot struct {
 	tables  map[string]map[any]any
 	history []sqlstore.Record
-	keys    map[[2]string]claim
+	keys    map[[2]string]keyClaim
 }
 
 // snapshot returns what s holds now. Units of work replace tables and
