@@ -24,12 +24,6 @@ type Keeper interface {
 	Keep(table string) map[any]any
 }
 
-// keeperOf returns the Keeper behind x, if it is one.
-func keeperOf(x any) (Keeper, bool) {
-	k, ok := x.(Keeper)
-	return k, ok
-}
-
 // row returns a column reader of m, for sqlexpr.Expr.Match.
 func (t *Table[U, M]) row(m *M) sqlexpr.Row {
 	cols := t.columns(m)

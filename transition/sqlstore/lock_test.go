@@ -11,6 +11,7 @@ import (
 
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/internal/dbwrap"
+	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
 	"github.com/statecraft/statecraft/transition/sqlstore"
 )
@@ -101,5 +102,29 @@ func TestNoLockReadsNothing(t *testing.T) {
 			begin, commit = "exec BEGIN", "exec COMMIT"
 		}
 		assert.Equal(t, []string{begin, "exec UPDATE", "exec INSERT", commit}, kinds, "no result set to read: each an Exec")
+	})
+}
+
+// Select reads with the lock asked for where the database has one: FOR
+// SHARE for a related model's gate, FOR UPDATE; on SQLite, whose writer
+// holds the whole database, none.
+func TestSelectLocks(t *testing.T) {
+	eachWrapped(t, func(t *testing.T, db *dbtest.DB, w *dbwrap.Wrapper) {
+		e := setup(t, db, nil)
+		p := e.project(t, "Roof", Draft, 0)
+		for lock, clause := range map[sqlstore.Lock]string{sqlstore.NoLock: "", sqlstore.ForShare: " FOR SHARE", sqlstore.ForUpdate: " FOR UPDATE"} {
+			if db.Name == "sqlite" {
+				clause = ""
+			}
+			w.Reset()
+			require.NoError(t, e.store.View(e.ctx, func(sc transition.Scope[*Repo]) error {
+				ps, err := projectRows.Select(e.ctx, sc.Unit().q, sqlexpr.Col("id").Eq(p.ID), lock)
+				require.Len(t, ps, 1)
+				return err
+			}))
+			got := reads(w)
+			require.Len(t, got, 1)
+			assert.True(t, strings.HasSuffix(got[0], `ORDER BY "id"`+clause), "lock %d: %s", lock, got[0])
+		}
 	})
 }

@@ -231,7 +231,7 @@ func (t *txn[U]) build() (err error) {
 	return nil
 }
 
-// View runs fn in a read-only unit of work, then ends it: for checks and
+// View runs fn in a unit of work that it then rolls back: for checks and
 // lists of what an actor may do (transition.Machine.Available and the
 // like) outside a transition.
 func (s *Store[U]) View(ctx context.Context, fn func(sc transition.Scope[U]) error) error {

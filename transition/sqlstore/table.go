@@ -129,7 +129,7 @@ const (
 // related model's gate (transition.Related) reads with ForShare, so the
 // row it allowed cannot change before the transition commits.
 func (t *Table[U, M]) Select(ctx context.Context, q Querier, where sqlexpr.Expr, lock Lock) ([]*M, error) {
-	if k, ok := keeperOf(q); ok {
+	if k, ok := q.(Keeper); ok {
 		return t.keptSelect(k, where)
 	}
 	d, err := dialectOf(q)
@@ -217,7 +217,7 @@ func (t *Table[U, M]) object(k any) string { return fmt.Sprintf("%s %v", t.typeN
 // (locked FOR UPDATE on PostgreSQL if lock is set, in the order of their
 // keys), and returns them in the order of ms, nil for a row that is gone.
 func (t *Table[U, M]) Load(ctx context.Context, tx transition.Tx[U], ms []*M, lock bool) ([]*M, error) {
-	if k, ok := keeperOf(tx); ok {
+	if k, ok := tx.(Keeper); ok {
 		return t.keptLoad(k, ms)
 	}
 	x, err := of(tx)
@@ -271,7 +271,7 @@ func (t *Table[U, M]) Load(ctx context.Context, tx transition.Tx[U], ms []*M, lo
 // Insert stores m, a new object, and sets its key on m (from the
 // database, when m's is zero).
 func (t *Table[U, M]) Insert(ctx context.Context, tx transition.Tx[U], m *M) error {
-	if k, ok := keeperOf(tx); ok {
+	if k, ok := tx.(Keeper); ok {
 		return t.keptInsert(k, m)
 	}
 	x, err := of(tx)
@@ -334,7 +334,7 @@ type change[M any] struct {
 // batch, which returns the keys it changed; a key missing from them names
 // the object that lost, in a *transition.ConflictError.
 func (t *Table[U, M]) Save(ctx context.Context, tx transition.Tx[U], ws []transition.Write[M]) error {
-	if k, ok := keeperOf(tx); ok {
+	if k, ok := tx.(Keeper); ok {
 		return t.keptSave(k, ws)
 	}
 	x, err := of(tx)
