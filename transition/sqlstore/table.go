@@ -703,15 +703,12 @@ func (b *stmt) arg(v any) {
 
 // expr writes e, numbering its placeholders after b's.
 func (b *stmt) expr(e sqlexpr.Expr) error {
-	sql, args, err := e.Render(b.d)
+	sql, args, err := e.AppendSQL(nil, b.args, b.d) // numbered after b's arguments
 	if err != nil {
 		return err
 	}
-	if b.d == sqlexpr.Postgres && len(b.args) > 0 {
-		return fmt.Errorf("sqlstore: internal error: an expression after arguments")
-	}
-	b.s.WriteString(sql)
-	b.args = append(b.args, args...)
+	b.s.Write(sql)
+	b.args = args
 	return nil
 }
 

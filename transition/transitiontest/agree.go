@@ -57,7 +57,12 @@ func Agree[U, M any, T comparable](t testing.TB, q sqlstore.Querier, table *sqls
 		}
 		var inSQL []any
 		for _, m := range selected {
-			k, _ := table.Key(m)
+			k, err := table.Key(m)
+			if err != nil {
+				t.Errorf("Agree: %v", err)
+				ok = false
+				return
+			}
 			inSQL = append(inSQL, k)
 		}
 		if diff := cmp.Diff(inGo, inSQL); diff != "" {

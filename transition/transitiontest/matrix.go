@@ -57,7 +57,6 @@ func Matrix[M any, T comparable, A, U any](t testing.TB, m *transition.Machine[M
 		}
 		fmt.Fprintf(&b, "\n## %s: %s\n", s.Name, describe(cur))
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		fmt.Fprint(tw, "")
 		for _, r := range roles {
 			fmt.Fprintf(tw, "\t%s", r.Name)
 		}
