@@ -341,10 +341,7 @@ func (t *txn[U]) Commit(ctx context.Context) error {
 	default:
 		err = t.tx.Commit()
 	}
-	if err != nil && isConflict(err) {
-		return &transition.ConflictError{Expected: "a transaction that commits", Found: "a concurrent one it conflicts with", Err: err}
-	}
-	return err
+	return classify(err)
 }
 
 // Rollback rolls the transaction back.
@@ -390,6 +387,14 @@ func of[U any](tx transition.Tx[U]) (*txn[U], error) {
 		return b.base(), nil
 	}
 	return nil, fmt.Errorf("sqlstore: a unit of work of type %T, not of a sqlstore.Store", tx)
+}
+
+// classify turns a serialization failure or a deadlock into a conflict.
+func classify(err error) error {
+	if err != nil && isConflict(err) {
+		return &transition.ConflictError{Expected: "a transaction that commits", Found: "a concurrent one it conflicts with", Err: err}
+	}
+	return err
 }
 
 // isConflict reports whether err is PostgreSQL's serialization failure

@@ -723,14 +723,6 @@ func maxArgs(d sqlexpr.Dialect) int {
 	return 32766
 }
 
-// classify turns a serialization failure or a deadlock into a conflict.
-func classify(err error) error {
-	if err != nil && isConflict(err) {
-		return &transition.ConflictError{Expected: "a transaction that commits", Found: "a concurrent one it conflicts with", Err: err}
-	}
-	return err
-}
-
 // dialectOf returns the dialect of a Querier a Store gave.
 func dialectOf(q Querier) (sqlexpr.Dialect, error) {
 	if d, ok := q.(interface{ Dialect() sqlexpr.Dialect }); ok {
