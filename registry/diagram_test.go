@@ -3,6 +3,7 @@ package registry_test
 import (
 	"bytes"
 	"flag"
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,7 +217,7 @@ func runDOT(t *testing.T, src string) {
 // (the checks' complaints about the machines it cascades into, which are
 // not registered here, do not matter).
 func projectGraph(t *testing.T) graph.Graph {
-	reg, _ := registry.New[User, *store](nil, Projects)
+	reg, _ := registry.New[User, *DB](nil, Projects)
 	require.NotNil(t, reg)
 	return reg.Graphs()[0]
 }

@@ -1,6 +1,7 @@
 package transition_test
 
 import (
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,7 +26,7 @@ type moveInput struct {
 }
 
 func TestDecodeNestedAndNullable(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	move := transition.New[moveInput](doors, "move", transition.From(Closed).Stay()).AllowAnyone()
 
 	in, err := move.Decode([]byte(`{"to": {"city": "Oslo"}, "via": null, "notes": null, "outcome": 2, "review": null}`))
@@ -65,7 +66,7 @@ func TestDecodeNestedAndNullable(t *testing.T) {
 }
 
 func TestDecodeOtherInputKinds(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 
 	// A pointer to a struct follows the struct's rules.
 	ptr := transition.New[*WithdrawInput](doors, "ptr", transition.From(Closed).Stay()).AllowAnyone()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"io"
 	"reflect"
 	"slices"
@@ -179,7 +180,7 @@ func FuzzDecodeNested(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	tr := transition.New[fuzzInput](doors, "fuzz", transition.From(Closed).Stay()).AllowAnyone()
 	typ := reflect.TypeFor[fuzzInput]()
 	f.Fuzz(func(t *testing.T, payload []byte) {
