@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -39,7 +40,7 @@ var (
 type Ticket struct{ Status state.State[TicketStatus] }
 
 var (
-	TicketStatuses = transition.For[User, *store](state.Bind(TicketState, "status", func(t *Ticket) *state.State[TicketStatus] { return &t.Status }))
+	TicketStatuses = transition.For[User, *DB](state.Bind(TicketState, "status", func(t *Ticket) *state.State[TicketStatus] { return &t.Status }))
 
 	_ = transition.New[transition.NoInput](TicketStatuses, "triage", transition.From(New).To(Triaged)).AllowAnyone()
 	_ = transition.New[transition.NoInput](TicketStatuses, "block", transition.From(Triaged).To(Stuck)).AllowAnyone()
@@ -62,9 +63,9 @@ var (
 	ArticleStatus = state.Bind(PhaseState, "status", func(a *Article) *state.State[Phase] { return &a.Status })
 	ArticleReview = state.Bind(PhaseState, "review", func(a *Article) *state.State[Phase] { return &a.Review })
 
-	ArticleStatuses      = transition.For[User, *store](ArticleStatus)
-	ArticleReviews       = transition.For[User, *store](ArticleReview)
-	ArticleStatusesAgain = transition.For[User, *store](ArticleStatus)
+	ArticleStatuses      = transition.For[User, *DB](ArticleStatus)
+	ArticleReviews       = transition.For[User, *DB](ArticleReview)
+	ArticleStatusesAgain = transition.For[User, *DB](ArticleStatus)
 
 	_ = transition.New[transition.NoInput](ArticleStatuses, "finish", transition.From(Start).To(End)).AllowAnyone()
 	_ = transition.New[transition.NoInput](ArticleReviews, "finish", transition.From(Start).To(End)).
@@ -87,7 +88,7 @@ var (
 type Ballot struct{ Status state.State[BallotStatus] }
 
 var (
-	Ballots = transition.For[User, *store](state.Bind(BallotState, "status", func(b *Ballot) *state.State[BallotStatus] { return &b.Status }))
+	Ballots = transition.For[User, *DB](state.Bind(BallotState, "status", func(b *Ballot) *state.State[BallotStatus] { return &b.Status }))
 
 	_ = transition.New[transition.NoInput](Ballots, "count", transition.From(Voting).To(Passed, Failed)).AllowAnyone()
 	_ = transition.New[transition.NoInput](Ballots, "cancel", transition.From(Voting).To(Failed))
@@ -98,7 +99,7 @@ var (
 type Note struct{ Status state.State[Phase] }
 
 var (
-	Notes = transition.For[User, *store](state.Bind(PhaseState, "status", func(n *Note) *state.State[Phase] { return &n.Status }))
+	Notes = transition.For[User, *DB](state.Bind(PhaseState, "status", func(n *Note) *state.State[Phase] { return &n.Status }))
 
 	_ = transition.New[transition.NoInput](Notes, "remove", transition.From(Start).To(End)).Titled("Delete").AllowAnyone()
 	_ = transition.New[transition.NoInput](Notes, "delete", transition.From(Start).To(End)).AllowAnyone()
@@ -118,18 +119,18 @@ type Doc struct {
 }
 
 var (
-	Folders = transition.For[User, *store](state.Bind(PhaseState, "status", func(f *Folder) *state.State[Phase] { return &f.Status }))
-	Docs    = transition.For[User, *store](state.Bind(PhaseState, "status", func(d *Doc) *state.State[Phase] { return &d.Status }))
+	Folders = transition.For[User, *DB](state.Bind(PhaseState, "status", func(f *Folder) *state.State[Phase] { return &f.Status }))
+	Docs    = transition.For[User, *DB](state.Bind(PhaseState, "status", func(d *Doc) *state.State[Phase] { return &d.Status }))
 
 	DeleteFolder = transition.New[transition.NoInput](Folders, "delete", transition.From(Start).To(End)).AllowAnyone().
-			Cascade(transition.Each("docs", func(context.Context, *store, *Folder) ([]*Doc, error) { return nil, nil }, DeleteDoc))
+			Cascade(transition.Each("docs", func(context.Context, *DB, *Folder) ([]*Doc, error) { return nil, nil }, DeleteDoc))
 	DeleteDoc = transition.New[transition.NoInput](Docs, "delete", transition.From(Start).To(End)).AllowAnyone()
 )
 
 func init() {
 	// Declared here, as DeleteFolder and DeleteDoc cannot refer to each
 	// other in their initialisers.
-	DeleteDoc.Cascade(transition.Each("folders", func(context.Context, *store, *Doc) ([]*Folder, error) { return nil, nil }, DeleteFolder))
+	DeleteDoc.Cascade(transition.Each("folders", func(context.Context, *DB, *Doc) ([]*Folder, error) { return nil, nil }, DeleteFolder))
 }
 
 // fakeRunner is a machine with whatever graph a test gives it, for what
@@ -149,9 +150,9 @@ func (f *fakeRunner) Names() []string {
 	}
 	return names
 }
-func (f *fakeRunner) AppendAvailable(_ context.Context, dst []transition.Availability, _ transition.Scope[*store], _ User, _ any) ([]transition.Availability, error) {
+func (f *fakeRunner) AppendAvailable(_ context.Context, dst []transition.Availability, _ transition.Scope[*DB], _ User, _ any) ([]transition.Availability, error) {
 	return dst, nil
 }
-func (f *fakeRunner) Fire(context.Context, transition.Store[*store], User, any, string, []byte, func([]byte) []transition.FieldError) (*transition.Plan[*store], error) {
+func (f *fakeRunner) Fire(context.Context, transition.Store[*DB], User, any, string, []byte, func([]byte) []transition.FieldError) (*transition.Plan[*DB], error) {
 	return nil, nil
 }

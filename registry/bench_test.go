@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -13,11 +14,11 @@ import (
 // machines, one of them planning a cascade over the project's tasks.
 func BenchmarkRegistryAvailable(b *testing.B) {
 	reg := newRegistry(b)
-	ctx, mem := testContext(fixtureStore())
+	ctx, mem := ContextOf(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Available(ctx, mem, alice, p); err != nil {
+		if _, err := reg.Available(ctx, mem, Alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -26,17 +27,17 @@ func BenchmarkRegistryAvailable(b *testing.B) {
 // BenchmarkRegistryAvailableSchemas is BenchmarkRegistryAvailable with
 // cached schemas filled in.
 func BenchmarkRegistryAvailableSchemas(b *testing.B) {
-	reg, err := registry.New[User, *store](&registry.Options{Schemas: func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
+	reg, err := registry.New[User, *DB](&registry.Options{Schemas: func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
 		return json.RawMessage(`{}`), nil, nil
 	}}, Projects, Reviews, Tasks)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, mem := testContext(fixtureStore())
+	ctx, mem := ContextOf(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Available(ctx, mem, alice, p); err != nil {
+		if _, err := reg.Available(ctx, mem, Alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -46,11 +47,11 @@ func BenchmarkRegistryAvailableSchemas(b *testing.B) {
 // conditions.
 func BenchmarkRegistryAvailableTask(b *testing.B) {
 	reg := newRegistry(b)
-	ctx, mem := testContext(nil)
+	ctx, mem := ContextOf(nil)
 	task := &Task{ID: 1, Owner: "alice", Status: Open}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Available(ctx, mem, alice, task); err != nil {
+		if _, err := reg.Available(ctx, mem, Alice, task); err != nil {
 			b.Fatal(err)
 		}
 	}

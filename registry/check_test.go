@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state"
@@ -18,7 +19,7 @@ import (
 
 // TestNewFixtureHasNoProblems: the fixture's machines pass every check.
 func TestNewFixtureHasNoProblems(t *testing.T) {
-	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *DB](nil, Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Problems())
 	assert.Equal(t, []string{Projects.String(), Reviews.String(), Tasks.String()}, machineNames(reg))
@@ -102,23 +103,23 @@ func TestCheck(t *testing.T) {
 		name:     "cascade into an unregistered machine",
 		machines: []any{Projects, Reviews},
 		want: []registry.Problem{{
-			Machine: "registry_test.Project.status", Transition: "delete", Kind: registry.UnknownMachine,
-			Message: `cascade "tasks" runs registry_test.Task.status "delete", but no machine registry_test.Task.status is registered`,
+			Machine: "fixture.Project.status", Transition: "delete", Kind: registry.UnknownMachine,
+			Message: `cascade "tasks" runs fixture.Task.status "delete", but no machine fixture.Task.status is registered`,
 		}},
 	}, {
 		name: "cascade into a transition the machine does not have",
 		machines: []any{Tasks, &fakeRunner{graph.Graph{
 			Machine: "fake.status", Model: "fake", Column: "status",
 			Transitions: []graph.Transition{{Name: "archive", Title: "Archive", Anyone: true,
-				Cascades: []graph.Cascade{{Name: "tasks", Machine: "registry_test.Task.status", Transition: "archive"}}}},
+				Cascades: []graph.Cascade{{Name: "tasks", Machine: "fixture.Task.status", Transition: "archive"}}}},
 		}}},
 		want: []registry.Problem{{
 			Machine: "fake.status", Transition: "archive", Kind: registry.UnknownMachine,
-			Message: `cascade "tasks" runs registry_test.Task.status "archive", but registry_test.Task.status has no transition "archive"`,
+			Message: `cascade "tasks" runs fixture.Task.status "archive", but fixture.Task.status has no transition "archive"`,
 		}},
 	}, {
 		name:     "nil machines",
-		machines: []any{Tasks, nil, (*transition.Machine[Task, TaskStatus, User, *store])(nil)},
+		machines: []any{Tasks, nil, (*transition.Machine[Task, TaskStatus, User, *DB])(nil)},
 		want: []registry.Problem{
 			{Kind: registry.UnknownMachine, Message: "machine 2 given to New is nil"},
 			{Kind: registry.UnknownMachine, Message: "machine 3 given to New is nil"},
@@ -126,7 +127,7 @@ func TestCheck(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reg, err := registry.Build[User, *store](nil, tt.machines...)
+			reg, err := registry.Build[User, *DB](nil, tt.machines...)
 			require.NotNil(t, reg, "New returns the registry even with problems")
 			var ce *registry.DefinitionError
 			require.ErrorAs(t, err, &ce)
@@ -145,14 +146,14 @@ func TestCheck(t *testing.T) {
 // deleting a folder deletes its sub-folders, walks a tree. It is no loop
 // of declarations; a loop in the data is caught when the chain is planned.
 func TestCheckSelfCascade(t *testing.T) {
-	reg, err := registry.New[User, *store](nil, treeNodes)
+	reg, err := registry.New[User, *DB](nil, treeNodes)
 	require.NoError(t, err)
 	assert.Empty(t, reg.Problems())
 
 	// And it runs: the whole tree goes.
 	leaf := &treeNode{ID: 3, Status: treeLive}
 	root := &treeNode{ID: 1, Status: treeLive, Children: []*treeNode{{ID: 2, Status: treeLive, Children: []*treeNode{leaf}}}}
-	_, err = reg.Fire(context.Background(), memOf(nil), User{Name: "ann"}, root, "remove", nil)
+	_, err = reg.Fire(context.Background(), MemOf(nil), User{Name: "ann"}, root, "remove", nil)
 	require.NoError(t, err)
 	assert.Equal(t, treeGone, leaf.Status)
 }
@@ -168,17 +169,17 @@ var (
 	treeLive   = treeState.State(1, "Live")
 	treeGone   = treeState.State(2, "Gone", state.Final())
 	treeStatus = state.Bind(treeState, "status", func(n *treeNode) *state.State[int] { return &n.Status })
-	treeNodes  = transition.For[User, *store](treeStatus).Identify(func(n *treeNode) any { return n.ID })
+	treeNodes  = transition.For[User, *DB](treeStatus).Identify(func(n *treeNode) any { return n.ID })
 	treeRemove = transition.New[transition.NoInput](treeNodes, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
 )
 
 func init() {
-	treeRemove.Cascade(transition.Each("children", func(_ context.Context, _ *store, n *treeNode) ([]*treeNode, error) { return n.Children, nil }, treeRemove))
+	treeRemove.Cascade(transition.Each("children", func(_ context.Context, _ *DB, n *treeNode) ([]*treeNode, error) { return n.Children, nil }, treeRemove))
 }
 
 // TestCheckOrder: problems come in a fixed order, whatever the run.
 func TestCheckOrder(t *testing.T) {
-	machines := []transition.Runner[User, *store]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
+	machines := []transition.Runner[User, *DB]{nil, Notes, Ballots, TicketStatuses, Folders, Docs, ArticleStatuses, ArticleReviews}
 	reg, err := registry.New(nil, machines...)
 	require.Error(t, err)
 	first := reg.Problems()
@@ -201,7 +202,7 @@ func TestCheckOrder(t *testing.T) {
 }
 
 func TestCheckErrorMessage(t *testing.T) {
-	_, err := registry.New[User, *store](nil, Ballots)
+	_, err := registry.New[User, *DB](nil, Ballots)
 	require.Error(t, err)
 	assert.Equal(t, strings.Join([]string{
 		"registry: 2 problems in the machines' definitions:",
@@ -209,7 +210,7 @@ func TestCheckErrorMessage(t *testing.T) {
 		`	registry_test.Ballot.status "cancel": incomplete: no actor may run it: it has neither Allow nor AllowAnyone`,
 	}, "\n"), err.Error())
 
-	_, err = registry.New[User, *store](nil, Notes)
+	_, err = registry.New[User, *DB](nil, Notes)
 	assert.Equal(t, `registry: 1 problem in the machines' definitions:
 	registry_test.Note.status "delete": conflict: it has the title "Delete", as registry_test.Note.status "remove" does: their buttons cannot be told apart`, err.Error())
 	assert.False(t, errors.Is(err, transition.ErrNotFound))
@@ -219,16 +220,16 @@ func TestCheckErrorMessage(t *testing.T) {
 // runs on, so a machine of the same name that is not registered is found
 // out.
 func TestCascadeIntoAnUnregisteredTwin(t *testing.T) {
-	registered := transition.For[User, *store](treeStatus)
+	registered := transition.For[User, *DB](treeStatus)
 	transition.New[transition.NoInput](registered, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
-	twin := transition.For[User, *store](treeStatus) // same model, same column, same name
+	twin := transition.For[User, *DB](treeStatus) // same model, same column, same name
 	removeTwin := transition.New[transition.NoInput](twin, "remove", transition.From(treeLive).To(treeGone)).AllowAnyone()
 
-	parents := transition.For[User, *store](treeStatus2)
+	parents := transition.For[User, *DB](treeStatus2)
 	transition.New[transition.NoInput](parents, "clear", transition.From(treeLive2).To(treeGone2)).AllowAnyone().
-		Cascade(transition.Each("children", func(context.Context, *store, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
+		Cascade(transition.Each("children", func(context.Context, *DB, *treeParent) ([]*treeNode, error) { return nil, nil }, removeTwin))
 
-	_, err := registry.New[User, *store](nil, parents, registered)
+	_, err := registry.New[User, *DB](nil, parents, registered)
 	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 1)

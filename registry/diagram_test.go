@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/registry"
 )
@@ -216,7 +217,7 @@ func runDOT(t *testing.T, src string) {
 // (the checks' complaints about the machines it cascades into, which are
 // not registered here, do not matter).
 func projectGraph(t *testing.T) graph.Graph {
-	reg, _ := registry.New[User, *store](nil, Projects)
+	reg, _ := registry.New[User, *DB](nil, Projects)
 	require.NotNil(t, reg)
 	return reg.Graphs()[0]
 }

@@ -7,6 +7,7 @@ import (
 	"log"
 	"strings"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -14,7 +15,7 @@ import (
 func ExampleNew() {
 	// Ballots' "count" has two targets and no Choose function, and no
 	// one may run its "cancel".
-	_, err := registry.New[User, *store](nil, Ballots)
+	_, err := registry.New[User, *DB](nil, Ballots)
 	var ce *registry.DefinitionError
 	if errors.As(err, &ce) {
 		for _, p := range ce.Problems {
@@ -27,7 +28,7 @@ func ExampleNew() {
 }
 
 func ExampleRegistry_Available() {
-	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *DB](nil, Projects, Reviews, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func ExampleRegistry_Available() {
 
 	// What bob sees: the buttons of both of the project's machines, and
 	// why most are disabled.
-	avs, err := reg.Available(context.Background(), memOf(nil), bob, p)
+	avs, err := reg.Available(context.Background(), MemOf(nil), Bob, p)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,16 +60,16 @@ func ExampleRegistry_Available() {
 }
 
 func ExampleRegistry_Fire() {
-	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *DB](nil, Projects, Reviews, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx, mem := context.Background(), transition.Memory(&store{}, clock)
+	ctx, mem := context.Background(), transition.Memory(&DB{}, Clock)
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 
 	// What the handler of POST /projects/7/transitions/publish does with
 	// the request's body.
-	plan, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
+	plan, err := reg.Fire(ctx, mem, Alice, p, "publish", []byte(`{"start_at": "2026-12-01T09:00:00Z"}`))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,33 +77,33 @@ func ExampleRegistry_Fire() {
 	fmt.Println("starts", p.StartAt.Format("2006-01-02 15:04"))
 
 	// A name the project's machines do not have.
-	_, err = reg.Fire(ctx, mem, alice, p, "archive", nil)
+	_, err = reg.Fire(ctx, mem, Alice, p, "archive", nil)
 	fmt.Println(errors.Is(err, transition.ErrNotFound))
 	fmt.Println(err)
 
 	// A payload that does not fit the input.
-	_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": true}`))
+	_, err = reg.Fire(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": true}`))
 	var ie *transition.Error
 	if errors.As(err, &ie) && errors.Is(err, transition.ErrInvalidInput) {
 		fmt.Println(ie.Fields)
 	}
 	// Output:
-	// registry_test.Project.status 7: publish status Draft -> Published
+	// fixture.Project.status 7: publish status Draft -> Published
 	// starts 2026-12-01 09:00
 	// true
-	// registry: *registry_test.Project has no transition "archive"; its transitions are "publish", "withdraw", "delete", "edit", "decide"
+	// registry: *fixture.Project has no transition "archive"; its transitions are "publish", "withdraw", "delete", "edit", "decide"
 	// [/reason: must be a string, not boolean]
 }
 
 func ExampleRegistry_Mermaid() {
-	reg, err := registry.New[User, *store](nil, Tasks)
+	reg, err := registry.New[User, *DB](nil, Tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Print(reg.Mermaid())
 	// Output:
 	// ---
-	// title: "registry_test.Task.status"
+	// title: "fixture.Task.status"
 	// ---
 	// stateDiagram-v2
 	//     state "Open" as s0
@@ -117,7 +118,7 @@ func ExampleRegistry_Mermaid() {
 }
 
 func ExampleRegistry_DOT() {
-	reg, err := registry.New[User, *store](nil, Reviews)
+	reg, err := registry.New[User, *DB](nil, Reviews)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func ExampleRegistry_DOT() {
 	// 	rankdir=LR;
 	// 	node [shape=box, style=rounded];
 	// 	subgraph "cluster_0" {
-	// 		label="registry_test.Project.review (ReviewState)";
+	// 		label="fixture.Project.review (ReviewState)";
 	// 		labelloc=t;
 	// 		"m0_start" [shape=point, label=""];
 	// 		"m0_s0" [label="Pending"];

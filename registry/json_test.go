@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -124,14 +125,14 @@ func TestJSONGolden(t *testing.T) {
 			binders:     map[int64]*Binder{1: {ID: 1, Status: BinderOpen}, 2: {ID: 2, Status: BinderShut}},
 			attachments: map[int64][]*Attachment{7: {{ID: 70, DocID: 7, Status: AttKept}}},
 		}
-		return w, transition.Memory(w, clock)
+		return w, transition.Memory(w, Clock)
 	}
 
 	t.Run("availability", func(t *testing.T) {
 		w, mem := newWorld()
 		w.attachments[7] = nil
 		d := &Paper{ID: 7, BinderID: 1, Editor: "alice", Signed: true, Status: DocPublished}
-		avs, err := reg.Available(ctx, mem.(transition.Scope[*docWorld]), alice, d)
+		avs, err := reg.Available(ctx, mem.(transition.Scope[*docWorld]), Alice, d)
 		require.NoError(t, err)
 		golden(t, "availability.json.golden", indented(t, avs))
 	})
@@ -141,7 +142,7 @@ func TestJSONGolden(t *testing.T) {
 		// In the wrong state, by someone who is not the editor, unsigned,
 		// in a shut folder, with an attachment that needs a reason.
 		d := &Paper{ID: 7, BinderID: 2, Editor: "alice", Status: DocDraft}
-		err := ArchiveDoc.Check(ctx, mem.(transition.Scope[*docWorld]), bob, d)
+		err := ArchiveDoc.Check(ctx, mem.(transition.Scope[*docWorld]), Bob, d)
 		var e *transition.Error
 		require.True(t, errors.As(err, &e), "%v", err)
 		var codes []string
@@ -161,12 +162,12 @@ func TestJSONGolden(t *testing.T) {
 		_, mem := newWorld()
 		d := &Paper{ID: 7, BinderID: 1, Editor: "alice", Signed: true, Status: DocPublished}
 		// The decoder's problems first: an unknown field and a wrong type.
-		_, err := reg.Fire(ctx, mem, alice, d, "archive", []byte(`{"reason": 5, "colour": "red"}`))
+		_, err := reg.Fire(ctx, mem, Alice, d, "archive", []byte(`{"reason": 5, "colour": "red"}`))
 		var e *transition.Error
 		require.True(t, errors.As(err, &e), "%v", err)
 		golden(t, "input_error.json.golden", indented(t, e))
 		// Then the schema's rules, once the payload decodes.
-		_, err = reg.Fire(ctx, mem, alice, d, "archive", []byte(`{"reason": "no", "until": "soon", "copies": 9}`))
+		_, err = reg.Fire(ctx, mem, Alice, d, "archive", []byte(`{"reason": "no", "until": "soon", "copies": 9}`))
 		require.True(t, errors.As(err, &e), "%v", err)
 		golden(t, "input_error_schema.json.golden", indented(t, e))
 		require.Equal(t, DocPublished, d.Status, "nothing changed")
@@ -176,7 +177,7 @@ func TestJSONGolden(t *testing.T) {
 		w, mem := newWorld()
 		w.attachments[7] = nil
 		d := &Paper{ID: 7, BinderID: 1, Editor: "alice", Signed: true, Status: DocPublished}
-		plan, err := reg.Fire(ctx, mem, alice, d, "archive", []byte(`{"reason": "superseded", "copies": 1}`))
+		plan, err := reg.Fire(ctx, mem, Alice, d, "archive", []byte(`{"reason": "superseded", "copies": 1}`))
 		require.NoError(t, err)
 		golden(t, "plan.json.golden", indented(t, plan))
 		require.Equal(t, DocArchived, d.Status)

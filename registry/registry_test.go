@@ -15,24 +15,25 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/transition"
 	"github.com/statecraft/statecraft/transition/schema"
 )
 
-func newRegistry(t testing.TB) *registry.Registry[User, *store] {
+func newRegistry(t testing.TB) *registry.Registry[User, *DB] {
 	t.Helper()
-	reg, err := registry.New[User, *store](nil, Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *DB](nil, Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	return reg
 }
 
 // fixtureStore holds project 7's tasks: alice's open task 1 and carol's
 // task 2, already deleted; and project 3, a draft.
-func fixtureStore() *store {
-	return &store{
-		projects: map[int64]*Project{3: {ID: 3, Owner: "carol", Status: Draft}},
-		tasks: map[int64][]*Task{7: {
+func fixtureStore() *DB {
+	return &DB{
+		Projects: map[int64]*Project{3: {ID: 3, Owner: "carol", Status: Draft}},
+		Tasks: map[int64][]*Task{7: {
 			{ID: 1, ProjectID: 7, Owner: "alice", Status: Open},
 			{ID: 2, ProjectID: 7, Owner: "carol", Status: TaskDeleted},
 		}},
@@ -59,15 +60,15 @@ func TestAvailable(t *testing.T) {
 		a.Available = true
 		return a
 	}
-	blocked := func(a avail, reasons ...reason) avail {
+	blocked := func(a avail, reasons ...ReasonText) avail {
 		a.Reasons = reasons
 		return a
 	}
-	wrongState := func(column, msg string) reason {
-		return reason{Err: transition.ErrWrongState, Code: "wrong_state." + column, Message: msg}
+	wrongState := func(column, msg string) ReasonText {
+		return ReasonText{Err: transition.ErrWrongState, Code: "wrong_state." + column, Message: msg}
 	}
-	forbidden := func(code, msg string) reason {
-		return reason{Err: transition.ErrForbidden, Code: code, Message: msg}
+	forbidden := func(code, msg string) ReasonText {
+		return ReasonText{Err: transition.ErrForbidden, Code: code, Message: msg}
 	}
 
 	tests := []struct {
@@ -77,7 +78,7 @@ func TestAvailable(t *testing.T) {
 		want  []avail
 	}{{
 		name:  "the owner of an approved draft",
-		actor: alice,
+		actor: Alice,
 		model: draft(),
 		want: []avail{
 			available(publish),
@@ -90,7 +91,7 @@ func TestAvailable(t *testing.T) {
 		},
 	}, {
 		name:  "another user",
-		actor: bob,
+		actor: Bob,
 		model: draft(),
 		want: []avail{
 			blocked(publish, forbidden("forbidden.owner_or_admin", "bob may not Publish: only owner or admin")),
@@ -99,8 +100,8 @@ func TestAvailable(t *testing.T) {
 				forbidden("forbidden.owner", "bob may not Withdraw: only owner")),
 			blocked(del,
 				forbidden("forbidden.owner_or_admin", "bob may not Delete: only owner or admin"),
-				reason{Err: transition.ErrForbidden, Code: "forbidden.task_owner_or_admin",
-					Message: "bob may not Delete: only task_owner or admin", Object: "registry_test.Task 1 (delete)"}),
+				ReasonText{Err: transition.ErrForbidden, Code: "forbidden.task_owner_or_admin",
+					Message: "bob may not Delete: only task_owner or admin", Object: "fixture.Task 1 (delete)"}),
 			available(edit),
 			blocked(decide,
 				wrongState("review", "review is Approved; Decide needs Pending"),
@@ -108,25 +109,25 @@ func TestAvailable(t *testing.T) {
 		},
 	}, {
 		name:  "an admin on a published project awaiting review",
-		actor: root,
+		actor: Root,
 		model: &Project{ID: 7, Owner: "alice", Status: Published, Review: Pending},
 		want: []avail{
-			{Name: "publish", Title: "Publish", NeedsInput: true, Reasons: []reason{
+			{Name: "publish", Title: "Publish", NeedsInput: true, Reasons: []ReasonText{
 				wrongState("status", "status is Published; Publish needs Draft or Withdrawn"),
 				{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"},
 			}},
 			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Targets: refs(Withdrawn),
-				Reasons: []reason{forbidden("forbidden.owner", "root may not Withdraw: only owner")}},
-			{Name: "delete", Title: "Delete", Reasons: []reason{wrongState("status", "status is Published; Delete needs Draft or Withdrawn")}},
-			{Name: "edit", Title: "Edit", Reasons: []reason{wrongState("status", "status is Published; Edit needs Draft")}},
+				Reasons: []ReasonText{forbidden("forbidden.owner", "root may not Withdraw: only owner")}},
+			{Name: "delete", Title: "Delete", Reasons: []ReasonText{wrongState("status", "status is Published; Delete needs Draft or Withdrawn")}},
+			{Name: "edit", Title: "Edit", Reasons: []ReasonText{wrongState("status", "status is Published; Edit needs Draft")}},
 			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Targets: refs(Approved, Rejected)},
 		},
 	}, {
 		name:  "the owner of a draft whose parent is not published",
-		actor: alice,
+		actor: Alice,
 		model: &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved},
 		want: []avail{
-			blocked(publish, reason{Err: transition.ErrUnmet, Code: "related.parent",
+			blocked(publish, ReasonText{Err: transition.ErrUnmet, Code: "related.parent",
 				Message: "needs parent: status is Published (if any)"}),
 			blocked(withdraw, wrongState("status", "status is Draft; Withdraw needs Published")),
 			available(del),
@@ -138,7 +139,7 @@ func TestAvailable(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := reg.Available(context.Background(), memOf(fixtureStore()), tt.actor, tt.model)
+			got, err := reg.Available(context.Background(), MemOf(fixtureStore()), tt.actor, tt.model)
 			require.NoError(t, err)
 			if diff := cmp.Diff(tt.want, availOf(got), cmpOpts); diff != "" {
 				t.Errorf("Available (-want +got):\n%s", diff)
@@ -147,13 +148,13 @@ func TestAvailable(t *testing.T) {
 	}
 
 	t.Run("tasks", func(t *testing.T) {
-		got, err := reg.Available(context.Background(), memOf(nil), bob, &Task{ID: 1, Owner: "alice", Status: Done})
+		got, err := reg.Available(context.Background(), MemOf(nil), Bob, &Task{ID: 1, Owner: "alice", Status: Done})
 		require.NoError(t, err)
 		want := []avail{
-			{Name: "delete", Title: "Delete", Targets: refs(TaskDeleted), Reasons: []reason{
+			{Name: "delete", Title: "Delete", Targets: refs(TaskDeleted), Reasons: []ReasonText{
 				forbidden("forbidden.task_owner_or_admin", "bob may not Delete: only task_owner or admin"),
 			}},
-			{Name: "finish", Title: "Finish", Reasons: []reason{wrongState("status", "status is Done; Finish needs Open")}},
+			{Name: "finish", Title: "Finish", Reasons: []ReasonText{wrongState("status", "status is Done; Finish needs Open")}},
 		}
 		if diff := cmp.Diff(want, availOf(got), cmpOpts); diff != "" {
 			t.Errorf("Available (-want +got):\n%s", diff)
@@ -163,10 +164,10 @@ func TestAvailable(t *testing.T) {
 
 func TestAvailableErrors(t *testing.T) {
 	reg := newRegistry(t)
-	ctx, mem := testContext(fixtureStore())
+	ctx, mem := ContextOf(fixtureStore())
 
 	for _, model := range []any{&User{}, Project{}, nil, 7} {
-		_, err := reg.Available(ctx, mem, alice, model)
+		_, err := reg.Available(ctx, mem, Alice, model)
 		assert.ErrorIs(t, err, registry.ErrUnknownModel, "%T", model)
 		var me *registry.ModelError
 		if assert.ErrorAs(t, err, &me) {
@@ -174,34 +175,34 @@ func TestAvailableErrors(t *testing.T) {
 			assert.Equal(t, []reflect.Type{reflect.TypeFor[*Project](), reflect.TypeFor[*Task]()}, me.Known)
 		}
 	}
-	_, err := reg.Available(ctx, mem, alice, Project{})
-	assert.EqualError(t, err, "registry: no machine is registered for registry_test.Project; "+
-		"registered models: *registry_test.Project, *registry_test.Task (pass a *registry_test.Project, not a registry_test.Project)")
-	_, err = reg.Available(ctx, mem, alice, nil)
-	assert.EqualError(t, err, "registry: no model given (nil); registered models: *registry_test.Project, *registry_test.Task")
+	_, err := reg.Available(ctx, mem, Alice, Project{})
+	assert.EqualError(t, err, "registry: no machine is registered for fixture.Project; "+
+		"registered models: *fixture.Project, *fixture.Task (pass a *fixture.Project, not a fixture.Project)")
+	_, err = reg.Available(ctx, mem, Alice, nil)
+	assert.EqualError(t, err, "registry: no model given (nil); registered models: *fixture.Project, *fixture.Task")
 
-	_, err = reg.Available(ctx, mem, alice, (*Project)(nil))
+	_, err = reg.Available(ctx, mem, Alice, (*Project)(nil))
 	assert.ErrorIs(t, err, registry.ErrNilModel)
 	assert.NotErrorIs(t, err, registry.ErrUnknownModel)
-	assert.EqualError(t, err, "registry: the model is a nil *registry_test.Project")
+	assert.EqualError(t, err, "registry: the model is a nil *fixture.Project")
 
 	// An error loading a related model is the machine's, not a reason.
 	failing := errors.New("database down")
-	_, err = reg.Available(context.Background(), memOf(&store{fail: failing}), alice, &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved})
+	_, err = reg.Available(context.Background(), MemOf(&DB{Fail: failing}), Alice, &Project{ID: 7, ParentID: 3, Owner: "alice", Status: Draft, Review: Approved})
 	assert.ErrorIs(t, err, failing)
-	assert.ErrorContains(t, err, "registry: registry_test.Project.status: ")
+	assert.ErrorContains(t, err, "registry: fixture.Project.status: ")
 }
 
 func TestFire(t *testing.T) {
 	reg := newRegistry(t)
-	ctx, mem := testContext(fixtureStore())
-	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
-	start := clock().Add(72 * time.Hour)
+	ctx, mem := ContextOf(fixtureStore())
+	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: Clock()}
+	start := Clock().Add(72 * time.Hour)
 
-	plan, err := reg.Fire(ctx, mem, alice, p, "publish", []byte(`{"start_at": "2026-11-28T12:00:00Z"}`))
+	plan, err := reg.Fire(ctx, mem, Alice, p, "publish", []byte(`{"start_at": "2026-11-28T12:00:00Z"}`))
 	require.NoError(t, err)
 	want := []transition.Step{{
-		Machine:    "registry_test.Project.status",
+		Machine:    "fixture.Project.status",
 		Object:     int64(7),
 		Transition: "publish",
 		Moves: []transition.Move{{Field: "status",
@@ -209,7 +210,7 @@ func TestFire(t *testing.T) {
 			To:   transition.StateRef{Value: ProjectStatus(2), Title: "Published"}}},
 		Actor: "alice",
 		Input: &PublishInput{StartAt: start},
-		At:    clock(),
+		At:    Clock(),
 		Cause: -1,
 	}}
 	if diff := cmp.Diff(want, plan.Steps); diff != "" {
@@ -219,35 +220,35 @@ func TestFire(t *testing.T) {
 	assert.False(t, aborted)
 	assert.Equal(t, Published, p.Status)
 	assert.Equal(t, start, p.StartAt)
-	assert.Equal(t, clock(), p.PublishedAt)
+	assert.Equal(t, Clock(), p.PublishedAt)
 
 	// A transition of the model's second machine, by the same call.
 	q := &Project{ID: 8, Owner: "alice", Status: Draft, Review: Pending}
-	plan, err = reg.Fire(ctx, mem, root, q, "decide", []byte(`{"approve": false}`))
+	plan, err = reg.Fire(ctx, mem, Root, q, "decide", []byte(`{"approve": false}`))
 	require.NoError(t, err)
-	assert.Equal(t, "registry_test.Project.review", plan.Steps[0].Machine)
+	assert.Equal(t, "fixture.Project.review", plan.Steps[0].Machine)
 	assert.Equal(t, Rejected, q.Review)
 
 	// No payload for NoInput; the cascade deletes alice's task.
 	r := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 	s := fixtureStore()
-	plan, err = reg.Fire(context.Background(), memOf(s), alice, r, "delete", nil)
+	plan, err = reg.Fire(context.Background(), MemOf(s), Alice, r, "delete", nil)
 	require.NoError(t, err)
 	assert.Equal(t, Deleted, r.Status)
-	assert.Equal(t, TaskDeleted, s.tasks[7][0].Status)
+	assert.Equal(t, TaskDeleted, s.Tasks[7][0].Status)
 	require.Len(t, plan.Steps, 2, "the project and its task")
 	assert.Equal(t, -1, plan.Steps[0].Cause)
-	assert.Equal(t, "registry_test.Task.status", plan.Steps[1].Machine)
+	assert.Equal(t, "fixture.Task.status", plan.Steps[1].Machine)
 	assert.Equal(t, 0, plan.Steps[1].Cause, "caused by the project's step")
 }
 
 func TestFireErrors(t *testing.T) {
 	reg := newRegistry(t)
-	ctx, mem := testContext(fixtureStore())
+	ctx, mem := ContextOf(fixtureStore())
 	draft := func() *Project { return &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved} }
 
 	t.Run("unknown name", func(t *testing.T) {
-		_, err := reg.Fire(ctx, mem, alice, draft(), "publsh", nil)
+		_, err := reg.Fire(ctx, mem, Alice, draft(), "publsh", nil)
 		assert.ErrorIs(t, err, transition.ErrNotFound)
 		var nf *registry.NotFoundError
 		require.ErrorAs(t, err, &nf)
@@ -256,18 +257,18 @@ func TestFireErrors(t *testing.T) {
 			Name:  "publsh",
 			Names: []string{"publish", "withdraw", "delete", "edit", "decide"},
 		}, nf)
-		assert.EqualError(t, err, `registry: *registry_test.Project has no transition "publsh"; `+
+		assert.EqualError(t, err, `registry: *fixture.Project has no transition "publsh"; `+
 			`its transitions are "publish", "withdraw", "delete", "edit", "decide"`)
 
 		// A name of another model's machine is unknown too.
-		_, err = reg.Fire(ctx, mem, alice, draft(), "finish", nil)
+		_, err = reg.Fire(ctx, mem, Alice, draft(), "finish", nil)
 		assert.ErrorIs(t, err, transition.ErrNotFound)
 	})
 
 	t.Run("malformed payload", func(t *testing.T) {
 		p := &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved}
 		before := *p
-		_, err := reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": 5, "urgent": true}`))
+		_, err := reg.Fire(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": 5, "urgent": true}`))
 		assert.ErrorIs(t, err, transition.ErrInvalidInput)
 		var ie *transition.Error
 		require.ErrorAs(t, err, &ie)
@@ -277,35 +278,35 @@ func TestFireErrors(t *testing.T) {
 		}, ie.Fields)
 		assert.Equal(t, before, *p)
 
-		_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": ""}`))
+		_, err = reg.Fire(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": ""}`))
 		require.ErrorAs(t, err, &ie)
 		assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "invalid", Message: "must not be empty"}}, ie.Fields)
 
-		_, err = reg.Fire(ctx, mem, alice, p, "withdraw", []byte(`{"reason": "x"`))
+		_, err = reg.Fire(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": "x"`))
 		assert.ErrorIs(t, err, transition.ErrInvalidInput)
 		assert.Equal(t, before, *p)
 	})
 
 	t.Run("wrong model", func(t *testing.T) {
 		for _, model := range []any{Project{}, &Ticket{}, nil} {
-			_, err := reg.Fire(ctx, mem, alice, model, "publish", nil)
+			_, err := reg.Fire(ctx, mem, Alice, model, "publish", nil)
 			assert.ErrorIs(t, err, registry.ErrUnknownModel, "%T", model)
 		}
-		_, err := reg.Fire(ctx, mem, alice, (*Project)(nil), "publish", nil)
+		_, err := reg.Fire(ctx, mem, Alice, (*Project)(nil), "publish", nil)
 		assert.ErrorIs(t, err, registry.ErrNilModel)
 	})
 
 	t.Run("blocked", func(t *testing.T) {
 		p := draft()
 		before := *p
-		_, err := reg.Fire(ctx, mem, bob, p, "publish", nil)
+		_, err := reg.Fire(ctx, mem, Bob, p, "publish", nil)
 		assert.ErrorIs(t, err, transition.ErrBlocked)
 		assert.ErrorIs(t, err, transition.ErrForbidden)
 		var be *transition.Error
 		require.ErrorAs(t, err, &be)
-		want := []reason{{Err: transition.ErrForbidden, Code: "forbidden.owner_or_admin",
+		want := []ReasonText{{Err: transition.ErrForbidden, Code: "forbidden.owner_or_admin",
 			Message: "bob may not Publish: only owner or admin"}}
-		if diff := cmp.Diff(want, reasonsOf(be.Reasons), cmpOpts); diff != "" {
+		if diff := cmp.Diff(want, ReasonsOf(be.Reasons), cmpOpts); diff != "" {
 			t.Errorf("reasons (-want +got):\n%s", diff)
 		}
 		assert.Equal(t, before, *p)
@@ -340,17 +341,17 @@ func (f *fakeSchemas) Compile(t reflect.Type) (json.RawMessage, func([]byte) []t
 }
 
 func TestSchemas(t *testing.T) {
-	ctx, mem := testContext(fixtureStore())
+	ctx, mem := ContextOf(fixtureStore())
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved}
 
-	avs, err := newRegistry(t).Available(ctx, mem, alice, p)
+	avs, err := newRegistry(t).Available(ctx, mem, Alice, p)
 	require.NoError(t, err)
 	for _, av := range avs {
 		assert.Nil(t, av.Schema, "no schema without a compiler")
 	}
 
 	gen := &fakeSchemas{}
-	reg, err := registry.New[User, *store](&registry.Options{Schemas: gen.Compile}, Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *DB](&registry.Options{Schemas: gen.Compile}, Projects, Reviews, Tasks)
 	require.NoError(t, err)
 	assert.Equal(t, map[reflect.Type]int{publishInput: 1, withdrawInput: 1, decideInput: 1}, gen.calls,
 		"New compiles each input type's schema once")
@@ -358,7 +359,7 @@ func TestSchemas(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 10 {
-				avs, err := reg.Available(ctx, mem, alice, p)
+				avs, err := reg.Available(ctx, mem, Alice, p)
 				if !assert.NoError(t, err) {
 					return
 				}
@@ -383,31 +384,31 @@ func TestSchemas(t *testing.T) {
 	// Fire checks a payload that decoded against its schema's rules.
 	q := &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved}
 	before := *q
-	_, err = reg.Fire(ctx, mem, alice, q, "withdraw", []byte(`{"reason": "refuse"}`))
+	_, err = reg.Fire(ctx, mem, Alice, q, "withdraw", []byte(`{"reason": "refuse"}`))
 	var ie *transition.Error
 	require.ErrorAs(t, err, &ie)
 	require.ErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "pattern", Message: "must not say refuse"}}, ie.Fields)
 	assert.Equal(t, before, *q, "nothing changed")
 	// The decoder's errors come first: the check sees only payloads that decode.
-	_, err = reg.Fire(ctx, mem, alice, q, "withdraw", []byte(`{"reason": "refuse", "x": 1}`))
+	_, err = reg.Fire(ctx, mem, Alice, q, "withdraw", []byte(`{"reason": "refuse", "x": 1}`))
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, []transition.FieldError{{Field: "/x", Code: "unknown", Message: "is not a field of this input"}}, ie.Fields)
-	_, err = reg.Fire(ctx, mem, alice, q, "withdraw", []byte(`{"reason": "done"}`))
+	_, err = reg.Fire(ctx, mem, Alice, q, "withdraw", []byte(`{"reason": "done"}`))
 	require.NoError(t, err)
 	assert.Equal(t, Withdrawn, q.Status)
 
 	// A schema that does not compile fails New, naming the transition.
 	failing := &fakeSchemas{fail: errors.New("no schema today")}
-	_, err = registry.New[User, *store](&registry.Options{Schemas: failing.Compile}, Projects, Reviews, Tasks)
+	_, err = registry.New[User, *DB](&registry.Options{Schemas: failing.Compile}, Projects, Reviews, Tasks)
 	var ce *registry.DefinitionError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 3, "one problem per input type")
-	assert.Equal(t, registry.Problem{Machine: "registry_test.Project.status", Transition: "publish", Kind: registry.InvalidSchema,
-		Message: "the JSON Schema of its input, registry_test.PublishInput, does not compile: no schema today"}, ce.Problems[0])
+	assert.Equal(t, registry.Problem{Machine: "fixture.Project.status", Transition: "publish", Kind: registry.InvalidSchema,
+		Message: "the JSON Schema of its input, fixture.PublishInput, does not compile: no schema today"}, ce.Problems[0])
 
 	// A panicking compiler is a problem too.
-	_, err = registry.New[User, *store](&registry.Options{Schemas: func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
+	_, err = registry.New[User, *DB](&registry.Options{Schemas: func(reflect.Type) (json.RawMessage, func([]byte) []transition.FieldError, error) {
 		panic("boom")
 	}}, Projects)
 	require.ErrorAs(t, err, &ce)
@@ -417,9 +418,9 @@ func TestSchemas(t *testing.T) {
 // TestSchemasWithSchemaPackage: package transition/schema's compiler fits
 // Options.Schemas.
 func TestSchemasWithSchemaPackage(t *testing.T) {
-	reg, err := registry.New[User, *store](&registry.Options{Schemas: schema.Compile}, Projects, Reviews, Tasks)
+	reg, err := registry.New[User, *DB](&registry.Options{Schemas: schema.Compile}, Projects, Reviews, Tasks)
 	require.NoError(t, err)
-	avs, err := reg.Available(context.Background(), memOf(fixtureStore()), alice, &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved})
+	avs, err := reg.Available(context.Background(), MemOf(fixtureStore()), Alice, &Project{ID: 7, Owner: "alice", Status: Published, Review: Approved})
 	require.NoError(t, err)
 	require.Equal(t, "withdraw", avs[1].Name)
 	var s struct {
@@ -434,12 +435,12 @@ func TestSchemasWithSchemaPackage(t *testing.T) {
 }
 
 func TestMachinesDropsRepeats(t *testing.T) {
-	reg, err := registry.New[User, *store](nil, Tasks, nil, Projects, Tasks, Reviews)
+	reg, err := registry.New[User, *DB](nil, Tasks, nil, Projects, Tasks, Reviews)
 	require.Error(t, err)
 	assert.Equal(t, []string{Tasks.String(), Projects.String(), Reviews.String()}, machineNames(reg))
 
 	// The registry works despite the problems.
-	avs, err := reg.Available(context.Background(), memOf(nil), alice, &Task{ID: 1, Owner: "alice", Status: Open})
+	avs, err := reg.Available(context.Background(), MemOf(nil), Alice, &Task{ID: 1, Owner: "alice", Status: Open})
 	require.NoError(t, err)
 	assert.Len(t, avs, 2, "a repeated machine's transitions are listed once")
 }

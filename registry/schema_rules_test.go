@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -42,10 +43,10 @@ var (
 	RuledState  = state.NewType[string]("RuledState")
 	RuledOpen   = RuledState.State("open", "Open", state.Final())
 	RuledStatus = state.Bind(RuledState, "status", func(r *Ruled) *state.State[string] { return &r.Status })
-	Ruleds      = transition.For[User, *store](RuledStatus)
+	Ruleds      = transition.For[User, *DB](RuledStatus)
 	Touch       = transition.New[RulesInput](Ruleds, "touch", transition.From(RuledOpen).Stay()).AllowAnyone()
 
-	BadRuleds = transition.For[User, *store](state.Bind(RuledState, "status", func(r *Ruled) *state.State[string] { return &r.Status }))
+	BadRuleds = transition.For[User, *DB](state.Bind(RuledState, "status", func(r *Ruled) *state.State[string] { return &r.Status }))
 	BadTouch  = transition.New[BadPatternInput](BadRuleds, "touch", transition.From(RuledOpen).Stay()).AllowAnyone()
 )
 
@@ -53,9 +54,9 @@ var (
 // payload that breaks it is refused by the registry's JSON path with a
 // coded field error, and one that keeps it is accepted.
 func TestSchemaRulesThroughTheRegistry(t *testing.T) {
-	reg, err := registry.New[User, *store](&registry.Options{Schemas: schema.Compile}, Ruleds)
+	reg, err := registry.New[User, *DB](&registry.Options{Schemas: schema.Compile}, Ruleds)
 	require.NoError(t, err)
-	ctx, mem := testContext(fixtureStore())
+	ctx, mem := ContextOf(fixtureStore())
 	for _, tc := range []struct {
 		rule, breaks, keeps, code string
 	}{
@@ -74,13 +75,13 @@ func TestSchemaRulesThroughTheRegistry(t *testing.T) {
 		{"format", `{"email":"nobody"}`, `{"email":"a@example.com"}`, "format"},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
-			_, err := reg.Fire(ctx, mem, alice, &Ruled{Status: RuledOpen}, "touch", []byte(tc.breaks))
+			_, err := reg.Fire(ctx, mem, Alice, &Ruled{Status: RuledOpen}, "touch", []byte(tc.breaks))
 			var e *transition.Error
 			require.True(t, errors.As(err, &e), "%v", err)
 			require.ErrorIs(t, err, transition.ErrInvalidInput)
 			require.Len(t, e.Fields, 1, "%v", e.Fields)
 			assert.Equal(t, tc.code, e.Fields[0].Code)
-			_, err = reg.Fire(ctx, mem, alice, &Ruled{Status: RuledOpen}, "touch", []byte(tc.keeps))
+			_, err = reg.Fire(ctx, mem, Alice, &Ruled{Status: RuledOpen}, "touch", []byte(tc.keeps))
 			assert.NoError(t, err)
 		})
 	}
@@ -89,7 +90,7 @@ func TestSchemaRulesThroughTheRegistry(t *testing.T) {
 // TestBadPatternFailsNew: a pattern Go's regexp cannot compile fails the
 // registry when it is built, not on the first request.
 func TestBadPatternFailsNew(t *testing.T) {
-	_, err := registry.New[User, *store](&registry.Options{Schemas: schema.Compile}, BadRuleds)
+	_, err := registry.New[User, *DB](&registry.Options{Schemas: schema.Compile}, BadRuleds)
 	var de *registry.DefinitionError
 	require.ErrorAs(t, err, &de)
 	require.Len(t, de.Problems, 1)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/registry"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/state/sqlexpr"
@@ -75,7 +76,7 @@ type world struct {
 
 func (w *world) Begin(context.Context) (transition.Tx[*world], error) { return w, nil }
 func (w *world) Unit() *world                                         { return w }
-func (w *world) Now() time.Time                                       { return clock() }
+func (w *world) Now() time.Time                                       { return Clock() }
 func (w *world) Commit(context.Context) error                         { return nil }
 func (w *world) Rollback(context.Context) error                       { return nil }
 func (w *world) Append(_ context.Context, steps []transition.Step) error {
@@ -173,7 +174,7 @@ func TestSeedProjectDefinitionsHold(t *testing.T) {
 func TestSeedCreationIsRecorded(t *testing.T) {
 	w, _ := seedWorld()
 	p := &Proj{}
-	ev, err := CreateProj.Fire(context.Background(), w, alice, p, transition.NoInput{})
+	ev, err := CreateProj.Fire(context.Background(), w, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, &Proj{ID: 3, Owner: "alice", Status: PDraft, Review: RPending}, p)
 	assert.True(t, ev.Created)
@@ -193,7 +194,7 @@ func TestSeedCreationIsRecorded(t *testing.T) {
 func TestSeedWithdrawMovesBothFields(t *testing.T) {
 	w, p := seedWorld()
 	p.Status, p.Review = PPublished, RApproved
-	ev, err := WithdrawProj.Fire(context.Background(), w, alice, p, transition.NoInput{})
+	ev, err := WithdrawProj.Fire(context.Background(), w, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, PWithdrawn, p.Status)
 	assert.Equal(t, RPending, p.Review)
@@ -207,7 +208,7 @@ func TestSeedWithdrawMovesBothFields(t *testing.T) {
 
 	// Either field in a state its rule does not start from refuses it.
 	p.Status, p.Review = PDraft, RApproved
-	err = WithdrawProj.Check(context.Background(), w, alice, p)
+	err = WithdrawProj.Check(context.Background(), w, Alice, p)
 	require.ErrorIs(t, err, transition.ErrWrongState)
 }
 
@@ -217,7 +218,7 @@ func TestSeedDeletePlanIsShownThenApplied(t *testing.T) {
 
 	// Refused: bob may delete neither the projects nor alice's jobs;
 	// every blocked step says why.
-	_, err := DeleteProj.Plan(ctx, w, bob, p, transition.NoInput{})
+	_, err := DeleteProj.Plan(ctx, w, Bob, p, transition.NoInput{})
 	var be *transition.Error
 	require.ErrorAs(t, err, &be)
 	require.ErrorIs(t, err, transition.ErrBlocked)
@@ -233,13 +234,13 @@ func TestSeedDeletePlanIsShownThenApplied(t *testing.T) {
 	}, why)
 
 	// alice may not delete bob's job: the whole plan is refused.
-	_, err = DeleteProj.Plan(ctx, w, alice, p, transition.NoInput{})
+	_, err = DeleteProj.Plan(ctx, w, Alice, p, transition.NoInput{})
 	require.ErrorAs(t, err, &be)
 	require.Len(t, be.Reasons, 1)
 	assert.Equal(t, "registry_test.Job 11 (delete)", be.Reasons[0].Object)
 
 	// An admin's plan, listed step by step before it runs.
-	plan, err := DeleteProj.Plan(ctx, w, root, p, transition.NoInput{})
+	plan, err := DeleteProj.Plan(ctx, w, Root, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, `registry_test.Proj.status 1: delete status Draft -> Deleted
 registry_test.Job.status 10: delete status Open -> Deleted
@@ -256,13 +257,13 @@ registry_test.Job.status 20: delete status Open -> Deleted`, plan.String())
 	// between): a conflict, nothing applied.
 	w.jobs[2][0].Owner = "carol"
 	w.jobs[2][0].Status = JDeleted
-	_, err = DeleteProj.FireConfirmed(ctx, w, root, p, transition.NoInput{}, plan.Digest())
+	_, err = DeleteProj.FireConfirmed(ctx, w, Root, p, transition.NoInput{}, plan.Digest())
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, PDraft, p.Status)
 	w.jobs[2][0].Status = JOpen
 
 	// Confirmed with the digest the person saw: applied.
-	ev, err := DeleteProj.FireConfirmed(ctx, w, root, p, transition.NoInput{}, plan.Digest())
+	ev, err := DeleteProj.FireConfirmed(ctx, w, Root, p, transition.NoInput{}, plan.Digest())
 	require.NoError(t, err)
 	assert.Equal(t, PDeleted, p.Status)
 	assert.Equal(t, PDeleted, w.projs[2].Status)
@@ -291,7 +292,7 @@ registry_test.Job.status 20: delete status Open -> Deleted`, plan.String())
 
 	// A plan applies once.
 	w2, p2 := seedWorld()
-	plan2, err := DeleteProj.Plan(ctx, w2, root, p2, transition.NoInput{})
+	plan2, err := DeleteProj.Plan(ctx, w2, Root, p2, transition.NoInput{})
 	require.NoError(t, err)
 	require.NoError(t, plan2.Apply(ctx, w2, false))
 	assert.Equal(t, PDeleted, p2.Status)
@@ -358,7 +359,7 @@ func TestRegistryFreezesItsMachines(t *testing.T) {
 // Withdrawn | Future) is a transition's source: redraft is available from
 // it and only from it, it says so when it is not, and the diagram draws it.
 func TestSeedRecallable(t *testing.T) {
-	now := clock()
+	now := Clock()
 	ctx := context.Background()
 	reg, err := registry.New[User, *world](nil, Projs, Reviews_, Jobs)
 	require.NoError(t, err)
@@ -380,7 +381,7 @@ func TestSeedRecallable(t *testing.T) {
 			w, _ := seedWorld()
 			p := &Proj{ID: 1, Owner: "alice", Status: tt.status, Review: RPending, StartAt: tt.start}
 			assert.Equal(t, tt.recallable, PRecallable.Match(p, now))
-			avs, err := reg.Available(ctx, w, alice, p)
+			avs, err := reg.Available(ctx, w, Alice, p)
 			require.NoError(t, err)
 			var redraft *transition.Availability
 			for i := range avs {
@@ -392,7 +393,7 @@ func TestSeedRecallable(t *testing.T) {
 			assert.Equal(t, tt.recallable, redraft.Available)
 			if tt.recallable {
 				assert.Empty(t, redraft.Reasons)
-				_, err := reg.Fire(ctx, w, alice, p, "redraft", nil)
+				_, err := reg.Fire(ctx, w, Alice, p, "redraft", nil)
 				require.NoError(t, err)
 				assert.Equal(t, PDraft, p.Status)
 				return
@@ -402,7 +403,7 @@ func TestSeedRecallable(t *testing.T) {
 			assert.Equal(t, "wrong_state.status", r.Code)
 			assert.True(t, r.Of(PStatus), "the state rule of the status field")
 			assert.Equal(t, "status is "+tt.status.Title()+"; Redraft needs Recallable", r.Message())
-			_, err = reg.Fire(ctx, w, alice, p, "redraft", nil)
+			_, err = reg.Fire(ctx, w, Alice, p, "redraft", nil)
 			require.ErrorIs(t, err, transition.ErrWrongState)
 			assert.Equal(t, tt.status, p.Status, "nothing changed")
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -51,8 +52,8 @@ func TestDeclarationAccessors(t *testing.T) {
 	}
 	assert.Equal(t, m.Names(), names)
 	assert.Equal(t, m.Names(), run.Names())
-	ctx, mem := testContext(&store{})
-	_, err := run.Fire(ctx, mem, alice, &Article{Status: ADraft}, "nope", nil, nil)
+	ctx, mem := ContextOf(&DB{})
+	_, err := run.Fire(ctx, mem, Alice, &Article{Status: ADraft}, "nope", nil, nil)
 	assert.ErrorIs(t, err, transition.ErrNotFound)
 }
 
@@ -66,9 +67,9 @@ func TestStepsAndLogging(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 5, Owner: "alice", Status: Open}}
 	var records []observed
-	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks},
-		observe: func(m any, s transition.Step) error { records = append(records, observed{m, s}); return nil }})
-	ev, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
+	ctx, mem := ContextOf(&DB{Tasks: map[int64][]*Task{1: tasks},
+		Observe: func(m any, s transition.Step) error { records = append(records, observed{m, s}); return nil }})
+	ev, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	require.Len(t, records, 2)
 
@@ -89,24 +90,24 @@ func TestStepsAndLogging(t *testing.T) {
 		}
 		return a
 	}})).Info("applied", "step", records[0].step)
-	assert.Equal(t, `{"level":"INFO","msg":"applied","step":{"machine":"transition_test.Project.status","object":1,"transition":"delete",`+
+	assert.Equal(t, `{"level":"INFO","msg":"applied","step":{"machine":"fixture.Project.status","object":1,"transition":"delete",`+
 		`"moves":[{"field":"status","from":{"value":1,"title":"Draft"},"to":{"value":4,"title":"Deleted"}}],`+
 		`"actor":"alice","at":"2026-11-25T12:00:00Z","cause":-1}}`+"\n", buf.String())
 
 	// A cascaded step's event names the step that caused it.
 	var causes []*transition.Step
-	tasksOf := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+	tasksOf := transition.For[User, *DB](TaskField).Identify(func(t *Task) any { return t.ID })
 	drop := transition.New[transition.NoInput](tasksOf, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone().
-		Effect("note the cause", func(_ context.Context, _ *store, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
+		Effect("note the cause", func(_ context.Context, _ *DB, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
 			causes = append(causes, e.Cause)
 			return nil
 		})
-	projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+	projects := transition.For[User, *DB](Status).Identify(func(p *Project) any { return p.ID })
 	purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
-		Cascade(transition.Each("tasks", loadTasks, drop))
+		Cascade(transition.Each("tasks", LoadTasks, drop))
 	p = &Project{ID: 2, Status: Draft}
 	tasks = []*Task{{ID: 6, Status: Open}}
-	ev, err = purge.Fire(ctx, memOf(&store{tasks: map[int64][]*Task{2: tasks}}), alice, p, transition.NoInput{})
+	ev, err = purge.Fire(ctx, MemOf(&DB{Tasks: map[int64][]*Task{2: tasks}}), Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Nil(t, ev.Cause)
 	require.Len(t, causes, 1)
@@ -121,18 +122,18 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 5, Owner: "alice", Status: Open}, {ID: 6, Owner: "alice", Status: Done}}
 	seen := 0
-	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks},
-		observe: func(m any, s transition.Step) error {
+	ctx, mem := ContextOf(&DB{Tasks: map[int64][]*Task{1: tasks},
+		Observe: func(m any, s transition.Step) error {
 			seen++
-			if _, isTask := m.(*Task); isTask && s.Machine == "transition_test.Task.status" && s.Object == int64(6) {
+			if _, isTask := m.(*Task); isTask && s.Machine == "fixture.Task.status" && s.Object == int64(6) {
 				return errors.New("audit log full")
 			}
 			return nil
 		}})
-	_, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
+	_, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "observe", se.Step)
-	assert.Equal(t, "transition_test.Task 6", se.Object())
+	assert.Equal(t, "fixture.Task 6", se.Object())
 	assert.Equal(t, 3, seen)
 	assert.Equal(t, Draft, p.Status)
 	assert.Equal(t, Open, tasks[0].Status)
@@ -140,23 +141,23 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 }
 
 func TestRunnerMethodsCheckTheModelType(t *testing.T) {
-	ctx, mem := testContext(&store{})
-	var r transition.Runner[User, *store] = Projects
+	ctx, mem := ContextOf(&DB{})
+	var r transition.Runner[User, *DB] = Projects
 	run := openRunner(t, r)
-	_, err := run.AppendAvailable(ctx, nil, mem, alice, &Task{})
-	assert.ErrorContains(t, err, "runs on a *transition_test.Project, not on *transition_test.Task")
-	_, err = run.Fire(ctx, mem, alice, (*Project)(nil), "edit", nil, nil)
+	_, err := run.AppendAvailable(ctx, nil, mem, Alice, &Task{})
+	assert.ErrorContains(t, err, "runs on a *fixture.Project, not on *fixture.Task")
+	_, err = run.Fire(ctx, mem, Alice, (*Project)(nil), "edit", nil, nil)
 	assert.Error(t, err)
-	_, err = run.Fire(ctx, mem, alice, &Project{Status: Draft}, "archive", nil, nil)
+	_, err = run.Fire(ctx, mem, Alice, &Project{Status: Draft}, "archive", nil, nil)
 	assert.ErrorIs(t, err, transition.ErrNotFound)
 
 	p := &Project{ID: 9, Status: Draft}
-	plan, err := run.Fire(ctx, mem, alice, p, "edit", []byte(`{}`), nil)
+	plan, err := run.Fire(ctx, mem, Alice, p, "edit", []byte(`{}`), nil)
 	require.NoError(t, err)
 	require.Len(t, plan.Steps, 1)
 	assert.Equal(t, int64(9), plan.Steps[0].Object, "the step ran on the model given")
 	assert.Equal(t, "edit", plan.Steps[0].Transition)
-	avs, err := run.AppendAvailable(ctx, nil, mem, alice, p)
+	avs, err := run.AppendAvailable(ctx, nil, mem, Alice, p)
 	require.NoError(t, err)
 	assert.Len(t, avs, len(Projects.Names()))
 }

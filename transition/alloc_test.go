@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -25,19 +26,19 @@ func TestHotPathAllocations(t *testing.T) {
 		max  float64
 		f    func()
 	}{
-		{"Can, available", 0, func() { Withdraw.Can(ctx, mem, alice, published) }},
-		{"Can, wrong state and actor", 0, func() { Withdraw.Can(ctx, mem, bob, draft) }},
-		{"Can, unmet condition", 0, func() { Publish.Can(ctx, mem, alice, pending) }},
-		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, mem, alice, published) }},
-		{"Check, refused for two reasons", 1, func() { _ = Withdraw.Check(ctx, mem, bob, draft) }},
-		{"Check, refused by a condition", 1, func() { _ = Publish.Check(ctx, mem, alice, pending) }},
+		{"Can, available", 0, func() { Withdraw.Can(ctx, Mem, Alice, published) }},
+		{"Can, wrong state and actor", 0, func() { Withdraw.Can(ctx, Mem, Bob, draft) }},
+		{"Can, unmet condition", 0, func() { Publish.Can(ctx, Mem, Alice, pending) }},
+		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, Mem, Alice, published) }},
+		{"Check, refused for two reasons", 1, func() { _ = Withdraw.Check(ctx, Mem, Bob, draft) }},
+		{"Check, refused by a condition", 1, func() { _ = Publish.Check(ctx, Mem, Alice, pending) }},
 		{"Fire, no input", 1, func() {
 			draft.Status = Draft
-			_, _ = Edit.Fire(ctx, mem, alice, draft, transition.NoInput{})
+			_, _ = Edit.Fire(ctx, Mem, Alice, draft, transition.NoInput{})
 		}},
 		{"Fire, input with Validate and an effect", 1, func() {
 			published.Status = Published
-			_, _ = Withdraw.Fire(ctx, mem, alice, published, in)
+			_, _ = Withdraw.Fire(ctx, Mem, Alice, published, in)
 		}},
 	} {
 		if got := testing.AllocsPerRun(100, c.f); got > c.max {

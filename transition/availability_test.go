@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -18,13 +19,13 @@ import (
 // TestAvailabilityTable: state x transition x actor -> available, or every
 // reason it is not.
 func TestAvailabilityTable(t *testing.T) {
-	wrong := func(msg string) reason {
-		return reason{Err: transition.ErrWrongState, Code: "wrong_state.status", Message: msg}
+	wrong := func(msg string) ReasonText {
+		return ReasonText{Err: transition.ErrWrongState, Code: "wrong_state.status", Message: msg}
 	}
-	forbidden := func(who, title, code, only string) reason {
-		return reason{Err: transition.ErrForbidden, Code: code, Message: who + " may not " + title + ": only " + only}
+	forbidden := func(who, title, code, only string) ReasonText {
+		return ReasonText{Err: transition.ErrForbidden, Code: code, Message: who + " may not " + title + ": only " + only}
 	}
-	needsReview := reason{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"}
+	needsReview := ReasonText{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"}
 	// The declarations each code comes from (see Reason.Of).
 	decls := map[string][]any{
 		"wrong_state.status":       {Status},
@@ -34,9 +35,9 @@ func TestAvailabilityTable(t *testing.T) {
 	}
 	// Every transition of Projects, as the test drives them.
 	type action interface {
-		Can(ctx context.Context, sc transition.Scope[*store], actor User, model *Project) bool
-		Check(ctx context.Context, sc transition.Scope[*store], actor User, model *Project) error
-		Availability(ctx context.Context, sc transition.Scope[*store], actor User, model *Project) (transition.Availability, error)
+		Can(ctx context.Context, sc transition.Scope[*DB], actor User, model *Project) bool
+		Check(ctx context.Context, sc transition.Scope[*DB], actor User, model *Project) error
+		Availability(ctx context.Context, sc transition.Scope[*DB], actor User, model *Project) (transition.Availability, error)
 	}
 	actions := map[string]action{"publish": Publish, "withdraw": Withdraw, "delete": Delete, "edit": Edit}
 	require.ElementsMatch(t, Projects.Names(), slices.Collect(maps.Keys(actions)))
@@ -49,34 +50,34 @@ func TestAvailabilityTable(t *testing.T) {
 	}
 	cases := []struct {
 		key
-		want []reason // nil: available
+		want []ReasonText // nil: available
 	}{
-		{key{Draft, Approved, "publish", alice}, nil},
-		{key{Draft, Approved, "publish", root}, nil},
-		{key{Draft, Approved, "publish", bob}, []reason{forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin")}},
-		{key{Draft, Pending, "publish", alice}, []reason{needsReview}},
-		{key{Draft, Pending, "publish", bob}, []reason{forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin"), needsReview}},
-		{key{Published, Pending, "publish", bob}, []reason{
+		{key{Draft, Approved, "publish", Alice}, nil},
+		{key{Draft, Approved, "publish", Root}, nil},
+		{key{Draft, Approved, "publish", Bob}, []ReasonText{forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin")}},
+		{key{Draft, Pending, "publish", Alice}, []ReasonText{needsReview}},
+		{key{Draft, Pending, "publish", Bob}, []ReasonText{forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin"), needsReview}},
+		{key{Published, Pending, "publish", Bob}, []ReasonText{
 			wrong("status is Published; Publish needs Draft or Withdrawn"),
 			forbidden("bob", "Publish", "forbidden.owner_or_admin", "owner or admin"),
 			needsReview,
 		}},
-		{key{Withdrawn, Approved, "publish", alice}, nil},
-		{key{Deleted, Approved, "publish", root}, []reason{wrong("status is Deleted; Publish needs Draft or Withdrawn")}},
+		{key{Withdrawn, Approved, "publish", Alice}, nil},
+		{key{Deleted, Approved, "publish", Root}, []ReasonText{wrong("status is Deleted; Publish needs Draft or Withdrawn")}},
 
-		{key{Published, Pending, "withdraw", alice}, nil},
-		{key{Published, Pending, "withdraw", root}, []reason{forbidden("root", "Withdraw", "forbidden.owner", "owner")}},
-		{key{Draft, Pending, "withdraw", alice}, []reason{wrong("status is Draft; Withdraw needs Published")}},
+		{key{Published, Pending, "withdraw", Alice}, nil},
+		{key{Published, Pending, "withdraw", Root}, []ReasonText{forbidden("root", "Withdraw", "forbidden.owner", "owner")}},
+		{key{Draft, Pending, "withdraw", Alice}, []ReasonText{wrong("status is Draft; Withdraw needs Published")}},
 
-		{key{Draft, Pending, "delete", alice}, nil},
-		{key{Withdrawn, Pending, "delete", root}, nil},
-		{key{Published, Pending, "delete", alice}, []reason{wrong("status is Published; Delete needs Draft or Withdrawn")}},
-		{key{Draft, Pending, "delete", bob}, []reason{forbidden("bob", "Delete", "forbidden.owner_or_admin", "owner or admin")}},
+		{key{Draft, Pending, "delete", Alice}, nil},
+		{key{Withdrawn, Pending, "delete", Root}, nil},
+		{key{Published, Pending, "delete", Alice}, []ReasonText{wrong("status is Published; Delete needs Draft or Withdrawn")}},
+		{key{Draft, Pending, "delete", Bob}, []ReasonText{forbidden("bob", "Delete", "forbidden.owner_or_admin", "owner or admin")}},
 
-		{key{Draft, Pending, "edit", bob}, nil},
-		{key{Published, Pending, "edit", bob}, []reason{wrong("status is Published; Edit needs Draft")}},
+		{key{Draft, Pending, "edit", Bob}, nil},
+		{key{Published, Pending, "edit", Bob}, []ReasonText{wrong("status is Published; Edit needs Draft")}},
 	}
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 	for _, c := range cases {
 		name := fmt.Sprintf("%s/%s/%s/%s", c.state, c.review, c.transition, c.actor)
 		t.Run(name, func(t *testing.T) {
@@ -86,7 +87,7 @@ func TestAvailabilityTable(t *testing.T) {
 
 			av, err := a.Availability(ctx, mem, c.actor, p)
 			require.NoError(t, err)
-			if diff := cmp.Diff(c.want, reasonsOf(av.Reasons), cmpErrors); diff != "" {
+			if diff := cmp.Diff(c.want, ReasonsOf(av.Reasons), cmpErrors); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)
 			}
 			for _, r := range av.Reasons {
@@ -116,7 +117,7 @@ func TestAvailabilityTable(t *testing.T) {
 // draw its buttons and forms.
 func TestMachineAvailable(t *testing.T) {
 	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
-	got, err := Projects.Available(context.Background(), memOf(&store{}), alice, p)
+	got, err := Projects.Available(context.Background(), MemOf(&DB{}), Alice, p)
 	require.NoError(t, err)
 
 	type row struct {
@@ -143,8 +144,8 @@ func TestMachineAvailable(t *testing.T) {
 	}
 	assert.Equal(t, []transition.StateRef{{Value: Withdrawn.Get(), Title: "Withdrawn"}}, got[1].Targets, "targets by value and title")
 	want := []row{
-		{Name: "publish", NeedsInput: true, Input: "transition_test.PublishInput", Reasons: 1},
-		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Required: []string{"reason"}, Input: "transition_test.WithdrawInput"},
+		{Name: "publish", NeedsInput: true, Input: "fixture.PublishInput", Reasons: 1},
+		{Name: "withdraw", Available: true, Targets: []string{"Withdrawn"}, NeedsInput: true, Required: []string{"reason"}, Input: "fixture.WithdrawInput"},
 		{Name: "delete", Reasons: 1}, // in source order, though it is initialised after edit (it cascades)
 		{Name: "edit", Reasons: 1},
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -16,7 +17,7 @@ func BenchmarkCan(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if !Withdraw.Can(ctx, mem, alice, p) {
+		if !Withdraw.Can(ctx, Mem, Alice, p) {
 			b.Fatal("withdraw should be available")
 		}
 	}
@@ -27,7 +28,7 @@ func BenchmarkCanRefused(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if Withdraw.Can(ctx, mem, bob, p) {
+		if Withdraw.Can(ctx, Mem, Bob, p) {
 			b.Fatal("withdraw should not be available")
 		}
 	}
@@ -38,7 +39,7 @@ func BenchmarkCheck(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Published, Review: Approved}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := Withdraw.Check(ctx, mem, alice, p); err != nil {
+		if err := Withdraw.Check(ctx, Mem, Alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -50,7 +51,7 @@ func BenchmarkFireNoInput(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Draft
-		if _, err := Edit.Fire(ctx, mem, alice, p, transition.NoInput{}); err != nil {
+		if _, err := Edit.Fire(ctx, Mem, Alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -59,7 +60,7 @@ func BenchmarkFireNoInput(b *testing.B) {
 // benchEdits is a machine without machine-level hooks: Fire builds no Step
 // for it.
 var (
-	benchEdits = transition.For[User, *store](Status)
+	benchEdits = transition.For[User, *DB](Status)
 	benchEdit  = transition.New[transition.NoInput](benchEdits, "edit", transition.From(Draft).Stay()).AllowAnyone()
 )
 
@@ -70,7 +71,7 @@ func BenchmarkFireNoHooks(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := benchEdit.Fire(ctx, mem, alice, p, transition.NoInput{}); err != nil {
+		if _, err := benchEdit.Fire(ctx, Mem, Alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -83,7 +84,7 @@ func BenchmarkFireWithInputAndEffect(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Published
-		if _, err := Withdraw.Fire(ctx, mem, alice, p, in); err != nil {
+		if _, err := Withdraw.Fire(ctx, Mem, Alice, p, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,7 +97,7 @@ func BenchmarkFireJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Published
-		if _, err := Withdraw.FireJSON(ctx, mem, alice, p, payload); err != nil {
+		if _, err := Withdraw.FireJSON(ctx, Mem, Alice, p, payload); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -105,12 +106,12 @@ func BenchmarkFireJSON(b *testing.B) {
 func BenchmarkFireCascade(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice"}
 	tasks := []*Task{{ID: 1, Owner: "alice"}, {ID: 2, Owner: "alice"}}
-	ctx, mem := testContext(&store{tasks: map[int64][]*Task{1: tasks}})
+	ctx, mem := ContextOf(&DB{Tasks: map[int64][]*Task{1: tasks}})
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Draft
 		tasks[0].Status, tasks[1].Status = Open, Open
-		if _, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{}); err != nil {
+		if _, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -123,7 +124,7 @@ func BenchmarkAvailable(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if dst, err = Projects.AppendAvailable(ctx, dst[:0], mem, alice, p); err != nil {
+		if dst, err = Projects.AppendAvailable(ctx, dst[:0], Mem, Alice, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -151,7 +152,7 @@ func bulkPayload(size int) []byte {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	bulk := transition.New[bulkInput](doors, "bulk", transition.From(Closed).Stay()).AllowAnyone()
 	reply := transition.New[comment](doors, "reply", transition.From(Closed).Stay()).AllowAnyone()
 

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
@@ -23,7 +24,7 @@ type ticket struct {
 
 type ticketDecl struct {
 	open, closed, fresh state.State[string]
-	close               *transition.Transition[ticket, string, User, *store, transition.NoInput]
+	close               *transition.Transition[ticket, string, User, *DB, transition.NoInput]
 }
 
 func declareTickets(titles [5]string) ticketDecl {
@@ -36,13 +37,13 @@ func declareTickets(titles [5]string) ticketDecl {
 	status := state.Bind(typ, "status", func(t *ticket) *state.State[string] { return &t.Status })
 	tri := state.Bind(triage, "triage", func(t *ticket) *state.State[string] { return &t.Triage })
 	urgent := status.Conditional("urgent", titles[4], open, func(t *ticket, _ time.Time) bool { return t.Urgent })
-	m := transition.For[User, *store](status)
+	m := transition.For[User, *DB](status)
 	closeT := transition.New[transition.NoInput](m, "close", transition.From(open).To(closed)).
 		Titled("Close "+titles[0]).
 		Also(transition.Field(tri, transition.From(fresh).To(done))).
 		Allow("admin", func(_ context.Context, u User, _ *ticket) bool { return u.Admin }).
 		When(urgent, tri.In(done)).
-		WhenRelated(transition.Related("twin", func(context.Context, *store, *ticket) (*ticket, error) { return nil, nil }, urgent))
+		WhenRelated(transition.Related("twin", func(context.Context, *DB, *ticket) (*ticket, error) { return nil, nil }, urgent))
 	return ticketDecl{open: open, closed: closed, fresh: fresh, close: closeT}
 }
 
@@ -59,7 +60,7 @@ func TestReasonCodesComeFromNamesNotTitles(t *testing.T) {
 	b := declareTickets([5]string{"Offen", "Geschlossen", "Neu", "Erledigt", "Dringend"})
 	codes := func(d ticketDecl) []string {
 		tk := &ticket{Status: d.closed, Triage: d.fresh}
-		err := d.close.Check(context.Background(), memOf(&store{}), bob, tk)
+		err := d.close.Check(context.Background(), MemOf(&DB{}), Bob, tk)
 		var out []string
 		for _, r := range errorOf(t, err, transition.ErrBlocked).Reasons {
 			out = append(out, r.Code)
@@ -74,10 +75,10 @@ func TestReasonCodesComeFromNamesNotTitles(t *testing.T) {
 	lone := state.NewType[string]("Lone")
 	on := lone.State("on", "On")
 	off := lone.State("off", "Off", state.Final())
-	m := transition.For[User, *store](state.Bind(lone, "status", func(t *ticket) *state.State[string] { return &t.Status }))
+	m := transition.For[User, *DB](state.Bind(lone, "status", func(t *ticket) *state.State[string] { return &t.Status }))
 	never := anonymous{}
 	stop := transition.New[transition.NoInput](m, "stop", transition.From(on).To(off)).AllowAnyone().When(state.Condition[ticket](never))
-	err := stop.Check(context.Background(), memOf(&store{}), alice, &ticket{Status: on})
+	err := stop.Check(context.Background(), MemOf(&DB{}), Alice, &ticket{Status: on})
 	r := errorOf(t, err, transition.ErrBlocked).Reasons
 	require.Len(t, r, 1)
 	assert.Equal(t, "unmet.condition_1", r[0].Code)
@@ -115,7 +116,7 @@ func TestFieldErrorCodes(t *testing.T) {
 	typ := state.NewType[string]("Coded")
 	a := typ.State("a", "A")
 	b := typ.State("b", "B", state.Final())
-	m := transition.For[User, *store](state.Bind(typ, "status", func(t *ticket) *state.State[string] { return &t.Status }))
+	m := transition.For[User, *DB](state.Bind(typ, "status", func(t *ticket) *state.State[string] { return &t.Status }))
 	tr := transition.New[codedInput](m, "go", transition.From(a).To(b)).AllowAnyone()
 	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
 	many := "{" + strings.Repeat(`"x":1,`, 60) + `"name":"n"}`
@@ -132,14 +133,14 @@ func TestFieldErrorCodes(t *testing.T) {
 		{`{"name":"expired"}`, []string{"/name expired"}},
 		{`{"name":"plain"}`, []string{" invalid"}},
 	} {
-		_, err := tr.FireJSON(context.Background(), memOf(&store{}), alice, &ticket{Status: a}, []byte(tc.payload))
+		_, err := tr.FireJSON(context.Background(), MemOf(&DB{}), Alice, &ticket{Status: a}, []byte(tc.payload))
 		var got []string
 		for _, f := range errorOf(t, err, transition.ErrInvalidInput).Fields {
 			got = append(got, f.Field+" "+f.Code)
 		}
 		assert.Equal(t, tc.want, got, "%.40s", tc.payload)
 	}
-	_, err := tr.FireJSON(context.Background(), memOf(&store{}), alice, &ticket{Status: a}, []byte(many))
+	_, err := tr.FireJSON(context.Background(), MemOf(&DB{}), Alice, &ticket{Status: a}, []byte(many))
 	fields := errorOf(t, err, transition.ErrInvalidInput).Fields
 	require.Len(t, fields, 51)
 	assert.Equal(t, "too_many", fields[50].Code)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -16,7 +17,7 @@ func TestConcurrentUse(t *testing.T) {
 	const n = 32
 	var mu sync.Mutex
 	var events int
-	ctx, mem := testContext(&store{observe: func(any, transition.Step) error {
+	ctx, mem := ContextOf(&DB{Observe: func(any, transition.Step) error {
 		mu.Lock()
 		events++
 		mu.Unlock()
@@ -30,13 +31,13 @@ func TestConcurrentUse(t *testing.T) {
 	errs := make(chan error, 4*n)
 	for _, p := range projects {
 		wg.Go(func() {
-			if _, err := Projects.Available(ctx, mem, bob, p); err != nil {
+			if _, err := Projects.Available(ctx, mem, Bob, p); err != nil {
 				errs <- err
 			}
 			for _, step := range []func() error{
-				func() error { _, err := Publish.Fire(ctx, mem, alice, p, PublishInput{}); return err },
-				func() error { _, err := Withdraw.Fire(ctx, mem, alice, p, WithdrawInput{Reason: "r"}); return err },
-				func() error { _, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{}); return err },
+				func() error { _, err := Publish.Fire(ctx, mem, Alice, p, PublishInput{}); return err },
+				func() error { _, err := Withdraw.Fire(ctx, mem, Alice, p, WithdrawInput{Reason: "r"}); return err },
+				func() error { _, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{}); return err },
 			} {
 				if err := step(); err != nil {
 					errs <- err

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -37,7 +38,7 @@ var (
 	ticketAny = gigTicket.Conditional("ticket_upcoming", "Upcoming ticket", ticketState.Any(),
 		func(g *gig, now time.Time) bool { return g.StartAt.After(now) })
 
-	gigs = transition.For[User, *store](gigStatus)
+	gigs = transition.For[User, *DB](gigStatus)
 	// Moving a gig holds its tickets, if the gig has not started.
 	moveGig = transition.New[transition.NoInput](gigs, "move", transition.From(gigMovable).To(gigPost)).
 		Also(transition.Field(gigTicket, transition.From(ticketAny).To(ticketHeld))).
@@ -46,8 +47,8 @@ var (
 )
 
 func TestConditionalSources(t *testing.T) {
-	ctx, mem := testContext(&store{})
-	now := clock()
+	ctx, mem := ContextOf(&DB{})
+	now := Clock()
 	later, earlier := now.Add(time.Hour), now.Add(-time.Hour)
 	for _, tc := range []struct {
 		name  string
@@ -65,11 +66,11 @@ func TestConditionalSources(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := tc.g
-			assert.Equal(t, tc.can, moveGig.Can(ctx, mem, alice, &g), "Can reads the clock for conditional sources")
-			err := moveGig.Check(ctx, mem, alice, &g)
+			assert.Equal(t, tc.can, moveGig.Can(ctx, mem, Alice, &g), "Can reads the clock for conditional sources")
+			err := moveGig.Check(ctx, mem, Alice, &g)
 			if tc.can {
 				require.NoError(t, err)
-				_, err := moveGig.Fire(ctx, mem, alice, &g, transition.NoInput{})
+				_, err := moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
 				require.NoError(t, err)
 				assert.Equal(t, gigPost, g.Status)
 				assert.Equal(t, ticketHeld, g.Ticket)
@@ -82,7 +83,7 @@ func TestConditionalSources(t *testing.T) {
 			}
 			assert.Equal(t, tc.codes, codes)
 			before := g
-			_, err = moveGig.Fire(ctx, mem, alice, &g, transition.NoInput{})
+			_, err = moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
 			require.ErrorIs(t, err, transition.ErrWrongState)
 			assert.Equal(t, before, g, "nothing changed")
 		})
@@ -90,7 +91,7 @@ func TestConditionalSources(t *testing.T) {
 
 	// The refusal names the conditional group by title.
 	g := gig{Status: gigSched, StartAt: earlier, Ticket: ticketOpen}
-	err := moveGig.Check(ctx, mem, alice, &g)
+	err := moveGig.Check(ctx, mem, Alice, &g)
 	assert.ErrorContains(t, err, "status is Scheduled; Move needs Movable")
 
 	// The graph draws the rule from Postponed always, from Scheduled only
@@ -109,7 +110,7 @@ var ticketSoon = gigTicket.Conditional("ticket_soon", "Ticket soon", ticketOpen,
 	func(*gig, time.Time) bool { return true })
 
 func TestConditionalSourcesAreChecked(t *testing.T) {
-	m := transition.For[User, *store](gigStatus)
+	m := transition.For[User, *DB](gigStatus)
 	de := declPanic(t, func() {
 		transition.New[transition.NoInput](m, "x", transition.From[int](ticketSoon).To(gigPost))
 	})

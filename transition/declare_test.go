@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/internal/graph"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -43,7 +44,7 @@ var (
 )
 
 func TestDeclarationsAreChecked(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	transition.New[transition.NoInput](doors, "open", transition.From(Closed).To(Opened))
 
 	cases := []struct {
@@ -68,7 +69,7 @@ func TestDeclarationsAreChecked(t *testing.T) {
 			transition.New[transition.NoInput](doors, "a1", transition.From(Opened).To(Closed)).Allow("x", nil)
 		}, "Allow needs a name and a function"},
 		{"nil effect", func() {
-			transition.New[transition.NoInput](doors, "a2", transition.From(Opened).To(Closed)).Effect("", func(context.Context, *store, *transition.Event[Door, int, User, transition.NoInput]) error {
+			transition.New[transition.NoInput](doors, "a2", transition.From(Opened).To(Closed)).Effect("", func(context.Context, *DB, *transition.Event[Door, int, User, transition.NoInput]) error {
 				return nil
 			})
 		}, "Effect needs a title and a function"},
@@ -106,7 +107,7 @@ func TestInfoDescribesTheDeclaration(t *testing.T) {
 	assert.Empty(t, in.Required, "start_at is omitzero")
 
 	d := transition.InfoOf(Delete)
-	assert.Equal(t, []graph.Cascade{{Name: "tasks", Machine: "transition_test.Task.status", Transition: "delete", Target: Tasks}}, d.Cascades)
+	assert.Equal(t, []graph.Cascade{{Name: "tasks", Machine: "fixture.Task.status", Transition: "delete", Target: Tasks}}, d.Cascades)
 	assert.Nil(t, d.Input)
 
 	assert.Equal(t, []string{"reason"}, transition.InfoOf(Withdraw).Required)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -31,7 +32,7 @@ type tagged struct {
 }
 
 func TestDecodeFollowsEncodingJSONNames(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	tr := transition.New[tagged](doors, "tag", transition.From(Closed).Stay()).AllowAnyone()
 	in, err := tr.Decode([]byte(`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "payload": "aGk="}`))
 	require.NoError(t, err)
@@ -70,7 +71,7 @@ type wide struct {
 }
 
 func TestDecodeWideStruct(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	tr := transition.New[wide](doors, "wide", transition.From(Closed).Stay()).AllowAnyone()
 	var b strings.Builder
 	b.WriteString("{")
@@ -96,7 +97,7 @@ type tree map[string]tree
 type chain []chain
 
 func TestDecodeRecursiveMapsAndSlices(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	trees := transition.New[tree](doors, "tree", transition.From(Closed).Stay()).AllowAnyone()
 	got, err := trees.Decode([]byte(`{"a": {"b": {}}, "c": null}`))
 	require.NoError(t, err)
@@ -111,7 +112,7 @@ func TestDecodeRecursiveMapsAndSlices(t *testing.T) {
 
 // The nesting limit is encoding/json's, at its exact boundary.
 func TestDecodeNestingLimit(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	type free struct {
 		A any `json:"a"`
 	}
@@ -134,7 +135,7 @@ func TestDecodeNestingLimit(t *testing.T) {
 
 // Echoed values are cut at 64 bytes, never inside a character.
 func TestDecodeEchoCut(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	type num struct {
 		N int8 `json:"n"`
 	}
@@ -167,7 +168,7 @@ func TestDecodeLongChoicesAreCut(t *testing.T) {
 	type pick struct {
 		S state.State[manyValue] `json:"s"`
 	}
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	tr := transition.New[pick](doors, "pick", transition.From(Closed).Stay()).AllowAnyone()
 	fe := inputErrorFields(t, tr, `{"s": 99}`)
 	require.Len(t, fe, 1)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -25,7 +26,7 @@ type moveInput struct {
 }
 
 func TestDecodeNestedAndNullable(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	move := transition.New[moveInput](doors, "move", transition.From(Closed).Stay()).AllowAnyone()
 
 	in, err := move.Decode([]byte(`{"to": {"city": "Oslo"}, "via": null, "notes": null, "outcome": 2, "review": null}`))
@@ -65,7 +66,7 @@ func TestDecodeNestedAndNullable(t *testing.T) {
 }
 
 func TestDecodeOtherInputKinds(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 
 	// A pointer to a struct follows the struct's rules.
 	ptr := transition.New[*WithdrawInput](doors, "ptr", transition.From(Closed).Stay()).AllowAnyone()

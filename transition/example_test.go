@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -64,7 +65,7 @@ func Example() {
 // what it cannot.
 func ExampleMachine_Available() {
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Pending}
-	avail, err := Projects.Available(context.Background(), memOf(&store{}), bob, p)
+	avail, err := Projects.Available(context.Background(), MemOf(&DB{}), Bob, p)
 	if err != nil {
 		panic(err)
 	}
@@ -95,7 +96,7 @@ func ExampleTransition_FireJSON() {
 	ctx := context.Background()
 	p := &Project{ID: 7, Owner: "alice", Status: Published}
 
-	_, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": 3, "urgent": true}`))
+	_, err := Withdraw.FireJSON(ctx, Mem, Alice, p, []byte(`{"reason": 3, "urgent": true}`))
 	var ie *transition.Error
 	if errors.As(err, &ie) && errors.Is(err, transition.ErrInvalidInput) {
 		for _, f := range ie.Fields {
@@ -103,7 +104,7 @@ func ExampleTransition_FireJSON() {
 		}
 	}
 
-	plan, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "out of budget"}`))
+	plan, err := Withdraw.FireJSON(ctx, Mem, Alice, p, []byte(`{"reason": "out of budget"}`))
 	if err != nil {
 		panic(err)
 	}
@@ -121,17 +122,17 @@ func ExampleEach() {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	tasks := []*Task{{ID: 10, Owner: "alice", Status: Open}, {ID: 11, Owner: "bob", Status: Open}}
 	ctx := context.Background()
-	mem := transition.Memory(&store{tasks: map[int64][]*Task{1: tasks}}, nil)
+	mem := transition.Memory(&DB{Tasks: map[int64][]*Task{1: tasks}}, nil)
 
-	_, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
+	_, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 
-	_, err = Delete.Fire(ctx, mem, root, p, transition.NoInput{})
+	_, err = Delete.Fire(ctx, mem, Root, p, transition.NoInput{})
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 	// Output:
-	// transition: transition_test.Project.status "delete" of transition_test.Project 1 (Draft) by alice is blocked: transition_test.Task 11 (delete): alice may not Delete: only task_owner or admin
+	// transition: fixture.Project.status "delete" of fixture.Project 1 (Draft) by alice is blocked: fixture.Task 11 (delete): alice may not Delete: only task_owner or admin
 	// Draft Open Open
 	// <nil>
 	// Deleted Deleted Deleted

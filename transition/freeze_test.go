@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -44,7 +45,7 @@ func TestDeclaringAfterFirstUsePanics(t *testing.T) {
 	// Before any use, declaring is fine.
 	go1.Titled("Go")
 
-	assert.True(t, go1.Can(context.Background(), transition.Memory(struct{}{}, nil), alice, &box{S: a, O: x}))
+	assert.True(t, go1.Can(context.Background(), transition.Memory(struct{}{}, nil), Alice, &box{S: a, O: x}))
 
 	for name, declare := range map[string]func(){
 		"a transition": func() { transition.New[transition.NoInput](m, "back", transition.From(b).To(a)).AllowAnyone() },
@@ -101,7 +102,7 @@ func TestConcurrentDeclarationIsSafe(t *testing.T) {
 				t.Errorf("goroutine %d: %v", i, v)
 			}
 		})
-		wg.Go(func() { _, _ = m.Available(context.Background(), mem, alice, &box{S: a}) })
+		wg.Go(func() { _, _ = m.Available(context.Background(), mem, Alice, &box{S: a}) })
 	}
 	wg.Wait()
 	assert.Equal(t, 16, declared+refused)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/internal/stateinfo"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -179,7 +180,7 @@ func FuzzDecodeNested(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	tr := transition.New[fuzzInput](doors, "fuzz", transition.From(Closed).Stay()).AllowAnyone()
 	typ := reflect.TypeFor[fuzzInput]()
 	f.Fuzz(func(t *testing.T, payload []byte) {

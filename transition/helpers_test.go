@@ -9,29 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/statecraft/statecraft/internal/engine"
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
 )
 
 // cmpErrors compares the sentinel errors in Reasons by identity.
 var cmpErrors = cmp.Options{cmpopts.EquateErrors()}
-
-// reason is a transition.Reason as its words, for comparisons.
-type reason struct {
-	Err                   error
-	Code, Message, Object string
-}
-
-// reasonsOf returns rs as reasons; nil for none.
-func reasonsOf(rs []transition.Reason) []reason {
-	if rs == nil {
-		return nil
-	}
-	out := make([]reason, len(rs))
-	for i, r := range rs {
-		out[i] = reason{Err: r.Err, Code: r.Code, Message: r.Message(), Object: r.Object}
-	}
-	return out
-}
 
 // errorOf returns the first *transition.Error in err's chain, failing the
 // test unless there is one and it was made as kind (ErrBlocked,
@@ -55,11 +38,11 @@ func panicOfError(err error) any {
 }
 
 // engineMachine is a Machine as package registry runs it.
-type engineMachine = engine.Machine[User, transition.Scope[*store], transition.Store[*store], transition.Availability,
-	*transition.Plan[*store], func([]byte) []transition.FieldError]
+type engineMachine = engine.Machine[User, transition.Scope[*DB], transition.Store[*DB], transition.Availability,
+	*transition.Plan[*DB], func([]byte) []transition.FieldError]
 
 // openRunner returns r as package registry runs it.
-func openRunner(t testing.TB, r transition.Runner[User, *store]) engineMachine {
+func openRunner(t testing.TB, r transition.Runner[User, *DB]) engineMachine {
 	t.Helper()
 	e, ok := engine.Open(r).(engineMachine)
 	require.True(t, ok, "engine.Open(%v) is a %T", r, engine.Open(r))

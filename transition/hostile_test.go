@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -77,7 +78,7 @@ type billingInput struct {
 
 // Defect 2: strict decoding stopped at pointer and slice fields.
 func TestDecodeIsStrictBehindPointersSlicesAndMaps(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	bill := transition.New[billingInput](doors, "bill", transition.From(Closed).Stay()).AllowAnyone()
 
 	in, err := bill.Decode([]byte(`{"billing": {"city": "Oslo"}, "shipping": [{"city": "Bergen", "zip": "5003"}],
@@ -140,7 +141,7 @@ func TestDecodeIsStrictBehindPointersSlicesAndMaps(t *testing.T) {
 
 // Inside a nested object every problem is reported, not only the first.
 func TestDecodeNestedReportsEveryProblem(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	move := transition.New[moveInput](doors, "move", transition.From(Closed).Stay()).AllowAnyone()
 	got := inputErrorFields(t, move, `{"to": {"zip": 5}, "via": {"city": 1}, "notes": [1, "a"], "outcome": 1, "review": null}`)
 	want := []transition.FieldError{
@@ -157,7 +158,7 @@ func TestDecodeNestedReportsEveryProblem(t *testing.T) {
 // Defect 9: inputs that are not objects accepted an empty body or null as
 // their zero value.
 func TestDecodeNonObjectInputsMustBeGiven(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	text := transition.New[string](doors, "text", transition.From(Closed).Stay()).AllowAnyone()
 	when := transition.New[time.Time](doors, "when", transition.From(Closed).Stay()).AllowAnyone()
 	ints := transition.New[[]int](doors, "ints", transition.From(Closed).Stay()).AllowAnyone()
@@ -191,7 +192,7 @@ type noteInput struct {
 // A jsonschema:"required" tag makes a field required in decoding, as the
 // schema publishes it, whatever its json tag says.
 func TestDecodeJSONSchemaRequiredTag(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	note := transition.New[noteInput](doors, "note", transition.From(Closed).Stay()).AllowAnyone()
 	assert.Equal(t, []transition.FieldError{{Field: "/note", Code: "required", Message: "is required"}}, inputErrorFields(t, note, `{"extra": "x"}`))
 	_, err := note.Decode([]byte(`{"note": "x"}`))
@@ -201,7 +202,7 @@ func TestDecodeJSONSchemaRequiredTag(t *testing.T) {
 
 // Defect 7: errors copied whole values and keys out of the payload.
 func TestDecodeErrorsEchoLittle(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	move := transition.New[moveInput](doors, "move", transition.From(Closed).Stay()).AllowAnyone()
 	big := strings.Repeat("9", 1<<20)
 	bigKey := strings.Repeat("k", 1<<20)
@@ -235,7 +236,7 @@ func nestedComments(depth int, leaf string) string {
 }
 
 func TestDecodeRecursiveInput(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	reply := transition.New[comment](doors, "reply", transition.From(Closed).Stay()).AllowAnyone()
 	in, err := reply.Decode([]byte(nestedComments(3, `{"text": "deep"}`)))
 	require.NoError(t, err)
@@ -263,26 +264,26 @@ func (in pointerInput) Validate() error {
 }
 
 func TestPointerInputIsValidated(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	lock := transition.New[*pointerInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone()
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 	d := &Door{Status: Closed}
 
-	_, err := lock.Fire(ctx, mem, alice, d, &pointerInput{})
+	_, err := lock.Fire(ctx, mem, Alice, d, &pointerInput{})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "invalid", Message: "must not be empty"}}, ie.Fields)
 	assert.Equal(t, Closed, d.Status)
 
-	_, err = lock.FireJSON(ctx, mem, alice, d, []byte(`{"reason": ""}`))
+	_, err = lock.FireJSON(ctx, mem, Alice, d, []byte(`{"reason": ""}`))
 	errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, Closed, d.Status)
 
-	_, err = lock.Fire(ctx, mem, alice, d, nil)
+	_, err = lock.Fire(ctx, mem, Alice, d, nil)
 	ie = errorOf(t, err, transition.ErrInvalidInput, "a nil pointer input is no input")
 	assert.Equal(t, []transition.FieldError{{Code: "required", Message: "is required"}}, ie.Fields)
 	assert.Equal(t, Closed, d.Status)
 
-	_, err = lock.Fire(ctx, mem, alice, d, &pointerInput{Reason: "night"})
+	_, err = lock.Fire(ctx, mem, Alice, d, &pointerInput{Reason: "night"})
 	require.NoError(t, err)
 	assert.Equal(t, Locked, d.Status)
 }
@@ -294,14 +295,14 @@ type Person struct{ Name string }
 func (p *Person) String() string { return "person " + p.Name } // panics on a nil *Person
 
 func TestNilActorIsRefused(t *testing.T) {
-	doors := transition.For[*Person, *store](DoorStatus)
+	doors := transition.For[*Person, *DB](DoorStatus)
 	var allowCalls int
 	open := transition.New[transition.NoInput](doors, "open", transition.From(Closed).To(Opened)).
 		Allow("people", func(_ context.Context, p *Person, _ *Door) bool { allowCalls++; return p.Name != "" })
 	lock := transition.New[transition.NoInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone()
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 
-	for _, tr := range []*transition.Transition[Door, int, *Person, *store, transition.NoInput]{open, lock} {
+	for _, tr := range []*transition.Transition[Door, int, *Person, *DB, transition.NoInput]{open, lock} {
 		d := &Door{Status: Closed}
 		assert.False(t, tr.Can(ctx, mem, nil, d), tr.Name())
 		err := tr.Check(ctx, mem, nil, d)
@@ -336,9 +337,9 @@ type touchy struct{}
 func (touchy) String() string { panic("no name") }
 
 func TestPanickingActorStringIsContained(t *testing.T) {
-	doors := transition.For[touchy, *store](DoorStatus)
+	doors := transition.For[touchy, *DB](DoorStatus)
 	open := transition.New[transition.NoInput](doors, "open", transition.From(Opened).To(Closed)).AllowAnyone()
-	err := open.Check(context.Background(), memOf(&store{}), touchy{}, &Door{Status: Closed})
+	err := open.Check(context.Background(), MemOf(&DB{}), touchy{}, &Door{Status: Closed})
 	be := errorOf(t, err, transition.ErrBlocked)
 	assert.Equal(t, "a transition_test.touchy (its String method panicked: no name)", be.Actor())
 }
@@ -347,10 +348,10 @@ func TestPanickingActorStringIsContained(t *testing.T) {
 type Login string
 
 func TestActorOfNamedStringTypeIsNamedByValue(t *testing.T) {
-	doors := transition.For[Login, *store](DoorStatus)
+	doors := transition.For[Login, *DB](DoorStatus)
 	open := transition.New[transition.NoInput](doors, "open", transition.From(Closed).To(Opened)).
 		Allow("admins", func(_ context.Context, l Login, _ *Door) bool { return l == "admin" })
-	err := open.Check(context.Background(), memOf(&store{}), "carol", &Door{Status: Closed})
+	err := open.Check(context.Background(), MemOf(&DB{}), "carol", &Door{Status: Closed})
 	be := errorOf(t, err, transition.ErrBlocked)
 	assert.Equal(t, "carol", be.Actor())
 	assert.Equal(t, "carol may not Open: only admins", be.Reasons[0].Message())
@@ -360,42 +361,42 @@ func TestActorOfNamedStringTypeIsNamedByValue(t *testing.T) {
 // payload, so a caller who may not run a transition cannot make the server
 // decode anything: whatever the payload, the answer is the refusal.
 func TestFireJSONChecksBeforeDecoding(t *testing.T) {
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 	hostile := append(unknownKeys(1000), []byte("not even JSON")...)
 
 	p := &Project{ID: 1, Owner: "alice", Status: Published}
-	_, err := Withdraw.FireJSON(ctx, mem, bob, p, hostile)
+	_, err := Withdraw.FireJSON(ctx, mem, Bob, p, hostile)
 	require.ErrorIs(t, err, transition.ErrForbidden)
 	assert.NotErrorIs(t, err, transition.ErrInvalidInput)
 
 	p = &Project{ID: 1, Owner: "alice", Status: Draft}
-	_, err = Withdraw.FireJSON(ctx, mem, alice, p, hostile)
+	_, err = Withdraw.FireJSON(ctx, mem, Alice, p, hostile)
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.NotErrorIs(t, err, transition.ErrInvalidInput)
 
 	// Allowed, it decodes, and runs the checks once, not twice.
 	var loads int
-	projects := transition.For[User, *store](Status)
+	projects := transition.For[User, *DB](Status)
 	tag := transition.New[WithdrawInput](projects, "tag", transition.From(Published).Stay()).AllowAnyone().
-		WhenRelated(transition.Related("parent", func(context.Context, *store, *Project) (*Project, error) {
+		WhenRelated(transition.Related("parent", func(context.Context, *DB, *Project) (*Project, error) {
 			loads++
 			return &Project{Status: Published}, nil
 		}, Status.In(Published)))
-	_, err = tag.FireJSON(ctx, mem, alice, p, hostile)
+	_, err = tag.FireJSON(ctx, mem, Alice, p, hostile)
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Equal(t, 1, loads, "refused, the checks ran once, to report every reason")
 	p.Status = Published
-	_, err = tag.FireJSON(ctx, mem, alice, p, hostile)
+	_, err = tag.FireJSON(ctx, mem, Alice, p, hostile)
 	require.ErrorIs(t, err, transition.ErrInvalidInput)
-	_, err = tag.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "x"}`))
+	_, err = tag.FireJSON(ctx, mem, Alice, p, []byte(`{"reason": "x"}`))
 	require.NoError(t, err)
 	assert.Equal(t, 3, loads, "the checks run once for each call, not again after decoding")
 }
 
 // Several failing conditions are all reported, of each kind.
 func TestEveryFailingConditionIsReported(t *testing.T) {
-	projects := transition.For[User, *store](Status)
-	always := func(context.Context, *store, *Project) (*Project, error) {
+	projects := transition.For[User, *DB](Status)
+	always := func(context.Context, *DB, *Project) (*Project, error) {
 		return &Project{Status: Draft, Review: Pending}, nil
 	}
 	parent := transition.Related("parent", always, Status.In(Published))
@@ -403,7 +404,7 @@ func TestEveryFailingConditionIsReported(t *testing.T) {
 	ship := transition.New[transition.NoInput](projects, "ship", transition.From(Draft).To(Published)).AllowAnyone().
 		When(Review.In(Approved), Status.In(Withdrawn)).
 		WhenRelated(parent, sibling)
-	err := ship.Check(context.Background(), memOf(&store{}), alice, &Project{Status: Draft, Review: Pending})
+	err := ship.Check(context.Background(), MemOf(&DB{}), Alice, &Project{Status: Draft, Review: Pending})
 	be := errorOf(t, err, transition.ErrBlocked)
 	var codes, messages []string
 	for _, r := range be.Reasons {
@@ -423,11 +424,11 @@ func TestEveryFailingConditionIsReported(t *testing.T) {
 
 // A nil related object is reported as missing, not as a recovered panic.
 func TestNilRelatedObjectIsReported(t *testing.T) {
-	projects := transition.For[User, *store](Status)
-	none := func(context.Context, *store, *Project) (*Project, error) { return nil, nil }
+	projects := transition.For[User, *DB](Status)
+	none := func(context.Context, *DB, *Project) (*Project, error) { return nil, nil }
 	ship := transition.New[transition.NoInput](projects, "ship", transition.From(Draft).To(Published)).AllowAnyone().
 		WhenRelated(transition.Related("parent", none, Status.In(Published)))
-	err := ship.Check(context.Background(), memOf(&store{}), alice, &Project{Status: Draft})
+	err := ship.Check(context.Background(), MemOf(&DB{}), Alice, &Project{Status: Draft})
 	be := errorOf(t, err, transition.ErrBlocked)
 	assert.NotErrorIs(t, err, transition.ErrStep)
 	require.Len(t, be.Reasons, 1)
@@ -439,22 +440,22 @@ func TestNilRelatedObjectIsReported(t *testing.T) {
 // The failing step of a chain restores its own object, not only the steps
 // before it.
 func TestFailingChainStepRestoresItsOwnObject(t *testing.T) {
-	tasks := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+	tasks := transition.For[User, *DB](TaskField).Identify(func(t *Task) any { return t.ID })
 	drop := transition.New[transition.NoInput](tasks, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone().
-		Effect("scribble, then fail", func(_ context.Context, _ *store, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
+		Effect("scribble, then fail", func(_ context.Context, _ *DB, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
 			e.Model.Owner = "scribbled"
 			if e.Model.ID == 2 {
 				return errors.New("disk full")
 			}
 			return nil
 		})
-	projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+	projects := transition.For[User, *DB](Status).Identify(func(p *Project) any { return p.ID })
 	t1 := &Task{ID: 1, Owner: "alice", Status: Open}
 	t2 := &Task{ID: 2, Owner: "alice", Status: Open}
 	purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
-		Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
+		Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
 	p := &Project{ID: 1, Status: Draft}
-	_, err := purge.Fire(context.Background(), memOf(&store{}), alice, p, transition.NoInput{})
+	_, err := purge.Fire(context.Background(), MemOf(&DB{}), Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
 	assert.Equal(t, Draft, p.Status)
 	assert.Equal(t, Task{ID: 1, Owner: "alice", Status: Open}, *t1)
@@ -465,29 +466,29 @@ func TestFailingChainStepRestoresItsOwnObject(t *testing.T) {
 // is not one of its targets, blocks the chain; one already in a target
 // state is skipped.
 func TestCascadedObjectWithNoRuleBlocks(t *testing.T) {
-	tasks := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+	tasks := transition.For[User, *DB](TaskField).Identify(func(t *Task) any { return t.ID })
 	finish := transition.New[transition.NoInput](tasks, "finish", transition.From(Open).To(Done)).AllowAnyone()
-	projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+	projects := transition.For[User, *DB](Status).Identify(func(p *Project) any { return p.ID })
 	var children []*Task
 	publish := transition.New[transition.NoInput](projects, "publish", transition.From(Draft).To(Published)).AllowAnyone().
-		Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) { return children, nil }, finish))
+		Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) { return children, nil }, finish))
 	ctx := context.Background()
 
 	children = []*Task{{ID: 1, Status: Open}, {ID: 2, Status: Done}}
 	p := &Project{ID: 1, Status: Draft}
-	_, err := publish.Fire(ctx, mem, alice, p, transition.NoInput{})
+	_, err := publish.Fire(ctx, Mem, Alice, p, transition.NoInput{})
 	require.NoError(t, err, "a task already Done is skipped")
 	assert.Equal(t, Done, children[0].Status)
 
 	children = []*Task{{ID: 1, Status: Open}, {ID: 3, Status: TaskDeleted}}
 	p = &Project{ID: 1, Status: Draft}
-	_, err = publish.Fire(ctx, mem, alice, p, transition.NoInput{})
+	_, err = publish.Fire(ctx, Mem, Alice, p, transition.NoInput{})
 	be := errorOf(t, err, transition.ErrBlocked, "a deleted task cannot be finished, and is not already finished")
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	require.Len(t, be.Reasons, 1)
-	assert.Equal(t, "transition_test.Task 3 (finish)", be.Reasons[0].Object)
+	assert.Equal(t, "fixture.Task 3 (finish)", be.Reasons[0].Object)
 	assert.Equal(t, "wrong_state.status", be.Reasons[0].Code)
-	assert.True(t, be.Reasons[0].Of(TaskStatus_), "the reason comes from the task's status field")
+	assert.True(t, be.Reasons[0].Of(TaskField), "the reason comes from the task's status field")
 	assert.False(t, be.Reasons[0].Of(Status))
 	assert.Equal(t, Draft, p.Status)
 	assert.Equal(t, Open, children[0].Status)
@@ -507,9 +508,9 @@ func chainOf(depth int) *Node {
 }
 
 func TestChainDepthLimitBoundary(t *testing.T) {
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 	ok := chainOf(transition.MaxChainDepth)
-	_, err := RemoveNode.Fire(ctx, mem, alice, ok, transition.NoInput{})
+	_, err := RemoveNode.Fire(ctx, mem, Alice, ok, transition.NoInput{})
 	require.NoError(t, err)
 	deepest := ok
 	for len(deepest.Children) > 0 {
@@ -519,10 +520,10 @@ func TestChainDepthLimitBoundary(t *testing.T) {
 	assert.Equal(t, NGone, deepest.Status)
 
 	tooDeep := chainOf(transition.MaxChainDepth + 1)
-	_, err = RemoveNode.Fire(ctx, mem, alice, tooDeep, transition.NoInput{})
+	_, err = RemoveNode.Fire(ctx, mem, Alice, tooDeep, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrCycle)
 	assert.Contains(t, err.Error(), fmt.Sprintf("deeper than %d steps", transition.MaxChainDepth))
 	assert.Equal(t, NLive, tooDeep.Status)
-	require.ErrorIs(t, RemoveNode.Check(ctx, mem, alice, chainOf(transition.MaxChainDepth+1)), transition.ErrCycle)
-	require.NoError(t, RemoveNode.Check(ctx, mem, alice, chainOf(transition.MaxChainDepth)))
+	require.ErrorIs(t, RemoveNode.Check(ctx, mem, Alice, chainOf(transition.MaxChainDepth+1)), transition.ErrCycle)
+	require.NoError(t, RemoveNode.Check(ctx, mem, Alice, chainOf(transition.MaxChainDepth)))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
 )
 
@@ -83,14 +84,14 @@ func TestDecodeAccepts(t *testing.T) {
 }
 
 func TestFireJSON(t *testing.T) {
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 	p := &Project{ID: 1, Owner: "alice", Status: Published}
 
-	_, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": ""}`))
+	_, err := Withdraw.FireJSON(ctx, mem, Alice, p, []byte(`{"reason": ""}`))
 	require.ErrorIs(t, err, transition.ErrInvalidInput, "the input's own Validate runs")
 	assert.Equal(t, Published, p.Status)
 
-	r, err := Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "done"}`))
+	r, err := Withdraw.FireJSON(ctx, mem, Alice, p, []byte(`{"reason": "done"}`))
 	require.NoError(t, err)
 	require.Len(t, r.Steps, 1)
 	assert.Equal(t, &WithdrawInput{Reason: "done"}, r.Steps[0].Input)
@@ -98,14 +99,14 @@ func TestFireJSON(t *testing.T) {
 	assert.False(t, aborted)
 	assert.Equal(t, Withdrawn, p.Status)
 
-	_, err = Withdraw.FireJSON(ctx, mem, alice, p, []byte(`{"reason": "again"}`))
+	_, err = Withdraw.FireJSON(ctx, mem, Alice, p, []byte(`{"reason": "again"}`))
 	assert.ErrorIs(t, err, transition.ErrWrongState)
 }
 
 func TestValidateAgainstTheModel(t *testing.T) {
-	ctx, mem := testContext(&store{})
-	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved, StartAt: clock()}
-	_, err := Publish.Fire(ctx, mem, alice, p, PublishInput{StartAt: clock().Add(-time.Hour)})
+	ctx, mem := ContextOf(&DB{})
+	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved, StartAt: Clock()}
+	_, err := Publish.Fire(ctx, mem, Alice, p, PublishInput{StartAt: Clock().Add(-time.Hour)})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{{Field: "/start_at", Code: "invalid", Message: "must not move the start earlier"}}, ie.Fields)
 	var fe transition.FieldError
@@ -114,14 +115,14 @@ func TestValidateAgainstTheModel(t *testing.T) {
 }
 
 func TestValidationErrorsCombine(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	lock := transition.New[lockInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
-		Validate(func(context.Context, *store, *Door, lockInput) error {
+		Validate(func(context.Context, *DB, *Door, lockInput) error {
 			return errors.Join(transition.FieldError{Field: "/code", Message: "is too short"}, transition.FieldError{Field: "/code", Message: "must be digits"})
 		}).
-		Validate(func(context.Context, *store, *Door, lockInput) error { return errors.New("the door is jammed") })
+		Validate(func(context.Context, *DB, *Door, lockInput) error { return errors.New("the door is jammed") })
 	d := &Door{Status: Closed}
-	_, err := lock.Fire(context.Background(), memOf(&store{}), alice, d, lockInput{Code: "x"})
+	_, err := lock.Fire(context.Background(), MemOf(&DB{}), Alice, d, lockInput{Code: "x"})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{
 		{Field: "/code", Code: "invalid", Message: "must be set"}, // from the pointer-receiver Validate
@@ -136,12 +137,12 @@ func TestValidationErrorsCombine(t *testing.T) {
 
 // A validation that panics is a bug in the program, not bad input.
 func TestPanickingValidatorIsAStepError(t *testing.T) {
-	doors := transition.For[User, *store](DoorStatus)
+	doors := transition.For[User, *DB](DoorStatus)
 	lock := transition.New[transition.NoInput](doors, "lock", transition.From(Closed).To(Locked)).AllowAnyone().
-		Validate(func(context.Context, *store, *Door, transition.NoInput) error { return nil }).
-		Validate(func(context.Context, *store, *Door, transition.NoInput) error { panic("validator bug") })
+		Validate(func(context.Context, *DB, *Door, transition.NoInput) error { return nil }).
+		Validate(func(context.Context, *DB, *Door, transition.NoInput) error { panic("validator bug") })
 	d := &Door{Status: Closed}
-	_, err := lock.Fire(context.Background(), memOf(&store{}), alice, d, transition.NoInput{})
+	_, err := lock.Fire(context.Background(), MemOf(&DB{}), Alice, d, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.NotErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, "validate", se.Step)

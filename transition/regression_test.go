@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -31,7 +32,7 @@ func (in *verdictInput) Validate() error {
 }
 
 func TestChooseSeesTheValidatedInput(t *testing.T) {
-	reviews := transition.For[User, *store](Review)
+	reviews := transition.For[User, *DB](Review)
 	var seen string
 	decide := transition.New[verdictInput](reviews, "decide", transition.From(Pending).To(Approved, Rejected)).AllowAnyone().
 		Choose(func(_ context.Context, _ *Project, in verdictInput) state.State[ReviewStatus] {
@@ -40,12 +41,12 @@ func TestChooseSeesTheValidatedInput(t *testing.T) {
 			}
 			return Rejected
 		}).
-		Effect("note", func(_ context.Context, _ *store, e *transition.Event[Project, ReviewStatus, User, verdictInput]) error {
+		Effect("note", func(_ context.Context, _ *DB, e *transition.Event[Project, ReviewStatus, User, verdictInput]) error {
 			seen = e.Input.Verdict
 			return nil
 		})
 	p := &Project{Review: Pending}
-	ev, err := decide.Fire(context.Background(), memOf(&store{}), alice, p, verdictInput{Verdict: " YES "})
+	ev, err := decide.Fire(context.Background(), MemOf(&DB{}), Alice, p, verdictInput{Verdict: " YES "})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, p.Review)
 	assert.Equal(t, "yes", seen)
@@ -53,71 +54,71 @@ func TestChooseSeesTheValidatedInput(t *testing.T) {
 }
 
 func TestNilModelIsAnError(t *testing.T) {
-	ctx, mem := testContext(&store{})
-	assert.False(t, Delete.Can(ctx, mem, alice, nil))
-	require.ErrorIs(t, Delete.Check(ctx, mem, alice, nil), transition.ErrNilModel)
-	_, err := Delete.Fire(ctx, mem, alice, nil, transition.NoInput{})
+	ctx, mem := ContextOf(&DB{})
+	assert.False(t, Delete.Can(ctx, mem, Alice, nil))
+	require.ErrorIs(t, Delete.Check(ctx, mem, Alice, nil), transition.ErrNilModel)
+	_, err := Delete.Fire(ctx, mem, Alice, nil, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrNilModel)
-	_, err = Publish.Fire(ctx, mem, alice, nil, PublishInput{})
+	_, err = Publish.Fire(ctx, mem, Alice, nil, PublishInput{})
 	require.ErrorIs(t, err, transition.ErrNilModel)
-	_, err = Publish.FireJSON(ctx, mem, alice, nil, nil)
+	_, err = Publish.FireJSON(ctx, mem, Alice, nil, nil)
 	require.ErrorIs(t, err, transition.ErrNilModel)
 }
 
 func TestPanickingLoaderIsAStepError(t *testing.T) {
-	tasks := transition.For[User, *store](TaskStatus_)
+	tasks := transition.For[User, *DB](TaskField)
 	drop := transition.New[transition.NoInput](tasks, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone()
-	projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+	projects := transition.For[User, *DB](Status).Identify(func(p *Project) any { return p.ID })
 	purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
-		Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) {
+		Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) {
 			var m map[string]int
 			m["boom"]++ // a nil-map write in user code
 			return nil, nil
 		}, drop))
 	p := &Project{ID: 4, Status: Draft}
-	ctx, mem := testContext(&store{})
+	ctx, mem := ContextOf(&DB{})
 	for name, err := range map[string]error{
-		"Check": purge.Check(ctx, mem, alice, p),
-		"Fire":  func() error { _, err := purge.Fire(ctx, mem, alice, p, transition.NoInput{}); return err }(),
+		"Check": purge.Check(ctx, mem, Alice, p),
+		"Fire":  func() error { _, err := purge.Fire(ctx, mem, Alice, p, transition.NoInput{}); return err }(),
 		"Available": func() error {
-			_, err := projects.Available(ctx, mem, alice, p)
+			_, err := projects.Available(ctx, mem, Alice, p)
 			return err
 		}(),
 	} {
 		se := errorOf(t, err, transition.ErrStep, name)
 		assert.Equal(t, "load tasks", se.Step, name)
 		assert.NotNil(t, panicOfError(se), name)
-		assert.Contains(t, se.Error(), "transition_test.Project 4 (purge)", name)
+		assert.Contains(t, se.Error(), "fixture.Project 4 (purge)", name)
 	}
 	assert.Equal(t, Draft, p.Status)
 }
 
 func TestFailingLoaderNamesTheTransitionAndObject(t *testing.T) {
-	s := &store{fail: errors.New("database down")}
+	s := &DB{Fail: errors.New("database down")}
 	p := &Project{ID: 5, ParentID: 1, Owner: "alice", Status: Draft, Review: Approved}
-	err := Publish.Check(context.Background(), memOf(s), alice, p)
+	err := Publish.Check(context.Background(), MemOf(s), Alice, p)
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "load parent", se.Step)
 	assert.Equal(t, "publish", se.Transition)
-	assert.Equal(t, "transition_test.Project 5", se.Object())
+	assert.Equal(t, "fixture.Project 5", se.Object())
 	assert.Equal(t, "alice", se.Actor())
 	assert.ErrorContains(t, err, "database down")
 }
 
 // Check plans a chain without an input, so it must not ask Choose.
 func TestCheckDoesNotChooseWithoutInput(t *testing.T) {
-	reviews := transition.For[User, *store](Review)
+	reviews := transition.For[User, *DB](Review)
 	calls := 0
 	decide := transition.New[verdictInput](reviews, "decide", transition.From(Pending).To(Approved, Rejected)).AllowAnyone().
 		Choose(func(context.Context, *Project, verdictInput) state.State[ReviewStatus] {
 			calls++
 			return state.State[ReviewStatus]{}
 		}).
-		Cascade(transition.Each("none", func(context.Context, *store, *Project) ([]*Project, error) { return nil, nil },
-			transition.New[transition.NoInput](transition.For[User, *store](Status), "noop", transition.From(Draft).Stay()).AllowAnyone()))
+		Cascade(transition.Each("none", func(context.Context, *DB, *Project) ([]*Project, error) { return nil, nil },
+			transition.New[transition.NoInput](transition.For[User, *DB](Status), "noop", transition.From(Draft).Stay()).AllowAnyone()))
 	p := &Project{Review: Pending}
-	require.NoError(t, decide.Check(context.Background(), memOf(&store{}), alice, p))
-	av, err := decide.Availability(context.Background(), memOf(&store{}), alice, p)
+	require.NoError(t, decide.Check(context.Background(), MemOf(&DB{}), Alice, p))
+	av, err := decide.Availability(context.Background(), MemOf(&DB{}), Alice, p)
 	require.NoError(t, err)
 	assert.True(t, av.Available)
 	assert.Zero(t, calls)
@@ -129,19 +130,19 @@ func TestSnapshotRestoresDeepChanges(t *testing.T) {
 		Tags   map[string]bool
 	}
 	docStatus := state.Bind(ArticleState, "status", func(d *Doc) *state.State[int] { return &d.Status })
-	deep := transition.For[User, *store](docStatus).Snapshot(func(d *Doc) Doc { c := *d; c.Tags = maps.Clone(d.Tags); return c })
-	shallow := transition.For[User, *store](docStatus)
-	for name, m := range map[string]*transition.Machine[Doc, int, User, *store]{"deep": deep, "shallow": shallow} {
+	deep := transition.For[User, *DB](docStatus).Snapshot(func(d *Doc) Doc { c := *d; c.Tags = maps.Clone(d.Tags); return c })
+	shallow := transition.For[User, *DB](docStatus)
+	for name, m := range map[string]*transition.Machine[Doc, int, User, *DB]{"deep": deep, "shallow": shallow} {
 		publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone().
-			Effect("tag", func(_ context.Context, _ *store, e *transition.Event[Doc, int, User, transition.NoInput]) error {
+			Effect("tag", func(_ context.Context, _ *DB, e *transition.Event[Doc, int, User, transition.NoInput]) error {
 				e.Model.Tags["published"] = true // changes the map in place
 				return nil
 			}).
-			Effect("fail", func(context.Context, *store, *transition.Event[Doc, int, User, transition.NoInput]) error {
+			Effect("fail", func(context.Context, *DB, *transition.Event[Doc, int, User, transition.NoInput]) error {
 				return errors.New("no")
 			})
 		d := &Doc{Status: ADraft, Tags: map[string]bool{"draft": true}}
-		_, err := publish.Fire(context.Background(), memOf(&store{}), alice, d, transition.NoInput{})
+		_, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, d, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrStep, name)
 		assert.Equal(t, ADraft, d.Status, name)
 		if name == "deep" {
@@ -160,7 +161,7 @@ func TestEachCheckRunsOnce(t *testing.T) {
 	publish := transition.New[transition.NoInput](articles, "publish", transition.From(ADraft).To(ALive)).
 		Allow("flip-flop", func(context.Context, User, *Article) bool { calls++; return calls > 1 })
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(context.Background(), memOf(&store{}), alice, a, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
 	be := errorOf(t, err, transition.ErrBlocked)
 	require.Len(t, be.Reasons, 1)
 	assert.ErrorIs(t, err, transition.ErrForbidden)
@@ -177,8 +178,8 @@ func TestDiamondIsNotALoop(t *testing.T) {
 		{Status: NLive}, {Status: NLive}, // new, unsaved: ID 0
 	}}
 	var events int
-	ctx, mem := testContext(&store{observe: func(any, transition.Step) error { events++; return nil }})
-	_, err := RemoveNode.Fire(ctx, mem, alice, root, transition.NoInput{})
+	ctx, mem := ContextOf(&DB{Observe: func(any, transition.Step) error { events++; return nil }})
+	_, err := RemoveNode.Fire(ctx, mem, Alice, root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, 6, events, "root, 2, 3, the shared node once, and both new nodes")
 	assert.Equal(t, NGone, shared.Status)
@@ -189,13 +190,13 @@ func TestDiamondIsNotALoop(t *testing.T) {
 // error names the outer step, and keeps the inner one.
 func TestNestedStepErrorNamesTheOuterStep(t *testing.T) {
 	inner := transition.New[transition.NoInput](newArticleMachine(), "inner", transition.From(ADraft).To(ALive)).AllowAnyone().
-		Effect("inner step", func(context.Context, *store, *articleEvent) error { return errors.New("inner failure") })
+		Effect("inner step", func(context.Context, *DB, *articleEvent) error { return errors.New("inner failure") })
 	outer := transition.New[transition.NoInput](newArticleMachine(), "outer", transition.From(ADraft).To(ALive)).AllowAnyone().
-		Effect("sync sibling", func(ctx context.Context, _ *store, e *articleEvent) error {
-			_, err := inner.Fire(ctx, mem, e.Actor, &Article{Status: ADraft}, transition.NoInput{})
+		Effect("sync sibling", func(ctx context.Context, _ *DB, e *articleEvent) error {
+			_, err := inner.Fire(ctx, Mem, e.Actor, &Article{Status: ADraft}, transition.NoInput{})
 			return err
 		})
-	_, err := outer.Fire(context.Background(), memOf(&store{}), alice, &Article{Status: ADraft}, transition.NoInput{})
+	_, err := outer.Fire(context.Background(), MemOf(&DB{}), Alice, &Article{Status: ADraft}, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "outer", se.Transition)
 	assert.Equal(t, "sync sibling", se.Step)
@@ -216,15 +217,15 @@ func TestInfoIsACopy(t *testing.T) {
 // otherwise their type, so that struct fields do not leak into messages.
 func TestActorNames(t *testing.T) {
 	type secretUser struct{ Name, Token string }
-	doors := transition.For[secretUser, *store](DoorStatus)
+	doors := transition.For[secretUser, *DB](DoorStatus)
 	open := transition.New[transition.NoInput](doors, "open", transition.From(Opened).To(Closed)).AllowAnyone()
-	_, err := open.Fire(context.Background(), memOf(&store{}), secretUser{"eve", "s3cr3t"}, &Door{Status: Closed}, transition.NoInput{})
+	_, err := open.Fire(context.Background(), MemOf(&DB{}), secretUser{"eve", "s3cr3t"}, &Door{Status: Closed}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.NotContains(t, err.Error(), "s3cr3t")
 	assert.Contains(t, err.Error(), "by a transition_test.secretUser")
 
-	byID := transition.For[int64, *store](DoorStatus)
+	byID := transition.For[int64, *DB](DoorStatus)
 	shut := transition.New[transition.NoInput](byID, "shut", transition.From(Opened).To(Closed)).AllowAnyone()
-	_, err = shut.Fire(context.Background(), memOf(&store{}), 42, &Door{Status: Closed}, transition.NoInput{})
+	_, err = shut.Fire(context.Background(), MemOf(&DB{}), 42, &Door{Status: Closed}, transition.NoInput{})
 	assert.Contains(t, err.Error(), "by 42")
 }

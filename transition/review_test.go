@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -54,7 +55,7 @@ func TestFreshCopyIsTheSameObject(t *testing.T) {
 			stored := Doc{ID: 1, Version: 3, Status: DocDraft, Review: DocPending}
 			r := newRecorder(stored)
 			d := stored
-			_, err := publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
+			_, err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 			require.NoError(t, err)
 			assert.Equal(t, Doc{ID: 1, Version: 4, Status: DocLive, Review: DocGoneReview}, d)
 			assert.Equal(t, d, r.stored[1], "saved once, both fields")
@@ -73,9 +74,9 @@ func TestStalePlanInMemoryConflicts(t *testing.T) {
 	remove := transition.New[transition.NoInput](docs, "remove", transition.From(DocDraft).To(DocGone)).AllowAnyone()
 	r := newRecorder()
 	d := &Doc{ID: 1, Status: DocDraft}
-	plan, err := publish.Plan(context.Background(), r, alice, d, transition.NoInput{})
+	plan, err := publish.Plan(context.Background(), r, Alice, d, transition.NoInput{})
 	require.NoError(t, err)
-	_, err = remove.Fire(context.Background(), r, alice, d, transition.NoInput{})
+	_, err = remove.Fire(context.Background(), r, Alice, d, transition.NoInput{})
 	require.NoError(t, err)
 	err = plan.Apply(context.Background(), r, false)
 	require.ErrorIs(t, err, transition.ErrConflict)
@@ -94,7 +95,7 @@ func TestPlanApplyHooks(t *testing.T) {
 		OnFailure("alert", func(_ context.Context, _ *ev, err error) { seen = append(seen, "alert: "+err.Error()) })
 	ctx := context.Background()
 	apply := func(r *recorder) (*transition.Plan[*recorder], error) {
-		p, err := publish.Plan(ctx, r, alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+		p, err := publish.Plan(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 		require.NoError(t, err)
 		return p, p.Apply(ctx, r, false)
 	}
@@ -139,8 +140,8 @@ func TestSharedCancelIsNotChanged(t *testing.T) {
 		Before("hold", func(context.Context, *recorder, *transition.Event[Doc, string, User, transition.NoInput]) error {
 			return errHold
 		})
-	_, err1 := publish.Fire(context.Background(), newRecorder(), alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
-	_, err2 := publish.Fire(context.Background(), newRecorder(), alice, &Doc{ID: 2, Status: DocDraft}, transition.NoInput{})
+	_, err1 := publish.Fire(context.Background(), newRecorder(), Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	_, err2 := publish.Fire(context.Background(), newRecorder(), Alice, &Doc{ID: 2, Status: DocDraft}, transition.NoInput{})
 	assert.Equal(t, `transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: canceled by "hold": legal hold`, err1.Error())
 	assert.Equal(t, `transition: transition_test.Doc.status "publish" of transition_test.Doc 2 by alice: canceled by "hold": legal hold`, err2.Error())
 	assert.Equal(t, "legal hold", errHold.Error())
@@ -149,7 +150,7 @@ func TestSharedCancelIsNotChanged(t *testing.T) {
 // A confirmation without a digest confirms nothing.
 func TestFireConfirmedNeedsADigest(t *testing.T) {
 	d := &Doc{ID: 1, Status: DocDraft}
-	_, err := hooked(newRecorder()).FireConfirmed(context.Background(), newRecorder(), alice, d, transition.NoInput{}, "")
+	_, err := hooked(newRecorder()).FireConfirmed(context.Background(), newRecorder(), Alice, d, transition.NoInput{}, "")
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, DocDraft, d.Status)
 }
@@ -160,7 +161,7 @@ type noTx struct{}
 func (noTx) Begin(context.Context) (transition.Tx[*recorder], error) { return nil, nil }
 
 func TestNilTxIsAnError(t *testing.T) {
-	_, err := hooked(newRecorder()).Fire(context.Background(), noTx{}, alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	_, err := hooked(newRecorder()).Fire(context.Background(), noTx{}, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.ErrorContains(t, err, "Begin returned no unit of work")
 }
 
@@ -176,7 +177,7 @@ func TestEffectsCannotRewriteTheRecord(t *testing.T) {
 		})
 	r := newRecorder(Doc{ID: 1, Version: 3, Status: DocDraft, Review: DocPending})
 	d := r.stored[1]
-	_, err := publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	require.NoError(t, err)
 	require.Len(t, r.steps, 1)
 	require.Len(t, r.steps[0].Moves, 2)
@@ -195,7 +196,7 @@ func TestOneFieldMovedTwiceIsRefused(t *testing.T) {
 		Cascade(transition.Each("itself", func(_ context.Context, _ *recorder, d *Doc) ([]*Doc, error) { return []*Doc{d}, nil }, archive))
 	r := newRecorder(Doc{ID: 1, Version: 3, Status: DocDraft, Review: DocPending})
 	d := r.stored[1]
-	_, err := publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	// archive sees the review as Pending when planned: it is refused as a
 	// wrong state, not planned to move it a second time.
 	require.Error(t, err)
@@ -208,7 +209,7 @@ func TestOneFieldMovedTwiceIsRefused(t *testing.T) {
 	publish2 := transition.New[transition.NoInput](docs2, "publish2", transition.From(DocDraft).To(DocLive)).AllowAnyone().
 		Also(transition.Field(DocReview, transition.From(DocOK).To(DocPending))).
 		Cascade(transition.Each("itself", func(_ context.Context, _ *recorder, d *Doc) ([]*Doc, error) { return []*Doc{d}, nil }, archive2))
-	_, err = publish2.Fire(context.Background(), r, alice, &d, transition.NoInput{})
+	_, err = publish2.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.Contains(t, err.Error(), "both move its review in one plan")
 	assert.Equal(t, []string{"begin", "rollback"}, r.log)
@@ -227,7 +228,7 @@ func TestDecodePanicIsContained(t *testing.T) {
 	}
 	pay := transition.New[in](docs, "pay", transition.From(DocDraft).Stay()).AllowAnyone()
 	r := newRecorder()
-	_, err := pay.FireJSON(context.Background(), r, alice, &Doc{Status: DocDraft}, []byte(`{"f": 1}`))
+	_, err := pay.FireJSON(context.Background(), r, Alice, &Doc{Status: DocDraft}, []byte(`{"f": 1}`))
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "decode", se.Step)
 	assert.Equal(t, "decoder bug", panicOfError(se))
@@ -252,7 +253,7 @@ func TestCreationNeedsAnInserter(t *testing.T) {
 			ran = true
 			return nil
 		})
-	_, err := create.Fire(context.Background(), newRecorder(), alice, &Doc{}, transition.NoInput{})
+	_, err := create.Fire(context.Background(), newRecorder(), Alice, &Doc{}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.False(t, ran)
 	assert.True(t, errors.Is(err, transition.ErrDefinition))
@@ -272,14 +273,14 @@ func TestDigestCoversTheInput(t *testing.T) {
 		})
 	ctx := context.Background()
 	d := &Doc{ID: 1, Status: DocDraft}
-	a, err := publish.Plan(ctx, newRecorder(), alice, d, note{"a"})
+	a, err := publish.Plan(ctx, newRecorder(), Alice, d, note{"a"})
 	require.NoError(t, err)
-	b, err := publish.Plan(ctx, newRecorder(), alice, d, note{"b"})
+	b, err := publish.Plan(ctx, newRecorder(), Alice, d, note{"b"})
 	require.NoError(t, err)
 	assert.NotEqual(t, a.Digest(), b.Digest())
-	_, err = publish.FireConfirmed(ctx, newRecorder(), alice, d, note{"b"}, a.Digest())
+	_, err = publish.FireConfirmed(ctx, newRecorder(), Alice, d, note{"b"}, a.Digest())
 	require.ErrorIs(t, err, transition.ErrConflict)
-	_, err = publish.FireConfirmed(ctx, newRecorder(), alice, d, note{"a"}, a.Digest())
+	_, err = publish.FireConfirmed(ctx, newRecorder(), Alice, d, note{"a"}, a.Digest())
 	require.NoError(t, err)
 	assert.Equal(t, "a", d.Body)
 }

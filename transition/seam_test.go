@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
 )
@@ -63,7 +64,7 @@ func (s *shelf) Begin(context.Context) (transition.Tx[*shelf], error) {
 	return s, nil
 }
 func (s *shelf) Unit() *shelf   { return s }
-func (s *shelf) Now() time.Time { return clock() }
+func (s *shelf) Now() time.Time { return Clock() }
 func (s *shelf) Append(_ context.Context, st []transition.Step) error {
 	s.log = append(s.log, fmt.Sprintf("history %d", len(st)))
 	return nil
@@ -179,7 +180,7 @@ func folderTree() []Folder {
 func TestCascadeIsBatchedByDepth(t *testing.T) {
 	s := newShelf(folderTree()...)
 	root := s.stored[1]
-	p, err := DeleteFolder.Plan(context.Background(), s, alice, &root, transition.NoInput{})
+	p, err := DeleteFolder.Plan(context.Background(), s, Alice, &root, transition.NoInput{})
 	require.NoError(t, err)
 	require.NoError(t, p.Apply(context.Background(), s, true))
 	assert.Equal(t, []string{"load 1 lock=true", "load 3,2 lock=true", "load 5,4 lock=true",
@@ -193,7 +194,7 @@ func TestCascadeIsBatchedByDepth(t *testing.T) {
 	// Without locking, nothing is loaded: the saves compare and set.
 	s = newShelf(folderTree()...)
 	root = s.stored[1]
-	_, err = DeleteFolder.Fire(context.Background(), s, alice, &root, transition.NoInput{})
+	_, err = DeleteFolder.Fire(context.Background(), s, Alice, &root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"begin", "save 1", "save 3,2", "save 5,4", "history 5", "commit"}, s.log)
 }
@@ -204,7 +205,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	s := newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.conflicts, s.retries = 2, 5
 	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err := DeleteFolder.Fire(context.Background(), retrying{shelf: s}, alice, f, transition.NoInput{})
+	_, err := DeleteFolder.Fire(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"begin", "save 1", "rollback", "retry after 1",
@@ -218,7 +219,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.conflicts, s.retries = 3, 1
 	f = &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err = DeleteFolder.Fire(context.Background(), retrying{shelf: s}, alice, f, transition.NoInput{})
+	_, err = DeleteFolder.Fire(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, 0, s.committed)
 	assert.Equal(t, Folder{ID: 1, Status: FolderOpen, Version: 2}, *f)
@@ -229,7 +230,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	f = &Folder{ID: 1, Status: FolderOpen, Version: 1}
 	gone := retrying{shelf: s}
 	gone.onRetry = func() { delete(s.stored, 1) }
-	_, err = DeleteFolder.Fire(context.Background(), gone, alice, f, transition.NoInput{})
+	_, err = DeleteFolder.Fire(context.Background(), gone, Alice, f, transition.NoInput{})
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "none", ce.Found)
@@ -238,14 +239,14 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.retries = 5
 	f = &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err = DeleteFolder.FireConfirmed(context.Background(), retrying{shelf: s}, alice, f, transition.NoInput{}, "not the digest")
+	_, err = DeleteFolder.FireConfirmed(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{}, "not the digest")
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.NotContains(t, strings.Join(s.log, " "), "retry")
 
 	// A store that is no Retrier does not retry.
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.conflicts = 1
-	_, err = DeleteFolder.Fire(context.Background(), s, alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	_, err = DeleteFolder.Fire(context.Background(), s, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, []string{"begin", "save 1", "rollback"}, s.log)
 }
@@ -276,7 +277,7 @@ func TestEnclosedTxDefersAfterCommit(t *testing.T) {
 	s.enclosed = true
 	ran = nil
 	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err := TouchFolder.Fire(context.Background(), s, alice, f, transition.NoInput{})
+	_, err := TouchFolder.Fire(context.Background(), s, Alice, f, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Empty(t, ran, "not run at the Tx's commit")
 	require.Len(t, s.deferred, 1)
@@ -285,7 +286,7 @@ func TestEnclosedTxDefersAfterCommit(t *testing.T) {
 
 	// A failure hands nothing over.
 	s.deferred = nil
-	_, err = TouchFolder.Fire(context.Background(), s, alice, &Folder{ID: 1, Status: FolderOpen, Version: 0}, transition.NoInput{})
+	_, err = TouchFolder.Fire(context.Background(), s, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 0}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Empty(t, s.deferred)
 }
@@ -301,7 +302,7 @@ func TestCommitConflictIsAConflict(t *testing.T) {
 		return nil
 	}
 	d := &Doc{ID: 1, Version: 3, Status: DocDraft}
-	_, err := hooked(r).Fire(context.Background(), r, alice, d, transition.NoInput{})
+	_, err := hooked(r).Fire(context.Background(), r, Alice, d, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.NotErrorIs(t, err, transition.ErrCommit)
 	assert.Contains(t, err.Error(), "SQLSTATE 40001")
@@ -323,7 +324,7 @@ func (locking) Locks() bool { return true }
 func TestLockerTxLocksBeforeSteps(t *testing.T) {
 	s := newShelf(folderTree()...)
 	root := s.stored[1]
-	_, err := DeleteFolder.Fire(context.Background(), locking{s}, alice, &root, transition.NoInput{})
+	_, err := DeleteFolder.Fire(context.Background(), locking{s}, Alice, &root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"begin", "load 1 lock=true", "load 3,2 lock=true", "load 5,4 lock=true",
 		"save 1", "save 3,2", "save 5,4", "history 5", "commit"}, s.log)
@@ -354,29 +355,29 @@ func (c claiming) Claim(_ context.Context, r transition.Request) ([]transition.S
 func TestClaimerReplays(t *testing.T) {
 	s := newShelf(Folder{ID: 1, Status: FolderDeleted, Version: 2})
 	var asked transition.Request
-	first := transition.Step{Machine: "transition_test.Folder.status", Transition: "delete", At: clock(),
+	first := transition.Step{Machine: "transition_test.Folder.status", Transition: "delete", At: Clock(),
 		Moves: []transition.Move{{Field: "status", From: transition.StateRef{Value: "open", Title: "Open"}, To: transition.StateRef{Value: "deleted", Title: "Deleted"}}}}
 	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	ev, err := DeleteFolder.Fire(context.Background(), claiming{shelf: s, replay: []transition.Step{first}, asked: &asked}, alice, f, transition.NoInput{})
+	ev, err := DeleteFolder.Fire(context.Background(), claiming{shelf: s, replay: []transition.Step{first}, asked: &asked}, Alice, f, transition.NoInput{})
 	require.NoError(t, err)
 	assert.True(t, ev.Replayed)
 	assert.Equal(t, FolderOpen, ev.From)
 	assert.Equal(t, FolderDeleted, ev.To)
-	assert.Equal(t, clock(), ev.At)
+	assert.Equal(t, Clock(), ev.At)
 	assert.Equal(t, Folder{ID: 1, Status: FolderDeleted, Version: 2}, *f, "reloaded")
 	assert.Equal(t, []string{"begin", "claim", "load 1 lock=false", "rollback"}, s.log, "nothing applied")
 	assert.Equal(t, transition.Request{Machine: "transition_test.Folder.status", Transition: "delete", Object: int64(1), Actor: "alice"}, asked)
 
 	// Refused: the error says which request, and nothing runs.
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
-	_, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, err: transition.ErrIdempotency, asked: &asked}, alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	_, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, err: transition.ErrIdempotency, asked: &asked}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrIdempotency)
 	assert.Contains(t, err.Error(), `"touch" of transition_test.Folder 1 by alice`)
 	assert.Equal(t, []string{"begin", "claim", "rollback"}, s.log)
 
 	// A new key: the transition runs as usual.
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
-	ev, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, asked: &asked}, alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	ev, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, asked: &asked}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
 	require.NoError(t, err)
 	assert.False(t, ev.Replayed)
 	assert.Equal(t, []string{"begin", "claim", "save 1", "history 1", "commit"}, s.log)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition"
@@ -82,7 +83,7 @@ func (r *recorder) Begin(context.Context) (transition.Tx[*recorder], error) {
 	return r, nil
 }
 func (r *recorder) Unit() *recorder { return r }
-func (r *recorder) Now() time.Time  { return clock() }
+func (r *recorder) Now() time.Time  { return Clock() }
 func (r *recorder) Append(_ context.Context, steps []transition.Step) error {
 	r.steps = append(r.steps, steps...)
 	return r.at(fmt.Sprintf("history %d", len(steps)))
@@ -179,7 +180,7 @@ func TestStageOrder(t *testing.T) {
 			assert.False(t, ev.Aborted)
 		},
 	}, {
-		name: "refused", actor: bob, log: []string{"begin", "rollback"},
+		name: "refused", actor: Bob, log: []string{"begin", "rollback"},
 		check: func(t *testing.T, ev *transition.Event[Doc, string, User, transition.NoInput], err error, d *Doc) {
 			require.ErrorIs(t, err, transition.ErrForbidden)
 			assert.Equal(t, "", d.Body, "no hook ran, the failure hook included")
@@ -274,7 +275,7 @@ func TestStageOrder(t *testing.T) {
 			publish := hooked(r)
 			r.fail, r.verdict = c.fail, c.verdict
 			d := stored
-			actor := alice
+			actor := Alice
 			if c.actor.Name != "" {
 				actor = c.actor
 			}
@@ -306,20 +307,20 @@ func TestFailureAndAfterCommitHooks(t *testing.T) {
 
 	r := newRecorder()
 	r.fail = "effect"
-	_, err := publish.Fire(ctx, r, alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	_, err := publish.Fire(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
 	assert.Equal(t, []string{`alert publish (model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: step "effect" failed: effect failed`}, seen)
 
 	seen = nil
 	r = newRecorder()
 	r.fail = "commit"
-	_, err = publish.Fire(ctx, r, alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	_, err = publish.Fire(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.Error(t, err)
 	require.Len(t, seen, 1)
 	assert.Contains(t, seen[0], `alert publish (model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: commit failed, the outcome is unknown`)
 
 	seen = nil
-	ev2, err := publish.Fire(ctx, newRecorder(), alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	ev2, err := publish.Fire(ctx, newRecorder(), Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrAfterCommit)
 	require.NotNil(t, ev2, "committed: the event comes with the after-commit error")
 	ae := errorOf(t, err, transition.ErrAfterCommit)
@@ -337,7 +338,7 @@ func TestFailureAndAfterCommitHooks(t *testing.T) {
 	assert.Equal(t, []string{"mail Live"}, seen)
 
 	seen = nil
-	_, err = publish.Fire(ctx, newRecorder(), alice, &Doc{ID: 1, Status: DocLive}, transition.NoInput{})
+	_, err = publish.Fire(ctx, newRecorder(), Alice, &Doc{ID: 1, Status: DocLive}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Empty(t, seen, "no hook runs on a refusal")
 }
@@ -364,7 +365,7 @@ func TestCreationIsATransition(t *testing.T) {
 
 	r := newRecorder()
 	d := &Doc{}
-	ev, err := create.Fire(context.Background(), r, alice, d, newDoc{Body: "hello"})
+	ev, err := create.Fire(context.Background(), r, Alice, d, newDoc{Body: "hello"})
 	require.NoError(t, err)
 	assert.Equal(t, &Doc{ID: 100, Version: 1, Status: DocDraft, Review: DocPending, Body: "hello"}, d)
 	assert.True(t, ev.Created)
@@ -386,13 +387,13 @@ func TestCreationIsATransition(t *testing.T) {
 	assert.Equal(t, "Pending", c.Moves[1].To.Title)
 
 	// The zero value is no state: an object that holds one is not new.
-	_, err = create.Fire(context.Background(), newRecorder(), alice, &Doc{Status: DocDraft}, newDoc{})
+	_, err = create.Fire(context.Background(), newRecorder(), Alice, &Doc{Status: DocDraft}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Contains(t, err.Error(), "status is Draft; Create creates a new object, which holds no state")
-	_, err = create.Fire(context.Background(), newRecorder(), alice, &Doc{Review: DocOK}, newDoc{})
+	_, err = create.Fire(context.Background(), newRecorder(), Alice, &Doc{Review: DocOK}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Contains(t, err.Error(), "review is OK; it must be no state (a new object)")
-	_, err = create.Fire(context.Background(), newRecorder(), bob, &Doc{}, newDoc{})
+	_, err = create.Fire(context.Background(), newRecorder(), Bob, &Doc{}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrForbidden)
 }
 
@@ -405,7 +406,7 @@ func TestStaleCopyConflicts(t *testing.T) {
 	r := newRecorder(Doc{ID: 1, Version: 4, Status: DocDraft})
 	publish := hooked(r)
 	d := &Doc{ID: 1, Version: 3, Status: DocDraft}
-	_, err := publish.Fire(context.Background(), r, alice, d, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), r, Alice, d, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
@@ -417,7 +418,7 @@ func TestStaleCopyConflicts(t *testing.T) {
 
 	locked := newRecorder(Doc{ID: 1, Version: 4, Status: DocDraft})
 	d = &Doc{ID: 1, Version: 3, Status: DocDraft}
-	p, err := hooked(locked).Plan(context.Background(), locked, alice, d, transition.NoInput{})
+	p, err := hooked(locked).Plan(context.Background(), locked, Alice, d, transition.NoInput{})
 	require.NoError(t, err)
 	err = p.Apply(context.Background(), locked, true)
 	require.ErrorAs(t, err, &ce)
@@ -427,9 +428,9 @@ func TestStaleCopyConflicts(t *testing.T) {
 	assert.NotContains(t, locked.log, "before", "no hook ran")
 
 	gone := newRecorder()
-	_, err = hooked(gone).Fire(context.Background(), gone, alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
+	_, err = hooked(gone).Fire(context.Background(), gone, Alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict, "a row that is gone is a conflict too")
-	p, err = hooked(gone).Plan(context.Background(), gone, alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
+	p, err = hooked(gone).Plan(context.Background(), gone, Alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
 	require.NoError(t, err)
 	err = p.Apply(context.Background(), gone, true)
 	require.ErrorAs(t, err, &ce)
@@ -445,7 +446,7 @@ func TestEffectCannotChangeTheTarget(t *testing.T) {
 			return nil
 		})
 	d := &Doc{Status: DocDraft}
-	_, err := publish.Fire(context.Background(), newRecorder(), alice, d, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), newRecorder(), Alice, d, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "set state", se.Step)
 	assert.Contains(t, se.Error(), "an effect changed the target from Live to Gone")
@@ -458,7 +459,7 @@ func TestCancelledContextAppliesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
-	_, err := Delete.Fire(ctx, mem, alice, p, transition.NoInput{})
+	_, err := Delete.Fire(ctx, Mem, Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, Draft, p.Status)
 
@@ -472,13 +473,13 @@ func TestCancelledContextAppliesNothing(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	seen := 0
-	s := &store{observe: func(any, transition.Step) error {
+	s := &DB{Observe: func(any, transition.Step) error {
 		if seen++; seen == 10 {
 			cancel()
 		}
 		return nil
 	}}
-	_, err = RemoveNode.Fire(ctx, memOf(s), alice, root, transition.NoInput{})
+	_, err = RemoveNode.Fire(ctx, MemOf(s), Alice, root, transition.NoInput{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 10, seen, "the chain stopped at the next step")
 	assert.Equal(t, NLive, root.Status)
@@ -500,7 +501,7 @@ func TestPanicOnSecondStepUndoesTheFirst(t *testing.T) {
 				}
 			}
 			type taskEv = transition.Event[Task, TaskStatus, User, transition.NoInput]
-			tasks := transition.For[User, *store](TaskStatus_).
+			tasks := transition.For[User, *DB](TaskField).
 				Identify(func(t *Task) any {
 					if t.ID == 2 {
 						boom("identify")
@@ -513,14 +514,14 @@ func TestPanicOnSecondStepUndoesTheFirst(t *testing.T) {
 					}
 					return *t
 				}).
-				After("audit", func(_ context.Context, _ *store, t *Task, _ transition.Step) error {
+				After("audit", func(_ context.Context, _ *DB, t *Task, _ transition.Step) error {
 					if t.ID == 2 {
 						boom("machine after")
 					}
 					return nil
 				})
-			step := func(name string) func(context.Context, *store, *taskEv) error {
-				return func(_ context.Context, _ *store, e *taskEv) error {
+			step := func(name string) func(context.Context, *DB, *taskEv) error {
+				return func(_ context.Context, _ *DB, e *taskEv) error {
 					if e.Model.ID == 2 {
 						boom(name)
 					}
@@ -535,25 +536,25 @@ func TestPanicOnSecondStepUndoesTheFirst(t *testing.T) {
 					}
 					return true
 				}).
-				Validate(func(_ context.Context, _ *store, t *Task, _ transition.NoInput) error {
+				Validate(func(_ context.Context, _ *DB, t *Task, _ transition.NoInput) error {
 					if t.ID == 2 {
 						boom("validate")
 					}
 					return nil
 				}).
 				Before("before", step("before")).Effect("effect", step("effect")).After("after", step("after"))
-			projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+			projects := transition.For[User, *DB](Status).Identify(func(p *Project) any { return p.ID })
 			t1 := &Task{ID: 1, Owner: "alice", Status: Open}
 			t2 := &Task{ID: 2, Owner: "alice", Status: Open}
 			purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
-				Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) {
+				Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) {
 					if where == "load" {
 						panic("boom in load")
 					}
 					return []*Task{t1, t2}, nil
 				}, drop))
 			p := &Project{ID: 1, Status: Draft}
-			_, err := purge.Fire(context.Background(), mem, alice, p, transition.NoInput{})
+			_, err := purge.Fire(context.Background(), Mem, Alice, p, transition.NoInput{})
 			require.Error(t, err)
 			var pe *transition.PanicError
 			require.ErrorAs(t, err, &pe, "%v", err)
@@ -581,7 +582,7 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	stored := Doc{ID: 1, Version: 7, Status: DocDraft, Review: DocPending}
 	r := newRecorder(stored)
 	d := stored
-	_, err := publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
+	_, err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"begin",
 		"save doc 1 version 7->8 status draft->live review pending->ok", "save", "history 2", "commit"}, r.log)
@@ -594,7 +595,7 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	r = newRecorder(stored)
 	r.fail = "history 2"
 	d = stored
-	_, err = publish.Fire(context.Background(), r, alice, &d, transition.NoInput{})
+	_, err = publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	require.ErrorContains(t, err, "appending the history: history 2 failed")
 	assert.Equal(t, stored, d, "both fields and the version are restored")
 }
@@ -624,13 +625,13 @@ func TestOneClock(t *testing.T) {
 	ctx := context.Background()
 
 	early := transition.Memory(struct{}{}, func() time.Time { return noon })
-	assert.False(t, golive.Can(ctx, early, alice, l), "a microsecond early")
-	require.ErrorIs(t, golive.Check(ctx, early, alice, l), transition.ErrUnmet)
-	_, err := golive.Fire(ctx, early, alice, l, transition.NoInput{})
+	assert.False(t, golive.Can(ctx, early, Alice, l), "a microsecond early")
+	require.ErrorIs(t, golive.Check(ctx, early, Alice, l), transition.ErrUnmet)
+	_, err := golive.Fire(ctx, early, Alice, l, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrUnmet)
 
 	onTime := transition.Memory(struct{}{}, func() time.Time { return noon.Add(time.Microsecond) })
-	ev, err := golive.Fire(ctx, onTime, alice, l, transition.NoInput{})
+	ev, err := golive.Fire(ctx, onTime, Alice, l, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, noon.Add(time.Microsecond), ev.At, "the event is stamped by the same clock")
 
@@ -644,12 +645,12 @@ func TestOneClock(t *testing.T) {
 
 // A check that panics is a step error naming the check.
 func TestPanickingCheckNamesTheCheck(t *testing.T) {
-	projects := transition.For[User, *store](Status)
-	fine := func(context.Context, *store, *Project) (*Project, error) { return nil, nil }
-	bad := func(context.Context, *store, *Project) (*Project, error) { panic("loader bug") }
+	projects := transition.For[User, *DB](Status)
+	fine := func(context.Context, *DB, *Project) (*Project, error) { return nil, nil }
+	bad := func(context.Context, *DB, *Project) (*Project, error) { panic("loader bug") }
 	ship := transition.New[transition.NoInput](projects, "ship", transition.From(Draft).To(Published)).AllowAnyone().
 		WhenRelated(transition.Related("parent", fine, Status.In(Published)).IfAny(), transition.Related("sponsor", bad, Status.In(Published)))
-	err := ship.Check(context.Background(), mem, alice, &Project{Status: Draft})
+	err := ship.Check(context.Background(), Mem, Alice, &Project{Status: Draft})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "check related sponsor", se.Step)
 	assert.Equal(t, "loader bug", panicOfError(se))
@@ -663,26 +664,26 @@ func TestAbortOrCancelInAChildAppliesNothing(t *testing.T) {
 		canceled bool
 	}{{transition.Abort("task 2 is pinned"), false}, {transition.Cancel("task 2 is pinned"), true}} {
 		stop := c.stop
-		tasks := transition.For[User, *store](TaskStatus_).Identify(func(t *Task) any { return t.ID })
+		tasks := transition.For[User, *DB](TaskField).Identify(func(t *Task) any { return t.ID })
 		drop := transition.New[transition.NoInput](tasks, "drop", transition.From(Open).To(TaskDeleted)).AllowAnyone().
-			Before("pinned?", func(_ context.Context, _ *store, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
+			Before("pinned?", func(_ context.Context, _ *DB, e *transition.Event[Task, TaskStatus, User, transition.NoInput]) error {
 				if e.Model.ID == 2 {
 					return stop
 				}
 				return nil
 			})
-		projects := transition.For[User, *store](Status).Identify(func(p *Project) any { return p.ID })
+		projects := transition.For[User, *DB](Status).Identify(func(p *Project) any { return p.ID })
 		t1 := &Task{ID: 1, Status: Open}
 		t2 := &Task{ID: 2, Status: Open}
 		purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
-			Cascade(transition.Each("tasks", func(context.Context, *store, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
+			Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
 		p := &Project{ID: 1, Status: Draft}
-		ev, err := purge.Fire(context.Background(), mem, alice, p, transition.NoInput{})
+		ev, err := purge.Fire(context.Background(), Mem, Alice, p, transition.NoInput{})
 		if c.canceled {
 			require.ErrorIs(t, err, transition.ErrCanceled)
 			ce := errorOf(t, err, transition.ErrCanceled)
 			assert.Equal(t, "pinned?", ce.Step)
-			assert.Equal(t, "transition_test.Task 2", ce.Object(), "the cancel names the child step that canceled")
+			assert.Equal(t, "fixture.Task 2", ce.Object(), "the cancel names the child step that canceled")
 			assert.Equal(t, "task 2 is pinned", ce.Err.Error())
 		} else {
 			require.NoError(t, err)
