@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/state/sqlexpr"
@@ -61,7 +62,7 @@ var adoptSeed = []struct {
 // adoptEnv opens a Store on db and creates the legacy tables, seeded.
 func adoptEnv(t *testing.T, db *dbtest.DB) *env {
 	t.Helper()
-	st, err := sqlstore.New(db.DB, db.Dialect, newRepo, nil)
+	st, err := sqlstore.New(db.DB, db.Dialect, NewRepo, nil)
 	require.NoError(t, err)
 	e := &env{DB: db, store: st, ctx: context.Background()}
 	e.exec(t, `CREATE TABLE tickets (id BIGINT PRIMARY KEY, status TEXT)`)

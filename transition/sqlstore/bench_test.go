@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/internal/dbwrap"
 	"github.com/statecraft/statecraft/transition"
@@ -56,7 +57,7 @@ func BenchmarkDurableTransition(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					i++
-					if _, err := Rename.Fire(e.ctx, e.store, alice, p, RenameInput{Title: titles[i%2]}); err != nil {
+					if _, err := Rename.Fire(e.ctx, e.store, Alice, p, RenameInput{Title: titles[i%2]}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -73,7 +74,7 @@ func BenchmarkDurableTransition(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					i++
-					if err := h.rename(e.ctx, p, alice, titles[i%2]); err != nil {
+					if err := h.rename(e.ctx, p, Alice, titles[i%2]); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -97,7 +98,7 @@ func checkRenamed(b *testing.B, e *env, id int64, n int, title string) {
 	p := e.loadProject(b, id)
 	require.Equal(b, &Project{ID: id, Title: title, Status: Draft, Version: int64(n)}, p)
 	var rows int
-	require.NoError(b, e.QueryRowContext(e.ctx, e.rebind(`SELECT count(*) FROM statecraft_history WHERE object_id = ? AND transition = 'rename'`), itoa(id)).Scan(&rows))
+	require.NoError(b, e.QueryRowContext(e.ctx, e.rebind(`SELECT count(*) FROM statecraft_history WHERE object_id = ? AND transition = 'rename'`), Itoa(id)).Scan(&rows))
 	require.Equal(b, n, rows, "a history row per rename")
 }
 
@@ -170,7 +171,7 @@ func (h *handWritten) rename(ctx context.Context, p *Project, actor User, title 
 		return &transition.ConflictError{Object: "project " + strconv.FormatInt(p.ID, 10), Expected: "version " + strconv.FormatInt(p.Version, 10)}
 	}
 	status := string(p.Status.Get())
-	if _, err := q.ExecContext(ctx, h.insert, "sqlstore_test.Project", strconv.FormatInt(p.ID, 10), p.Version, "status", "rename",
+	if _, err := q.ExecContext(ctx, h.insert, "conformance.Project", strconv.FormatInt(p.ID, 10), p.Version, "status", "rename",
 		status, status, actor.Name, at, string(input), 0, nil, nil); err != nil {
 		return err
 	}
@@ -205,7 +206,7 @@ func BenchmarkCascade(b *testing.B) {
 						p := e.projectWithTasks(b, n)
 						w.Reset()
 						b.StartTimer()
-						if _, err := DeleteProject.Fire(e.ctx, e.store, alice, p, transition.NoInput{}); err != nil {
+						if _, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{}); err != nil {
 							b.Fatal(err)
 						}
 						b.StopTimer()
@@ -270,7 +271,7 @@ func TestCascadeStatementsDoNotGrowPerChild(t *testing.T) {
 			for _, n := range cascadeSizes {
 				p := e.projectWithTasks(t, n)
 				w.Reset()
-				_, err := DeleteProject.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+				_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 				require.NoError(t, err)
 				counts[n] = w.Count()
 				assert.Equal(t, cascadeStatements(name, n), counts[n], "%d children: the statements of the cascade:\n%s", n, opsSummary(w.Log()))
@@ -278,7 +279,7 @@ func TestCascadeStatementsDoNotGrowPerChild(t *testing.T) {
 				var deleted, rows int
 				require.NoError(t, e.QueryRowContext(e.ctx, e.rebind(`SELECT count(*) FROM tasks WHERE project_id = ? AND status = 'deleted'`), p.ID).Scan(&deleted))
 				assert.Equal(t, n, deleted, "every task deleted")
-				require.NoError(t, e.QueryRowContext(e.ctx, e.rebind(`SELECT count(*) FROM statecraft_history h WHERE h.object_type = 'sqlstore_test.Task' AND h.object_id IN (SELECT CAST(id AS TEXT) FROM tasks WHERE project_id = ?)`), p.ID).Scan(&rows))
+				require.NoError(t, e.QueryRowContext(e.ctx, e.rebind(`SELECT count(*) FROM statecraft_history h WHERE h.object_type = 'conformance.Task' AND h.object_id IN (SELECT CAST(id AS TEXT) FROM tasks WHERE project_id = ?)`), p.ID).Scan(&rows))
 				assert.Equal(t, n, rows, "a history row per task")
 			}
 			t.Logf("statements per cascade: %v", counts)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/internal/dbwrap"
 	"github.com/statecraft/statecraft/state/sqlexpr"
@@ -33,11 +34,11 @@ func TestSerializationFailureIsAConflict(t *testing.T) {
 	require.NoError(t, err)
 
 	mine, theirs := *p, *p
-	_, err = Rename.Fire(e.ctx, e.store.In(first), alice, &mine, RenameInput{"Attic"})
+	_, err = Rename.Fire(e.ctx, e.store.In(first), Alice, &mine, RenameInput{Title: "Attic"})
 	require.NoError(t, err)
 	require.NoError(t, first.Commit())
 
-	_, err = Rename.Fire(e.ctx, e.store.In(second), bob, &theirs, RenameInput{"Cellar"})
+	_, err = Rename.Fire(e.ctx, e.store.In(second), Bob, &theirs, RenameInput{Title: "Cellar"})
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "40001", sqlState(ce.Err), "%v", err)
@@ -64,11 +65,11 @@ func TestDeadlockIsAConflict(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Go(func() {
-		_, errs[0] = Rename.Fire(e.ctx, e.store.In(a), alice, &Project{ID: q.ID, Title: "Shed", Status: Draft}, RenameInput{"x"})
+		_, errs[0] = Rename.Fire(e.ctx, e.store.In(a), Alice, &Project{ID: q.ID, Title: "Shed", Status: Draft}, RenameInput{Title: "x"})
 	})
 	time.Sleep(100 * time.Millisecond) // a waits for b's row
 	wg.Go(func() {
-		_, errs[1] = Rename.Fire(e.ctx, e.store.In(b), bob, &Project{ID: p.ID, Title: "Roof", Status: Draft}, RenameInput{"y"})
+		_, errs[1] = Rename.Fire(e.ctx, e.store.In(b), Bob, &Project{ID: p.ID, Title: "Roof", Status: Draft}, RenameInput{Title: "y"})
 	})
 	time.Sleep(1500 * time.Millisecond) // the server's deadlock_timeout is 1s: one of them is chosen
 	require.NoError(t, a.Rollback())
@@ -109,7 +110,7 @@ func TestSQLiteBusyIsWaitedOut(t *testing.T) {
 		assert.NoError(t, err)
 		close(released)
 	}()
-	_, err = Publish.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+	_, err = Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 	require.NoError(t, err, "waited for the other writer")
 	select {
 	case <-released:
@@ -124,7 +125,7 @@ func TestSQLiteBusyIsWaitedOut(t *testing.T) {
 	defer conn.ExecContext(context.Background(), `ROLLBACK`)
 	ctx, cancel := context.WithTimeout(e.ctx, 100*time.Millisecond)
 	defer cancel()
-	_, err = Unpublish.Fire(ctx, e.store, alice, p, transition.NoInput{})
+	_, err = Unpublish.Fire(ctx, e.store, Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, transition.ErrConflict)
 }
@@ -153,7 +154,7 @@ func TestDatabaseClosedUnderIt(t *testing.T) {
 				}
 				return nil
 			}
-			_, err := DeleteProject.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+			_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 			require.ErrorIs(t, err, closed)
 			assert.Contains(t, err.Error(), "appending the history")
 			assert.Equal(t, Draft, p.Status)
@@ -163,20 +164,6 @@ func TestDatabaseClosedUnderIt(t *testing.T) {
 	}
 }
 
-// Malformed input through a Store: a clear error, nothing written.
-func TestMalformedInputWritesNothing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
-		e := setup(t, db, nil)
-		p := e.project(t, "Roof", Draft, 0)
-		before := e.raw(t)
-		for _, payload := range []string{`{"title": 7}`, `{"title": "x", "extra": 1}`, `not json`, `{"title": "x"`} {
-			_, err := Rename.FireJSON(e.ctx, e.store, alice, p, []byte(payload))
-			require.ErrorIs(t, err, transition.ErrInvalidInput, payload)
-		}
-		assert.Equal(t, before, e.raw(t))
-	})
-}
-
 // An error from COMMIT leaves the outcome unknown: the error says so, and
 // no after-commit hook runs.
 func TestCommitErrorIsAnUnknownOutcome(t *testing.T) {
@@ -184,7 +171,7 @@ func TestCommitErrorIsAnUnknownOutcome(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w := &dbwrap.Wrapper{}
 			e := setup(t, dbtest.Wrapped(t, name, w), nil)
-			drain()
+			Drain()
 			p := e.project(t, "Roof", Draft, 0)
 			lost := errors.New("connection lost during commit")
 			w.Fail = func(op dbwrap.Op) error {
@@ -193,12 +180,12 @@ func TestCommitErrorIsAnUnknownOutcome(t *testing.T) {
 				}
 				return nil
 			}
-			_, err := Publish.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+			_, err := Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 			w.Fail = nil
 			require.ErrorIs(t, err, transition.ErrCommit)
 			require.ErrorIs(t, err, lost)
 			assert.Contains(t, err.Error(), "the outcome is unknown")
-			assert.Empty(t, drain(), "no after-commit hook")
+			assert.Empty(t, Drain(), "no after-commit hook")
 			assert.Equal(t, Draft, p.Status, "the model is as it was read")
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/internal/dbwrap"
 	"github.com/statecraft/statecraft/state/sqlexpr"
@@ -59,7 +60,7 @@ func TestLockOption(t *testing.T) {
 		stale := *p
 
 		w.Reset()
-		_, err := DeleteProject.Fire(e.ctx, e.store, alice, p, transition.NoInput{})
+		_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 		require.NoError(t, err)
 		lockClause := ""
 		if db.Name == "postgres" {
@@ -75,10 +76,10 @@ func TestLockOption(t *testing.T) {
 
 		// A stale copy: the conflict comes from the lock, before any effect.
 		before := renames.Load()
-		_, err = CountedRename.Fire(e.ctx, e.store, alice, &stale, RenameInput{Title: "x"})
+		_, err = CountedRename.Fire(e.ctx, e.store, Alice, &stale, RenameInput{Title: "x"})
 		var ce *transition.ConflictError
 		require.ErrorAs(t, err, &ce)
-		assert.Equal(t, &transition.ConflictError{Object: "sqlstore_test.Project " + itoa(p.ID), Expected: "version 0", Found: "version 1"}, ce)
+		assert.Equal(t, &transition.ConflictError{Object: "conformance.Project " + Itoa(p.ID), Expected: "version 0", Found: "version 1"}, ce)
 		assert.Equal(t, before, renames.Load(), "no effect ran")
 	})
 }
@@ -90,7 +91,7 @@ func TestNoLockReadsNothing(t *testing.T) {
 		e := setup(t, db, nil)
 		p := e.project(t, "Roof", Draft, 0)
 		w.Reset()
-		_, err := Rename.Fire(e.ctx, e.store, alice, p, RenameInput{Title: "Attic"})
+		_, err := Rename.Fire(e.ctx, e.store, Alice, p, RenameInput{Title: "Attic"})
 		require.NoError(t, err)
 		var kinds []string
 		for _, op := range w.Log() {
@@ -118,7 +119,7 @@ func TestSelectLocks(t *testing.T) {
 			}
 			w.Reset()
 			require.NoError(t, e.store.View(e.ctx, func(sc transition.Scope[*Repo]) error {
-				ps, err := projectRows.Select(e.ctx, sc.Unit().q, sqlexpr.Col("id").Eq(p.ID), lock)
+				ps, err := ProjectRows.Select(e.ctx, sc.Unit().Q, sqlexpr.Col("id").Eq(p.ID), lock)
 				require.Len(t, ps, 1)
 				return err
 			}))

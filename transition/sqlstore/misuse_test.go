@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/state/sqlexpr"
@@ -48,7 +49,7 @@ func TestVersionColumnWithoutMachineVersion(t *testing.T) {
 		e.exec(t, `CREATE TABLE notes (id BIGINT PRIMARY KEY, status TEXT NOT NULL, version BIGINT NOT NULL)`)
 		e.exec(t, `INSERT INTO notes VALUES (1, 'open', 0)`)
 		n := &Note{ID: 1, Status: NoteOpen}
-		_, err := CloseNote.Fire(e.ctx, e.store, alice, n, transition.NoInput{})
+		_, err := CloseNote.Fire(e.ctx, e.store, Alice, n, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrDefinition)
 		assert.Contains(t, err.Error(), `"notes" has a Version column ("version"), but the machine of sqlstore_test.Note 1 did not move it`)
 		assert.Equal(t, &Note{ID: 1, Status: NoteOpen}, n)
@@ -61,7 +62,7 @@ func TestUnitOfWorkThatPanics(t *testing.T) {
 		setup(t, db, nil)
 		st, err := sqlstore.New(db.DB, db.Dialect, func(sqlstore.Querier) *Repo { panic("no repo today") }, nil)
 		require.NoError(t, err)
-		_, err = Publish.Fire(context.Background(), st, alice, &Project{ID: 1, Status: Draft}, transition.NoInput{})
+		_, err = Publish.Fire(context.Background(), st, Alice, &Project{ID: 1, Status: Draft}, transition.NoInput{})
 		require.ErrorContains(t, err, "building the unit of work panicked: no repo today")
 		assert.Zero(t, db.Stats().InUse, "the connection went back to the pool")
 	})
@@ -69,14 +70,13 @@ func TestUnitOfWorkThatPanics(t *testing.T) {
 
 func TestNewRefusesWhatItCannotRun(t *testing.T) {
 	db := dbtest.SQLite(t)
-	newRepo := func(q sqlstore.Querier) *Repo { return &Repo{q} }
 	_, err := sqlstore.New[*Repo](db.DB, db.Dialect, nil, nil)
 	assert.ErrorContains(t, err, "needs a database and a function")
-	_, err = sqlstore.New(db.DB, sqlexpr.MySQL, newRepo, nil)
+	_, err = sqlstore.New(db.DB, sqlexpr.MySQL, NewRepo, nil)
 	assert.ErrorContains(t, err, `dialect "mysql" is not supported`)
-	_, err = sqlstore.New(db.DB, db.Dialect, newRepo, &sqlstore.Options{Retries: -1})
+	_, err = sqlstore.New(db.DB, db.Dialect, NewRepo, &sqlstore.Options{Retries: -1})
 	assert.ErrorContains(t, err, "Retries is -1")
-	_, err = sqlstore.New(db.DB, db.Dialect, newRepo, &sqlstore.Options{History: "bad\x00name"})
+	_, err = sqlstore.New(db.DB, db.Dialect, NewRepo, &sqlstore.Options{History: "bad\x00name"})
 	assert.ErrorContains(t, err, "Options.History")
 }
 

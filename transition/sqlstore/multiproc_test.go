@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition/sqlstore"
@@ -122,7 +123,7 @@ func TestRacesAcrossProcesses(t *testing.T) {
 	assert.Equal(t, raceProcesses*raceWorkers*raceRounds, total+int(conflicts), "every transition succeeded or lost a conflict")
 	t.Logf("%d conflicts across %d processes", conflicts, raceProcesses)
 	assert.Positive(t, conflicts, "no conflict happened: the test proved nothing")
-	checkReplay(t, e, ids, sum)
+	CheckReplay(t, e.store, ids, sum)
 }
 
 // raceChild is the test in a child: it connects to the parent's schema,
@@ -137,13 +138,12 @@ func raceChild(t *testing.T, jobJSON string) {
 	db.SetMaxOpenConns(2 * job.Workers)
 	db.SetMaxIdleConns(2 * job.Workers)
 	require.NoError(t, db.PingContext(ctx))
-	store, err := sqlstore.New(db, sqlexpr.Postgres, newRepo, &sqlstore.Options{Now: clock})
+	store, err := sqlstore.New(db, sqlexpr.Postgres, NewRepo, &sqlstore.Options{Now: Now})
 	require.NoError(t, err)
-	e := &env{DB: &dbtest.DB{DB: db, Name: "postgres", Dialect: sqlexpr.Postgres}, store: store, ctx: ctx}
 
 	fmt.Println(raceReady)
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it
-	ok, conflicts := hammer(t, e, store, job.IDs, job.Workers, job.Rounds, false)
+	ok, conflicts := Hammer(t, store.Querier(), store, job.IDs, job.Workers, job.Rounds, false)
 	out, err := json.Marshal(raceReport{OK: ok, Conflicts: conflicts})
 	require.NoError(t, err)
 	fmt.Println(raceResult + string(out))

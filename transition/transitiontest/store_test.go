@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,7 +19,10 @@ import (
 
 // The in-memory Store behaves as the durable one: the same checks run on
 // both, and give the same results and errors. Only the line that opens the
-// store differs.
+// store differs. (The conformance suite, in conformance_test.go, covers
+// failures, conflicts, retries, keys and the history; these tests add a
+// cascade of a model into itself, several levels deep, and a refusal deep
+// in it.)
 
 type BoxStatus string
 
@@ -246,71 +247,4 @@ func TestStoreIsAScope(t *testing.T) {
 	require.NoError(t, err)
 	transitiontest.Steps(t, p, "transitiontest_test.Box.status 1: lose status Packed -> Lost", "transitiontest_test.Box.status 2: lose status Packed -> Lost")
 	assert.Equal(t, start, s.Now())
-}
-
-// Failures leave the store as it was, on both stores; retries retry; 16
-// identical keyed requests apply once; the feed serves the history.
-func TestStoreFailuresAndConcurrency(t *testing.T) {
-	ctx := context.Background()
-	stores(t, func(t *testing.T, s durable) {
-		put(t, s, &Box{ID: 1, Label: "a", Status: Packed}, &Box{ID: 2, Parent: 1, Label: "b", Status: Packed})
-
-		// An effect that fails, one that panics, a cancelled context.
-		before := []*Box{get(t, s, 1), get(t, s, 2)}
-		_, err := Crumple.Fire(ctx, s, ann, get(t, s, 1), LabelInput{"fail"})
-		require.ErrorIs(t, err, transition.ErrStep)
-		_, err = Crumple.Fire(ctx, s, ann, get(t, s, 1), LabelInput{"panic"})
-		var pe *transition.PanicError
-		require.ErrorAs(t, err, &pe)
-		cctx, cancel := context.WithCancel(ctx)
-		cancel()
-		_, err = Send.Fire(cctx, s, ann, get(t, s, 1), transition.NoInput{})
-		require.ErrorIs(t, err, context.Canceled)
-		assert.Equal(t, before, []*Box{get(t, s, 1), get(t, s, 2)})
-		h, err := s.History(ctx, sqlstore.Filter{})
-		require.NoError(t, err)
-		assert.Empty(t, h)
-
-		// 16 identical requests under one key, at once: one applies.
-		var wg sync.WaitGroup
-		var replayed atomic.Int32
-		for range 16 {
-			b := get(t, s, 2)
-			wg.Go(func() {
-				ev, err := Relabel.Fire(ctx, s.Key("same"), ann, b, LabelInput{"z"})
-				if assert.NoError(t, err) && ev.Replayed {
-					replayed.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, int32(15), replayed.Load())
-		assert.Equal(t, int64(1), get(t, s, 2).Version)
-
-		// 8 writers on one box with stale copies: the losers get conflicts,
-		// and the history replays to the stored version.
-		var ok, lost atomic.Int32
-		for w := range 8 {
-			wg.Go(func() {
-				for r := range 5 {
-					b := get(t, s, 1)
-					_, err := Relabel.Fire(ctx, s, ann, b, LabelInput{strconv.Itoa(w*10 + r)})
-					switch {
-					case err == nil:
-						ok.Add(1)
-					case errors.Is(err, transition.ErrConflict):
-						lost.Add(1)
-					default:
-						t.Errorf("a failure that is no conflict: %v", err)
-					}
-				}
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, int32(40), ok.Load()+lost.Load())
-		assert.Equal(t, int64(ok.Load()), get(t, s, 1).Version)
-		h, err = s.History(ctx, sqlstore.Filter{ObjectID: "1"})
-		require.NoError(t, err)
-		assert.Len(t, h, int(ok.Load()))
-	})
 }
