@@ -6,11 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,31 +53,30 @@ func newStore(t *testing.T) *transitiontest.Store[*Repo] {
 	return store
 }
 
-// exercised holds the names of the transitions the tests fired or saw
-// refused; TestMain checks that none was left out.
-var exercised sync.Map
-
 // fire fires tr, requiring it to succeed.
 func fire[T comparable, I any](t *testing.T, tr *transition.Transition[FilingDraft, T, User, *Repo, I], s transition.Store[*Repo], u User, d *FilingDraft, in I) {
 	t.Helper()
 	_, err := tr.Fire(ctx, s, u, d, in)
 	require.NoError(t, err, "%s by %s", tr.Name(), u)
-	exercised.Store(tr.Name(), true)
 }
 
-// blocked checks that tr is refused for exactly the reasons whose codes
-// are given.
-func blocked[T comparable, I any](t *testing.T, tr *transition.Transition[FilingDraft, T, User, *Repo, I], sc transition.Scope[*Repo], u User, d *FilingDraft, codes ...string) {
-	t.Helper()
-	if transitiontest.Blocked(t, tr, sc, u, d, codes...) {
-		exercised.Store(tr.Name(), true)
-	}
+// TestTransitions runs the transitions' unit tests, each a subtest, and
+// fails if a transition of the machines was neither fired nor refused in
+// any of them: a transition added later cannot go untested.
+func TestTransitions(t *testing.T) {
+	transitiontest.Cover(t, Filings)
+	transitiontest.Cover(t, Steps)
+	t.Run("AStepAtATime", testAStepAtATime)
+	t.Run("JurisdictionAsSQL", testJurisdictionAsSQL)
+	t.Run("FiledIsLocked", testFiledIsLocked)
+	t.Run("Matrix", testMatrix)
+	t.Run("Explore", testExplore)
 }
 
-// TestAStepAtATime walks a draft through every step: each step's
+// testAStepAtATime walks a draft through every step: each step's
 // transition is available only at its step, only to its owner, and only
 // while its court takes filings.
-func TestAStepAtATime(t *testing.T) {
+func testAStepAtATime(t *testing.T) {
 	store := newStore(t)
 	d := &FilingDraft{Court: "illinois"}
 	fire(t, Start, store, alice, d, transition.NoInput{})
@@ -88,12 +85,12 @@ func TestAStepAtATime(t *testing.T) {
 	transitiontest.InState(t, Step, d, Documents, start)
 
 	transitiontest.Available(t, Attach, store, alice, d)
-	blocked(t, Attach, store, bob, d, "forbidden.owner")
-	blocked(t, Describe, store, alice, d, "wrong_state.step")
-	blocked(t, Pay, store, alice, d, "wrong_state.step")
-	blocked(t, Submit, store, alice, d, "unmet.step_review")
-	blocked(t, Back, store, alice, d, "wrong_state.step")
-	blocked(t, Accept, store, carol, d, "wrong_state.status")
+	transitiontest.Blocked(t, Attach, store, bob, d, "forbidden.owner")
+	transitiontest.Blocked(t, Describe, store, alice, d, "wrong_state.step")
+	transitiontest.Blocked(t, Pay, store, alice, d, "wrong_state.step")
+	transitiontest.Blocked(t, Submit, store, alice, d, "unmet.step_review")
+	transitiontest.Blocked(t, Back, store, alice, d, "wrong_state.step")
+	transitiontest.Blocked(t, Accept, store, carol, d, "wrong_state.status")
 
 	fire(t, Attach, store, alice, d, DocumentInput{File: "complaint.pdf", Pages: 3})
 	transitiontest.InState(t, Step, d, Details, start)
@@ -106,14 +103,14 @@ func TestAStepAtATime(t *testing.T) {
 	fire(t, Pay, store, alice, d, PaymentInput{Account: "visa-4242"})
 	transitiontest.InState(t, Step, d, Review, start)
 	transitiontest.Available(t, Submit, store, alice, d)
-	blocked(t, Submit, store, bob, d, "forbidden.owner")
+	transitiontest.Blocked(t, Submit, store, bob, d, "forbidden.owner")
 
 	// The court pauses e-filing: nothing moves the draft on, but its owner
 	// may still go back, or give it up.
 	pause(t, store, "illinois")
-	blocked(t, Submit, store, alice, d, "related.court")
-	blocked(t, Start, store, alice, &FilingDraft{Court: "illinois"}, "related.court")
-	blocked(t, Start, store, alice, &FilingDraft{Court: "texas"}, "related.court")
+	transitiontest.Blocked(t, Submit, store, alice, d, "related.court")
+	transitiontest.Blocked(t, Start, store, alice, &FilingDraft{Court: "illinois"}, "related.court")
+	transitiontest.Blocked(t, Start, store, alice, &FilingDraft{Court: "texas"}, "related.court")
 	transitiontest.Available(t, Back, store, alice, d)
 	transitiontest.Available(t, Abandon, store, alice, d)
 }
@@ -122,7 +119,7 @@ func TestAStepAtATime(t *testing.T) {
 // included, as one predicate on the drafts table (see Transition.Where),
 // which the database evaluates; only the owner check, a Go function, is
 // left to check in Go.
-func TestJurisdictionAsSQL(t *testing.T) {
+func testJurisdictionAsSQL(t *testing.T) {
 	where, unchecked := Attach.Where(alice)
 	text, args, err := where.On("drafts").Render(sqlexpr.SQLite)
 	require.NoError(t, err)
@@ -148,29 +145,29 @@ func pause(t *testing.T, store *transitiontest.Store[*Repo], code string) {
 
 // TestFiledIsLocked: once submitted, the filer changes nothing; the clerk
 // of its court decides, and a rejected filing is the filer's again.
-func TestFiledIsLocked(t *testing.T) {
+func testFiledIsLocked(t *testing.T) {
 	store := newStore(t)
 	d := atReview(t, store)
 	fire(t, Submit, store, alice, d, SignInput{Signature: "/s/ Alice Ames"})
 	transitiontest.InState(t, Status, d, Submitted, start)
 
-	blocked(t, Attach, store, alice, d, "wrong_state.status", "wrong_state.step")
-	blocked(t, Pay, store, alice, d, "wrong_state.status", "wrong_state.step")
-	blocked(t, Back, store, alice, d, "unmet.status_draft")
-	blocked(t, Abandon, store, alice, d, "wrong_state.status")
-	blocked(t, Accept, store, alice, d, "forbidden.clerk")
-	blocked(t, Accept, store, erin, d, "forbidden.clerk")
-	blocked(t, Reject, store, bob, d, "forbidden.clerk")
+	transitiontest.Blocked(t, Attach, store, alice, d, "wrong_state.status", "wrong_state.step")
+	transitiontest.Blocked(t, Pay, store, alice, d, "wrong_state.status", "wrong_state.step")
+	transitiontest.Blocked(t, Back, store, alice, d, "unmet.status_draft")
+	transitiontest.Blocked(t, Abandon, store, alice, d, "wrong_state.status")
+	transitiontest.Blocked(t, Accept, store, alice, d, "forbidden.clerk")
+	transitiontest.Blocked(t, Accept, store, erin, d, "forbidden.clerk")
+	transitiontest.Blocked(t, Reject, store, bob, d, "forbidden.clerk")
 
 	fire(t, Reject, store, carol, d, RejectInput{Reason: "unsigned exhibit"})
-	blocked(t, Revise, store, bob, d, "forbidden.owner")
+	transitiontest.Blocked(t, Revise, store, bob, d, "forbidden.owner")
 	fire(t, Revise, store, alice, d, transition.NoInput{})
 	transitiontest.InState(t, Status, d, Draft, start)
 	transitiontest.InState(t, Step, d, Review, start)
 	fire(t, Submit, store, alice, d, SignInput{Signature: "/s/ Alice Ames"})
 	fire(t, Accept, store, carol, d, AcceptInput{CaseNumber: "2026-SC-0117"})
-	blocked(t, Reject, store, carol, d, "wrong_state.status")
-	blocked(t, Revise, store, alice, d, "wrong_state.status")
+	transitiontest.Blocked(t, Reject, store, carol, d, "wrong_state.status")
+	transitiontest.Blocked(t, Revise, store, alice, d, "wrong_state.status")
 	assert.Equal(t, "2026-SC-0117", d.CaseNumber)
 
 	// A rejected filing may be given up too.
@@ -192,9 +189,9 @@ func atReview(t *testing.T, store *transitiontest.Store[*Repo]) *FilingDraft {
 	return d
 }
 
-// TestMatrix snapshots who may do what in each state, for each machine,
+// testMatrix snapshots who may do what in each state, for each machine,
 // in testdata/drafts.matrix.
-func TestMatrix(t *testing.T) {
+func testMatrix(t *testing.T) {
 	store := newStore(t)
 	pause(t, store, "massachusetts")
 	draft := func(id int64, court string, status state.State[FilingStatus], step state.State[StepName]) *FilingDraft {
@@ -226,10 +223,10 @@ func drafts(ctx context.Context, sc transition.Scope[*Repo]) ([]*FilingDraft, er
 	return sc.Unit().Drafts(ctx, sqlexpr.True)
 }
 
-// TestExplore fires every transition, by each role, in every order, from
+// testExplore fires every transition, by each role, in every order, from
 // a new draft in an open court and one in a paused court, and checks the
 // invariants after every step.
-func TestExplore(t *testing.T) {
+func testExplore(t *testing.T) {
 	store := newStore(t)
 	fire(t, Start, store, alice, &FilingDraft{Court: "illinois"}, transition.NoInput{})
 	fire(t, Start, store, alice, &FilingDraft{Court: "massachusetts"}, transition.NoInput{})
@@ -304,29 +301,4 @@ func TestExplore(t *testing.T) {
 	assert.Empty(t, r.Unreached, "every status is reached")
 	assert.Empty(t, r.Unfired, "every transition fires")
 	assert.Len(t, r.Paths["Accepted"], 5, "the shortest way to acceptance: attach, describe, pay, submit, accept")
-	for _, name := range append(Filings.Names(), Steps.Names()...) {
-		if !slices.Contains(r.Unfired, name) && name != Start.Name() {
-			exercised.Store(name, true)
-		}
-	}
-}
-
-// TestMain checks, once every test has run, that each transition of the
-// machines was fired or refused by some test.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
-		var missing []string
-		for _, name := range append(Filings.Names(), Steps.Names()...) {
-			if _, ok := exercised.Load(name); !ok {
-				missing = append(missing, name)
-			}
-		}
-		if len(missing) > 0 {
-			fmt.Fprintf(os.Stderr, "no test fires or refuses %s\n", strings.Join(missing, ", "))
-			code = 1
-		}
-	}
-	os.Exit(code)
 }

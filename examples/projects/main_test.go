@@ -5,11 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,63 +24,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/output.golden and testdata/projects.matrix")
-
-// TestMain runs the tests, then, when every test ran, checks that each
-// transition the machines declare was fired or refused by one of them.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
-		if missing := unexercised(); len(missing) > 0 {
-			fmt.Fprintf(os.Stderr, "FAIL: no test fired or saw refused %s: test each of them\n", strings.Join(missing, ", "))
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// exercised holds each transition the tests fired or saw refused, named
-// as Transition.String names it ("main.Project.status publish"). The
-// machines' After hooks below note every step a test applies (steps of a
-// cascade included), on a database or in memory; blocked notes the
-// refusals it checks.
-var exercised sync.Map
-
-func noteStep[M any](_ context.Context, _ *Repo, _ *M, s transition.Step) error {
-	exercised.Store(s.Machine+" "+s.Transition, true)
-	return nil
-}
-
-var (
-	_ = Projects.After("note the step for the tests", noteStep[Project])
-	_ = Reviews.After("note the step for the tests", noteStep[Project])
-	_ = Tasks.After("note the step for the tests", noteStep[Task])
-)
-
-// blocked is transitiontest.Blocked, noting the refusal.
-func blocked[M any, T comparable, I any](t *testing.T, tr *transition.Transition[M, T, User, *Repo, I], sc transition.Scope[*Repo], u User, m *M, codes ...string) {
-	t.Helper()
-	if transitiontest.Blocked(t, tr, sc, u, m, codes...) {
-		exercised.Store(tr.String(), true)
-	}
-}
-
-// unexercised lists the transitions declared on the machines that no test
-// fired or saw refused.
-func unexercised() []string {
-	var missing []string
-	for _, m := range []interface {
-		String() string
-		Names() []string
-	}{Projects, Reviews, Tasks} {
-		for _, name := range m.Names() {
-			if _, ok := exercised.Load(m.String() + " " + name); !ok {
-				missing = append(missing, m.String()+" "+name)
-			}
-		}
-	}
-	return missing
-}
 
 // TestRun runs the example against a fresh SQLite file and compares its
 // output with testdata/output.golden, which the README quotes.

@@ -76,17 +76,34 @@ func stored(t *testing.T, st *transitiontest.Store[*Repo], id int64) *Project {
 	return p
 }
 
-func TestPublishNeedsAnApprovedReview(t *testing.T) {
+// TestTransitions runs the transitions' unit tests, each a subtest, and
+// fails if a transition of the machines was neither fired nor refused in
+// any of them: a transition added later cannot go untested.
+func TestTransitions(t *testing.T) {
+	transitiontest.Cover(t, Projects)
+	transitiontest.Cover(t, Reviews)
+	transitiontest.Cover(t, Tasks)
+	t.Run("PublishNeedsAnApprovedReview", testPublishNeedsAnApprovedReview)
+	t.Run("WithdrawMovesTheReview", testWithdrawMovesTheReview)
+	t.Run("Recallable", testRecallable)
+	t.Run("Review", testReview)
+	t.Run("Tasks", testTasks)
+	t.Run("DeleteIsPlannedThenConfirmed", testDeleteIsPlannedThenConfirmed)
+	t.Run("Matrix", testMatrix)
+	t.Run("Explore", testExplore)
+}
+
+func testPublishNeedsAnApprovedReview(t *testing.T) {
 	ctx := context.Background()
 	st, _ := memory(t, project(Draft, Pending, month))
 	p := stored(t, st, 1)
-	blocked(t, Publish, st, alice, p, "unmet.review_approved")
-	blocked(t, Publish, st, bob, p, "forbidden.owner", "unmet.review_approved")
+	transitiontest.Blocked(t, Publish, st, alice, p, "unmet.review_approved")
+	transitiontest.Blocked(t, Publish, st, bob, p, "forbidden.owner", "unmet.review_approved")
 
 	_, err := Approve.Fire(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
 	transitiontest.Available(t, Publish, st, alice, p)
-	blocked(t, Publish, st, bob, p, "forbidden.owner")
+	transitiontest.Blocked(t, Publish, st, bob, p, "forbidden.owner")
 
 	// A start in the past is invalid input: nothing changes.
 	_, err = Publish.Fire(ctx, st, alice, p, PublishInput{StartAt: start.Add(-time.Hour)})
@@ -99,14 +116,14 @@ func TestPublishNeedsAnApprovedReview(t *testing.T) {
 	p = stored(t, st, 1)
 	assert.Equal(t, start.Add(week), p.StartAt)
 	transitiontest.InState(t, Status, p, Future, start)
-	blocked(t, Publish, st, alice, p, "wrong_state.status")
+	transitiontest.Blocked(t, Publish, st, alice, p, "wrong_state.status")
 }
 
-func TestWithdrawMovesTheReview(t *testing.T) {
+func testWithdrawMovesTheReview(t *testing.T) {
 	ctx := context.Background()
 	st, _ := memory(t, project(Published, Approved, -month))
 	p := stored(t, st, 1)
-	blocked(t, Withdraw, st, bob, p, "forbidden.owner")
+	transitiontest.Blocked(t, Withdraw, st, bob, p, "forbidden.owner")
 	_, err := Withdraw.Fire(ctx, st, alice, p, WithdrawInput{})
 	require.ErrorIs(t, err, transition.ErrInvalidInput, "a reason is required")
 
@@ -117,8 +134,8 @@ func TestWithdrawMovesTheReview(t *testing.T) {
 	assert.Equal(t, Withdrawn, p.Status)
 	assert.Equal(t, Pending, p.Review, "publishing again needs a new approval")
 	assert.Equal(t, "late", p.Reason)
-	blocked(t, Publish, st, alice, p, "unmet.review_approved")
-	blocked(t, Withdraw, st, alice, p, "wrong_state.status")
+	transitiontest.Blocked(t, Publish, st, alice, p, "unmet.review_approved")
+	transitiontest.Blocked(t, Withdraw, st, alice, p, "wrong_state.status")
 
 	// A row of history per field, in one step.
 	h, err := st.History(ctx, sqlstore.Filter{})
@@ -133,7 +150,7 @@ func TestWithdrawMovesTheReview(t *testing.T) {
 // TestRecallable: redraft starts from the conditional group Recallable,
 // withdrawn or Future; whether a published project is in it depends on its
 // start and the unit of work's time.
-func TestRecallable(t *testing.T) {
+func testRecallable(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name       string
@@ -152,12 +169,12 @@ func TestRecallable(t *testing.T) {
 			p := stored(t, st, 1)
 			assert.Equal(t, tt.recallable, Recallable.Match(p, clk.Now()))
 			if !tt.recallable {
-				blocked(t, Redraft, st, alice, p, "wrong_state.status")
+				transitiontest.Blocked(t, Redraft, st, alice, p, "wrong_state.status")
 				return
 			}
 			transitiontest.InState(t, Status, p, Recallable, clk.Now())
 			transitiontest.Available(t, Redraft, st, alice, p)
-			blocked(t, Redraft, st, bob, p, "forbidden.owner")
+			transitiontest.Blocked(t, Redraft, st, bob, p, "forbidden.owner")
 			_, err := Redraft.Fire(ctx, st, alice, p, transition.NoInput{})
 			require.NoError(t, err)
 			assert.Equal(t, Draft, stored(t, st, 1).Status)
@@ -171,37 +188,37 @@ func TestRecallable(t *testing.T) {
 	clk.Advance(2 * time.Hour)
 	transitiontest.InState(t, Status, p, Published, clk.Now())
 	assert.False(t, Recallable.Match(p, clk.Now()))
-	blocked(t, Redraft, st, alice, p, "wrong_state.status")
+	transitiontest.Blocked(t, Redraft, st, alice, p, "wrong_state.status")
 }
 
-func TestReview(t *testing.T) {
+func testReview(t *testing.T) {
 	ctx := context.Background()
 	st, _ := memory(t, project(Draft, Pending, month))
 	p := stored(t, st, 1)
-	blocked(t, Approve, st, alice, p, "forbidden.admin")
-	blocked(t, Reject, st, alice, p, "forbidden.admin")
-	blocked(t, Reopen, st, alice, p, "wrong_state.review")
+	transitiontest.Blocked(t, Approve, st, alice, p, "forbidden.admin")
+	transitiontest.Blocked(t, Reject, st, alice, p, "forbidden.admin")
+	transitiontest.Blocked(t, Reopen, st, alice, p, "wrong_state.review")
 
 	_, err := Reject.Fire(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
-	blocked(t, Approve, st, admin, p, "wrong_state.review")
-	blocked(t, Reopen, st, bob, p, "forbidden.owner")
+	transitiontest.Blocked(t, Approve, st, admin, p, "wrong_state.review")
+	transitiontest.Blocked(t, Reopen, st, bob, p, "forbidden.owner")
 	_, err = Reopen.Fire(ctx, st, alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	_, err = Approve.Fire(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, stored(t, st, 1).Review)
-	blocked(t, Reject, st, admin, p, "wrong_state.review")
+	transitiontest.Blocked(t, Reject, st, admin, p, "wrong_state.review")
 }
 
-func TestTasks(t *testing.T) {
+func testTasks(t *testing.T) {
 	ctx := context.Background()
 	st, _ := memory(t, project(Draft, Pending, month),
 		&Task{ID: 1, ProjectID: 1, Title: "t", Owner: "alice", Status: Open})
 	task, err := st.Unit().Task(ctx, 1)
 	require.NoError(t, err)
-	blocked(t, FinishTask, st, bob, task, "forbidden.task_owner")
-	blocked(t, Assign, st, bob, task, "forbidden.task_owner_or_admin")
+	transitiontest.Blocked(t, FinishTask, st, bob, task, "forbidden.task_owner")
+	transitiontest.Blocked(t, Assign, st, bob, task, "forbidden.task_owner_or_admin")
 	ev, err := Assign.Fire(ctx, st, admin, task, AssignInput{Owner: "bob"})
 	require.NoError(t, err)
 	assert.Equal(t, Open, ev.To)
@@ -209,16 +226,16 @@ func TestTasks(t *testing.T) {
 	require.ErrorIs(t, err, transition.ErrForbidden, "bob owns it now")
 	_, err = FinishTask.Fire(ctx, st, bob, task, transition.NoInput{})
 	require.NoError(t, err)
-	blocked(t, Assign, st, bob, task, "wrong_state.status")
+	transitiontest.Blocked(t, Assign, st, bob, task, "wrong_state.status")
 	_, err = DeleteTask.Fire(ctx, st, bob, task, transition.NoInput{})
 	require.NoError(t, err)
-	blocked(t, DeleteTask, st, bob, task, "wrong_state.status")
+	transitiontest.Blocked(t, DeleteTask, st, bob, task, "wrong_state.status")
 }
 
 // TestDeleteIsPlannedThenConfirmed: deleting a project deletes its tasks;
 // one the actor may not delete blocks the whole chain; the plan is shown,
 // and applied only with the digest of the plan as it is when confirmed.
-func TestDeleteIsPlannedThenConfirmed(t *testing.T) {
+func testDeleteIsPlannedThenConfirmed(t *testing.T) {
 	ctx := context.Background()
 	st, _ := memory(t, project(Withdrawn, Pending, -month),
 		&Task{ID: 1, ProjectID: 1, Title: "a", Owner: "alice", Status: Done},
@@ -227,13 +244,13 @@ func TestDeleteIsPlannedThenConfirmed(t *testing.T) {
 	p := stored(t, st, 1)
 
 	// The reason names bob's task: its code is the task's, its Object the task.
-	blocked(t, Delete, st, alice, p, "forbidden.task_owner_or_admin")
+	transitiontest.Blocked(t, Delete, st, alice, p, "forbidden.task_owner_or_admin")
 	_, err := Delete.Plan(ctx, st, alice, p, transition.NoInput{})
 	var e *transition.Error
 	require.ErrorAs(t, err, &e)
 	require.Len(t, e.Reasons, 1)
 	assert.Equal(t, "main.Task 2 (delete)", e.Reasons[0].Object)
-	blocked(t, Delete, st, bob, p, "forbidden.owner_or_admin", "forbidden.task_owner_or_admin")
+	transitiontest.Blocked(t, Delete, st, bob, p, "forbidden.owner_or_admin", "forbidden.task_owner_or_admin")
 
 	plan, err := Delete.Plan(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
@@ -284,11 +301,11 @@ func samples() []transitiontest.Sample[Project] {
 
 var roles = []transitiontest.Role[User]{{Name: "owner", Actor: alice}, {Name: "stranger", Actor: bob}, {Name: "admin", Actor: admin}}
 
-// TestMatrix snapshots who may run which transition in which state, for
+// testMatrix snapshots who may run which transition in which state, for
 // each machine, in testdata/projects.matrix: a change fails with a diff
 // (go test -update accepts it). Every state and conditional state must
 // have a sample.
-func TestMatrix(t *testing.T) {
+func testMatrix(t *testing.T) {
 	st, _ := memory(t) // no tasks: the cascades have nothing to check
 	var b strings.Builder
 	b.WriteString(transitiontest.Matrix(t, Projects, st, samples(), roles))
@@ -332,11 +349,11 @@ var noLiveTaskOfADeletedProject = transitiontest.Invariant[*Repo]{
 	},
 }
 
-// TestExplore fires every transition, by every role, on every object, in
+// testExplore fires every transition, by every role, on every object, in
 // every sequence from a draft project with a task of alice's and one of
 // bob's, and checks after each step that no deleted project has a live
 // task.
-func TestExplore(t *testing.T) {
+func testExplore(t *testing.T) {
 	st, _ := memory(t, project(Draft, Pending, month),
 		&Task{ID: 1, ProjectID: 1, Title: "a", Owner: "alice", Status: Open},
 		&Task{ID: 2, ProjectID: 1, Title: "b", Owner: "bob", Status: Open})

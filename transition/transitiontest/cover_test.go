@@ -2,6 +2,8 @@ package transitiontest_test
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,4 +44,52 @@ func TestCover(t *testing.T) {
 		transitiontest.Explore(t, s, exploration(transitiontest.Try(Lose, boxesWhere(sqlexpr.Expr{})), transitiontest.Try(Drop, boxesWhere(sqlexpr.Expr{}))))
 	})
 	assert.Empty(t, f.msgs)
+}
+
+// A store a subtest makes for itself, after Cover, counts: what it
+// commits is covered, what it does not commit is not.
+func TestCoverCountsStoresMadeLater(t *testing.T) {
+	f := &failures{}
+	t.Run("later", func(t *testing.T) {
+		f.TB = t
+		transitiontest.Cover(f, Boxes)
+		t.Run("own store", func(t *testing.T) {
+			s := transitiontest.NewStore(newDepot, &sqlstore.Options{Now: transitiontest.NewClock(start).Now})
+			put(t, s, &Box{ID: 1, Label: "a", Status: Packed}, &Box{ID: 2, Parent: 1, Label: "b", Status: Packed})
+			_, err := Send.Fire(context.Background(), s, ann, get(t, s, 1), transition.NoInput{})
+			require.NoError(t, err)
+			_, err = Lose.Fire(context.Background(), s, root, get(t, s, 1), transition.NoInput{}) // and its cascade
+			require.NoError(t, err)
+			_, err = Relabel.Fire(context.Background(), s, ann, get(t, s, 1), LabelInput{"x"}) // refused by Fire: not counted
+			require.ErrorIs(t, err, transition.ErrWrongState)
+		})
+	})
+	assert.Equal(t, []string{"Cover: transitiontest_test.Box.status: drop, relabel, crumple never fired or refused in this test"}, f.msgs)
+}
+
+// Under a -run pattern that selects subtests, the subtests that would
+// have covered a transition may not have run: Cover logs what is missing
+// rather than failing. (The runner matches tests with the pattern it read
+// at the start, so changing the flag here changes only what Cover sees.)
+func TestCoverUnderASubtestFilter(t *testing.T) {
+	old := flag.Lookup("test.run").Value.String()
+	require.NoError(t, flag.Set("test.run", "TestCoverUnderASubtestFilter/one"))
+	t.Cleanup(func() { flag.Set("test.run", old) })
+	f := &logs{}
+	t.Run("filtered", func(t *testing.T) {
+		f.TB = t
+		transitiontest.Cover(f, Boxes)
+	})
+	assert.Empty(t, f.msgs)
+	assert.Equal(t, []string{"Cover: transitiontest_test.Box.status: drop, send, relabel, lose, crumple never fired or refused, but -run or -skip may have left out the subtests that do"}, f.logged)
+}
+
+// logs records a test's failures and its log.
+type logs struct {
+	failures
+	logged []string
+}
+
+func (l *logs) Logf(format string, args ...any) {
+	l.logged = append(l.logged, fmt.Sprintf(format, args...))
 }

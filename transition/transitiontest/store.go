@@ -58,7 +58,20 @@ func NewStore[U any](unit func(q sqlstore.Querier) U, opts *sqlstore.Options) *S
 	if opts != nil {
 		s.opts = *opts
 	}
+	watched(s)
 	return s
+}
+
+// committed lists the transitions committed in s, named as Cover counts
+// them.
+func (s *Store[U]) committed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.fired))
+	for k := range s.fired {
+		out = append(out, k)
+	}
+	return out
 }
 
 func (s *Store[U]) now() time.Time {
