@@ -138,13 +138,9 @@ func testWithdrawMovesTheReview(t *testing.T) {
 	transitiontest.Blocked(t, Withdraw, st, alice, p, "wrong_state.status")
 
 	// A row of history per field, in one step.
-	h, err := st.History(ctx, sqlstore.Filter{})
-	require.NoError(t, err)
-	var rows []string
-	for _, r := range h {
-		rows = append(rows, fmt.Sprintf("%s %s %s->%s v%d", r.Transition, r.Field, r.From, r.To, r.Version))
-	}
-	assert.Equal(t, []string{"withdraw status 2->3 v0", "withdraw review approved->pending v0"}, rows)
+	transitiontest.History(t, st, sqlstore.Filter{},
+		"main.Project 1 v0: withdraw status 2 -> 3 by alice",
+		"main.Project 1 v0: withdraw review approved -> pending by alice")
 }
 
 // TestRecallable: redraft starts from the conditional group Recallable,

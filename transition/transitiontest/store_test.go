@@ -248,3 +248,46 @@ func TestStoreIsAScope(t *testing.T) {
 	transitiontest.Steps(t, p, "transitiontest_test.Box.status 1: lose status Packed -> Lost", "transitiontest_test.Box.status 2: lose status Packed -> Lost")
 	assert.Equal(t, start, s.Now())
 }
+
+// History compares the rows of the history a line each, on either store:
+// a step to the wrong state, a missing cascade, the wrong actor all show
+// in the diff.
+func TestHistoryAssertion(t *testing.T) {
+	ctx := context.Background()
+	stores(t, func(t *testing.T, s durable) {
+		put(t, s, &Box{ID: 1, Label: "a", Status: Packed}, &Box{ID: 2, Parent: 1, Label: "b", Status: Packed})
+		_, err := Send.Fire(ctx, s.Key("k1"), ann, get(t, s, 1), transition.NoInput{})
+		require.NoError(t, err)
+		_, err = Lose.Fire(ctx, s, root, get(t, s, 1), transition.NoInput{})
+		require.NoError(t, err)
+
+		assert.Empty(t, failed(t, func(tb testing.TB) bool {
+			return transitiontest.History(tb, s, sqlstore.Filter{},
+				`transitiontest_test.Box 1 v0: send status packed -> sent by ann key "k1"`,
+				"transitiontest_test.Box 1 v1: lose status sent -> lost by root",
+				"transitiontest_test.Box 2 v0: lose status packed -> lost by root")
+		}))
+		assert.Empty(t, failed(t, func(tb testing.TB) bool {
+			return transitiontest.History(tb, s, sqlstore.Filter{Transition: "send"}, `transitiontest_test.Box 1 v0: send status packed -> sent by ann key "k1"`)
+		}), "the filter applies")
+		msg := failed(t, func(tb testing.TB) bool {
+			return transitiontest.History(tb, s, sqlstore.Filter{},
+				`transitiontest_test.Box 1 v0: send status packed -> lost by ann key "k1"`,
+				"transitiontest_test.Box 1 v1: lose status sent -> lost by ann")
+		})
+		assert.Contains(t, msg, "the history differs (-want +got):")
+		assert.Contains(t, msg, "- \t\t\"los\",\n+ \t\t\"sen\",", "the wrong target")
+		assert.Contains(t, msg, "- \t\t\"ann\",\n+ \t\t\"root\",", "the wrong actor")
+		assert.Contains(t, msg, "+ \t\"transitiontest_test.Box 2 v0: lose status packed -> lost by root\",", "the cascade's row")
+	})
+
+	// A store whose history cannot be read fails the check, saying why.
+	msg := failed(t, func(tb testing.TB) bool { return transitiontest.History(tb, brokenHistory{}, sqlstore.Filter{}) })
+	assert.Equal(t, "reading the history: the history table is gone", msg)
+}
+
+type brokenHistory struct{}
+
+func (brokenHistory) History(context.Context, sqlstore.Filter) ([]sqlstore.Record, error) {
+	return nil, errors.New("the history table is gone")
+}

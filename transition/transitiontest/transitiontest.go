@@ -8,19 +8,39 @@
 // diff, and return whether the check passed.
 //
 //	clock := transitiontest.NewClock(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC))
-//	mem := transition.Memory(repo, clock.Now)
-//	transitiontest.Available(t, Publish, mem, alice, project)
-//	transitiontest.Blocked(t, Publish, mem, bob, project, "forbidden.owner")
-//	transitiontest.InState(t, Status, project, Draft, clock.Now())
+//	store := transitiontest.NewStore(NewRepo, &sqlstore.Options{Now: clock.Now})
+//	transitiontest.Available(t, Publish, store, alice, project)
+//	transitiontest.Blocked(t, Publish, store, bob, project, "forbidden.owner")
+//	if _, err := Publish.Fire(ctx, store, alice, project, transition.NoInput{}); err != nil {
+//		t.Fatal(err)
+//	}
+//	transitiontest.InState(t, Status, project, Published, clock.Now())
+//	transitiontest.History(t, store, sqlstore.Filter{}, "main.Project 1 v0: publish status draft -> published by alice")
 //
-// Availability matrices (see Matrix and Golden) snapshot who may run what
-// in which state as a readable golden file.
+// What it offers:
+//
+//   - Store (NewStore): an in-memory stand-in for a sqlstore.Store, with
+//     the same conflicts, retries, history, idempotency keys, cascades and
+//     after-commit hooks; and Clock, a fake clock that conditional states,
+//     events and the history share.
+//   - Assertions: Available, Blocked (by the reasons' codes), Steps (of a
+//     plan), History (of a store), InState (a state, group or conditional
+//     state).
+//   - Matrix and Golden: who may run which transition in which state, per
+//     role, snapshotted as a readable golden file.
+//   - Explore: every sequence of transitions from a starting store, breadth
+//     first, with invariants checked after every step.
+//   - Agree: on a real database, every state's SQL selects exactly the rows
+//     its Go test accepts.
+//   - Cover: a test fails when it leaves a declared transition untried.
 package transitiontest
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +50,7 @@ import (
 
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
+	"github.com/statecraft/statecraft/transition/sqlstore"
 )
 
 // A Clock is a fake clock that tests set and move by hand: give its Now to
@@ -164,6 +185,46 @@ func StepsOf[U any](p *transition.Plan[U]) []string {
 	out := make([]string, len(p.Steps))
 	for i, s := range p.Steps {
 		out[i] = s.String()
+	}
+	return out
+}
+
+// History checks that the history s keeps, the rows f selects, is want,
+// a line per row in order (see HistoryOf for what is compared). s is a
+// Store of this package or a sqlstore.Store.
+func History(t testing.TB, s interface {
+	History(ctx context.Context, f sqlstore.Filter) ([]sqlstore.Record, error)
+}, f sqlstore.Filter, want ...string) bool {
+	t.Helper()
+	rs, err := s.History(context.Background(), f)
+	if err != nil {
+		t.Errorf("reading the history: %v", err)
+		return false
+	}
+	if diff := cmp.Diff(want, HistoryOf(rs)); diff != "" {
+		t.Errorf("the history differs (-want +got):\n%s", diff)
+		return false
+	}
+	return true
+}
+
+// HistoryOf describes rows of the history a line each, as History
+// compares them, without their ids, times and inputs: the object and the
+// version the step read, the transition, the field and its values as
+// stored, the actor, and the idempotency key if there was one, such as
+// "main.Project 7 v0: withdraw status published -> withdrawn by alice"
+// ("-" stands for the value before a creation).
+func HistoryOf(rs []sqlstore.Record) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		from := r.From
+		if from == "" {
+			from = "-"
+		}
+		out[i] = fmt.Sprintf("%s %s v%d: %s %s %s -> %s by %s", r.ObjectType, r.ObjectID, r.Version, r.Transition, r.Field, from, r.To, r.Actor)
+		if r.Key != "" {
+			out[i] += " key " + strconv.Quote(r.Key)
+		}
 	}
 	return out
 }
