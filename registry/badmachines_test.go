@@ -153,6 +153,9 @@ func (f *fakeRunner) Names() []string {
 func (f *fakeRunner) AppendAvailable(_ context.Context, dst []transition.Availability, _ transition.Scope[*DB], _ User, _ any) ([]transition.Availability, error) {
 	return dst, nil
 }
-func (f *fakeRunner) Fire(context.Context, transition.Store[*DB], User, any, string, []byte, func([]byte) []transition.FieldError) (*transition.Plan[*DB], error) {
+func (f *fakeRunner) Fire(context.Context, transition.Store[*DB], User, any, string, []byte, func([]byte) []transition.FieldError, *string) (*transition.Plan[*DB], error) {
+	return nil, nil
+}
+func (f *fakeRunner) Plan(context.Context, transition.Scope[*DB], User, any, string, []byte, func([]byte) []transition.FieldError) (*transition.Plan[*DB], error) {
 	return nil, nil
 }

@@ -300,13 +300,53 @@ func (r *Registry[A, U]) Available(ctx context.Context, sc transition.Scope[U], 
 // transition's: a *transition.Error matching transition.ErrBlocked,
 // transition.ErrInvalidInput, and so on.
 func (r *Registry[A, U]) Fire(ctx context.Context, s transition.Store[U], actor A, model any, name string, payload []byte) (*transition.Plan[U], error) {
-	md, err := r.lookup(model)
+	m, check, err := r.find(model, name)
 	if err != nil {
 		return nil, err
 	}
+	return m.Fire(ctx, s, actor, model, name, payload, check, nil)
+}
+
+// FireConfirmed is Fire for a plan a person confirmed, whose digest they
+// send back (see Plan and transition.Plan.Digest): it plans again in the
+// unit of work, with payload, and applies the new plan only if its digest
+// is digest. Otherwise nothing changes and the error is a
+// *transition.ConflictError: the objects changed since the person saw the
+// plan, or it would now do something else. An empty digest confirms
+// nothing: it is a conflict too. A confirmed request is never retried
+// (see sqlstore.Options.Retries): the person confirms again.
+func (r *Registry[A, U]) FireConfirmed(ctx context.Context, s transition.Store[U], actor A, model any, name string, payload []byte, digest string) (*transition.Plan[U], error) {
+	m, check, err := r.find(model, name)
+	if err != nil {
+		return nil, err
+	}
+	return m.Fire(ctx, s, actor, model, name, payload, check, &digest)
+}
+
+// Plan plans the transition named name on model for actor, as Fire would
+// run it with payload, reading through sc, and applies nothing: the steps
+// of its whole causal chain, for a person to confirm (send its Digest
+// back to FireConfirmed). Its errors are Fire's: a blocked transition is a
+// *transition.Error matching transition.ErrBlocked, listing the reasons
+// of every blocked step of the chain.
+func (r *Registry[A, U]) Plan(ctx context.Context, sc transition.Scope[U], actor A, model any, name string, payload []byte) (*transition.Plan[U], error) {
+	m, check, err := r.find(model, name)
+	if err != nil {
+		return nil, err
+	}
+	return m.Plan(ctx, sc, actor, model, name, payload, check)
+}
+
+// find returns the machine of model's type with the transition named
+// name, and the check of its input's schema, if any.
+func (r *Registry[A, U]) find(model any, name string) (machine[A, U], func([]byte) []transition.FieldError, error) {
+	md, err := r.lookup(model)
+	if err != nil {
+		return nil, nil, err
+	}
 	m, ok := md.byName[name]
 	if !ok {
-		return nil, &NotFoundError{Model: md.typ, Name: name, Names: slices.Clone(md.names)}
+		return nil, nil, &NotFoundError{Model: md.typ, Name: name, Names: slices.Clone(md.names)}
 	}
 	var check func([]byte) []transition.FieldError
 	if r.schemas != nil {
@@ -314,7 +354,7 @@ func (r *Registry[A, U]) Fire(ctx context.Context, s transition.Store[U], actor 
 			check = sc.check
 		}
 	}
-	return m.Fire(ctx, s, actor, model, name, payload, check)
+	return m, check, nil
 }
 
 // lookup returns what the registry knows of model's type.

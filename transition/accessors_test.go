@@ -53,7 +53,7 @@ func TestDeclarationAccessors(t *testing.T) {
 	assert.Equal(t, m.Names(), names)
 	assert.Equal(t, m.Names(), run.Names())
 	ctx, mem := ContextOf(&DB{})
-	_, err := run.Fire(ctx, mem, Alice, &Article{Status: ADraft}, "nope", nil, nil)
+	_, err := run.Fire(ctx, mem, Alice, &Article{Status: ADraft}, "nope", nil, nil, nil)
 	assert.ErrorIs(t, err, transition.ErrNotFound)
 }
 
@@ -146,13 +146,13 @@ func TestRunnerMethodsCheckTheModelType(t *testing.T) {
 	run := openRunner(t, r)
 	_, err := run.AppendAvailable(ctx, nil, mem, Alice, &Task{})
 	assert.ErrorContains(t, err, "runs on a *fixture.Project, not on *fixture.Task")
-	_, err = run.Fire(ctx, mem, Alice, (*Project)(nil), "edit", nil, nil)
+	_, err = run.Fire(ctx, mem, Alice, (*Project)(nil), "edit", nil, nil, nil)
 	assert.Error(t, err)
-	_, err = run.Fire(ctx, mem, Alice, &Project{Status: Draft}, "archive", nil, nil)
+	_, err = run.Fire(ctx, mem, Alice, &Project{Status: Draft}, "archive", nil, nil, nil)
 	assert.ErrorIs(t, err, transition.ErrNotFound)
 
 	p := &Project{ID: 9, Status: Draft}
-	plan, err := run.Fire(ctx, mem, Alice, p, "edit", []byte(`{}`), nil)
+	plan, err := run.Fire(ctx, mem, Alice, p, "edit", []byte(`{}`), nil, nil)
 	require.NoError(t, err)
 	require.Len(t, plan.Steps, 1)
 	assert.Equal(t, int64(9), plan.Steps[0].Object, "the step ran on the model given")

@@ -42,17 +42,34 @@ func (r runner[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availabil
 	return r.m.AppendAvailable(ctx, dst, sc, actor, p)
 }
 
-func (r runner[M, T, A, U]) Fire(ctx context.Context, s Store[U], actor A, model any, name string, payload []byte, check func([]byte) []FieldError) (*Plan[U], error) {
-	p, err := r.modelOf(model)
+func (r runner[M, T, A, U]) Fire(ctx context.Context, s Store[U], actor A, model any, name string, payload []byte, check func([]byte) []FieldError, confirmed *string) (*Plan[U], error) {
+	p, a, err := r.action(model, name)
 	if err != nil {
 		return nil, err
+	}
+	return a.fireJSON(ctx, s, actor, p, payload, check, confirmed)
+}
+
+func (r runner[M, T, A, U]) Plan(ctx context.Context, sc Scope[U], actor A, model any, name string, payload []byte, check func([]byte) []FieldError) (*Plan[U], error) {
+	p, a, err := r.action(model, name)
+	if err != nil {
+		return nil, err
+	}
+	return a.planJSON(ctx, sc, actor, p, payload, check)
+}
+
+// action returns model as a *M, and the transition named name.
+func (r runner[M, T, A, U]) action(model any, name string) (*M, action[M, T, A, U], error) {
+	p, err := r.modelOf(model)
+	if err != nil {
+		return nil, nil, err
 	}
 	r.m.use()
 	a, ok := r.m.byName[name]
 	if !ok {
-		return nil, fmt.Errorf("transition: %s has no transition %q: %w", r.m, name, ErrNotFound)
+		return nil, nil, fmt.Errorf("transition: %s has no transition %q: %w", r.m, name, ErrNotFound)
 	}
-	return a.fireJSON(ctx, s, actor, p, payload, check)
+	return p, a, nil
 }
 
 func (r runner[M, T, A, U]) modelOf(model any) (*M, error) {

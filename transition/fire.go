@@ -52,9 +52,14 @@ func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U
 		return nil, t.nilModel()
 	}
 	if digest == "" {
-		return nil, &ConflictError{Object: t.m.object(model), Expected: "the digest of a confirmed plan", Found: "none"}
+		return nil, t.unconfirmed(model)
 	}
 	return t.fire(ctx, s, actor, model, in, false, digest)
+}
+
+// unconfirmed is the conflict of a confirmation without a digest.
+func (t *Transition[M, T, A, U, I]) unconfirmed(model *M) error {
+	return &ConflictError{Object: t.m.object(model), Expected: "the digest of a confirmed plan", Found: "none"}
 }
 
 // fire is Fire; confirmed, if not "", is the digest the plan must have.
@@ -371,14 +376,22 @@ func result[M any, T comparable, A, U, I any](p *planned[M, T, A, U, I], err err
 // error is then the blocked *Error, whatever the payload holds. A causal
 // chain is planned, and its steps checked, once the input is decoded.
 func (t *Transition[M, T, A, U, I]) FireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte) (*Plan[U], error) {
-	return t.fireJSON(ctx, s, actor, model, payload, nil)
+	return t.fireJSON(ctx, s, actor, model, payload, nil, nil)
 }
 
 // fireJSON is FireJSON; check, when not nil, checks the payload against
-// the rules of the input's schema once it has decoded.
-func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error) {
+// the rules of the input's schema once it has decoded; confirmed, if not
+// nil, is the digest the plan must have (see FireConfirmed), and it is not
+// retried.
+func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError, confirmedDigest *string) (*Plan[U], error) {
 	if model == nil {
 		return nil, t.nilModel()
+	}
+	confirmed := ""
+	if confirmedDigest != nil {
+		if confirmed = *confirmedDigest; confirmed == "" {
+			return nil, t.unconfirmed(model)
+		}
 	}
 	var (
 		in  I
@@ -387,7 +400,7 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 		err error
 	)
 	for attempt := 1; ; attempt++ {
-		tx, u, now, replay, oerr := t.open(ctx, s, attempt, true, actor, model, func() ([]byte, error) { return payload, nil })
+		tx, u, now, replay, oerr := t.open(ctx, s, attempt, confirmed == "", actor, model, func() ([]byte, error) { return payload, nil })
 		switch {
 		case errors.Is(oerr, errRetry):
 			continue
@@ -412,8 +425,8 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 				return nil, err
 			}
 		}
-		st, p, err = t.fireIn(ctx, tx, u, now, actor, model, in, attempt == 1, "")
-		if t.retry(ctx, s, attempt, err) {
+		st, p, err = t.fireIn(ctx, tx, u, now, actor, model, in, attempt == 1, confirmed)
+		if confirmed == "" && t.retry(ctx, s, attempt, err) {
 			continue
 		}
 		if st == nil {
@@ -511,3 +524,26 @@ func (e *cancelError) Error() string { return e.reason }
 // Is reports whether target is ErrCanceled, so that the value Cancel
 // returns matches it too.
 func (e *cancelError) Is(target error) bool { return target == ErrCanceled }
+
+// planJSON decodes payload as FireJSON does (pre-validating first, so an
+// actor who may not run the transition costs no decoding) and plans the
+// transition and its causal chain in sc: what a person is shown to
+// confirm, whose Digest FireConfirmed, or the registry's, then checks.
+func (t *Transition[M, T, A, U, I]) planJSON(ctx context.Context, sc Scope[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error) {
+	t.m.use()
+	if model == nil {
+		return nil, t.nilModel()
+	}
+	u, now := sc.Unit(), sc.Now()
+	if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
+		return nil, err
+	}
+	in, err := t.decode(payload, check)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.src = names{object: t.m.object(model), actor: actorName(actor)}
+		}
+		return nil, err
+	}
+	return t.planAt(ctx, u, now, actor, model, in, planFire, true)
+}

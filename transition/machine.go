@@ -234,7 +234,8 @@ type action[M any, T comparable, A, U any] interface {
 	Title() string
 	Can(ctx context.Context, sc Scope[U], actor A, model *M) bool
 	Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error)
-	fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error)
+	fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError, confirmed *string) (*Plan[U], error)
+	planJSON(ctx context.Context, sc Scope[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error)
 	info() graph.Transition
 	inputType() reflect.Type
 	rulesOf() []Rule[T]

@@ -29,8 +29,12 @@ type Machine[A, Scope, Store, Availability, Steps, Check any] interface {
 	// model, which must be a *M.
 	AppendAvailable(ctx context.Context, dst []Availability, sc Scope, actor A, model any) ([]Availability, error)
 	// Fire fires the transition named name on model, which must be a *M,
-	// decoding payload and checking it with check, when not nil.
-	Fire(ctx context.Context, s Store, actor A, model any, name string, payload []byte, check Check) (Steps, error)
+	// decoding payload and checking it with check, when not nil; confirmed,
+	// if not nil, is the digest its plan must have.
+	Fire(ctx context.Context, s Store, actor A, model any, name string, payload []byte, check Check, confirmed *string) (Steps, error)
+	// Plan plans the transition named name on model, which must be a *M,
+	// as Fire would run it, in the unit of work of scope sc.
+	Plan(ctx context.Context, sc Scope, actor A, model any, name string, payload []byte, check Check) (Steps, error)
 }
 
 // Open returns the Machine of r, a transition.Runner, as an any holding an
