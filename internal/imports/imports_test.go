@@ -1,6 +1,6 @@
 // Package imports holds a test that keeps the core packages on the
-// standard library: state, state/sqlexpr, transition, transition/sqlstore
-// and registry import nothing from outside it but each other, so a
+// standard library: state, state/sqlexpr, transition, transition/sqlstore,
+// registry and registry/httpapi import nothing from outside it but each other, so a
 // program that uses them links no database driver, schema generator or
 // other dependency.
 package imports
@@ -14,7 +14,7 @@ import (
 const module = "github.com/statecraft/statecraft"
 
 // core lists the packages that must depend on the standard library only.
-var core = []string{"state", "state/sqlexpr", "transition", "transition/sqlstore", "registry"}
+var core = []string{"state", "state/sqlexpr", "transition", "transition/sqlstore", "registry", "registry/httpapi"}
 
 func goTool(t *testing.T) string {
 	p, err := exec.LookPath("go")
