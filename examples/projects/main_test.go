@@ -65,84 +65,6 @@ func open(t *testing.T) (context.Context, *sqlstore.Store[*Repo]) {
 	return ctx, st
 }
 
-func readProject(t *testing.T, ctx context.Context, st *sqlstore.Store[*Repo], id int64) *Project {
-	p, err := newRepo(st.Querier()).Project(ctx, id)
-	require.NoError(t, err)
-	return p
-}
-
-func readTask(t *testing.T, ctx context.Context, st *sqlstore.Store[*Repo], id int64) *Task {
-	task, err := newRepo(st.Querier()).Task(ctx, id)
-	require.NoError(t, err)
-	return task
-}
-
-func history(t *testing.T, ctx context.Context, st *sqlstore.Store[*Repo]) []sqlstore.Record {
-	h, err := st.History(ctx, sqlstore.Filter{})
-	require.NoError(t, err)
-	return h
-}
-
-// TestConcurrentWriterLoses: a transition run on a stale copy, after
-// another writer saved the row, fails with a conflict, is undone in
-// memory, and leaves the row and the history as the other writer left
-// them.
-func TestConcurrentWriterLoses(t *testing.T) {
-	ctx, st := open(t)
-	stale := readProject(t, ctx, st, 3) // Published, version 0
-	_, err := Withdraw.Fire(ctx, st, alice, readProject(t, ctx, st, 3), WithdrawInput{Reason: "out of budget"})
-	require.NoError(t, err)
-
-	_, err = Withdraw.Fire(ctx, st, alice, stale, WithdrawInput{Reason: "late"})
-	require.ErrorIs(t, err, transition.ErrConflict)
-	var conflict *transition.ConflictError
-	require.ErrorAs(t, err, &conflict)
-	assert.Equal(t, "main.Project 3", conflict.Object)
-	assert.Equal(t, Published, stale.Status, "the transition is undone in memory")
-	assert.Equal(t, Approved, stale.Review, "both fields")
-	assert.Empty(t, stale.Reason)
-	assert.Zero(t, stale.Version)
-
-	now := readProject(t, ctx, st, 3)
-	assert.Equal(t, Withdrawn, now.Status, "the other writer's change stands")
-	assert.Equal(t, "out of budget", now.Reason)
-	assert.Equal(t, int64(1), now.Version)
-	assert.Equal(t, Pending, now.Review)
-	h := history(t, ctx, st)
-	require.Len(t, h, 2, "only the winner is in the history: a row for each field withdraw moves")
-	for _, r := range h {
-		assert.JSONEq(t, `{"reason":"out of budget"}`, string(r.Input))
-	}
-}
-
-// TestStaleCopyKeepingTheState: two writers read task 4 and each runs a
-// transition that keeps its state. Comparing the status, as this example
-// once did (UPDATE ... WHERE id = ? AND status = ?), let the second write
-// over the first without a word; comparing the version refuses it, and
-// nothing of it is written.
-func TestStaleCopyKeepingTheState(t *testing.T) {
-	ctx, st := open(t)
-	first, second := readTask(t, ctx, st, 4), readTask(t, ctx, st, 4)
-
-	ev, err := Assign.Fire(ctx, st, bob, first, AssignInput{Owner: "carol"})
-	require.NoError(t, err)
-	assert.Equal(t, Open, ev.To, "assign keeps the state")
-	assert.Equal(t, int64(1), first.Version)
-
-	_, err = Assign.Fire(ctx, st, admin, second, AssignInput{Owner: "dave"})
-	require.ErrorIs(t, err, transition.ErrConflict)
-	assert.Equal(t, "bob", second.Owner, "the stale copy is restored")
-	assert.Zero(t, second.Version)
-
-	now := readTask(t, ctx, st, 4)
-	assert.Equal(t, "carol", now.Owner, "the first writer's change stands")
-	assert.Equal(t, Open, now.Status)
-	assert.Equal(t, int64(1), now.Version)
-	h := history(t, ctx, st)
-	require.Len(t, h, 1, "the second writer is not in the history")
-	assert.JSONEq(t, `{"owner":"carol"}`, string(h[0].Input))
-}
-
 // TestSaveComparesVersions: the library reloads each row before a
 // transition runs and refuses a stale one, but on PostgreSQL another
 // connection may still write between that load and the save. The table's
@@ -171,27 +93,6 @@ func TestSaveComparesVersions(t *testing.T) {
 	now, err := tx.Unit().Task(ctx, 4)
 	require.NoError(t, err)
 	assert.Equal(t, "carol", now.Owner)
-}
-
-// TestIdempotencyKey: a request repeated with its key applies once; the
-// key names one request, and refuses another.
-func TestIdempotencyKey(t *testing.T) {
-	ctx, st := open(t)
-	for i := range 2 {
-		ev, err := Withdraw.Fire(ctx, st.Key("k"), alice, readProject(t, ctx, st, 3), WithdrawInput{Reason: "late"})
-		require.NoError(t, err, "the repeat is not refused as not Published")
-		assert.Equal(t, i == 1, ev.Replayed)
-		assert.Equal(t, Withdrawn, ev.To)
-	}
-	assert.Equal(t, int64(1), readProject(t, ctx, st, 3).Version, "applied once")
-	h := history(t, ctx, st)
-	require.Len(t, h, 2, "the status and the review, once")
-	assert.Equal(t, "k", h[0].Key)
-	assert.Equal(t, "k", h[1].Key)
-
-	_, err := Withdraw.Fire(ctx, st.Key("k"), alice, readProject(t, ctx, st, 2), WithdrawInput{Reason: "late"})
-	require.ErrorIs(t, err, transition.ErrIdempotency, "the key was used for project 3")
-	assert.Equal(t, Published, readProject(t, ctx, st, 2).Status)
 }
 
 // TestREADMEDiagram: the README shows the projects' diagram as the

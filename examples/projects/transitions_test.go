@@ -89,6 +89,9 @@ func TestTransitions(t *testing.T) {
 	t.Run("Review", testReview)
 	t.Run("Tasks", testTasks)
 	t.Run("DeleteIsPlannedThenConfirmed", testDeleteIsPlannedThenConfirmed)
+	t.Run("ConcurrentWriterLoses", testConcurrentWriterLoses)
+	t.Run("StaleCopyKeepingTheState", testStaleCopyKeepingTheState)
+	t.Run("IdempotencyKey", testIdempotencyKey)
 	t.Run("Matrix", testMatrix)
 	t.Run("Explore", testExplore)
 }
@@ -407,4 +410,94 @@ func testExplore(t *testing.T) {
 		"main.Project 1: publish Draft -> Published by owner",
 	}, r.Paths["Recallable"], "published, starting in a month: Future")
 	assert.Equal(t, Draft, stored(t, st, 1).Status, "the store is left as it was")
+}
+
+// storedTask reads task id back from st, as committed.
+func storedTask(t *testing.T, st *transitiontest.Store[*Repo], id int64) *Task {
+	t.Helper()
+	task, err := st.Unit().Task(context.Background(), id)
+	require.NoError(t, err)
+	require.NotNil(t, task, "task %d", id)
+	return task
+}
+
+// testConcurrentWriterLoses: a transition run on a stale copy, after
+// another writer saved the row, fails with a conflict, is undone in
+// memory, and leaves the row and the history as the other writer left
+// them.
+func testConcurrentWriterLoses(t *testing.T) {
+	ctx := context.Background()
+	st, _ := memory(t, project(Published, Approved, -month))
+	stale := stored(t, st, 1) // Published, version 0
+	_, err := Withdraw.Fire(ctx, st, alice, stored(t, st, 1), WithdrawInput{Reason: "out of budget"})
+	require.NoError(t, err)
+
+	_, err = Withdraw.Fire(ctx, st, alice, stale, WithdrawInput{Reason: "late"})
+	require.ErrorIs(t, err, transition.ErrConflict)
+	var conflict *transition.ConflictError
+	require.ErrorAs(t, err, &conflict)
+	assert.Equal(t, &transition.ConflictError{Object: "main.Project 1", Expected: "version 0", Found: "version 1"}, conflict)
+	assert.Equal(t, Published, stale.Status, "the transition is undone in memory")
+	assert.Equal(t, Approved, stale.Review, "both fields")
+	assert.Empty(t, stale.Reason)
+	assert.Zero(t, stale.Version)
+
+	now := stored(t, st, 1)
+	assert.Equal(t, Withdrawn, now.Status, "the other writer's change stands")
+	assert.Equal(t, "out of budget", now.Reason)
+	assert.Equal(t, int64(1), now.Version)
+	assert.Equal(t, Pending, now.Review)
+	transitiontest.History(t, st, sqlstore.Filter{}, // only the winner: a row for each field withdraw moves
+		"main.Project 1 v0: withdraw status 2 -> 3 by alice",
+		"main.Project 1 v0: withdraw review approved -> pending by alice")
+}
+
+// testStaleCopyKeepingTheState: two writers read a task and each runs a
+// transition that keeps its state. Comparing the status, as this example
+// once did (UPDATE ... WHERE id = ? AND status = ?), let the second write
+// over the first without a word; comparing the version refuses it, and
+// nothing of it is written.
+func testStaleCopyKeepingTheState(t *testing.T) {
+	ctx := context.Background()
+	st, _ := memory(t, project(Published, Approved, month), &Task{ID: 4, ProjectID: 1, Title: "Write the copy", Owner: "bob", Status: Open})
+	first, second := storedTask(t, st, 4), storedTask(t, st, 4)
+
+	ev, err := Assign.Fire(ctx, st, bob, first, AssignInput{Owner: "carol"})
+	require.NoError(t, err)
+	assert.Equal(t, Open, ev.To, "assign keeps the state")
+	assert.Equal(t, int64(1), first.Version)
+
+	_, err = Assign.Fire(ctx, st, admin, second, AssignInput{Owner: "dave"})
+	require.ErrorIs(t, err, transition.ErrConflict)
+	assert.Equal(t, "bob", second.Owner, "the stale copy is restored")
+	assert.Zero(t, second.Version)
+
+	now := storedTask(t, st, 4)
+	assert.Equal(t, "carol", now.Owner, "the first writer's change stands")
+	assert.Equal(t, Open, now.Status)
+	assert.Equal(t, int64(1), now.Version)
+	transitiontest.History(t, st, sqlstore.Filter{}, "main.Task 4 v0: assign status open -> open by bob") // not the second writer
+}
+
+// testIdempotencyKey: a request repeated with its key applies once; the
+// key names one request, and refuses another.
+func testIdempotencyKey(t *testing.T) {
+	ctx := context.Background()
+	other := project(Published, Approved, -month)
+	other.ID = 2
+	st, _ := memory(t, project(Published, Approved, -month), other)
+	for i := range 2 {
+		ev, err := Withdraw.Fire(ctx, st.Key("k"), alice, stored(t, st, 1), WithdrawInput{Reason: "late"})
+		require.NoError(t, err, "the repeat is not refused as not Published")
+		assert.Equal(t, i == 1, ev.Replayed)
+		assert.Equal(t, Withdrawn, ev.To)
+	}
+	assert.Equal(t, int64(1), stored(t, st, 1).Version, "applied once")
+	transitiontest.History(t, st, sqlstore.Filter{}, // the status and the review, once
+		`main.Project 1 v0: withdraw status 2 -> 3 by alice key "k"`,
+		`main.Project 1 v0: withdraw review approved -> pending by alice key "k"`)
+
+	_, err := Withdraw.Fire(ctx, st.Key("k"), alice, stored(t, st, 2), WithdrawInput{Reason: "late"})
+	require.ErrorIs(t, err, transition.ErrIdempotency, "the key was used for project 1")
+	assert.Equal(t, Published, stored(t, st, 2).Status)
 }

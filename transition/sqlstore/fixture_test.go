@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/statecraft/statecraft/internal/conformance"
 	. "github.com/statecraft/statecraft/internal/conformance"
 	"github.com/statecraft/statecraft/internal/dbtest"
 	"github.com/statecraft/statecraft/state"
@@ -38,7 +37,7 @@ func setup(t testing.TB, db *dbtest.DB, opts *sqlstore.Options) *env {
 	st, err := sqlstore.New(db.DB, db.Dialect, NewRepo, opts)
 	require.NoError(t, err)
 	require.NoError(t, st.Migrate(ctx))
-	tables, err := conformance.Tables(db.Name == "postgres")
+	tables, err := Tables(db.Name == "postgres")
 	require.NoError(t, err)
 	for _, q := range tables {
 		_, err := db.ExecContext(ctx, q)
