@@ -66,6 +66,10 @@ type Step struct {
 	Cause      int       `json:"cause"`            // the index of the step that caused this one, or -1
 	Version    int64     `json:"version,omitzero"` // the object's version when planned, or 0
 	Created    bool      `json:"created,omitzero"` // whether the step creates its object
+	// Imported marks a step no transition ran: a record of the state an
+	// import found an object in, which it appends to the history itself
+	// (see Tx.Append). The transition package never sets it.
+	Imported bool `json:"imported,omitzero"`
 }
 
 // MarshalJSON writes the plan as {"digest": ..., "steps": [...]}, with

@@ -51,8 +51,11 @@ type Tx[U any] interface {
 	Scope[U]
 	// Append records the history of the unit of work: every step applied,
 	// in order, each with the fields it moved (a store typically writes
-	// one row per Move) and the index of its cause. It is called once,
-	// after every object is saved (so a created object has its identity).
+	// one row per Move) and the index of its cause. A transition calls it
+	// once, after every object is saved (so a created object has its
+	// identity). An import that backfills objects' history calls it with
+	// steps marked Imported, so that the history tells them apart from
+	// transitions anyone ran.
 	Append(ctx context.Context, steps []Step) error
 	// Commit makes the unit of work durable. An error means the outcome
 	// is unknown: no after-commit hook runs.

@@ -11,8 +11,8 @@
 //
 //   - the table created as the files were kept, with no constraint, and
 //     its rows and their history backfilled in one transaction: the
-//     history rows marked as imported (transition "import", by "import",
-//     with the file as input), not as transitions anyone ran;
+//     history rows marked Imported (and named transition "import", by
+//     "import", with the file as input), not as transitions anyone ran;
 //
 //   - a survey of the table (sqlstore.Survey), then a parity report that
 //     compares the files with the table, user by user and state by state:
@@ -164,11 +164,17 @@ func run(ctx context.Context, w io.Writer, path string, uploads fs.FS) error {
 	if err := backfill(ctx, store, files); err != nil {
 		return fmt.Errorf("backfilling onboarding_progress: %w", err)
 	}
-	imported, err := store.History(ctx, sqlstore.Filter{Transition: importTransition})
+	history, err := store.History(ctx, sqlstore.Filter{})
 	if err != nil {
 		return fmt.Errorf("reading the import's history: %w", err)
 	}
-	fmt.Fprintf(w, "imported %d rows, each with a history row of transition %q by %q: what its file said, not a transition anyone ran\n",
+	var imported []sqlstore.Record
+	for _, r := range history {
+		if r.Imported {
+			imported = append(imported, r)
+		}
+	}
+	fmt.Fprintf(w, "imported %d rows, each with a history row marked imported (transition %q by %q): what its file said, not a transition anyone ran\n",
 		len(imported), importTransition, importActor)
 
 	heading(w, "4. survey the table: the rows in each declared state, undeclared values, NULLs")
@@ -347,7 +353,7 @@ func historyLine(r sqlstore.Record) string {
 		move = "status " + title(r.From) + " -> " + title(r.To)
 	}
 	line := fmt.Sprintf("%-3s %s  %s v%d  %-13s %-34s", fmt.Sprintf("#%d", r.ID), r.At.Format("Jan 02 15:04"), r.ObjectID, r.Version, r.Transition, move)
-	if r.Transition == importTransition && r.Actor == importActor {
+	if r.Imported {
 		var in importInput
 		if err := json.Unmarshal(r.Input, &in); err != nil {
 			return line + " imported, from an input that does not read: " + err.Error()

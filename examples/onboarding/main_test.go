@@ -88,9 +88,9 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestImportIsNoTransition: the history marks imported rows with a
-// transition name no machine declares, so that they cannot be taken for
-// transitions anyone ran.
+// TestImportIsNoTransition: the import's history rows are marked
+// Imported, and also named for a transition no machine declares, so that
+// no reader takes them for transitions anyone ran.
 func TestImportIsNoTransition(t *testing.T) {
 	assert.NotContains(t, Onboardings.Names(), importTransition)
 }
@@ -226,6 +226,7 @@ func TestParity(t *testing.T) {
 		return records
 	}
 	imported := history(good)
+	require.True(t, imported[0].Imported, "the import's rows are marked imported")
 	row := *good.Row
 	row.Version = 1
 	for _, c := range []struct {

@@ -125,11 +125,11 @@ func declared() string {
 	return strings.Join(values, ", ")
 }
 
-// importTransition and importActor mark the history rows of the import.
-// The history has no column that says a row was imported: these rows
-// name a transition no machine declares (TestImportIsNoTransition keeps
-// it so), and an actor no user is. They are what the files said, at the
-// time the import read them, not transitions anyone ran.
+// importTransition and importActor name the history rows of the import,
+// which are marked Imported: what the files said, at the time the import
+// read them, not transitions anyone ran. The name is no transition's of
+// the machine (TestImportIsNoTransition keeps it so), and the actor no
+// user's.
 const (
 	importTransition = "import"
 	importActor      = "import"
@@ -151,7 +151,7 @@ func importStep(l *legacy, at time.Time) transition.Step {
 		Machine: Onboardings.String(), Object: l.Row.UserID, Transition: importTransition,
 		Moves: []transition.Move{{Field: Status.Name(), To: transition.StateRef{Value: l.Row.Status.Get(), Title: l.Row.Status.Title()}}},
 		Actor: importActor, Input: importInput{File: l.Path, UpdatedAt: l.File.UpdatedAt, UpdatedBy: l.File.UpdatedBy},
-		At: at, Cause: -1, Created: true,
+		At: at, Cause: -1, Created: true, Imported: true,
 	}
 }
 
@@ -185,9 +185,9 @@ func backfill(ctx context.Context, store *sqlstore.Store[*Repo], files []*legacy
 		}
 		history = append(history, importStep(l, tx.Now()))
 	}
-	// Append is how a transition's unit of work writes its history; the
-	// import writes its own steps through it, so that they are the
-	// Store's rows, read back by History and Feed like any other.
+	// Append writes a unit of work's history: the import's steps, marked
+	// Imported, are the Store's rows, read back by History and Feed like
+	// any other, and told apart from transitions by their mark.
 	if err := tx.Append(ctx, history); err != nil {
 		return fmt.Errorf("writing the import's history: %w", err)
 	}

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"Races", testRaces},
 		{"RacesWithRetries", testRacesWithRetries},
 		{"TasksCreatedWhileTheProjectIsDeleted", testTasksCreatedWhileTheProjectIsDeleted},
+		{"ImportedHistory", testImportedHistory},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
 	}
@@ -731,4 +732,28 @@ func testTasksCreatedWhileTheProjectIsDeleted(t *testing.T, open Opener) {
 		}
 		t.Logf("round %d: %d created before the delete, %d refused after", round, created.Load(), refused.Load())
 	}
+}
+
+// An import backfills the history of objects it found, in a unit of work
+// of its own, with steps marked Imported: the history keeps the mark, and
+// tells those rows apart from the transitions run since.
+func testImportedHistory(t *testing.T, open Opener) {
+	s := opened(t, open, sqlstore.Options{}, false)
+	p := Seed(t, s, "Roof", Published, 0)
+	insert(t, s, func(tx transition.Tx[*Repo]) error {
+		return tx.Append(ctx, []transition.Step{{
+			Machine: ProjectStatusOf.String(), Object: p.ID, Transition: "import", Actor: "import", At: FixedNow.Add(-time.Hour),
+			Moves: []transition.Move{{Field: "status", To: transition.StateRef{Value: Published.Get(), Title: Published.Title()}}},
+			Cause: -1, Created: true, Imported: true,
+		}})
+	})
+	_, err := Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
+	require.NoError(t, err)
+	h := History(t, s)
+	require.Len(t, h, 2)
+	assert.True(t, h[0].Imported, "the import's row")
+	assert.Equal(t, []string{"", "published", "import"}, []string{h[0].From, h[0].To, h[0].Actor})
+	assert.True(t, h[0].At.Equal(FixedNow.Add(-time.Hour)))
+	assert.False(t, h[1].Imported, "a transition's row")
+	assert.Equal(t, "unpublish", h[1].Transition)
 }

@@ -35,10 +35,11 @@ type Record struct {
 	Seq        int             `json:"seq"`                      // the row's place in its unit of work, from 0
 	Cause      int64           `json:"cause,omitzero"`           // the id of the row of the step that caused this one, or 0
 	Key        string          `json:"idempotency_key,omitzero"` // the idempotency key of the request, if any
+	Imported   bool            `json:"imported,omitzero"`        // whether an import wrote it, not a transition (see transition.Step.Imported)
 }
 
 // historyColumns are the columns a Record reads, in its order.
-const historyColumns = `id, object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key`
+const historyColumns = `id, object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key, imported`
 
 // Schema returns the statements that create the history table and its
 // indexes, and the table of idempotency keys (see Store.Key), if they do
@@ -74,6 +75,7 @@ func (s *Store[U]) Schema() []string {
 	seq INTEGER NOT NULL,
 	cause BIGINT REFERENCES ` + s.history + ` (id),
 	idempotency_key TEXT,
+	imported BOOLEAN NOT NULL DEFAULT FALSE,
 	tx XID8 NOT NULL DEFAULT pg_current_xact_id()
 )`,
 			`CREATE INDEX IF NOT EXISTS ` + idx("object") + ` ON ` + s.history + ` (object_type, object_id, id)`,
@@ -103,7 +105,8 @@ func (s *Store[U]) Schema() []string {
 	input TEXT,
 	seq INTEGER NOT NULL,
 	cause INTEGER REFERENCES ` + s.history + ` (id),
-	idempotency_key TEXT
+	idempotency_key TEXT,
+	imported INTEGER NOT NULL DEFAULT 0 CHECK (imported IN (0, 1))
 )`,
 		`CREATE INDEX IF NOT EXISTS ` + idx("object") + ` ON ` + s.history + ` (object_type, object_id, id)`,
 		`CREATE TABLE IF NOT EXISTS ` + s.keys + ` (
@@ -154,7 +157,7 @@ func Records(steps []transition.Step, key string, firstID int64) ([]Record, erro
 		for _, mv := range st.Moves {
 			r := Record{ID: firstID + int64(len(out)), ObjectType: typ, ObjectID: fmt.Sprint(st.Object), Version: st.Version,
 				Field: mv.Field, Transition: st.Transition, From: stateText(mv.From), To: stateText(mv.To), Actor: st.Actor,
-				At: st.At, Seq: len(out), Cause: cause, Key: key}
+				At: st.At, Seq: len(out), Cause: cause, Key: key, Imported: st.Imported}
 			if in != nil {
 				r.Input = json.RawMessage(in)
 			}
@@ -182,7 +185,7 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 		}
 	}
 	ids := make(map[int]int64, len(recs)) // the database's id of each row a deeper one points at, by seq
-	const width = 13
+	const width = 14
 	per := maxArgs(t.s.d) / width
 	for level := 0; level <= deepest; level++ {
 		b := &stmt{d: t.s.d}
@@ -212,7 +215,7 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 				}
 			}
 			if n == 0 {
-				b.s.WriteString(`INSERT INTO ` + t.s.history + ` (object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key) VALUES `)
+				b.s.WriteString(`INSERT INTO ` + t.s.history + ` (object_type, object_id, version, field, transition, from_state, to_state, actor, at, input, seq, cause, idempotency_key, imported) VALUES `)
 			} else {
 				b.s.WriteString(", ")
 			}
@@ -231,7 +234,7 @@ func (t *txn[U]) Append(ctx context.Context, steps []transition.Step) error {
 			}
 			b.s.WriteString("(")
 			for j, v := range []any{r.ObjectType, r.ObjectID, r.Version, r.Field, r.Transition, from, r.To,
-				r.Actor, t.s.timeArg(r.At), input, r.Seq, cause, key} {
+				r.Actor, t.s.timeArg(r.At), input, r.Seq, cause, key, r.Imported} {
 				if j > 0 {
 					b.s.WriteString(", ")
 				}
@@ -411,7 +414,7 @@ func (s *Store[U]) records(ctx context.Context, b *stmt) ([]Record, error) {
 		var cause sql.NullInt64
 		var at any
 		if err := rows.Scan(&r.ID, &r.ObjectType, &r.ObjectID, &r.Version, &r.Field, &r.Transition, &from, &r.To,
-			&r.Actor, &at, &input, &r.Seq, &cause, &key); err != nil {
+			&r.Actor, &at, &input, &r.Seq, &cause, &key, &r.Imported); err != nil {
 			return nil, fmt.Errorf("sqlstore: reading the history: %w", err)
 		}
 		switch at := at.(type) {

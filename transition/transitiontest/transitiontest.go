@@ -211,7 +211,8 @@ func History(t testing.TB, s interface {
 // HistoryOf describes rows of the history a line each, as History
 // compares them, without their ids, times and inputs: the object and the
 // version the step read, the transition, the field and its values as
-// stored, the actor, and the idempotency key if there was one, such as
+// stored, the actor, the idempotency key if there was one, and whether an
+// import wrote the row, such as
 // "main.Project 7 v0: withdraw status published -> withdrawn by alice"
 // ("-" stands for the value before a creation).
 func HistoryOf(rs []sqlstore.Record) []string {
@@ -224,6 +225,9 @@ func HistoryOf(rs []sqlstore.Record) []string {
 		out[i] = fmt.Sprintf("%s %s v%d: %s %s %s -> %s by %s", r.ObjectType, r.ObjectID, r.Version, r.Transition, r.Field, from, r.To, r.Actor)
 		if r.Key != "" {
 			out[i] += " key " + strconv.Quote(r.Key)
+		}
+		if r.Imported {
+			out[i] += " (imported)"
 		}
 	}
 	return out
