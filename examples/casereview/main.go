@@ -21,8 +21,16 @@
 //   - a case's timeline, read back from the history, and last the state
 //     diagram in Mermaid.
 //
-//     go run ./examples/casereview
-//     go run ./examples/casereview -db cases.db   # keep the database
+// With -http it serves a small web console instead: the queue filtered
+// by state and by Overdue, a case page with its transitions as buttons
+// (the disabled ones say why), forms generated from each input's JSON
+// Schema, and the case's timeline; the JSON API of package
+// registry/httpapi is under /api/. Sign in as rita or vic (reviewers) or
+// sam (a supervisor).
+//
+//	go run ./examples/casereview                     # the transcript
+//	go run ./examples/casereview -http :8080         # the console, on http://localhost:8080/
+//	go run ./examples/casereview -http :8080 -db cases.db   # keep the database
 //
 // It needs no server: SQLite runs in-process through the pure-Go
 // modernc.org/sqlite driver, in a temporary file removed when it ends, or
@@ -40,8 +48,10 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -55,6 +65,7 @@ import (
 
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file to use, seeded if it holds no case (default: a temporary file)")
+	addr := flag.String("http", "", "serve the web console on this address, such as :8080, instead of printing the transcript")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -66,7 +77,14 @@ func main() {
 		}
 		path = filepath.Join(dir, "cases.db")
 	}
-	err := run(context.Background(), os.Stdout, path)
+	var err error
+	if *addr != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err = serve(ctx, os.Stdout, *addr, path)
+		stop()
+	} else {
+		err = run(context.Background(), os.Stdout, path)
+	}
 	if dir != "" {
 		os.RemoveAll(dir)
 	}
@@ -200,7 +218,7 @@ func run(ctx context.Context, w io.Writer, path string) error {
 	}
 	defer db.Close()
 	if !seeded {
-		return fmt.Errorf("%s already holds cases: the scripted session needs a new database", path)
+		return fmt.Errorf("%s already holds cases: the scripted session needs a new database (or run the console with -http)", path)
 	}
 	s.store = store
 
