@@ -143,12 +143,15 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 	}
 	r := &Report{Paths: map[string][]string{}}
 	fired := map[string]bool{}
+	finish := func(r *Report) *Report { return report(r, x, fired) }
 	start := s.snapshot()
 	defer s.restore(start)
 
-	// visit records a state of the store reached by path, and reports
-	// whether to walk on from it.
-	visit := func(path []string) bool {
+	// holds checks the invariants in the store's state reached by path,
+	// and reports whether they hold. It runs after every step, even one
+	// that leads to a state reached before, since an invariant may read
+	// what the key leaves out (such as the history).
+	holds := func(path []string) bool {
 		t.Helper()
 		for _, inv := range x.Invariants {
 			if err := inv.Check(ctx, s); err != nil {
@@ -157,16 +160,20 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 				return false
 			}
 		}
+		return true
+	}
+	// visit records the states of the root in a state of the store first
+	// reached by path.
+	visit := func(path []string) {
 		root, err := x.Root(ctx, s)
 		if err != nil || root == nil {
-			return true // the root is gone: nothing to follow
+			return // the root is gone: nothing to follow
 		}
 		for _, c := range x.Field.Current(root, s.Now()) {
 			if _, ok := r.Paths[c.Title()]; !ok {
 				r.Paths[c.Title()] = path
 			}
 		}
-		return true
 	}
 
 	type node struct {
@@ -181,18 +188,21 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 	}
 	seen := map[string]bool{k: true}
 	r.Nodes = 1
-	if !visit(nil) {
+	if !holds(nil) {
 		return r
 	}
+	visit(nil)
 	queue := []node{{snap: start}}
-walk:
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		if n.depth >= maxDepth {
-			r.Truncated = "depth"
+		// At the depth budget, the walk stops; it was cut short only if a
+		// step from here reaches a state not seen yet.
+		probe := n.depth >= maxDepth
+		if probe && r.Truncated != "" {
 			continue
 		}
+	moves:
 		for _, a := range x.Actors {
 			for _, mv := range x.Moves {
 				for i := 0; ; i++ {
@@ -201,39 +211,56 @@ walk:
 					if !ok {
 						break
 					}
-					note(t, mv.key)
+					if !probe {
+						note(t, mv.key)
+					}
 					switch {
 					case err == nil:
 					case errors.Is(err, transition.ErrBlocked), errors.Is(err, transition.ErrInvalidInput), errors.Is(err, transition.ErrConflict):
 						continue // refused: no step
+					case probe:
+						continue // beyond the budget: its failures are not the walk's
 					default:
 						t.Errorf("Explore: %s by %s after %s: %v", mv.name, a.Name, pathString(n.path), err)
 						return r
 					}
-					fired[mv.key] = true
 					k, err := key(ctx, s)
 					if err != nil {
 						t.Errorf("Explore: the key after %s: %v", label, err)
 						return r
 					}
+					if probe {
+						if !seen[k] {
+							r.Truncated = "depth"
+							break moves
+						}
+						continue
+					}
+					fired[mv.key] = true
+					path := append(slices.Clip(n.path), label+" by "+a.Name)
+					if !holds(path) {
+						return r
+					}
 					if seen[k] {
 						continue
 					}
-					seen[k] = true
-					r.Nodes++
-					path := append(slices.Clip(n.path), label+" by "+a.Name)
-					if !visit(path) {
-						return r
-					}
 					if r.Nodes >= maxNodes {
 						r.Truncated = "nodes"
-						break walk
+						return finish(r)
 					}
+					seen[k] = true
+					r.Nodes++
+					visit(path)
 					queue = append(queue, node{snap: s.snapshot(), path: path, depth: n.depth + 1})
 				}
 			}
 		}
 	}
+	return finish(r)
+}
+
+// report completes r: the states no path reached, the moves none fired.
+func report[M any, T comparable, A, U any](r *Report, x Exploration[M, T, A, U], fired map[string]bool) *Report {
 	for st := range x.Field.Type().States() {
 		if _, ok := r.Paths[st.Title()]; !ok {
 			r.Unreached = append(r.Unreached, st.Title())

@@ -128,3 +128,48 @@ func TestExploreFindsTheShortestBreak(t *testing.T) {
 	assert.Equal(t, []string{"transitiontest_test.Box 1: drop Packed -> Lost by ann"}, r.Broken.Path)
 	assert.Equal(t, "Explore: nothing is left in a lost box breaks after transitiontest_test.Box 1: drop Packed -> Lost by ann: box 2 is Packed inside lost box 1", msg)
 }
+
+// An invariant is checked after every step, even one that leads back to a
+// state of the rows seen before: relabelling a box with the label it has
+// changes no row, but the history the invariant reads grows.
+func TestExploreChecksEveryStep(t *testing.T) {
+	s := depot(t)
+	all := boxesWhere(sqlexpr.Col("status").Ne("lost"))
+	x := exploration(transitiontest.Try(Relabel, all, LabelInput{"a"}))
+	x.Invariants = []transitiontest.Invariant[*Depot]{{
+		Name: "box 1 is never relabelled",
+		Check: func(ctx context.Context, sc transition.Scope[*Depot]) error {
+			h, err := s.History(ctx, sqlstore.Filter{ObjectID: "1", Transition: "relabel"})
+			if err == nil && len(h) > 0 {
+				err = fmt.Errorf("box 1 was relabelled %d times", len(h))
+			}
+			return err
+		},
+	}}
+	var r *transitiontest.Report
+	msg := failed(t, func(tb testing.TB) bool {
+		r = transitiontest.Explore(tb, s, x)
+		return r.Broken == nil
+	})
+	require.NotNil(t, r.Broken, "the step leads to the rows of the start, and still breaks the invariant")
+	assert.Equal(t, []string{"transitiontest_test.Box 1: relabel Packed -> Packed by ann"}, r.Broken.Path)
+	assert.Contains(t, msg, "box 1 was relabelled 1 times")
+}
+
+// The depth budget cuts the walk short only when a step beyond it would
+// reach a state not seen yet.
+func TestExploreTruncatedOnlyWhenSomethingIsLeft(t *testing.T) {
+	s := depot(t)
+	all := boxesWhere(sqlexpr.Col("status").Ne("lost"))
+	moves := []transitiontest.Move[Agent, *Depot]{transitiontest.Try(Send, all), transitiontest.Try(Lose, all)}
+	// Packed -> Sent -> Lost, or Packed -> Lost: two steps reach everything.
+	for depth, want := range map[int]string{1: "depth", 2: "", 3: ""} {
+		x := exploration(moves...)
+		x.MaxDepth = depth
+		r := transitiontest.Explore(t, s, x)
+		assert.Equal(t, want, r.Truncated, "depth %d", depth)
+		if want == "" {
+			assert.Empty(t, r.Unreached, "depth %d", depth)
+		}
+	}
+}

@@ -281,6 +281,11 @@ func TestHistoryAssertion(t *testing.T) {
 		assert.Contains(t, msg, "+ \t\"transitiontest_test.Box 2 v0: lose status packed -> lost by root\",", "the cascade's row")
 	})
 
+	// No rows wanted, none kept.
+	assert.Empty(t, failed(t, func(tb testing.TB) bool {
+		return transitiontest.History(tb, transitiontest.NewStore(newDepot, nil), sqlstore.Filter{})
+	}))
+
 	// A store whose history cannot be read fails the check, saying why.
 	msg := failed(t, func(tb testing.TB) bool { return transitiontest.History(tb, brokenHistory{}, sqlstore.Filter{}) })
 	assert.Equal(t, "reading the history: the history table is gone", msg)

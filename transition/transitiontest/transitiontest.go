@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/statecraft/statecraft/state"
 	"github.com/statecraft/statecraft/transition"
@@ -169,7 +170,7 @@ func describe[T comparable](cur []state.Source[T]) string {
 // times and inputs (see StepsOf for what is compared).
 func Steps[U any](t testing.TB, p *transition.Plan[U], want ...string) bool {
 	t.Helper()
-	if diff := cmp.Diff(want, StepsOf(p)); diff != "" {
+	if diff := cmp.Diff(want, StepsOf(p), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("the plan's steps differ (-want +got):\n%s", diff)
 		return false
 	}
@@ -201,7 +202,7 @@ func History(t testing.TB, s interface {
 		t.Errorf("reading the history: %v", err)
 		return false
 	}
-	if diff := cmp.Diff(want, HistoryOf(rs)); diff != "" {
+	if diff := cmp.Diff(want, HistoryOf(rs), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("the history differs (-want +got):\n%s", diff)
 		return false
 	}
