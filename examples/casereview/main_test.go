@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/statecraft/statecraft/state/sqlexpr"
 	"github.com/statecraft/statecraft/transition/sqlstore"
 	"github.com/statecraft/statecraft/transition/transitiontest"
 )
@@ -95,8 +93,8 @@ func agreeRows(t *testing.T, store *sqlstore.Store[*Repo], now time.Time) {
 
 // TestAgree: on SQLite, every state, the Open group and the Overdue
 // conditional state select in SQL exactly the cases their Go tests
-// accept, whatever zone their due dates were given in: the DSN has the
-// driver write times in UTC (see openDB).
+// accept, whatever zone their due dates were given in: the Table writes
+// times, and sqlexpr passes them, in UTC (see openDB).
 func TestAgree(t *testing.T) {
 	store := sqlite(t)
 	agreeRows(t, store, start)
@@ -109,41 +107,4 @@ func TestAgree(t *testing.T) {
 	late, err := newRepo(store.Querier()).Cases(context.Background(), Overdue.Expr().At(start))
 	require.NoError(t, err)
 	assert.Len(t, late, 3*len(zones)*3, "New, In review and Needs info, due 30 days, an hour and a microsecond before, in each zone")
-}
-
-// recorder is a testing.TB that records failures instead of failing.
-type recorder struct {
-	testing.TB
-	failed []string
-}
-
-func (r *recorder) Helper() {}
-func (r *recorder) Errorf(format string, args ...any) {
-	r.failed = append(r.failed, fmt.Sprintf(format, args...))
-}
-
-// TestAgreeNeedsUTC: opened without _timezone=UTC, the driver writes a
-// time in the zone it was given, SQLite compares the text, and Overdue's
-// SQL disagrees with its Go test: what openDB's DSN and TestAgree guard
-// against.
-func TestAgreeNeedsUTC(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cases.db")
-	db, _, _, err := openStore(ctx, path, time.Now) // the tables
-	require.NoError(t, err)
-	_, err = db.ExecContext(ctx, `DELETE FROM cases`)
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-
-	local, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite&_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	defer local.Close()
-	store, err := sqlstore.New(local, sqlexpr.SQLite, newRepo, nil)
-	require.NoError(t, err)
-	agreeRows(t, store, start)
-
-	r := &recorder{TB: t}
-	transitiontest.Agree(r, store.Querier(), caseRows, Status, start)
-	require.Len(t, r.failed, 1, "only Overdue compares times")
-	assert.Contains(t, r.failed[0], "conditional state Overdue")
 }

@@ -16,13 +16,13 @@ import (
 // transactions, compare-and-set saves, the history.
 
 // openDB opens the SQLite database at path (creating the file if need
-// be). The driver writes every time as text in UTC (_timezone=UTC): SQLite
-// compares times as text, and "10:00+02:00" sorts after "09:00+00:00",
-// though it is the earlier instant. In UTC, text order is time order, so
+// be). SQLite compares times as text, where "10:00+02:00" sorts after
+// "09:00+00:00" though it is the earlier instant; the Table writes times,
+// and sqlexpr passes them, in UTC, where text order is time order, so
 // that Overdue's SQL agrees with its Go test whatever zone a time was
 // given in.
 func openDB(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite&_timezone=UTC&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_time_format=sqlite&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

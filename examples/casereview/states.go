@@ -53,9 +53,9 @@ var Status = state.Bind(CaseState, "status", func(c *Case) *state.State[CaseStat
 // test and the SQL predicate say the same thing at the same time, which
 // is passed in (Overdue.Expr().At(now)), never read from a clock.
 //
-// SQLite compares the times of due_at as text: the program's DSN has the
-// driver write every time in UTC (_timezone=UTC, see openDB), so that the
-// text order is the order of the instants; TestAgree checks it.
+// SQLite compares the times of due_at as text: the Table writes them, and
+// sqlexpr passes now, in UTC, so that the text order is the order of the
+// instants; TestAgree checks it with due dates given in several zones.
 var Overdue = Status.Conditional("overdue", "Overdue", Open,
 	func(c *Case, now time.Time) bool { return !c.DueAt.IsZero() && c.DueAt.Before(now) },
 	state.Description("Open, and past its due date"),

@@ -54,7 +54,10 @@ var (
 	// Postgres writes numbered placeholders ($1, $2) and quotes identifiers
 	// with double quotes. It suits pgx and lib/pq.
 	Postgres = Dialect{name: "postgres", dollar: true, quote: '"'}
-	// SQLite writes ? placeholders and quotes identifiers with double quotes.
+	// SQLite writes ? placeholders and quotes identifiers with double
+	// quotes. It passes time.Time arguments in UTC: SQLite keeps times as
+	// text and compares them as text, so times in several zones would not
+	// compare in the order of the instants they stand for.
 	SQLite = Dialect{name: "sqlite", quote: '"'}
 	// MySQL writes ? placeholders and quotes identifiers with backticks.
 	MySQL = Dialect{name: "mysql", quote: '`'}
@@ -367,6 +370,9 @@ func (r *renderer) arg(v any) {
 		} else {
 			v = r.now.Add(a.offset)
 		}
+	}
+	if t, ok := v.(time.Time); ok && r.d.name == SQLite.name {
+		v = t.UTC() // SQLite compares times as text: one zone keeps them in order
 	}
 	r.args = append(r.args, v)
 	if r.d.dollar {

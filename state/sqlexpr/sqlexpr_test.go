@@ -539,7 +539,26 @@ func TestNowIsBoundByAt(t *testing.T) {
 	sql, args, err = sqlexpr.Or(sqlexpr.Col("a").Gt(sqlexpr.Now()).At(later), sqlexpr.Col("b").Gt(sqlexpr.Now())).At(at).Render(sqlexpr.SQLite)
 	require.NoError(t, err)
 	assert.Equal(t, `"a" > ? OR "b" > ?`, sql)
-	assert.Equal(t, []any{later, at}, args)
+	assert.Equal(t, []any{later.UTC(), at.UTC()}, args, "in UTC for SQLite")
 
 	assert.True(t, sqlexpr.Expr{}.At(at).IsZero(), "the zero Expr stays zero")
+}
+
+// SQLite keeps times as text and compares text: its dialect passes times
+// in UTC, the others as given.
+func TestSQLiteTimesInUTC(t *testing.T) {
+	east := time.FixedZone("UTC+9", 9*3600)
+	at := time.Date(2026, 11, 28, 21, 0, 0, 0, east)
+	e := sqlexpr.And(sqlexpr.Col("due").Lt(at), sqlexpr.Col("start").Ge(sqlexpr.Now()))
+	_, args, err := e.At(at).Render(sqlexpr.SQLite)
+	require.NoError(t, err)
+	require.Len(t, args, 2)
+	for _, a := range args {
+		assert.Equal(t, time.UTC, a.(time.Time).Location())
+	}
+	assert.True(t, args[0].(time.Time).Equal(at))
+	assert.True(t, args[1].(time.Time).Equal(at))
+	_, args, err = e.At(at).Render(sqlexpr.Postgres)
+	require.NoError(t, err)
+	assert.Equal(t, east, args[0].(time.Time).Location(), "PostgreSQL keeps the zone")
 }

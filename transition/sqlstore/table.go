@@ -692,6 +692,9 @@ type stmt struct {
 }
 
 func (b *stmt) arg(v any) {
+	if t, ok := v.(time.Time); ok && b.d == sqlexpr.SQLite {
+		v = t.UTC() // as sqlexpr passes times to SQLite, which compares them as text
+	}
 	b.args = append(b.args, v)
 	if b.d == sqlexpr.Postgres {
 		b.s.WriteByte('$')

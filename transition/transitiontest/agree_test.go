@@ -87,13 +87,32 @@ func TestAgree(t *testing.T) {
 	})
 }
 
-// Times in another zone than UTC: PostgreSQL compares instants, SQLite
-// compares text, where 10:00+02:00 sorts after 09:00+00:00. Agree catches
-// it.
+// Times in another zone than UTC. Written through a Table, they reach
+// SQLite in UTC and compare in order: Agree passes. Written by another
+// program as text in their own zone, SQLite compares the text, where
+// 10:00+02:00 sorts after 09:00+00:00, and Agree catches it; PostgreSQL
+// compares instants either way.
 func TestAgreeCatchesTimesComparedAsText(t *testing.T) {
 	zone := time.FixedZone("UTC+2", 2*3600)
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		s := jobsDB(t, db, zone)
+		assert.Empty(t, failed(t, func(tb testing.TB) bool { return transitiontest.Agree(tb, s.Querier(), jobRows, Jobs, start) }),
+			"written through the Table")
+
+		update := `UPDATE jobs SET due = ? WHERE id = ?`
+		if db.Name == "postgres" {
+			update = `UPDATE jobs SET due = $1 WHERE id = $2`
+		}
+		id := int64(0)
+		for range 3 { // as jobsDB writes them, by another program in their zone
+			for _, d := range []time.Duration{-2 * time.Hour, -time.Minute, time.Minute, 2 * time.Hour, 0} {
+				id++
+				if d != 0 {
+					_, err := db.Exec(update, start.Add(d).In(zone), id)
+					require.NoError(t, err)
+				}
+			}
+		}
 		msg := failed(t, func(tb testing.TB) bool { return transitiontest.Agree(tb, s.Querier(), jobRows, Jobs, start) })
 		if db.Name == "postgres" {
 			assert.Empty(t, msg)
