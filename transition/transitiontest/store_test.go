@@ -276,9 +276,19 @@ func TestHistoryAssertion(t *testing.T) {
 				"transitiontest_test.Box 1 v1: lose status sent -> lost by ann")
 		})
 		assert.Contains(t, msg, "the history differs (-want +got):")
-		assert.Contains(t, msg, "- \t\t\"los\",\n+ \t\t\"sen\",", "the wrong target")
+		assert.Contains(t, msg, "- \t\t\"los\",\n+ \t\t\"sen\",", "the target it wanted")
 		assert.Contains(t, msg, "- \t\t\"ann\",\n+ \t\t\"root\",", "the wrong actor")
 		assert.Contains(t, msg, "+ \t\"transitiontest_test.Box 2 v0: lose status packed -> lost by root\",", "the cascade's row")
+
+		// A broken transition, whose target is wrong: the check of what
+		// it should have written fails, and shows what it wrote.
+		put(t, s, &Box{ID: 3, Label: "c", Status: Packed})
+		_, err = BrokenSend.Fire(ctx, s, ann, get(t, s, 3), transition.NoInput{})
+		require.NoError(t, err)
+		msg = failed(t, func(tb testing.TB) bool {
+			return transitiontest.History(tb, s, sqlstore.Filter{ObjectID: "3"}, "transitiontest_test.Box 3 v0: send status packed -> sent by ann")
+		})
+		assert.Contains(t, msg, "- \t\t\"sen\",\n+ \t\t\"los\",", "the wrong target")
 	})
 
 	// No rows wanted, none kept.
@@ -290,6 +300,12 @@ func TestHistoryAssertion(t *testing.T) {
 	msg := failed(t, func(tb testing.TB) bool { return transitiontest.History(tb, brokenHistory{}, sqlstore.Filter{}) })
 	assert.Equal(t, "reading the history: the history table is gone", msg)
 }
+
+// BrokenSend is Send declared with the wrong target, on a machine of its
+// own, so that the Boxes machine keeps its transitions.
+var BrokenSend = transition.New[transition.NoInput](
+	transition.For[Agent, *Depot](BoxStatusOf).Identify(func(b *Box) any { return b.ID }).Version(func(b *Box) *int64 { return &b.Version }).Table(boxRows),
+	"send", transition.From(Packed).To(Lost)).AllowAnyone()
 
 type brokenHistory struct{}
 
