@@ -103,6 +103,20 @@ func BenchmarkFireJSON(b *testing.B) {
 	}
 }
 
+// BenchmarkFireJSONNoInput fires a transition that takes no input from
+// an empty JSON body, as a handler does.
+func BenchmarkFireJSONNoInput(b *testing.B) {
+	ctx := context.Background()
+	p := &Project{ID: 1, Owner: "alice", Status: Draft}
+	payload := []byte(`{}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := benchEdit.FireJSON(ctx, Mem, Alice, p, payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkFireCascade(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice"}
 	tasks := []*Task{{ID: 1, Owner: "alice"}, {ID: 2, Owner: "alice"}}

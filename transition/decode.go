@@ -277,6 +277,9 @@ func decodeInput[I any](payload []byte, root *shape) (I, []FieldError, *PanicErr
 		}
 		payload = []byte("{}")
 	}
+	if root.kind == objectShape && len(root.fields) == 0 && emptyObject(payload) {
+		return in, nil, nil // nothing to decode (NoInput, say): no decoder
+	}
 	d := &decoder{payload: payload, dec: json.NewDecoder(bytes.NewReader(payload))}
 	d.dec.UseNumber()
 	if isObject {
@@ -309,6 +312,13 @@ func decodeInput[I any](payload []byte, root *shape) (I, []FieldError, *PanicErr
 		return zero, []FieldError{fieldError(err)}, nil
 	}
 	return in, nil, nil
+}
+
+// emptyObject reports whether payload is an empty JSON object: braces
+// with nothing but whitespace between them.
+func emptyObject(payload []byte) bool {
+	n := len(payload)
+	return n >= 2 && payload[0] == '{' && payload[n-1] == '}' && len(bytes.TrimSpace(payload[1:n-1])) == 0
 }
 
 // decoder walks a payload against a shape, collecting field errors.

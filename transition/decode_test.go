@@ -93,3 +93,29 @@ func TestDecodeOtherInputKinds(t *testing.T) {
 		require.ErrorIs(t, err, transition.ErrInvalidInput, bad)
 	}
 }
+
+// An input with no fields (NoInput) decodes an empty body, null, or an
+// empty object (whitespace inside or around) without a decoder; anything
+// else goes the whole way, and is refused as before.
+func TestDecodeNoInput(t *testing.T) {
+	doors := transition.For[User, *DB](DoorStatus)
+	knock := transition.New[transition.NoInput](doors, "knock", transition.From(Closed).Stay()).AllowAnyone()
+	for _, ok := range []string{``, ` `, `null`, `{}`, ` { } `, "{\n\t}"} {
+		_, err := knock.Decode([]byte(ok))
+		assert.NoError(t, err, "%q", ok)
+	}
+	for payload, code := range map[string]string{
+		`{"x": 1}`: "unknown",
+		`{} {}`:    "syntax",
+		`{}}`:      "syntax",
+		`[]`:       "type",
+		`{`:        "syntax",
+		`{ x }`:    "syntax",
+	} {
+		_, err := knock.Decode([]byte(payload))
+		var te *transition.Error
+		require.ErrorAs(t, err, &te, "%q", payload)
+		require.NotEmpty(t, te.Fields, "%q", payload)
+		assert.Equal(t, code, te.Fields[0].Code, "%q", payload)
+	}
+}
