@@ -57,7 +57,7 @@ func ExampleNew() {
 	post("alice", "/api/cards/1/transitions/finish", `{"note": "tiled"}`)
 	// Output:
 	// 409 application/problem+json
-	// {"type":"about:blank","title":"Conflict","status":409,"detail":"httpapi_test.Card.status \"finish\" of httpapi_test.Card
+	// {"type":"about:blank","title":"Conflict","status":409,"detail":"status is Done; Finish needs To do","code":"wrong_state"
 	// 200 application/json
 	// {"transition":"finish","steps":[{"machine":"httpapi_test.Card.status","object":1,"transition":"finish","moves":[{"field"
 }

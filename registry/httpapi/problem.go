@@ -13,7 +13,9 @@ import (
 // A Problem is the body of every error response: an RFC 9457 problem
 // details object, sent as application/problem+json. Its Type is always
 // "about:blank", so its Title is the status's text; Code tells the
-// problems apart for programs.
+// problems apart for programs, and Detail says what happened in words a
+// person can read (for a refusal, its reasons' messages; for invalid
+// input, each field's problem).
 type Problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
@@ -105,11 +107,22 @@ func errorProblem(err error, confirmed bool) *Problem {
 		case errors.Is(te, transition.ErrWrongState):
 			code = codeWrongState
 		}
-		p := problem(status, code, te.Error())
+		words := make([]string, len(te.Reasons))
+		for i, r := range te.Reasons {
+			words[i] = r.Message()
+			if r.Object != "" {
+				words[i] += " (" + r.Object + ")"
+			}
+		}
+		p := problem(status, code, strings.Join(words, "; "))
 		p.Reasons = te.Reasons
 		return p
 	case errors.Is(te, transition.ErrInvalidInput):
-		p := problem(http.StatusUnprocessableEntity, codeInvalidInput, te.Error())
+		words := make([]string, len(te.Fields))
+		for i, f := range te.Fields {
+			words[i] = f.Error()
+		}
+		p := problem(http.StatusUnprocessableEntity, codeInvalidInput, "invalid input: "+strings.Join(words, "; "))
 		p.Errors = te.Fields
 		return p
 	case errors.Is(te, transition.ErrCanceled):
