@@ -219,13 +219,6 @@ func (o *MutexOrder) FireJSON(name string, u User, body []byte) error {
 	return o.Fire(ev, u, in)
 }
 
-// Reset sets the order's state, holding the lock.
-func (o *MutexOrder) Reset(s SwitchStatus) {
-	o.mu.Lock()
-	o.Status = s
-	o.mu.Unlock()
-}
-
 // SameWorkOrder is a hand-written order doing what statecraft does.
 type SameWorkOrder struct {
 	SwitchOrder
