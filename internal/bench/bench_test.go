@@ -658,3 +658,50 @@ func BenchmarkFireParallel(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkClockReads counts how often statecraft reads the clock, as the
+// metric clock-reads/op: a Memory store's clock here counts its calls.
+// Nothing in the workload's approve uses the time; the observer of ship
+// does (it receives the step, which carries it).
+func BenchmarkClockReads(b *testing.B) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	run := func(name string, op func(mem *transition.MemoryStore[*Observer], o *Order) error) {
+		b.Run(name, func(b *testing.B) {
+			reads := 0
+			mem := transition.Memory(&Observer{}, func() time.Time { reads++; return at })
+			o := &Order{ID: 1, Amount: amount}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := op(mem, o); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(reads)/float64(b.N), "clock-reads/op")
+		})
+	}
+	run("can", func(mem *transition.MemoryStore[*Observer], o *Order) error {
+		o.Status = Submitted
+		if !Orders.Approve.Can(ctx, mem, Mia, o) {
+			return transition.ErrForbidden
+		}
+		return nil
+	})
+	dst := make([]transition.Availability, 0, 8)
+	run("available", func(mem *transition.MemoryStore[*Observer], o *Order) error {
+		o.Status = Submitted
+		var err error
+		dst, err = Orders.AppendAvailable(ctx, dst[:0], mem, Carol, o)
+		return err
+	})
+	run("fire", func(mem *transition.MemoryStore[*Observer], o *Order) error {
+		o.Status = Submitted
+		_, err := Orders.Approve.Fire(ctx, mem, Mia, o, transition.NoInput{})
+		return err
+	})
+	run("fire-observed", func(mem *transition.MemoryStore[*Observer], o *Order) error {
+		o.Status = Approved
+		_, err := ObservedOrders.Ship.Fire(ctx, mem, Walt, o, shipInput)
+		return err
+	})
+}
