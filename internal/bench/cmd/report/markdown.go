@@ -71,6 +71,7 @@ func (r *report) markdown() string {
 	r.durableSection(p)
 	r.cascadeSection(p)
 	r.otherSection(p)
+	r.notesSection(p)
 	r.runSection(p)
 	return b.String()
 }
@@ -84,6 +85,8 @@ func (r *report) machineSection(p printer) {
 	p("| CPU | %s |\n", orDash(m.cpu))
 	p("| CPUs | %d |\n", m.cpus)
 	p("| Go | %s |\n", orDash(m.goVersion))
+	p("| SQLite | %s |\n", orDash(m.sqlite))
+	p("| PostgreSQL | %s |\n", orDash(m.postgres))
 	if r.from != "" {
 		p("| results | read from %s, summarized %s |\n", r.from, r.started.Format("2006-01-02 15:04 MST"))
 	} else {
@@ -270,6 +273,27 @@ func (r *report) otherSection(p printer) {
 		}
 		p("\n")
 	}
+}
+
+// notes say where the implementations cannot do quite the same thing,
+// and how the comparison deals with it.
+var notes = []string{
+	"An operation that fires puts the order back in the transition's source state first, by assigning its state field; looplab's FSM holds the state, so it is reset with `SetState`, which takes the FSM's lock (a few nanoseconds more for looplab).",
+	"looplab's `Can` and `AvailableTransitions` know the states, not the guards, which run in `before_<event>` callbacks when the event fires: its rows apply the guards to those answers, as an application must to get the same answers.",
+	"stateless reports a trigger its guards refuse, in a substate whose superstate has no handler for it, as unhandled with no unmet guards: in submitted (a substate of open), a refused approve looks like the wrong state. Its decisions are the same as the others'; only that kind of refusal differs, which `TestSameAnswers` allows for.",
+	"stateless does not roll the state back when an entry action fails, so its ship validates the input before it fires; statecraft validates after its checks. The script never gives an invalid input to a transition refused anyway.",
+	"statecraft decodes JSON strictly (unknown or missing fields are errors, all of them reported); the others decode with `json.Unmarshal`, which ignores unknown fields.",
+	"statecraft's availability lists every transition with its reasons (codes; a reason's message is put into words only when read, which the benchmark does not do); the peers list only the names of what is available.",
+	"The bare switch is small enough for the compiler to inline whole: a few nanoseconds is what a transition costs when nothing but the decision is left.",
+	"The durable by-hand side is the code an application writes for the statements the Store sends (`TestSameWork` compares them); it reads the time and marshals the input as the Store does, and opens its transaction as the Store does (`BEGIN IMMEDIATE` on a connection, on SQLite).",
+}
+
+func (r *report) notesSection(p printer) {
+	p("## Notes on the comparison\n\n")
+	for _, n := range notes {
+		p("- %s\n", n)
+	}
+	p("\n")
 }
 
 func (r *report) runSection(p printer) {
