@@ -6,16 +6,19 @@
 //
 // Run it from internal/bench:
 //
-//	go run ./cmd/report            # -count 5 at go test's default -benchtime (1s): about 10 minutes
+//	go run ./cmd/report            # 5 rounds at go test's default -benchtime (1s): about 10 minutes
 //	go run ./cmd/report -short     # -count 1 -benchtime 100x: under a minute
 //
-// It runs, in internal/bench,
+// It runs, in internal/bench, -count rounds (5 by default) of
 //
-//	go test -run '^$' -bench . -benchmem -count N [-benchtime T] .
-//	go test -run '^$' -bench Durable -benchmem -count N [-benchtime T] ./durable
-//	go test -run '^$' -bench 'Cascade//children=(10|100|1000)$' -benchmem -count N [-benchtime T] ./durable
-//	go test -run '^$' -bench 'Cascade//children=10000$' -benchmem -count N -benchtime 3x ./durable
+//	go test -run '^$' -bench . -benchmem -count 1 [-benchtime T] .
+//	go test -run '^$' -bench Durable -benchmem -count 1 [-benchtime T] ./durable
+//	go test -run '^$' -bench 'Cascade//children=(10|100|1000)$' -benchmem -count 1 [-benchtime T] ./durable
+//	go test -run '^$' -bench 'Cascade//children=10000$' -benchmem -count 1 -benchtime 3x ./durable
 //
+// (rounds rather than go test's -count 5, which runs a benchmark five times
+// back to back: a drift of the machine, such as the disk's latency, then
+// falls on one implementation and not on another),
 // and summarizes their output with golang.org/x/perf's benchfmt and
 // benchmath, as benchstat does. PostgreSQL's benchmarks run when
 // STATECRAFT_POSTGRES_DSN is set. -in summarizes saved output instead of
@@ -47,7 +50,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("report: ")
 	var o options
-	flag.IntVar(&o.count, "count", 5, "run each benchmark `n` times")
+	flag.IntVar(&o.count, "count", 5, "run each benchmark `n` times, in as many rounds of the whole suite")
 	flag.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime for all but the largest cascade (its default, 1s, when empty)")
 	flag.StringVar(&o.bigBenchtime, "cascade-benchtime", "3x", "go test's -benchtime for the cascade over 10,000 children")
 	flag.BoolVar(&o.short, "short", false, "a quick run: -count 1 -benchtime 100x, and 1x for the largest cascade")
@@ -107,12 +110,22 @@ func run(o options) error {
 		}
 		r.from = o.in
 	} else {
-		for _, t := range tests {
-			out, took, err := goTestRun(dir, t.args(o.count))
-			raw = append(raw, out...)
-			r.commands = append(r.commands, command{"go " + shellJoin(t.args(o.count)), took})
-			if err != nil {
-				return err
+		// Round after round, each command once (-count 1): a benchmark's
+		// runs are spread over the whole run rather than back to back, so
+		// that a drift of the machine (the disk's latency, above all)
+		// falls on every implementation alike.
+		r.rounds = o.count
+		r.commands = make([]command, len(tests))
+		for round := 1; round <= o.count; round++ {
+			for i, t := range tests {
+				log.Printf("round %d of %d", round, o.count)
+				out, took, err := goTestRun(dir, t.args(1))
+				raw = append(raw, out...)
+				r.commands[i].line = "go " + shellJoin(t.args(1))
+				r.commands[i].took += took
+				if err != nil {
+					return err
+				}
 			}
 		}
 		if o.raw != "" {
@@ -192,8 +205,9 @@ type command struct {
 type report struct {
 	opts     options
 	started  time.Time
-	from     string // the file the results were read from, if not run
-	commands []command
+	from     string            // the file the results were read from, if not run
+	rounds   int               // how many times each command ran
+	commands []command         // the commands of a round, each with its time over every round
 	config   map[string]string // the benchmark output's configuration: goos, goarch, cpu
 	machine  machine
 
