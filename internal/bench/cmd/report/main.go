@@ -289,6 +289,48 @@ func (r *report) parse(raw []byte) error {
 	return nil
 }
 
+// values returns the values of unit of the benchmark impl of group g, in
+// the order they were measured.
+func (r *report) values(g, impl, unit string) []float64 {
+	if gr := r.byName[g]; gr != nil && gr.byKey[impl] != nil {
+		return gr.byKey[impl].values[unit]
+	}
+	return nil
+}
+
+// ratioOf summarizes the ratio of the benchmark g/impl's unit to that of
+// g2/impl2. When both ran as often, the i-th run of one is divided by the
+// i-th of the other, in the same round of the suite, and the ratios are
+// summarized as any sample is: a drift of the machine between rounds then
+// cancels out. Otherwise it is the ratio of the medians, without an
+// interval. It reports false if either did not run or g2/impl2's median is
+// 0.
+func (r *report) ratioOf(g, impl, g2, impl2, unit string) (summary, bool) {
+	a, b := r.values(g, impl, unit), r.values(g2, impl2, unit)
+	if len(a) == 0 || len(b) == 0 {
+		return summary{}, false
+	}
+	if len(a) == len(b) {
+		ratios := make([]float64, len(a))
+		for i := range a {
+			if b[i] == 0 {
+				ratios = nil
+				break
+			}
+			ratios[i] = a[i] / b[i]
+		}
+		if ratios != nil {
+			return r.summarize(ratios), true
+		}
+	}
+	sa, sb := r.summarize(a), r.summarize(b)
+	if sb.center == 0 {
+		return summary{}, false
+	}
+	c := sa.center / sb.center
+	return summary{n: 1, center: c, lo: c, hi: c}, true
+}
+
 // summary is a median and its confidence interval.
 type summary struct {
 	n              int

@@ -110,8 +110,12 @@ func (r *report) readingSection(p printer) {
 			p(" at %s%%", trimFloat(r.opts.confidence*100))
 		}
 	}
-	p(". Each figure's ratio to the hand-written baseline of its operation, measured in the same run, follows it: ")
-	p("`12×` is twelve times the baseline's; where the baseline is 0 (no bytes, no allocation), the excess is given instead (`+1`), and `=` says both are 0.\n\n")
+	p(". Each figure's ratio to the hand-written baseline of its operation follows it: ")
+	p("`12×` is twelve times the baseline's; where the baseline is 0 (no bytes, no allocation), the excess is given instead (`+1`), and `=` says both are 0. ")
+	if n > 1 {
+		p("A ratio is the median of the ratios of the two in each round (within a round, the implementations of an operation run seconds apart), so that a drift of the machine between rounds, which widens the intervals of the figures themselves, cancels out of it; the targets give its interval too.")
+	}
+	p("\n\n")
 	p("What the rows are:\n\n")
 	for _, im := range implementations {
 		p("- **%s**: %s.\n", im[0], im[1])
@@ -147,9 +151,7 @@ func (r *report) inMemorySection(p printer) {
 				}
 				p(" %s | ", r.figure(s, unit))
 				if hasBase && rw != base {
-					if bs, ok := r.get(op.name, op.baseline, unit); ok {
-						p("%s", ratio(s.center, bs.center))
-					}
+					p("%s", r.ratioCell(op.name, rw.impl, op.name, op.baseline, unit))
 				}
 				p(" |")
 			}
@@ -191,8 +193,8 @@ func (r *report) durableSection(p printer) {
 				if unit == "stmts/op" {
 					continue
 				}
-				if bs, ok := r.get(g.name, "by-hand", unit); ok && rw.impl != "by-hand" {
-					p(" %s", ratio(s.center, bs.center))
+				if rw.impl != "by-hand" {
+					p(" %s", r.ratioCell(g.name, rw.impl, g.name, "by-hand", unit))
 				}
 				p(" |")
 			}
@@ -365,6 +367,20 @@ func (r *report) figure(s summary, unit string) string {
 	return v
 }
 
+// ratioCell formats the ratio of g/impl's unit to the baseline g2/impl2's
+// (see ratioOf), or, when the baseline's median is 0, the excess over it.
+func (r *report) ratioCell(g, impl, g2, impl2, unit string) string {
+	if q, ok := r.ratioOf(g, impl, g2, impl2, unit); ok {
+		return fmtRatio(q.center)
+	}
+	a, ok1 := r.get(g, impl, unit)
+	b, ok2 := r.get(g2, impl2, unit)
+	if !ok1 || !ok2 {
+		return ""
+	}
+	return ratio(a.center, b.center)
+}
+
 // ratio formats v against the baseline's base.
 func ratio(v, base float64) string {
 	switch {
@@ -376,15 +392,14 @@ func ratio(v, base float64) string {
 	return fmtRatio(v / base)
 }
 
-// fmtRatio formats a ratio with two significant digits or more.
+// fmtRatio formats a ratio: to the unit from 10 up, to the hundredth
+// below, where a target's bound (such as 1.15) must be told apart.
 func fmtRatio(x float64) string {
 	switch {
 	case x >= 100:
 		return fmtThousands(strconv.FormatFloat(math.Round(x), 'f', -1, 64)) + "×"
 	case x >= 10:
 		return strconv.FormatFloat(x, 'f', 0, 64) + "×"
-	case x >= 1:
-		return strconv.FormatFloat(x, 'f', 1, 64) + "×"
 	}
 	return strconv.FormatFloat(x, 'f', 2, 64) + "×"
 }

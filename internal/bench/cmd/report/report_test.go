@@ -52,9 +52,9 @@ func TestReport(t *testing.T) {
 
 	md := r.markdown()
 	for _, want := range []string{
-		"| firing with nothing observing within 2× of the bare switch behind a mutex | Fire statecraft 100 ns / Fire switch-mutex 10.0 ns = 10× | **missed** |",
+		"| firing with nothing observing within 2× of the bare switch behind a mutex | Fire statecraft 100 ns, Fire switch-mutex 10.0 ns: 10× (9.00–11×) | **missed** |",
 		"| **fire one transition**<br>Mia approves a submitted order: a guard, no input, nothing observing | statecraft | 100 ns ±10% | 10× | 512 B | +512 | 1 | +1 |",
-		"| cascades on sqlite: time per child at 10,000 children no more than at 100 | 30.0 µs a child at 100, 40.0 µs at 10,000: 1.3× | **missed** |",
+		"| cascades on sqlite: time per child at 10,000 children no more than at 100 | 30.0 µs a child at 100, 40.0 µs at 10,000: 1.33× | **missed** |",
 		"| sqlite | 10,000 | 400 ms | 40.0 µs | 11 | 100 B | 10 |",
 		"| postgres | not measured (`STATECRAFT_POSTGRES_DSN` not set) |",
 	} {
@@ -76,7 +76,7 @@ func TestFormats(t *testing.T) {
 		{ratio(0, 0), "="},
 		{ratio(512, 0), "+512"},
 		{ratio(1169, 18.79), "62×"},
-		{ratio(1.5, 1), "1.5×"},
+		{ratio(1.5, 1), "1.50×"},
 		{ratio(1, 4), "0.25×"},
 		{shellJoin([]string{"test", "-bench", "Cascade//children=10000$", "."}), `test -bench 'Cascade//children=10000$' .`},
 	} {

@@ -45,16 +45,25 @@ func (r *report) allocCheck(target string, limit float64, benches ...string) che
 	return c
 }
 
+// fmtRatioSummary formats a ratio and its interval, if it has one.
+func fmtRatioSummary(q summary) string {
+	if q.lo == q.hi {
+		return fmtRatio(q.center)
+	}
+	return fmt.Sprintf("%s (%s–%s)", fmtRatio(q.center), strings.TrimSuffix(fmtRatio(q.lo), "×"), fmtRatio(q.hi))
+}
+
 // ratioCheck checks that the time of g/impl is at most limit times that of
-// g2/impl2 (or, for a negative limit, at least -limit times less).
+// g2/impl2, by the median of their ratios (see ratioOf).
 func (r *report) ratioCheck(target, g, impl, g2, impl2 string, limit float64) check {
 	a, ok1 := r.median(g, impl, "ns/op")
 	b, ok2 := r.median(g2, impl2, "ns/op")
-	if !ok1 || !ok2 {
+	q, ok3 := r.ratioOf(g, impl, g2, impl2, "ns/op")
+	if !ok1 || !ok2 || !ok3 {
 		return check{target, "not run", notMeasured}
 	}
-	c := check{target: target, measured: fmt.Sprintf("%s %s %s / %s %s %s = %s", g, impl, fmtDuration(a), g2, impl2, fmtDuration(b), fmtRatio(a/b))}
-	if a/b <= limit {
+	c := check{target: target, measured: fmt.Sprintf("%s %s %s, %s %s %s: %s", g, impl, fmtDuration(a), g2, impl2, fmtDuration(b), fmtRatioSummary(q))}
+	if q.center <= limit {
 		c.verdict = met
 	} else {
 		c.verdict = missed
@@ -76,8 +85,9 @@ func (r *report) aheadCheck(target, g string, factor float64) check {
 		if !ok {
 			return check{target, peer + " not run", notMeasured}
 		}
-		parts = append(parts, fmt.Sprintf("%s %s: %s ahead", peer, fmtDuration(t), fmtRatio(t/sc)))
-		if t/sc < factor {
+		q, _ := r.ratioOf(g, peer, g, "statecraft", "ns/op")
+		parts = append(parts, fmt.Sprintf("%s %s: %s ahead", peer, fmtDuration(t), fmtRatioSummary(q)))
+		if q.center < factor {
 			c.verdict = missed
 		}
 	}
@@ -132,20 +142,21 @@ func (r *report) checks() []check {
 		r.ratioCheck("firing by name from JSON within 3× of firing directly, for an empty input", "FireJSONEmpty", "statecraft-registry", "Fire", "statecraft", 3))
 
 	for _, db := range []string{"sqlite", "postgres"} {
-		target := fmt.Sprintf("durable: within 15%% of the hand-written transaction on %s (the upper bound of statecraft's interval over by-hand's median)", map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[db])
+		target := fmt.Sprintf("durable: within 15%% of the hand-written transaction on %s (the upper bound of the ratio's interval)", map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[db])
 		sc, ok1 := r.get("Durable/"+db, "statecraft", "ns/op")
 		bh, ok2 := r.get("Durable/"+db, "by-hand", "ns/op")
 		if !ok1 || !ok2 {
 			add(check{target, "not run" + map[bool]string{true: " (`STATECRAFT_POSTGRES_DSN` not set)"}[db == "postgres"], notMeasured})
 			continue
 		}
-		bound := fmt.Sprintf("upper bound %s", fmtDuration(sc.hi))
-		if sc.n < 2 {
-			bound = "one run: no interval, so its median"
+		q, _ := r.ratioOf("Durable/"+db, "statecraft", "Durable/"+db, "by-hand", "ns/op")
+		bound := "upper bound " + fmtRatio(q.hi)
+		if q.lo == q.hi {
+			bound = "no interval, so its median"
 		}
-		c := check{target: target, measured: fmt.Sprintf("statecraft %s (%s), by-hand %s: %s (medians: %s)",
-			fmtDuration(sc.center), bound, fmtDuration(bh.center), fmtRatio(sc.hi/bh.center), fmtRatio(sc.center/bh.center)), verdict: met}
-		if sc.hi/bh.center > 1.15 {
+		c := check{target: target, measured: fmt.Sprintf("statecraft %s, by-hand %s: %s (%s)",
+			fmtDuration(sc.center), fmtDuration(bh.center), fmtRatioSummary(q), bound), verdict: met}
+		if q.hi > 1.15 {
 			c.verdict = missed
 		}
 		add(c)
@@ -167,12 +178,13 @@ func (r *report) checks() []check {
 		}
 		t100, ok1 := r.median(g, "children=100", "ns/child")
 		t10k, ok2 := r.median(g, "children=10000", "ns/child")
+		q, ok3 := r.ratioOf(g, "children=10000", g, "children=100", "ns/child")
 		target = "cascades on " + db + ": time per child at 10,000 children no more than at 100"
-		if !ok1 || !ok2 {
+		if !ok1 || !ok2 || !ok3 {
 			add(check{target, "not run", notMeasured})
 		} else {
-			c := check{target: target, measured: fmt.Sprintf("%s a child at 100, %s at 10,000: %s", fmtDuration(t100), fmtDuration(t10k), fmtRatio(t10k/t100)), verdict: met}
-			if t10k > t100 {
+			c := check{target: target, measured: fmt.Sprintf("%s a child at 100, %s at 10,000: %s", fmtDuration(t100), fmtDuration(t10k), fmtRatioSummary(q)), verdict: met}
+			if q.center > 1 {
 				c.verdict = missed
 			}
 			add(c)
