@@ -89,8 +89,7 @@ func errorProblem(err error, confirmed bool) *Problem {
 	case errors.Is(err, transition.ErrNotFound):
 		return problem(http.StatusNotFound, codeNotFound, "no such transition")
 	case errors.As(err, &ce) && confirmed:
-		p := problem(http.StatusPreconditionFailed, codeNotConfirmed, "the plan changed since it was confirmed: "+ce.Error())
-		return p
+		return problem(http.StatusPreconditionFailed, codeNotConfirmed, "the plan changed since it was confirmed: "+ce.Error())
 	case errors.As(err, &ce):
 		return problem(http.StatusConflict, codeConflict, ce.Error())
 	case errors.Is(err, transition.ErrIdempotency):

@@ -143,7 +143,6 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 	}
 	r := &Report{Paths: map[string][]string{}}
 	fired := map[string]bool{}
-	finish := func(r *Report) *Report { return report(r, x, fired) }
 	start := s.snapshot()
 	defer s.restore(start)
 
@@ -246,7 +245,7 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 					}
 					if r.Nodes >= maxNodes {
 						r.Truncated = "nodes"
-						return finish(r)
+						return report(r, x, fired)
 					}
 					seen[k] = true
 					r.Nodes++
@@ -256,7 +255,7 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 			}
 		}
 	}
-	return finish(r)
+	return report(r, x, fired)
 }
 
 // report completes r: the states no path reached, the moves none fired.
