@@ -52,11 +52,11 @@ func ExampleRegistry_Available() {
 		fmt.Printf("%s: %s\n", av.Title, strings.Join(why, "; "))
 	}
 	// Output:
-	// Publish: bob may not Publish: only owner or admin
-	// Withdraw: status is Draft; Withdraw needs Published; bob may not Withdraw: only owner
-	// Delete: bob may not Delete: only owner or admin
+	// Publish: only owner or admin may Publish
+	// Withdraw: status is Draft; Withdraw needs Published; only owner may Withdraw
+	// Delete: only owner or admin may Delete
 	// Edit: available
-	// Decide: review is Approved; Decide needs Pending; bob may not Decide: only admin
+	// Decide: review is Approved; Decide needs Pending; only admin may Decide
 }
 
 func ExampleRegistry_Fire() {

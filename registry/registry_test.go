@@ -87,25 +87,25 @@ func TestAvailable(t *testing.T) {
 			available(edit),
 			blocked(decide,
 				wrongState("review", "review is Approved; Decide needs Pending"),
-				forbidden("forbidden.admin", "alice may not Decide: only admin")),
+				forbidden("forbidden.admin", "only admin may Decide")),
 		},
 	}, {
 		name:  "another user",
 		actor: Bob,
 		model: draft(),
 		want: []avail{
-			blocked(publish, forbidden("forbidden.owner_or_admin", "bob may not Publish: only owner or admin")),
+			blocked(publish, forbidden("forbidden.owner_or_admin", "only owner or admin may Publish")),
 			blocked(withdraw,
 				wrongState("status", "status is Draft; Withdraw needs Published"),
-				forbidden("forbidden.owner", "bob may not Withdraw: only owner")),
+				forbidden("forbidden.owner", "only owner may Withdraw")),
 			blocked(del,
-				forbidden("forbidden.owner_or_admin", "bob may not Delete: only owner or admin"),
+				forbidden("forbidden.owner_or_admin", "only owner or admin may Delete"),
 				ReasonText{Err: transition.ErrForbidden, Code: "forbidden.task_owner_or_admin",
-					Message: "bob may not Delete: only task_owner or admin", Object: "fixture.Task 1 (delete)"}),
+					Message: "only task_owner or admin may Delete", Object: "fixture.Task 1 (delete)"}),
 			available(edit),
 			blocked(decide,
 				wrongState("review", "review is Approved; Decide needs Pending"),
-				forbidden("forbidden.admin", "bob may not Decide: only admin")),
+				forbidden("forbidden.admin", "only admin may Decide")),
 		},
 	}, {
 		name:  "an admin on a published project awaiting review",
@@ -117,7 +117,7 @@ func TestAvailable(t *testing.T) {
 				{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"},
 			}},
 			{Name: "withdraw", Title: "Withdraw", NeedsInput: true, Required: []string{"reason"}, Targets: refs(Withdrawn),
-				Reasons: []ReasonText{forbidden("forbidden.owner", "root may not Withdraw: only owner")}},
+				Reasons: []ReasonText{forbidden("forbidden.owner", "only owner may Withdraw")}},
 			{Name: "delete", Title: "Delete", Reasons: []ReasonText{wrongState("status", "status is Published; Delete needs Draft or Withdrawn")}},
 			{Name: "edit", Title: "Edit", Reasons: []ReasonText{wrongState("status", "status is Published; Edit needs Draft")}},
 			{Name: "decide", Title: "Decide", Available: true, NeedsInput: true, Required: []string{"approve"}, Targets: refs(Approved, Rejected)},
@@ -134,7 +134,7 @@ func TestAvailable(t *testing.T) {
 			available(edit),
 			blocked(decide,
 				wrongState("review", "review is Approved; Decide needs Pending"),
-				forbidden("forbidden.admin", "alice may not Decide: only admin")),
+				forbidden("forbidden.admin", "only admin may Decide")),
 		},
 	}}
 	for _, tt := range tests {
@@ -152,7 +152,7 @@ func TestAvailable(t *testing.T) {
 		require.NoError(t, err)
 		want := []avail{
 			{Name: "delete", Title: "Delete", Targets: refs(TaskDeleted), Reasons: []ReasonText{
-				forbidden("forbidden.task_owner_or_admin", "bob may not Delete: only task_owner or admin"),
+				forbidden("forbidden.task_owner_or_admin", "only task_owner or admin may Delete"),
 			}},
 			{Name: "finish", Title: "Finish", Reasons: []ReasonText{wrongState("status", "status is Done; Finish needs Open")}},
 		}

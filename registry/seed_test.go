@@ -174,7 +174,7 @@ func TestSeedProjectDefinitionsHold(t *testing.T) {
 func TestSeedCreationIsRecorded(t *testing.T) {
 	w, _ := seedWorld()
 	p := &Proj{}
-	ev, err := CreateProj.Fire(context.Background(), w, Alice, p, transition.NoInput{})
+	ev, err := CreateProj.FireEvent(context.Background(), w, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, &Proj{ID: 3, Owner: "alice", Status: PDraft, Review: RPending}, p)
 	assert.True(t, ev.Created)
@@ -194,7 +194,7 @@ func TestSeedCreationIsRecorded(t *testing.T) {
 func TestSeedWithdrawMovesBothFields(t *testing.T) {
 	w, p := seedWorld()
 	p.Status, p.Review = PPublished, RApproved
-	ev, err := WithdrawProj.Fire(context.Background(), w, Alice, p, transition.NoInput{})
+	ev, err := WithdrawProj.FireEvent(context.Background(), w, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, PWithdrawn, p.Status)
 	assert.Equal(t, RPending, p.Review)

@@ -69,7 +69,7 @@ func TestStepsAndLogging(t *testing.T) {
 	var records []observed
 	ctx, mem := ContextOf(&DB{Tasks: map[int64][]*Task{1: tasks},
 		Observe: func(m any, s transition.Step) error { records = append(records, observed{m, s}); return nil }})
-	ev, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
+	ev, err := Delete.FireEvent(ctx, mem, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	require.Len(t, records, 2)
 
@@ -107,7 +107,7 @@ func TestStepsAndLogging(t *testing.T) {
 		Cascade(transition.Each("tasks", LoadTasks, drop))
 	p = &Project{ID: 2, Status: Draft}
 	tasks = []*Task{{ID: 6, Status: Open}}
-	ev, err = purge.Fire(ctx, MemOf(&DB{Tasks: map[int64][]*Task{2: tasks}}), Alice, p, transition.NoInput{})
+	ev, err = purge.FireEvent(ctx, MemOf(&DB{Tasks: map[int64][]*Task{2: tasks}}), Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Nil(t, ev.Cause)
 	require.Len(t, causes, 1)
@@ -130,7 +130,7 @@ func TestChainObserverVetoUndoesEveryStep(t *testing.T) {
 			}
 			return nil
 		}})
-	_, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
+	err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "observe", se.Step)
 	assert.Equal(t, "fixture.Task 6", se.Object())

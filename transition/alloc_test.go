@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	. "github.com/statecraft/statecraft/internal/fixture"
@@ -9,8 +10,9 @@ import (
 )
 
 // TestHotPathAllocations pins the in-memory hot paths: checking
-// availability allocates nothing, and firing a transition allocates only
-// its event. (The benchmarks report the same; this fails if it changes.)
+// availability allocates nothing; firing a transition allocates nothing
+// when nothing keeps its event, and only the event otherwise. (The
+// benchmarks report the same; this fails if it changes.)
 func TestHotPathAllocations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")
@@ -21,6 +23,10 @@ func TestHotPathAllocations(t *testing.T) {
 	pending := &Project{ID: 3, Owner: "alice", Status: Draft, Review: Pending}
 	in := WithdrawInput{Reason: "r"}
 	empty := []byte(`{}`)
+	ticket := &bareTicket{ID: 1}
+	lead := bareUser{Name: "lea", Lead: true}
+	bare := transition.Memory(struct{}{}, nil)
+	avs := make([]transition.Availability, 0, 8)
 
 	for _, c := range []struct {
 		name string
@@ -33,13 +39,41 @@ func TestHotPathAllocations(t *testing.T) {
 		{"Check, available", 0, func() { _ = Withdraw.Check(ctx, Mem, Alice, published) }},
 		{"Check, refused for two reasons", 1, func() { _ = Withdraw.Check(ctx, Mem, Bob, draft) }},
 		{"Check, refused by a condition", 1, func() { _ = Publish.Check(ctx, Mem, Alice, pending) }},
-		{"Fire, no input", 1, func() {
+		{"Fire, nothing keeps the event", 0, func() {
+			ticket.Status = bareReview
+			_ = bareDecide.Fire(ctx, bare, lead, ticket, bareVerdict{Accept: true})
+		}},
+		{"FireEvent, the event", 1, func() {
+			ticket.Status = bareReview
+			_, _ = bareDecide.FireEvent(ctx, bare, lead, ticket, bareVerdict{Accept: true})
+		}},
+		{"Fire, refused: its error", 1, func() {
+			ticket.Status = bareOpen
+			if bareDecide.Fire(ctx, bare, lead, ticket, bareVerdict{}) == nil {
+				panic("fired from Open")
+			}
+		}},
+		{"AppendAvailable, into the caller's slice", 0, func() {
+			ticket.Status = bareReview
+			avs, err := bareTickets.AppendAvailable(ctx, avs[:0], bare, lead, ticket)
+			if err != nil || len(avs) != 5 || !avs[1].Available || avs[0].Available {
+				panic(fmt.Sprint(avs, err))
+			}
+		}},
+		{"Available, its result", 1, func() {
+			ticket.Status = bareOpen
+			if _, err := bareTickets.Available(ctx, bare, lead, ticket); err != nil {
+				panic(err)
+			}
+		}},
+		// A machine's After hook receives the step, which the event holds.
+		{"Fire, a machine's After hook", 1, func() {
 			draft.Status = Draft
-			_, _ = Edit.Fire(ctx, Mem, Alice, draft, transition.NoInput{})
+			_ = Edit.Fire(ctx, Mem, Alice, draft, transition.NoInput{})
 		}},
 		{"Fire, input with Validate and an effect", 1, func() {
 			published.Status = Published
-			_, _ = Withdraw.Fire(ctx, Mem, Alice, published, in)
+			_ = Withdraw.Fire(ctx, Mem, Alice, published, in)
 		}},
 		// The plan it returns (the Plan, its Steps, its steps and objects,
 		// the closure of its digest, the step and its moves); an empty body

@@ -22,8 +22,8 @@ func TestAvailabilityTable(t *testing.T) {
 	wrong := func(msg string) ReasonText {
 		return ReasonText{Err: transition.ErrWrongState, Code: "wrong_state.status", Message: msg}
 	}
-	forbidden := func(who, title, code, only string) ReasonText {
-		return ReasonText{Err: transition.ErrForbidden, Code: code, Message: who + " may not " + title + ": only " + only}
+	forbidden := func(who, title, code, only string) ReasonText { // an availability's reasons do not name who asked
+		return ReasonText{Err: transition.ErrForbidden, Code: code, Message: "only " + only + " may " + title}
 	}
 	needsReview := ReasonText{Err: transition.ErrUnmet, Code: "unmet.review_approved", Message: "needs review is Approved"}
 	// The declarations each code comes from (see Reason.Of).

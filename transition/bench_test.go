@@ -51,7 +51,7 @@ func BenchmarkFireNoInput(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Draft
-		if _, err := Edit.Fire(ctx, Mem, Alice, p, transition.NoInput{}); err != nil {
+		if err := Edit.Fire(ctx, Mem, Alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -71,7 +71,7 @@ func BenchmarkFireNoHooks(b *testing.B) {
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := benchEdit.Fire(ctx, Mem, Alice, p, transition.NoInput{}); err != nil {
+		if err := benchEdit.Fire(ctx, Mem, Alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -84,7 +84,7 @@ func BenchmarkFireWithInputAndEffect(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Status = Published
-		if _, err := Withdraw.Fire(ctx, Mem, Alice, p, in); err != nil {
+		if err := Withdraw.Fire(ctx, Mem, Alice, p, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -125,7 +125,7 @@ func BenchmarkFireCascade(b *testing.B) {
 	for b.Loop() {
 		p.Status = Draft
 		tasks[0].Status, tasks[1].Status = Open, Open
-		if _, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{}); err != nil {
+		if err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}

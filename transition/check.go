@@ -173,7 +173,7 @@ func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now ti
 // it or a causal chain to plan: so that checking a transition without any
 // reads no clock.
 func (t *Transition[M, T, A, U, I]) now(sc Scope[U]) time.Time {
-	if len(t.when) == 0 && len(t.related) == 0 && len(t.cascades) == 0 && !t.timed {
+	if !t.checksTime() {
 		return time.Time{}
 	}
 	return sc.Now()
@@ -417,30 +417,52 @@ func setTitles[T comparable](sets []state.Source[T]) string {
 
 // Availability says whether the transition is available to actor on
 // model, with every reason it is not, and what input it needs.
+//
+// Its Reasons, Targets and Required are shared with other availabilities
+// of the transition: read them, do not modify them. For a transition
+// without causal chains or related conditions whose checks are
+// comparable values, it allocates nothing once each list of reasons it
+// gives has been given before.
 func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error) {
-	av := Availability{Name: t.name, Title: t.title, NeedsInput: t.input != nil}
-	av.Required = t.shape.required()
 	t.m.use()
+	av := Availability{Name: t.name, Title: t.title, NeedsInput: t.input != nil, Required: t.required}
 	if model == nil {
 		return av, t.nilModel()
 	}
 	now := t.now(sc) // read once: the check and the targets see one time
-	err := t.checkAt(ctx, sc.Unit(), now, actor, model)
-	if b, ok := err.(*Error); ok && b.kind == ErrBlocked {
-		av.Reasons = b.Reasons
-		err = nil
-	}
-	if err != nil {
+	var err error
+	if av.Reasons, err = t.availabilityReasons(ctx, sc.Unit(), now, actor, model); err != nil {
 		return av, err
 	}
 	av.Available = len(av.Reasons) == 0
 	if r := t.rule(model, t.m.mgr.Get(model), now); r != nil {
-		for _, s := range r.targets {
-			av.Targets = append(av.Targets, stateRef(s))
-		}
-		av.Stays = r.stay
+		av.Targets, av.Stays = r.refs, r.stay
 	}
 	return av, nil
+}
+
+// availabilityReasons runs every check, and plans the causal chain if
+// there is one, and returns every reason the transition is not available,
+// or an error from user code. The reasons of its own checks name no actor
+// (see Reason.Message) and come from t.reasons.
+func (t *Transition[M, T, A, U, I]) availabilityReasons(ctx context.Context, u U, now time.Time, actor A, model *M) ([]Reason, error) {
+	if len(t.cascades) > 0 || !t.cacheable {
+		err := t.checkAt(ctx, u, now, actor, model)
+		if b, ok := err.(*Error); ok && b.kind == ErrBlocked {
+			for i := range b.Reasons {
+				b.Reasons[i].msg.who = nil // the reasons are the error's own
+			}
+			return b.Reasons, nil
+		}
+		return nil, err
+	}
+	var buf [4]Reason
+	rs := buf[:0]
+	ok, err := t.precheck(ctx, u, now, actor, model, func(r Reason) { rs = append(rs, r) })
+	if err != nil || ok {
+		return nil, err
+	}
+	return t.reasons.of(rs), nil
 }
 
 // Availability describes one transition for one actor and model, so that a

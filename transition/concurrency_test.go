@@ -35,9 +35,9 @@ func TestConcurrentUse(t *testing.T) {
 				errs <- err
 			}
 			for _, step := range []func() error{
-				func() error { _, err := Publish.Fire(ctx, mem, Alice, p, PublishInput{}); return err },
-				func() error { _, err := Withdraw.Fire(ctx, mem, Alice, p, WithdrawInput{Reason: "r"}); return err },
-				func() error { _, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{}); return err },
+				func() error { err := Publish.Fire(ctx, mem, Alice, p, PublishInput{}); return err },
+				func() error { err := Withdraw.Fire(ctx, mem, Alice, p, WithdrawInput{Reason: "r"}); return err },
+				func() error { err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{}); return err },
 			} {
 				if err := step(); err != nil {
 					errs <- err

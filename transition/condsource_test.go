@@ -70,7 +70,7 @@ func TestConditionalSources(t *testing.T) {
 			err := moveGig.Check(ctx, mem, Alice, &g)
 			if tc.can {
 				require.NoError(t, err)
-				_, err := moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
+				err := moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
 				require.NoError(t, err)
 				assert.Equal(t, gigPost, g.Status)
 				assert.Equal(t, ticketHeld, g.Ticket)
@@ -83,7 +83,7 @@ func TestConditionalSources(t *testing.T) {
 			}
 			assert.Equal(t, tc.codes, codes)
 			before := g
-			_, err = moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
+			err = moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
 			require.ErrorIs(t, err, transition.ErrWrongState)
 			assert.Equal(t, before, g, "nothing changed")
 		})

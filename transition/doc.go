@@ -35,7 +35,7 @@
 //		transition.From(Draft).To(Published),
 //	).Allow("editors", isEditor).When(Review.In(Approved))
 //
-//	ev, err := Publish.Fire(ctx, store, user, &project, PublishInput{StartAt: start})
+//	err := Publish.Fire(ctx, store, user, &project, PublishInput{StartAt: start})
 //
 // A Store begins units of work (Tx) and one Table per model loads and saves
 // its objects with a compare-and-set; Memory is the in-memory Store, so

@@ -41,7 +41,7 @@ var (
 	ErrCommit = errors.New("commit failed, the outcome is unknown")
 	// ErrAfterCommit: the transition was committed, but an after-commit
 	// hook failed or panicked. The error is an *Error wrapping each hook's
-	// error; Fire returns the event with it.
+	// error; FireEvent returns the event with it.
 	ErrAfterCommit = errors.New("committed, but an after-commit hook failed")
 	// ErrCycle: a causal chain reached an object again below itself (a
 	// loop in the data), or grew deeper than MaxChainDepth.

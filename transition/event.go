@@ -9,7 +9,7 @@ import (
 // An Event is one transition applied, or being applied, to one object:
 // which transition, from and to which state (and the other fields it
 // moved), by whom, when, with what input, and, for a step of a causal
-// chain, the event that caused it. Fire returns it; hooks receive it.
+// chain, the event that caused it. FireEvent returns it; hooks receive it.
 //
 // Before hooks and effects receive the pending event, before the state is
 // set, so they can use its time, actor, input and target.

@@ -46,14 +46,14 @@ func Example() {
 	// In memory, on a fixed clock.
 	mem := transition.Memory(Unit{}, func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) })
 	ctx := context.Background()
-	ev, err := closeTicket.Fire(ctx, mem, Agent{"ana"}, t, CloseInput{Note: "fixed in 1.2"})
+	ev, err := closeTicket.FireEvent(ctx, mem, Agent{"ana"}, t, CloseInput{Note: "fixed in 1.2"})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(ev)
 	fmt.Println(t.Status, t.Note, ev.At.Format(time.Kitchen))
 
-	_, err = closeTicket.Fire(ctx, mem, Agent{"ana"}, t, CloseInput{})
+	err = closeTicket.Fire(ctx, mem, Agent{"ana"}, t, CloseInput{})
 	fmt.Println(errors.Is(err, transition.ErrWrongState))
 	// Output:
 	// transition_test.Ticket 42: close Open -> Closed
@@ -81,13 +81,13 @@ func ExampleMachine_Available() {
 	}
 	// Output:
 	// publish:
-	//   - bob may not Publish: only owner or admin
+	//   - only owner or admin may Publish
 	//   - needs review is Approved
 	// withdraw:
 	//   - status is Draft; Withdraw needs Published
-	//   - bob may not Withdraw: only owner
+	//   - only owner may Withdraw
 	// delete:
-	//   - bob may not Delete: only owner or admin
+	//   - only owner or admin may Delete
 	// edit: available
 }
 
@@ -124,11 +124,11 @@ func ExampleEach() {
 	ctx := context.Background()
 	mem := transition.Memory(&DB{Tasks: map[int64][]*Task{1: tasks}}, nil)
 
-	_, err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
+	err := Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 
-	_, err = Delete.Fire(ctx, mem, Root, p, transition.NoInput{})
+	err = Delete.Fire(ctx, mem, Root, p, transition.NoInput{})
 	fmt.Println(err)
 	fmt.Println(p.Status, tasks[0].Status, tasks[1].Status)
 	// Output:

@@ -65,7 +65,7 @@ func TestFailingEffectRestoresTheModel(t *testing.T) {
 				Effect("fail", c.effect)
 			a := &Article{ID: 3, Status: ADraft, Title: "original", Tags: []string{"old"}, Count: 1}
 			before := *a
-			ev, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
+			ev, err := publish.FireEvent(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
 			require.Nil(t, ev)
 			se := errorOf(t, err, transition.ErrStep)
 			assert.ErrorIs(t, err, transition.ErrStep)
@@ -88,7 +88,7 @@ func TestPanickingGuardIsAnError(t *testing.T) {
 	err := publish.Check(ctx, mem, Alice, a)
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "check allow", se.Step)
-	_, err = publish.Fire(ctx, mem, Alice, a, transition.NoInput{})
+	err = publish.Fire(ctx, mem, Alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
 	assert.Equal(t, ADraft, a.Status)
 }
@@ -103,7 +103,7 @@ func TestObserversSeeEventsAndCanVeto(t *testing.T) {
 	publish := transition.New[transition.NoInput](m, "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
 
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
+	err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"publish at 12:00:00"}, log, "stamped by the store's clock")
 
@@ -113,13 +113,13 @@ func TestObserversSeeEventsAndCanVeto(t *testing.T) {
 	veto := MemOf(&DB{Observe: func(any, transition.Step) error {
 		return errors.New("audit log unavailable")
 	}})
-	_, err = publish.Fire(context.Background(), veto, Alice, a, transition.NoInput{})
+	err = publish.Fire(context.Background(), veto, Alice, a, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "observe", se.Step)
 	assert.Equal(t, ADraft, a.Status)
 
 	panicky := MemOf(&DB{Observe: func(any, transition.Step) error { panic("observer bug") }})
-	_, err = publish.Fire(context.Background(), panicky, Alice, a, transition.NoInput{})
+	err = publish.Fire(context.Background(), panicky, Alice, a, transition.NoInput{})
 	se = errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "observer bug", panicOfError(se))
 	assert.Equal(t, "publish", se.Transition)
@@ -129,7 +129,7 @@ func TestObserversSeeEventsAndCanVeto(t *testing.T) {
 func TestTheStoreIsTheClock(t *testing.T) {
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	publish := transition.New[transition.NoInput](newArticleMachine(), "publish", transition.From(ADraft).To(ALive)).AllowAnyone()
-	ev, err := publish.Fire(context.Background(), transition.Memory(&DB{}, func() time.Time { return at }), Alice, &Article{Status: ADraft}, transition.NoInput{})
+	ev, err := publish.FireEvent(context.Background(), transition.Memory(&DB{}, func() time.Time { return at }), Alice, &Article{Status: ADraft}, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, at, ev.At)
 }
@@ -141,7 +141,7 @@ func TestChooseMustPickADeclaredTarget(t *testing.T) {
 	m := newArticleMachine()
 	split := transition.New[transition.NoInput](m, "split", transition.From(ADraft).To(ALive, ADraft)).AllowAnyone()
 	a := &Article{Status: ADraft}
-	_, err := split.Fire(ctx, mem, Alice, a, transition.NoInput{})
+	err := split.Fire(ctx, mem, Alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.Equal(t, ADraft, a.Status)
 
@@ -149,7 +149,7 @@ func TestChooseMustPickADeclaredTarget(t *testing.T) {
 	lying := transition.New[transition.NoInput](newArticleMachine(), "lying", transition.From(ALive).To(ALive, ADraft)).AllowAnyone().
 		Choose(func(context.Context, *Article, transition.NoInput) state.State[int] { return state.State[int]{} })
 	a.Status = ALive
-	_, err = lying.Fire(ctx, mem, Alice, a, transition.NoInput{})
+	err = lying.Fire(ctx, mem, Alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrDefinition)
 	assert.Contains(t, err.Error(), "not a target of the rule from Live")
 	assert.Equal(t, ALive, a.Status)
@@ -179,7 +179,7 @@ func TestCascadeCycles(t *testing.T) {
 	// A tree is fine, however deep, up to the limit.
 	leaf := &Node{ID: 3, Status: NLive}
 	tree := &Node{ID: 1, Status: NLive, Children: []*Node{{ID: 2, Status: NLive, Children: []*Node{leaf}}}}
-	_, err := RemoveNode.Fire(ctx, mem, Alice, tree, transition.NoInput{})
+	err := RemoveNode.Fire(ctx, mem, Alice, tree, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, NGone, leaf.Status)
 
@@ -187,7 +187,7 @@ func TestCascadeCycles(t *testing.T) {
 	a := &Node{ID: 1, Status: NLive}
 	b := &Node{ID: 2, Status: NLive, Children: []*Node{a}}
 	a.Children = []*Node{b}
-	_, err = RemoveNode.Fire(ctx, mem, Alice, a, transition.NoInput{})
+	err = RemoveNode.Fire(ctx, mem, Alice, a, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrCycle)
 	assert.Contains(t, err.Error(), "reaches transition_test.Node 1 again below itself")
 	assert.Equal(t, NLive, a.Status)
@@ -230,7 +230,7 @@ func TestCascadeFailureUndoesEarlierSteps(t *testing.T) {
 	publish.Cascade(transition.Each("items", func(context.Context, *DB, *Article) ([]*Node, error) { return children, nil }, removeItem))
 
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
+	err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.ErrorIs(t, err, bad)
 	assert.Equal(t, "transition_test.Node 12", se.Object())

@@ -16,7 +16,9 @@ import (
 // validation of the transition and of its whole causal chain, with
 // related models loaded through the unit of work), applies the plan (see
 // Store for the order of the stages), commits, and runs the after-commit
-// hooks. It returns the event of the transition asked for.
+// hooks. It returns nil once the transition is committed, or when a hook
+// or effect stopped it with Abort (nothing changed); FireEvent is Fire
+// returning the event, which says which.
 //
 // If anything refuses or fails, the unit of work is rolled back, model
 // and every object of the chain are left exactly as they were, and the
@@ -25,29 +27,98 @@ import (
 // user code that failed or panicked, ErrCanceled for a hook that called
 // Cancel, or ErrCommit when the outcome is unknown; an error wrapping
 // ErrConflict for a concurrent writer; ErrCycle; or the context's error.
-//
-// A hook or effect that returns Abort stops the transition without an
-// error: Fire returns the event with Aborted set and nothing changed.
 // Once committed, the transition is done: an after-commit hook that fails
-// is reported by an *Error matching ErrAfterCommit, returned with the
-// event.
+// is reported by an *Error matching ErrAfterCommit.
 //
-// Firing a transition with no causal chain in a Memory store allocates
-// only the event.
-func (t *Transition[M, T, A, U, I]) Fire(ctx context.Context, s Store[U], actor A, model *M, in I) (*Event[M, T, A, I], error) {
+// In a Memory store, firing a transition that has no hooks, effects,
+// causal chain, other fields to move or Table allocates nothing, and
+// reads the clock only if a check tests a time (a conditional state or
+// a When condition). Otherwise the event is built, once, for the hooks
+// to receive.
+func (t *Transition[M, T, A, U, I]) Fire(ctx context.Context, s Store[U], actor A, model *M, in I) error {
+	t.m.use()
+	if model == nil {
+		return t.nilModel()
+	}
+	if mem, ok := s.(*MemoryStore[U]); ok && t.bare {
+		_, err := t.fireBare(ctx, mem, actor, model, in, false)
+		return err
+	}
+	_, err := t.fire(ctx, s, actor, model, in, false, "")
+	return err
+}
+
+// FireEvent is Fire returning the event of the transition asked for: when
+// it ran, what it moved, the input as validated, and whether a hook
+// aborted it (Aborted, with its Result) or the store replayed an earlier
+// request with the same idempotency key (Replayed). It returns the event
+// with an error matching ErrAfterCommit too, since the transition was
+// committed; on any other error the event is nil.
+func (t *Transition[M, T, A, U, I]) FireEvent(ctx context.Context, s Store[U], actor A, model *M, in I) (*Event[M, T, A, I], error) {
+	t.m.use()
 	if model == nil {
 		return nil, t.nilModel()
+	}
+	if mem, ok := s.(*MemoryStore[U]); ok && t.bare {
+		return t.fireBare(ctx, mem, actor, model, in, true)
 	}
 	return t.fire(ctx, s, actor, model, in, false, "")
 }
 
-// FireConfirmed is Fire for a plan a person confirmed: it plans again in
+// fireBare is Fire in a Memory store for a transition with no user code
+// to run once it is checked and validated, no Table and nothing else to
+// move (see bare): there is nothing to snapshot, no history and no commit,
+// so it sets the state on the stack. It builds the event only when keep
+// is set.
+func (t *Transition[M, T, A, U, I]) fireBare(ctx context.Context, s *MemoryStore[U], actor A, model *M, in I, keep bool) (*Event[M, T, A, I], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var now time.Time
+	if t.checksTime() {
+		now = s.Now()
+	}
+	if err := t.prevalidate(ctx, s.unit, now, actor, model); err != nil {
+		return nil, err
+	}
+	from := t.m.mgr.Get(model)
+	if t.validates() {
+		v := in // only a validated input is moved to the heap
+		if err := t.validate(ctx, s.unit, actor, model, &v); err != nil {
+			return nil, err
+		}
+		in = v
+	}
+	to, err := t.target(ctx, actor, model, from, in, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil { // a check or validation outlasted it
+		return nil, err
+	}
+	if err := t.m.mgr.Set(model, to); err != nil {
+		return nil, t.stepError(actor, model, "set state", err)
+	}
+	if t.m.version != nil {
+		*t.m.version(model)++
+	}
+	if !keep {
+		return nil, nil
+	}
+	if !t.checksTime() {
+		now = s.Now()
+	}
+	return &Event[M, T, A, I]{Name: t.name, Model: model, From: from, To: to, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}, nil
+}
+
+// FireConfirmed is FireEvent for a plan a person confirmed: it plans again in
 // the unit of work and applies the new plan only if its digest is the one
 // confirmed (see Plan.Digest). Otherwise nothing changes and the error is
 // a *ConflictError: the objects changed since the person saw the plan, or
 // the plan would now do something else. An empty digest confirms nothing:
 // it is a conflict too.
 func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U], actor A, model *M, in I, digest string) (*Event[M, T, A, I], error) {
+	t.m.use()
 	if model == nil {
 		return nil, t.nilModel()
 	}
@@ -500,8 +571,9 @@ func guard(fn func() error) (err error) {
 
 // Abort returns the error a before hook, effect or after hook returns to
 // stop its transition without failing: nothing is changed, no history is
-// written, no failure hook runs, and Fire returns the event with Aborted
-// set, Result result, and no error. Use it for "nothing to do".
+// written, no failure hook runs, and Fire returns no error (FireEvent
+// returns the event with Aborted set and Result result). Use it for
+// "nothing to do".
 func Abort(result any) error { return &abortError{result: result} }
 
 type abortError struct{ result any }

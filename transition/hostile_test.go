@@ -269,7 +269,7 @@ func TestPointerInputIsValidated(t *testing.T) {
 	ctx, mem := ContextOf(&DB{})
 	d := &Door{Status: Closed}
 
-	_, err := lock.Fire(ctx, mem, Alice, d, &pointerInput{})
+	err := lock.Fire(ctx, mem, Alice, d, &pointerInput{})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "invalid", Message: "must not be empty"}}, ie.Fields)
 	assert.Equal(t, Closed, d.Status)
@@ -278,12 +278,12 @@ func TestPointerInputIsValidated(t *testing.T) {
 	errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, Closed, d.Status)
 
-	_, err = lock.Fire(ctx, mem, Alice, d, nil)
+	err = lock.Fire(ctx, mem, Alice, d, nil)
 	ie = errorOf(t, err, transition.ErrInvalidInput, "a nil pointer input is no input")
 	assert.Equal(t, []transition.FieldError{{Code: "required", Message: "is required"}}, ie.Fields)
 	assert.Equal(t, Closed, d.Status)
 
-	_, err = lock.Fire(ctx, mem, Alice, d, &pointerInput{Reason: "night"})
+	err = lock.Fire(ctx, mem, Alice, d, &pointerInput{Reason: "night"})
 	require.NoError(t, err)
 	assert.Equal(t, Locked, d.Status)
 }
@@ -313,7 +313,7 @@ func TestNilActorIsRefused(t *testing.T) {
 		assert.Contains(t, be.Reasons[0].Message(), "there is no actor (it is nil)")
 		assert.Equal(t, "forbidden.no_actor", be.Reasons[0].Code)
 
-		_, err = tr.Fire(ctx, mem, nil, d, transition.NoInput{})
+		err = tr.Fire(ctx, mem, nil, d, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrForbidden, tr.Name())
 		_, err = tr.FireJSON(ctx, mem, nil, d, []byte(`{}`))
 		require.ErrorIs(t, err, transition.ErrForbidden, tr.Name())
@@ -327,7 +327,7 @@ func TestNilActorIsRefused(t *testing.T) {
 		assert.False(t, av.Available, av.Name)
 	}
 
-	_, err = lock.Fire(ctx, mem, &Person{Name: "ann"}, &Door{Status: Closed}, transition.NoInput{})
+	err = lock.Fire(ctx, mem, &Person{Name: "ann"}, &Door{Status: Closed}, transition.NoInput{})
 	require.NoError(t, err, "AllowAnyone admits every actor that is not nil")
 }
 
@@ -455,7 +455,7 @@ func TestFailingChainStepRestoresItsOwnObject(t *testing.T) {
 	purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
 		Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
 	p := &Project{ID: 1, Status: Draft}
-	_, err := purge.Fire(context.Background(), MemOf(&DB{}), Alice, p, transition.NoInput{})
+	err := purge.Fire(context.Background(), MemOf(&DB{}), Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
 	assert.Equal(t, Draft, p.Status)
 	assert.Equal(t, Task{ID: 1, Owner: "alice", Status: Open}, *t1)
@@ -476,13 +476,13 @@ func TestCascadedObjectWithNoRuleBlocks(t *testing.T) {
 
 	children = []*Task{{ID: 1, Status: Open}, {ID: 2, Status: Done}}
 	p := &Project{ID: 1, Status: Draft}
-	_, err := publish.Fire(ctx, Mem, Alice, p, transition.NoInput{})
+	err := publish.Fire(ctx, Mem, Alice, p, transition.NoInput{})
 	require.NoError(t, err, "a task already Done is skipped")
 	assert.Equal(t, Done, children[0].Status)
 
 	children = []*Task{{ID: 1, Status: Open}, {ID: 3, Status: TaskDeleted}}
 	p = &Project{ID: 1, Status: Draft}
-	_, err = publish.Fire(ctx, Mem, Alice, p, transition.NoInput{})
+	err = publish.Fire(ctx, Mem, Alice, p, transition.NoInput{})
 	be := errorOf(t, err, transition.ErrBlocked, "a deleted task cannot be finished, and is not already finished")
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	require.Len(t, be.Reasons, 1)
@@ -510,7 +510,7 @@ func chainOf(depth int) *Node {
 func TestChainDepthLimitBoundary(t *testing.T) {
 	ctx, mem := ContextOf(&DB{})
 	ok := chainOf(transition.MaxChainDepth)
-	_, err := RemoveNode.Fire(ctx, mem, Alice, ok, transition.NoInput{})
+	err := RemoveNode.Fire(ctx, mem, Alice, ok, transition.NoInput{})
 	require.NoError(t, err)
 	deepest := ok
 	for len(deepest.Children) > 0 {
@@ -520,7 +520,7 @@ func TestChainDepthLimitBoundary(t *testing.T) {
 	assert.Equal(t, NGone, deepest.Status)
 
 	tooDeep := chainOf(transition.MaxChainDepth + 1)
-	_, err = RemoveNode.Fire(ctx, mem, Alice, tooDeep, transition.NoInput{})
+	err = RemoveNode.Fire(ctx, mem, Alice, tooDeep, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrCycle)
 	assert.Contains(t, err.Error(), fmt.Sprintf("deeper than %d steps", transition.MaxChainDepth))
 	assert.Equal(t, NLive, tooDeep.Status)

@@ -106,7 +106,7 @@ func TestFireJSON(t *testing.T) {
 func TestValidateAgainstTheModel(t *testing.T) {
 	ctx, mem := ContextOf(&DB{})
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Approved, StartAt: Clock()}
-	_, err := Publish.Fire(ctx, mem, Alice, p, PublishInput{StartAt: Clock().Add(-time.Hour)})
+	err := Publish.Fire(ctx, mem, Alice, p, PublishInput{StartAt: Clock().Add(-time.Hour)})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{{Field: "/start_at", Code: "invalid", Message: "must not move the start earlier"}}, ie.Fields)
 	var fe transition.FieldError
@@ -122,7 +122,7 @@ func TestValidationErrorsCombine(t *testing.T) {
 		}).
 		Validate(func(context.Context, *DB, *Door, lockInput) error { return errors.New("the door is jammed") })
 	d := &Door{Status: Closed}
-	_, err := lock.Fire(context.Background(), MemOf(&DB{}), Alice, d, lockInput{Code: "x"})
+	err := lock.Fire(context.Background(), MemOf(&DB{}), Alice, d, lockInput{Code: "x"})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{
 		{Field: "/code", Code: "invalid", Message: "must be set"}, // from the pointer-receiver Validate
@@ -142,7 +142,7 @@ func TestPanickingValidatorIsAStepError(t *testing.T) {
 		Validate(func(context.Context, *DB, *Door, transition.NoInput) error { return nil }).
 		Validate(func(context.Context, *DB, *Door, transition.NoInput) error { panic("validator bug") })
 	d := &Door{Status: Closed}
-	_, err := lock.Fire(context.Background(), MemOf(&DB{}), Alice, d, transition.NoInput{})
+	err := lock.Fire(context.Background(), MemOf(&DB{}), Alice, d, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.NotErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, "validate", se.Step)

@@ -38,7 +38,8 @@ type Machine[M any, T comparable, A any, U any] struct {
 	actions []action[M, T, A, U]
 	byName  map[string]action[M, T, A, U]
 	after   []machineHook[M, U]
-	nilable bool // whether an actor of type A can be nil, which is no actor
+	nilable bool                        // whether an actor of type A can be nil, which is no actor
+	refs    map[state.State[T]]StateRef // every state of the field as a StateRef, made when frozen
 
 	mu     sync.Mutex  // held while declaring
 	frozen atomic.Bool // set on first use: see use
@@ -57,8 +58,12 @@ func (m *Machine[M, T, A, U]) use() {
 		// transition after the ones it cascades into).
 		slices.SortStableFunc(m.actions, func(a, b action[M, T, A, U]) int { return callsite.Compare(a.declaredAt(), b.declaredAt()) })
 		m.mgr.Type().Freeze()
+		m.refs = map[state.State[T]]StateRef{}
+		for s := range m.mgr.Type().States() {
+			m.refs[s] = stateRef(s)
+		}
 		for _, a := range m.actions {
-			a.freezeFields()
+			a.freeze()
 		}
 		m.frozen.Store(true)
 	}
@@ -239,14 +244,15 @@ type action[M any, T comparable, A, U any] interface {
 	info() graph.Transition
 	inputType() reflect.Type
 	rulesOf() []Rule[T]
-	freezeFields()      // freezes the Types of the other fields it moves
+	freeze()            // freezes the Types of the other fields it moves, and settles how it fires
 	declaredAt() string // where it is declared, for source order
 }
 
 // Available lists every transition of the machine for actor and model:
 // whether it is available now and, when it is not, every reason.
 func (m *Machine[M, T, A, U]) Available(ctx context.Context, sc Scope[U], actor A, model *M) ([]Availability, error) {
-	return m.AppendAvailable(ctx, nil, sc, actor, model)
+	m.use()
+	return m.AppendAvailable(ctx, make([]Availability, 0, len(m.actions)), sc, actor, model)
 }
 
 // AppendAvailable is Available appending to dst.
@@ -260,6 +266,15 @@ func (m *Machine[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availab
 		dst = append(dst, av)
 	}
 	return dst, nil
+}
+
+// ref returns s as a StateRef: made once for each state of the field, so
+// that a value is not boxed again on every use.
+func (m *Machine[M, T, A, U]) ref(s state.State[T]) StateRef {
+	if r, ok := m.refs[s]; ok {
+		return r
+	}
+	return stateRef(s)
 }
 
 // object names a model for messages: "main.Project 7", or "main.Project"

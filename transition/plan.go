@@ -895,7 +895,7 @@ func (p *planned[M, T, A, U, I]) info0() Step {
 
 // appendMoves appends the fields the step moves to dst, its own first.
 func (p *planned[M, T, A, U, I]) appendMoves(dst []Move) []Move {
-	dst = append(dst, Move{Field: p.t.m.mgr.Name(), From: stateRef(p.from), To: stateRef(p.to)})
+	dst = append(dst, Move{Field: p.t.m.mgr.Name(), From: p.t.m.ref(p.from), To: p.t.m.ref(p.to)})
 	return append(dst, p.also...)
 }
 

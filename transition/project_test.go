@@ -25,7 +25,7 @@ func TestProjectLifecycle(t *testing.T) {
 	p := &Project{ID: 7, Owner: "alice", Status: Draft, Review: Approved, StartAt: Clock()}
 
 	start := Clock().Add(72 * time.Hour)
-	ev, err := Publish.Fire(ctx, mem, Alice, p, PublishInput{StartAt: start})
+	ev, err := Publish.FireEvent(ctx, mem, Alice, p, PublishInput{StartAt: start})
 	require.NoError(t, err)
 	assert.Equal(t, Published, p.Status)
 	assert.Equal(t, start, p.StartAt, "the effect sets the start date")
@@ -59,13 +59,13 @@ func TestProjectLifecycle(t *testing.T) {
 
 	// Withdraw needs a reason: without one nothing changes.
 	before := *p
-	_, err = Withdraw.Fire(ctx, mem, Alice, p, WithdrawInput{})
+	err = Withdraw.Fire(ctx, mem, Alice, p, WithdrawInput{})
 	ie := errorOf(t, err, transition.ErrInvalidInput)
 	assert.ErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "invalid", Message: "must not be empty"}}, ie.Fields)
 	assert.Equal(t, before, *p)
 
-	ev2, err := Withdraw.Fire(ctx, mem, Alice, p, WithdrawInput{Reason: "budget cut"})
+	ev2, err := Withdraw.FireEvent(ctx, mem, Alice, p, WithdrawInput{Reason: "budget cut"})
 	require.NoError(t, err)
 	assert.Equal(t, Withdrawn, p.Status)
 	assert.Equal(t, "budget cut", p.Reason)
@@ -73,7 +73,7 @@ func TestProjectLifecycle(t *testing.T) {
 	assert.Equal(t, "Withdrawn", ev2.To.Title())
 
 	// Gone is a source of delete; Deleted is final and in Gone.
-	_, err = Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
+	err = Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Deleted, p.Status)
 	assert.True(t, Gone.Contains(p.Status))
@@ -96,7 +96,7 @@ func TestPublishNeedsApprovedReview(t *testing.T) {
 	ctx, mem := ContextOf(&DB{})
 	p := &Project{ID: 1, Owner: "alice", Status: Draft, Review: Pending}
 
-	_, err := Publish.Fire(ctx, mem, Alice, p, PublishInput{})
+	err := Publish.Fire(ctx, mem, Alice, p, PublishInput{})
 	be := errorOf(t, err, transition.ErrBlocked)
 	assert.ErrorIs(t, err, transition.ErrUnmet)
 	assert.NotErrorIs(t, err, transition.ErrForbidden)
@@ -106,20 +106,20 @@ func TestPublishNeedsApprovedReview(t *testing.T) {
 	assert.Equal(t, Draft, p.Status)
 
 	// Only an admin may decide; deciding picks its target from the input.
-	_, err = Decide.Fire(ctx, mem, Alice, p, DecideInput{Approve: true})
+	err = Decide.Fire(ctx, mem, Alice, p, DecideInput{Approve: true})
 	assert.ErrorIs(t, err, transition.ErrForbidden)
-	ev, err := Decide.Fire(ctx, mem, Root, p, DecideInput{Approve: true})
+	ev, err := Decide.FireEvent(ctx, mem, Root, p, DecideInput{Approve: true})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, ev.To)
 
-	_, err = Publish.Fire(ctx, mem, Alice, p, PublishInput{})
+	err = Publish.Fire(ctx, mem, Alice, p, PublishInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Published, p.Status)
 }
 
 func TestDecideRejects(t *testing.T) {
 	p := &Project{Review: Pending}
-	ev, err := Decide.Fire(context.Background(), MemOf(&DB{}), Root, p, DecideInput{Approve: false})
+	ev, err := Decide.FireEvent(context.Background(), MemOf(&DB{}), Root, p, DecideInput{Approve: false})
 	require.NoError(t, err)
 	assert.Equal(t, Rejected, p.Review)
 	assert.Equal(t, Pending, ev.From)
@@ -143,10 +143,10 @@ func TestPublishNeedsPublishedParent(t *testing.T) {
 	assert.False(t, be.Reasons[0].Of(transition.Related("parent", LoadParent, Status.In(Published))), "another declaration, though named alike")
 	assert.False(t, Publish.Can(ctx, mem, Alice, child))
 
-	_, err = Publish.Fire(ctx, mem, Alice, parent, PublishInput{})
+	err = Publish.Fire(ctx, mem, Alice, parent, PublishInput{})
 	require.NoError(t, err)
 	require.NoError(t, Publish.Check(ctx, mem, Alice, child))
-	_, err = Publish.Fire(ctx, mem, Alice, child, PublishInput{})
+	err = Publish.Fire(ctx, mem, Alice, child, PublishInput{})
 	require.NoError(t, err)
 
 	// A failing load is an error of its own, not a reason.
@@ -155,7 +155,7 @@ func TestPublishNeedsPublishedParent(t *testing.T) {
 	err = Publish.Check(ctx, mem, Alice, orphan)
 	require.ErrorContains(t, err, "database down")
 	assert.NotErrorIs(t, err, transition.ErrBlocked)
-	_, err = Publish.Fire(ctx, mem, Alice, orphan, PublishInput{})
+	err = Publish.Fire(ctx, mem, Alice, orphan, PublishInput{})
 	require.ErrorContains(t, err, "database down")
 	assert.Equal(t, Draft, orphan.Status)
 }
@@ -194,7 +194,7 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 		assert.False(t, be.Reasons[0].Of("owner"), "the task's Allow names, not the project's")
 		assert.False(t, Delete.Can(ctx, mem, Alice, p) && Delete.Check(ctx, mem, Alice, p) == nil)
 
-		_, err = Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
+		err = Delete.Fire(ctx, mem, Alice, p, transition.NoInput{})
 		be = errorOf(t, err, transition.ErrBlocked)
 		assert.Equal(t, "fixture.Project 1", be.Object())
 		assert.Equal(t, beforeP, *p, "the project is unchanged")
@@ -214,7 +214,7 @@ func TestDeleteCascadesToTasks(t *testing.T) {
 			got = append(got, reflect.TypeOf(m).Elem().String()+" "+st.Moves[0].From.Title+" -> "+st.Moves[0].To.Title+cause)
 			return nil
 		}
-		ev, err := Delete.Fire(context.Background(), MemOf(s), Root, p, transition.NoInput{})
+		ev, err := Delete.FireEvent(context.Background(), MemOf(s), Root, p, transition.NoInput{})
 		require.NoError(t, err)
 		assert.Nil(t, ev.Cause)
 		assert.Equal(t, Deleted, p.Status)

@@ -3,6 +3,9 @@ package transition
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // A Reason says why one pre-validation check refused a transition. Reasons
@@ -94,7 +97,9 @@ const (
 type namer interface{ actorName() string }
 
 // Message explains the refusal in words, such as
-// "status is Withdrawn; publish needs Draft".
+// "status is Withdrawn; publish needs Draft". A refusal of the actor names
+// the actor in an error ("bob may not Publish: only owner"), not in an
+// Availability, which is the actor's own ("only owner may Publish").
 func (r Reason) Message() string {
 	m := &r.msg
 	switch m.kind {
@@ -104,11 +109,10 @@ func (r Reason) Message() string {
 		}
 		return m.text + " is " + m.state + "; " + m.needs
 	case msgForbidden:
-		who := "the actor"
-		if m.who != nil {
-			who = m.who.actorName()
+		if m.who == nil { // a reason of an Availability, for the actor who asked
+			return "only " + m.only + " may " + m.action
 		}
-		return who + " may not " + m.action + ": only " + m.only
+		return m.who.actorName() + " may not " + m.action + ": only " + m.only
 	}
 	return m.text
 }
@@ -134,6 +138,53 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// reasonCache keeps the lists of reasons a transition's availabilities
+// have given, so that listing availability allocates none once a list
+// was seen: an availability's reasons name no actor and no object, so a
+// list depends only on the model's state and on which checks failed, and
+// there are few. Lists are shared, read-only.
+type reasonCache struct {
+	lists atomic.Pointer[[][]Reason] // copied on write
+	mu    sync.Mutex                 // held while adding a list
+}
+
+// maxReasonLists bounds the lists a transition keeps.
+const maxReasonLists = 64
+
+// of returns the kept list equal to rs, keeping a copy of rs first if there
+// is none. Reasons must be comparable (see cacheable).
+func (c *reasonCache) of(rs []Reason) []Reason {
+	if p := c.lists.Load(); p != nil {
+		if l := findReasons(*p, rs); l != nil {
+			return l
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var lists [][]Reason
+	if p := c.lists.Load(); p != nil {
+		if l := findReasons(*p, rs); l != nil {
+			return l
+		}
+		lists = *p
+	}
+	l := slices.Clip(slices.Clone(rs))
+	if len(lists) < maxReasonLists {
+		lists = append(slices.Clip(lists), l)
+		c.lists.Store(&lists)
+	}
+	return l
+}
+
+func findReasons(lists [][]Reason, rs []Reason) []Reason {
+	for _, l := range lists {
+		if slices.Equal(l, rs) {
+			return l
+		}
+	}
+	return nil
+}
+
 // blocked is a blocked *Error with what it names and room for its first
 // reasons, so that a refusal is one allocation.
 type blocked[M any, T comparable, A, U, I any] struct {
@@ -157,7 +208,7 @@ func (b *blocked[M, T, A, U, I]) add(r Reason) {
 
 func (t *Transition[M, T, A, U, I]) newBlocked(actor A, model *M) *blocked[M, T, A, U, I] {
 	b := &blocked[M, T, A, U, I]{t: t, actor: actor, model: model}
-	b.err = Error{Machine: t.m.name, Transition: t.name, State: stateRef(t.m.mgr.Get(model)), kind: ErrBlocked, src: b}
+	b.err = Error{Machine: t.m.name, Transition: t.name, State: t.m.ref(t.m.mgr.Get(model)), kind: ErrBlocked, src: b}
 	b.err.Reasons = b.inline[:0]
 	return b
 }

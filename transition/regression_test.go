@@ -46,7 +46,7 @@ func TestChooseSeesTheValidatedInput(t *testing.T) {
 			return nil
 		})
 	p := &Project{Review: Pending}
-	ev, err := decide.Fire(context.Background(), MemOf(&DB{}), Alice, p, verdictInput{Verdict: " YES "})
+	ev, err := decide.FireEvent(context.Background(), MemOf(&DB{}), Alice, p, verdictInput{Verdict: " YES "})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, p.Review)
 	assert.Equal(t, "yes", seen)
@@ -57,9 +57,9 @@ func TestNilModelIsAnError(t *testing.T) {
 	ctx, mem := ContextOf(&DB{})
 	assert.False(t, Delete.Can(ctx, mem, Alice, nil))
 	require.ErrorIs(t, Delete.Check(ctx, mem, Alice, nil), transition.ErrNilModel)
-	_, err := Delete.Fire(ctx, mem, Alice, nil, transition.NoInput{})
+	err := Delete.Fire(ctx, mem, Alice, nil, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrNilModel)
-	_, err = Publish.Fire(ctx, mem, Alice, nil, PublishInput{})
+	err = Publish.Fire(ctx, mem, Alice, nil, PublishInput{})
 	require.ErrorIs(t, err, transition.ErrNilModel)
 	_, err = Publish.FireJSON(ctx, mem, Alice, nil, nil)
 	require.ErrorIs(t, err, transition.ErrNilModel)
@@ -79,7 +79,7 @@ func TestPanickingLoaderIsAStepError(t *testing.T) {
 	ctx, mem := ContextOf(&DB{})
 	for name, err := range map[string]error{
 		"Check": purge.Check(ctx, mem, Alice, p),
-		"Fire":  func() error { _, err := purge.Fire(ctx, mem, Alice, p, transition.NoInput{}); return err }(),
+		"Fire":  func() error { err := purge.Fire(ctx, mem, Alice, p, transition.NoInput{}); return err }(),
 		"Available": func() error {
 			_, err := projects.Available(ctx, mem, Alice, p)
 			return err
@@ -142,7 +142,7 @@ func TestSnapshotRestoresDeepChanges(t *testing.T) {
 				return errors.New("no")
 			})
 		d := &Doc{Status: ADraft, Tags: map[string]bool{"draft": true}}
-		_, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, d, transition.NoInput{})
+		err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, d, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrStep, name)
 		assert.Equal(t, ADraft, d.Status, name)
 		if name == "deep" {
@@ -161,7 +161,7 @@ func TestEachCheckRunsOnce(t *testing.T) {
 	publish := transition.New[transition.NoInput](articles, "publish", transition.From(ADraft).To(ALive)).
 		Allow("flip-flop", func(context.Context, User, *Article) bool { calls++; return calls > 1 })
 	a := &Article{Status: ADraft}
-	_, err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
+	err := publish.Fire(context.Background(), MemOf(&DB{}), Alice, a, transition.NoInput{})
 	be := errorOf(t, err, transition.ErrBlocked)
 	require.Len(t, be.Reasons, 1)
 	assert.ErrorIs(t, err, transition.ErrForbidden)
@@ -179,7 +179,7 @@ func TestDiamondIsNotALoop(t *testing.T) {
 	}}
 	var events int
 	ctx, mem := ContextOf(&DB{Observe: func(any, transition.Step) error { events++; return nil }})
-	_, err := RemoveNode.Fire(ctx, mem, Alice, root, transition.NoInput{})
+	err := RemoveNode.Fire(ctx, mem, Alice, root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, 6, events, "root, 2, 3, the shared node once, and both new nodes")
 	assert.Equal(t, NGone, shared.Status)
@@ -193,10 +193,10 @@ func TestNestedStepErrorNamesTheOuterStep(t *testing.T) {
 		Effect("inner step", func(context.Context, *DB, *articleEvent) error { return errors.New("inner failure") })
 	outer := transition.New[transition.NoInput](newArticleMachine(), "outer", transition.From(ADraft).To(ALive)).AllowAnyone().
 		Effect("sync sibling", func(ctx context.Context, _ *DB, e *articleEvent) error {
-			_, err := inner.Fire(ctx, Mem, e.Actor, &Article{Status: ADraft}, transition.NoInput{})
+			err := inner.Fire(ctx, Mem, e.Actor, &Article{Status: ADraft}, transition.NoInput{})
 			return err
 		})
-	_, err := outer.Fire(context.Background(), MemOf(&DB{}), Alice, &Article{Status: ADraft}, transition.NoInput{})
+	err := outer.Fire(context.Background(), MemOf(&DB{}), Alice, &Article{Status: ADraft}, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "outer", se.Transition)
 	assert.Equal(t, "sync sibling", se.Step)
@@ -219,13 +219,13 @@ func TestActorNames(t *testing.T) {
 	type secretUser struct{ Name, Token string }
 	doors := transition.For[secretUser, *DB](DoorStatus)
 	open := transition.New[transition.NoInput](doors, "open", transition.From(Opened).To(Closed)).AllowAnyone()
-	_, err := open.Fire(context.Background(), MemOf(&DB{}), secretUser{"eve", "s3cr3t"}, &Door{Status: Closed}, transition.NoInput{})
+	err := open.Fire(context.Background(), MemOf(&DB{}), secretUser{"eve", "s3cr3t"}, &Door{Status: Closed}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.NotContains(t, err.Error(), "s3cr3t")
 	assert.Contains(t, err.Error(), "by a transition_test.secretUser")
 
 	byID := transition.For[int64, *DB](DoorStatus)
 	shut := transition.New[transition.NoInput](byID, "shut", transition.From(Opened).To(Closed)).AllowAnyone()
-	_, err = shut.Fire(context.Background(), MemOf(&DB{}), 42, &Door{Status: Closed}, transition.NoInput{})
+	err = shut.Fire(context.Background(), MemOf(&DB{}), 42, &Door{Status: Closed}, transition.NoInput{})
 	assert.Contains(t, err.Error(), "by 42")
 }

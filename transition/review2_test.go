@@ -69,7 +69,7 @@ func TestAfterCommitFailureIsNotAStepFailure(t *testing.T) {
 			return transition.Cancel("too late")
 		})
 	d := &rvDoc{ID: 7, Cur: rvA}
-	ev, err := tr.Fire(context.Background(), transition.Memory(&DB{}, nil), Alice, d, transition.NoInput{})
+	ev, err := tr.FireEvent(context.Background(), transition.Memory(&DB{}, nil), Alice, d, transition.NoInput{})
 	require.NotNil(t, ev)
 	assert.Equal(t, rvB, d.Cur, "committed")
 	assert.ErrorIs(t, err, transition.ErrAfterCommit)
@@ -145,7 +145,7 @@ func TestEmbeddedMemoryStoreGetsTheHistory(t *testing.T) {
 	m := transition.For[User, *DB](rvCur).Identify(func(d *rvDoc) any { return d.ID })
 	tr := transition.New[transition.NoInput](m, "emb", transition.From(rvA).To(rvB)).AllowAnyone()
 	tx := &rvEmbedTx{MemoryStore: transition.Memory(&DB{}, nil)}
-	_, err := tr.Fire(context.Background(), tx, Alice, &rvDoc{ID: 1, Cur: rvA}, transition.NoInput{})
+	err := tr.Fire(context.Background(), tx, Alice, &rvDoc{ID: 1, Cur: rvA}, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, tx.calls)
 }

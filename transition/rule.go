@@ -78,6 +78,7 @@ type Rule[T comparable] struct {
 	sets    []state.Set[T]    // the sources that are states and groups
 	conds   []state.Source[T] // the conditional ones
 	targets []state.State[T]
+	refs    []StateRef // the targets as StateRefs, made when the machine is frozen
 	stay    bool
 	create  bool // from no state
 	pos     string

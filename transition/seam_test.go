@@ -194,7 +194,7 @@ func TestCascadeIsBatchedByDepth(t *testing.T) {
 	// Without locking, nothing is loaded: the saves compare and set.
 	s = newShelf(folderTree()...)
 	root = s.stored[1]
-	_, err = DeleteFolder.Fire(context.Background(), s, Alice, &root, transition.NoInput{})
+	err = DeleteFolder.Fire(context.Background(), s, Alice, &root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"begin", "save 1", "save 3,2", "save 5,4", "history 5", "commit"}, s.log)
 }
@@ -205,7 +205,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	s := newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.conflicts, s.retries = 2, 5
 	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err := DeleteFolder.Fire(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{})
+	err := DeleteFolder.Fire(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"begin", "save 1", "rollback", "retry after 1",
@@ -219,7 +219,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.conflicts, s.retries = 3, 1
 	f = &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err = DeleteFolder.Fire(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{})
+	err = DeleteFolder.Fire(context.Background(), retrying{shelf: s}, Alice, f, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, 0, s.committed)
 	assert.Equal(t, Folder{ID: 1, Status: FolderOpen, Version: 2}, *f)
@@ -230,7 +230,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	f = &Folder{ID: 1, Status: FolderOpen, Version: 1}
 	gone := retrying{shelf: s}
 	gone.onRetry = func() { delete(s.stored, 1) }
-	_, err = DeleteFolder.Fire(context.Background(), gone, Alice, f, transition.NoInput{})
+	err = DeleteFolder.Fire(context.Background(), gone, Alice, f, transition.NoInput{})
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "none", ce.Found)
@@ -246,7 +246,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	// A store that is no Retrier does not retry.
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 	s.conflicts = 1
-	_, err = DeleteFolder.Fire(context.Background(), s, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	err = DeleteFolder.Fire(context.Background(), s, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, []string{"begin", "save 1", "rollback"}, s.log)
 }
@@ -277,7 +277,7 @@ func TestEnclosedTxDefersAfterCommit(t *testing.T) {
 	s.enclosed = true
 	ran = nil
 	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	_, err := TouchFolder.Fire(context.Background(), s, Alice, f, transition.NoInput{})
+	err := TouchFolder.Fire(context.Background(), s, Alice, f, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Empty(t, ran, "not run at the Tx's commit")
 	require.Len(t, s.deferred, 1)
@@ -286,7 +286,7 @@ func TestEnclosedTxDefersAfterCommit(t *testing.T) {
 
 	// A failure hands nothing over.
 	s.deferred = nil
-	_, err = TouchFolder.Fire(context.Background(), s, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 0}, transition.NoInput{})
+	err = TouchFolder.Fire(context.Background(), s, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 0}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Empty(t, s.deferred)
 }
@@ -302,7 +302,7 @@ func TestCommitConflictIsAConflict(t *testing.T) {
 		return nil
 	}
 	d := &Doc{ID: 1, Version: 3, Status: DocDraft}
-	_, err := hooked(r).Fire(context.Background(), r, Alice, d, transition.NoInput{})
+	err := hooked(r).Fire(context.Background(), r, Alice, d, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.NotErrorIs(t, err, transition.ErrCommit)
 	assert.Contains(t, err.Error(), "SQLSTATE 40001")
@@ -324,7 +324,7 @@ func (locking) Locks() bool { return true }
 func TestLockerTxLocksBeforeSteps(t *testing.T) {
 	s := newShelf(folderTree()...)
 	root := s.stored[1]
-	_, err := DeleteFolder.Fire(context.Background(), locking{s}, Alice, &root, transition.NoInput{})
+	err := DeleteFolder.Fire(context.Background(), locking{s}, Alice, &root, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"begin", "load 1 lock=true", "load 3,2 lock=true", "load 5,4 lock=true",
 		"save 1", "save 3,2", "save 5,4", "history 5", "commit"}, s.log)
@@ -358,7 +358,7 @@ func TestClaimerReplays(t *testing.T) {
 	first := transition.Step{Machine: "transition_test.Folder.status", Transition: "delete", At: Clock(),
 		Moves: []transition.Move{{Field: "status", From: transition.StateRef{Value: "open", Title: "Open"}, To: transition.StateRef{Value: "deleted", Title: "Deleted"}}}}
 	f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
-	ev, err := DeleteFolder.Fire(context.Background(), claiming{shelf: s, replay: []transition.Step{first}, asked: &asked}, Alice, f, transition.NoInput{})
+	ev, err := DeleteFolder.FireEvent(context.Background(), claiming{shelf: s, replay: []transition.Step{first}, asked: &asked}, Alice, f, transition.NoInput{})
 	require.NoError(t, err)
 	assert.True(t, ev.Replayed)
 	assert.Equal(t, FolderOpen, ev.From)
@@ -370,14 +370,14 @@ func TestClaimerReplays(t *testing.T) {
 
 	// Refused: the error says which request, and nothing runs.
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
-	_, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, err: transition.ErrIdempotency, asked: &asked}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	err = TouchFolder.Fire(context.Background(), claiming{shelf: s, err: transition.ErrIdempotency, asked: &asked}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrIdempotency)
 	assert.Contains(t, err.Error(), `"touch" of transition_test.Folder 1 by alice`)
 	assert.Equal(t, []string{"begin", "claim", "rollback"}, s.log)
 
 	// A new key: the transition runs as usual.
 	s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
-	ev, err = TouchFolder.Fire(context.Background(), claiming{shelf: s, asked: &asked}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
+	ev, err = TouchFolder.FireEvent(context.Background(), claiming{shelf: s, asked: &asked}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, transition.NoInput{})
 	require.NoError(t, err)
 	assert.False(t, ev.Replayed)
 	assert.Equal(t, []string{"begin", "claim", "save 1", "history 1", "commit"}, s.log)

@@ -279,7 +279,7 @@ func TestStageOrder(t *testing.T) {
 			if c.actor.Name != "" {
 				actor = c.actor
 			}
-			ev, err := publish.Fire(context.Background(), r, actor, &d, transition.NoInput{})
+			ev, err := publish.FireEvent(context.Background(), r, actor, &d, transition.NoInput{})
 			if diff := cmp.Diff(c.log, r.log); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}
@@ -307,20 +307,20 @@ func TestFailureAndAfterCommitHooks(t *testing.T) {
 
 	r := newRecorder()
 	r.fail = "effect"
-	_, err := publish.Fire(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	err := publish.Fire(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrStep)
 	assert.Equal(t, []string{`alert publish (model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: step "effect" failed: effect failed`}, seen)
 
 	seen = nil
 	r = newRecorder()
 	r.fail = "commit"
-	_, err = publish.Fire(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	err = publish.Fire(ctx, r, Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.Error(t, err)
 	require.Len(t, seen, 1)
 	assert.Contains(t, seen[0], `alert publish (model Draft): transition: transition_test.Doc.status "publish" of transition_test.Doc 1 by alice: commit failed, the outcome is unknown`)
 
 	seen = nil
-	ev2, err := publish.Fire(ctx, newRecorder(), Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
+	ev2, err := publish.FireEvent(ctx, newRecorder(), Alice, &Doc{ID: 1, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrAfterCommit)
 	require.NotNil(t, ev2, "committed: the event comes with the after-commit error")
 	ae := errorOf(t, err, transition.ErrAfterCommit)
@@ -338,7 +338,7 @@ func TestFailureAndAfterCommitHooks(t *testing.T) {
 	assert.Equal(t, []string{"mail Live"}, seen)
 
 	seen = nil
-	_, err = publish.Fire(ctx, newRecorder(), Alice, &Doc{ID: 1, Status: DocLive}, transition.NoInput{})
+	err = publish.Fire(ctx, newRecorder(), Alice, &Doc{ID: 1, Status: DocLive}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Empty(t, seen, "no hook runs on a refusal")
 }
@@ -365,7 +365,7 @@ func TestCreationIsATransition(t *testing.T) {
 
 	r := newRecorder()
 	d := &Doc{}
-	ev, err := create.Fire(context.Background(), r, Alice, d, newDoc{Body: "hello"})
+	ev, err := create.FireEvent(context.Background(), r, Alice, d, newDoc{Body: "hello"})
 	require.NoError(t, err)
 	assert.Equal(t, &Doc{ID: 100, Version: 1, Status: DocDraft, Review: DocPending, Body: "hello"}, d)
 	assert.True(t, ev.Created)
@@ -387,13 +387,13 @@ func TestCreationIsATransition(t *testing.T) {
 	assert.Equal(t, "Pending", c.Moves[1].To.Title)
 
 	// The zero value is no state: an object that holds one is not new.
-	_, err = create.Fire(context.Background(), newRecorder(), Alice, &Doc{Status: DocDraft}, newDoc{})
+	err = create.Fire(context.Background(), newRecorder(), Alice, &Doc{Status: DocDraft}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Contains(t, err.Error(), "status is Draft; Create creates a new object, which holds no state")
-	_, err = create.Fire(context.Background(), newRecorder(), Alice, &Doc{Review: DocOK}, newDoc{})
+	err = create.Fire(context.Background(), newRecorder(), Alice, &Doc{Review: DocOK}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 	assert.Contains(t, err.Error(), "review is OK; it must be no state (a new object)")
-	_, err = create.Fire(context.Background(), newRecorder(), Bob, &Doc{}, newDoc{})
+	err = create.Fire(context.Background(), newRecorder(), Bob, &Doc{}, newDoc{})
 	require.ErrorIs(t, err, transition.ErrForbidden)
 }
 
@@ -406,7 +406,7 @@ func TestStaleCopyConflicts(t *testing.T) {
 	r := newRecorder(Doc{ID: 1, Version: 4, Status: DocDraft})
 	publish := hooked(r)
 	d := &Doc{ID: 1, Version: 3, Status: DocDraft}
-	_, err := publish.Fire(context.Background(), r, Alice, d, transition.NoInput{})
+	err := publish.Fire(context.Background(), r, Alice, d, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
@@ -428,7 +428,7 @@ func TestStaleCopyConflicts(t *testing.T) {
 	assert.NotContains(t, locked.log, "before", "no hook ran")
 
 	gone := newRecorder()
-	_, err = hooked(gone).Fire(context.Background(), gone, Alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
+	err = hooked(gone).Fire(context.Background(), gone, Alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict, "a row that is gone is a conflict too")
 	p, err = hooked(gone).Plan(context.Background(), gone, Alice, &Doc{ID: 1, Version: 3, Status: DocDraft}, transition.NoInput{})
 	require.NoError(t, err)
@@ -446,7 +446,7 @@ func TestEffectCannotChangeTheTarget(t *testing.T) {
 			return nil
 		})
 	d := &Doc{Status: DocDraft}
-	_, err := publish.Fire(context.Background(), newRecorder(), Alice, d, transition.NoInput{})
+	err := publish.Fire(context.Background(), newRecorder(), Alice, d, transition.NoInput{})
 	se := errorOf(t, err, transition.ErrStep)
 	assert.Equal(t, "set state", se.Step)
 	assert.Contains(t, se.Error(), "an effect changed the target from Live to Gone")
@@ -459,7 +459,7 @@ func TestCancelledContextAppliesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	p := &Project{ID: 1, Owner: "alice", Status: Draft}
-	_, err := Delete.Fire(ctx, Mem, Alice, p, transition.NoInput{})
+	err := Delete.Fire(ctx, Mem, Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, Draft, p.Status)
 
@@ -479,7 +479,7 @@ func TestCancelledContextAppliesNothing(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err = RemoveNode.Fire(ctx, MemOf(s), Alice, root, transition.NoInput{})
+	err = RemoveNode.Fire(ctx, MemOf(s), Alice, root, transition.NoInput{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 10, seen, "the chain stopped at the next step")
 	assert.Equal(t, NLive, root.Status)
@@ -554,7 +554,7 @@ func TestPanicOnSecondStepUndoesTheFirst(t *testing.T) {
 					return []*Task{t1, t2}, nil
 				}, drop))
 			p := &Project{ID: 1, Status: Draft}
-			_, err := purge.Fire(context.Background(), Mem, Alice, p, transition.NoInput{})
+			err := purge.Fire(context.Background(), Mem, Alice, p, transition.NoInput{})
 			require.Error(t, err)
 			var pe *transition.PanicError
 			require.ErrorAs(t, err, &pe, "%v", err)
@@ -582,7 +582,7 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	stored := Doc{ID: 1, Version: 7, Status: DocDraft, Review: DocPending}
 	r := newRecorder(stored)
 	d := stored
-	_, err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
+	err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"begin",
 		"save doc 1 version 7->8 status draft->live review pending->ok", "save", "history 2", "commit"}, r.log)
@@ -595,7 +595,7 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	r = newRecorder(stored)
 	r.fail = "history 2"
 	d = stored
-	_, err = publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
+	err = publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
 	require.ErrorContains(t, err, "appending the history: history 2 failed")
 	assert.Equal(t, stored, d, "both fields and the version are restored")
 }
@@ -627,11 +627,11 @@ func TestOneClock(t *testing.T) {
 	early := transition.Memory(struct{}{}, func() time.Time { return noon })
 	assert.False(t, golive.Can(ctx, early, Alice, l), "a microsecond early")
 	require.ErrorIs(t, golive.Check(ctx, early, Alice, l), transition.ErrUnmet)
-	_, err := golive.Fire(ctx, early, Alice, l, transition.NoInput{})
+	err := golive.Fire(ctx, early, Alice, l, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrUnmet)
 
 	onTime := transition.Memory(struct{}{}, func() time.Time { return noon.Add(time.Microsecond) })
-	ev, err := golive.Fire(ctx, onTime, Alice, l, transition.NoInput{})
+	ev, err := golive.FireEvent(ctx, onTime, Alice, l, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, noon.Add(time.Microsecond), ev.At, "the event is stamped by the same clock")
 
@@ -678,7 +678,7 @@ func TestAbortOrCancelInAChildAppliesNothing(t *testing.T) {
 		purge := transition.New[transition.NoInput](projects, "purge", transition.From(Draft).To(Deleted)).AllowAnyone().
 			Cascade(transition.Each("tasks", func(context.Context, *DB, *Project) ([]*Task, error) { return []*Task{t1, t2}, nil }, drop))
 		p := &Project{ID: 1, Status: Draft}
-		ev, err := purge.Fire(context.Background(), Mem, Alice, p, transition.NoInput{})
+		ev, err := purge.FireEvent(context.Background(), Mem, Alice, p, transition.NoInput{})
 		if c.canceled {
 			require.ErrorIs(t, err, transition.ErrCanceled)
 			ce := errorOf(t, err, transition.ErrCanceled)

@@ -63,6 +63,10 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 	shape       *shape       // the JSON the input accepts, for strict decoding
 	self        selfCheck    // how I's own Validate method is called, if it has one
 	ptrInput    bool         // whether I is a pointer type, so that nil is no input
+	bare        bool         // set when frozen: see fireBare
+	required    []string     // the input's required fields, made when frozen
+	reasons     reasonCache  // the reasons of its availabilities
+	cacheable   bool         // whether reasons can be kept in reasons
 	// The words of refusals, made as the transition is declared (see
 	// describe), so that refusing builds none.
 	timed      bool     // a rule's source, or a field move's, is conditional: checks read the clock
@@ -439,10 +443,39 @@ func (t *Transition[M, T, A, U, I]) rulesOf() []Rule[T] { return t.rules }
 
 func (t *Transition[M, T, A, U, I]) declaredAt() string { return t.pos }
 
-func (t *Transition[M, T, A, U, I]) freezeFields() {
+func (t *Transition[M, T, A, U, I]) freeze() {
 	for _, mv := range t.also {
 		mv.freeze()
 	}
+	for i := range t.rules {
+		r := &t.rules[i]
+		r.refs = nil
+		for _, s := range r.targets {
+			r.refs = append(r.refs, t.m.ref(s))
+		}
+	}
+	t.required = t.shape.required()
+	t.cacheable = true // every check's reason compares as a value (see reasonCache)
+	for _, c := range t.when {
+		if !reflect.TypeOf(c).Comparable() {
+			t.cacheable = false
+		}
+	}
+	t.bare = len(t.cascades) == 0 && len(t.also) == 0 && t.m.table == nil && len(t.m.after) == 0 &&
+		len(t.before) == 0 && len(t.effects) == 0 && len(t.after) == 0 && len(t.afterCommit) == 0 && len(t.onFailure) == 0
+}
+
+// checksTime reports whether the checks test a time: a conditional source
+// state, a When or related condition, or a causal chain to plan.
+func (t *Transition[M, T, A, U, I]) checksTime() bool {
+	return len(t.when) > 0 || len(t.related) > 0 || len(t.cascades) > 0 || t.timed
+}
+
+// validates reports whether the input is validated: it is a pointer (nil
+// is no input), it has a Validate method, or Validate functions were
+// given.
+func (t *Transition[M, T, A, U, I]) validates() bool {
+	return t.ptrInput || t.self != selfNone || len(t.validators) > 0
 }
 
 // String returns the machine and name, such as "main.Project.status publish".

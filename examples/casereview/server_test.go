@@ -242,9 +242,9 @@ func TestCasePage(t *testing.T) {
 		"request_info Request info: yes",
 		"provide_info Provide info: no, status is In review; Provide info needs Needs info",
 		"approve Approve: yes",
-		"block Block: no, rita may not Block: only supervisor",
-		"unblock Unblock: no, status is In review; Unblock needs Blocked; rita may not Unblock: only supervisor",
-		"close Close: no, status is In review; Close needs Approved or Blocked; rita may not Close: only supervisor",
+		"block Block: no, only supervisor may Block",
+		"unblock Unblock: no, status is In review; Unblock needs Blocked; only supervisor may Unblock",
+		"close Close: no, status is In review; Close needs Approved or Blocked; only supervisor may Close",
 	}, buttons(t, body))
 
 	// The buttons are the API's list, for the same user.

@@ -68,7 +68,7 @@ func stored(t *testing.T, st *transitiontest.Store[*Repo], id int64) *Case {
 // fire fires tr, requiring it to succeed, and returns the case as stored.
 func fire[I any](t *testing.T, st *transitiontest.Store[*Repo], tr *transition.Transition[Case, CaseStatus, User, *Repo, I], u User, c *Case, in I) *Case {
 	t.Helper()
-	_, err := tr.Fire(context.Background(), st, u, c, in)
+	err := tr.Fire(context.Background(), st, u, c, in)
 	require.NoError(t, err, "%s by %s", tr.Name(), u)
 	return stored(t, st, c.ID)
 }
@@ -140,7 +140,7 @@ func testRequestInfoNeedsANote(t *testing.T) {
 	st, _ := memory(t, aCase(InReview, "rita", day))
 	c := stored(t, st, 1)
 	for _, note := range []string{"", "abc", "      ", " ab  "} {
-		_, err := RequestInfo.Fire(ctx, st, rita, c, InfoRequest{Note: note})
+		err := RequestInfo.Fire(ctx, st, rita, c, InfoRequest{Note: note})
 		var e *transition.Error
 		require.ErrorAs(t, err, &e, "note %q", note)
 		require.ErrorIs(t, err, transition.ErrInvalidInput)
@@ -163,7 +163,7 @@ func testSupervisorsBlockAndClose(t *testing.T) {
 	st, _ := memory(t, aCase(NeedsInfo, "rita", day))
 	c := stored(t, st, 1)
 	transitiontest.Blocked(t, Block, st, rita, c, "forbidden.supervisor")
-	_, err := Block.Fire(ctx, st, sam, c, BlockInput{Reason: " "})
+	err := Block.Fire(ctx, st, sam, c, BlockInput{Reason: " "})
 	require.ErrorIs(t, err, transition.ErrInvalidInput, "a reason is required")
 	c = fire(t, st, Block, sam, c, BlockInput{Reason: "the license lapsed"})
 	assert.Equal(t, Blocked, c.Status)

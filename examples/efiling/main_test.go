@@ -56,7 +56,7 @@ func newStore(t *testing.T) *transitiontest.Store[*Repo] {
 // fire fires tr, requiring it to succeed.
 func fire[T comparable, I any](t *testing.T, tr *transition.Transition[FilingDraft, T, User, *Repo, I], s transition.Store[*Repo], u User, d *FilingDraft, in I) {
 	t.Helper()
-	_, err := tr.Fire(ctx, s, u, d, in)
+	err := tr.Fire(ctx, s, u, d, in)
 	require.NoError(t, err, "%s by %s", tr.Name(), u)
 }
 
@@ -98,7 +98,7 @@ func testAStepAtATime(t *testing.T) {
 	transitiontest.InState(t, Step, d, Documents, start)
 	fire(t, Attach, store, alice, d, DocumentInput{File: "complaint.pdf", Pages: 4})
 	fire(t, Describe, store, alice, d, DetailsInput{Category: "debt", Plaintiff: "Alice Ames", Defendant: "Bob's Garage"})
-	_, err := Pay.Fire(ctx, store, alice, d, PaymentInput{Account: "visa-4242", FeeWaiver: true})
+	err := Pay.Fire(ctx, store, alice, d, PaymentInput{Account: "visa-4242", FeeWaiver: true})
 	require.ErrorIs(t, err, transition.ErrInvalidInput, "an account or a fee waiver, not both")
 	fire(t, Pay, store, alice, d, PaymentInput{Account: "visa-4242"})
 	transitiontest.InState(t, Step, d, Review, start)

@@ -125,7 +125,7 @@ func stored(t *testing.T, store *transitiontest.Store[*Repo], id string) *Onboar
 // fire fires tr, requiring it to succeed.
 func fire[I any](t *testing.T, tr *transition.Transition[Onboarding, OnboardingStatus, User, *Repo, I], s transition.Store[*Repo], u User, o *Onboarding, in I) {
 	t.Helper()
-	_, err := tr.Fire(ctx, s, u, o, in)
+	err := tr.Fire(ctx, s, u, o, in)
 	require.NoError(t, err, "%s by %s", tr.Name(), u)
 }
 
@@ -156,9 +156,9 @@ func TestTransitions(t *testing.T) {
 		transitiontest.Blocked(t, CompleteStep, store, admin, o, "forbidden.self")
 		transitiontest.Blocked(t, Complete, store, ana, o, "wrong_state.status")
 
-		_, err := CompleteStep.Fire(ctx, store, ana, o, StepInput{Step: "team"})
+		err := CompleteStep.Fire(ctx, store, ana, o, StepInput{Step: "team"})
 		require.ErrorIs(t, err, transition.ErrInvalidInput, "done already")
-		_, err = CompleteStep.Fire(ctx, store, ana, o, StepInput{Step: "payroll"})
+		err = CompleteStep.Fire(ctx, store, ana, o, StepInput{Step: "payroll"})
 		require.ErrorIs(t, err, transition.ErrInvalidInput, "not on the checklist, from Go too")
 
 		fire(t, CompleteStep, store, ana, o, StepInput{Step: "billing"})
@@ -173,7 +173,7 @@ func TestTransitions(t *testing.T) {
 	t.Run("only an admin blocks, unblocks and offboards", func(t *testing.T) {
 		o := insert(t, store, onboarding(ben, InProgress, "profile"))
 		transitiontest.Blocked(t, Block, store, ben, o, "forbidden.admin")
-		_, err := Block.Fire(ctx, store, admin, o, BlockInput{})
+		err := Block.Fire(ctx, store, admin, o, BlockInput{})
 		require.ErrorIs(t, err, transition.ErrInvalidInput, "a reason is required")
 		fire(t, Block, store, admin, o, BlockInput{Reason: "billing needs a purchase order"})
 		assert.Equal(t, "billing needs a purchase order", stored(t, store, ben.ID).Reason)

@@ -103,17 +103,17 @@ func testPublishNeedsAnApprovedReview(t *testing.T) {
 	transitiontest.Blocked(t, Publish, st, alice, p, "unmet.review_approved")
 	transitiontest.Blocked(t, Publish, st, bob, p, "forbidden.owner", "unmet.review_approved")
 
-	_, err := Approve.Fire(ctx, st, admin, p, transition.NoInput{})
+	err := Approve.Fire(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
 	transitiontest.Available(t, Publish, st, alice, p)
 	transitiontest.Blocked(t, Publish, st, bob, p, "forbidden.owner")
 
 	// A start in the past is invalid input: nothing changes.
-	_, err = Publish.Fire(ctx, st, alice, p, PublishInput{StartAt: start.Add(-time.Hour)})
+	err = Publish.Fire(ctx, st, alice, p, PublishInput{StartAt: start.Add(-time.Hour)})
 	require.ErrorIs(t, err, transition.ErrInvalidInput)
 	assert.Equal(t, Draft, stored(t, st, 1).Status)
 
-	ev, err := Publish.Fire(ctx, st, alice, p, PublishInput{StartAt: start.Add(week)})
+	ev, err := Publish.FireEvent(ctx, st, alice, p, PublishInput{StartAt: start.Add(week)})
 	require.NoError(t, err)
 	assert.Equal(t, "main.Project 1: publish Draft -> Published", ev.String())
 	p = stored(t, st, 1)
@@ -127,10 +127,10 @@ func testWithdrawMovesTheReview(t *testing.T) {
 	st, _ := memory(t, project(Published, Approved, -month))
 	p := stored(t, st, 1)
 	transitiontest.Blocked(t, Withdraw, st, bob, p, "forbidden.owner")
-	_, err := Withdraw.Fire(ctx, st, alice, p, WithdrawInput{})
+	err := Withdraw.Fire(ctx, st, alice, p, WithdrawInput{})
 	require.ErrorIs(t, err, transition.ErrInvalidInput, "a reason is required")
 
-	ev, err := Withdraw.Fire(ctx, st, alice, p, WithdrawInput{Reason: "late"})
+	ev, err := Withdraw.FireEvent(ctx, st, alice, p, WithdrawInput{Reason: "late"})
 	require.NoError(t, err)
 	assert.Equal(t, "main.Project 1: withdraw Published -> Withdrawn, review Approved -> Pending", ev.String())
 	p = stored(t, st, 1)
@@ -174,7 +174,7 @@ func testRecallable(t *testing.T) {
 			transitiontest.InState(t, Status, p, Recallable, clk.Now())
 			transitiontest.Available(t, Redraft, st, alice, p)
 			transitiontest.Blocked(t, Redraft, st, bob, p, "forbidden.owner")
-			_, err := Redraft.Fire(ctx, st, alice, p, transition.NoInput{})
+			err := Redraft.Fire(ctx, st, alice, p, transition.NoInput{})
 			require.NoError(t, err)
 			assert.Equal(t, Draft, stored(t, st, 1).Status)
 		})
@@ -198,13 +198,13 @@ func testReview(t *testing.T) {
 	transitiontest.Blocked(t, Reject, st, alice, p, "forbidden.admin")
 	transitiontest.Blocked(t, Reopen, st, alice, p, "wrong_state.review")
 
-	_, err := Reject.Fire(ctx, st, admin, p, transition.NoInput{})
+	err := Reject.Fire(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
 	transitiontest.Blocked(t, Approve, st, admin, p, "wrong_state.review")
 	transitiontest.Blocked(t, Reopen, st, bob, p, "forbidden.owner")
-	_, err = Reopen.Fire(ctx, st, alice, p, transition.NoInput{})
+	err = Reopen.Fire(ctx, st, alice, p, transition.NoInput{})
 	require.NoError(t, err)
-	_, err = Approve.Fire(ctx, st, admin, p, transition.NoInput{})
+	err = Approve.Fire(ctx, st, admin, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Approved, stored(t, st, 1).Review)
 	transitiontest.Blocked(t, Reject, st, admin, p, "wrong_state.review")
@@ -218,15 +218,15 @@ func testTasks(t *testing.T) {
 	require.NoError(t, err)
 	transitiontest.Blocked(t, FinishTask, st, bob, task, "forbidden.task_owner")
 	transitiontest.Blocked(t, Assign, st, bob, task, "forbidden.task_owner_or_admin")
-	ev, err := Assign.Fire(ctx, st, admin, task, AssignInput{Owner: "bob"})
+	ev, err := Assign.FireEvent(ctx, st, admin, task, AssignInput{Owner: "bob"})
 	require.NoError(t, err)
 	assert.Equal(t, Open, ev.To)
-	_, err = FinishTask.Fire(ctx, st, alice, task, transition.NoInput{})
+	err = FinishTask.Fire(ctx, st, alice, task, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrForbidden, "bob owns it now")
-	_, err = FinishTask.Fire(ctx, st, bob, task, transition.NoInput{})
+	err = FinishTask.Fire(ctx, st, bob, task, transition.NoInput{})
 	require.NoError(t, err)
 	transitiontest.Blocked(t, Assign, st, bob, task, "wrong_state.status")
-	_, err = DeleteTask.Fire(ctx, st, bob, task, transition.NoInput{})
+	err = DeleteTask.Fire(ctx, st, bob, task, transition.NoInput{})
 	require.NoError(t, err)
 	transitiontest.Blocked(t, DeleteTask, st, bob, task, "wrong_state.status")
 }
@@ -265,7 +265,7 @@ func testDeleteIsPlannedThenConfirmed(t *testing.T) {
 	// plan any more.
 	task2, err := st.Unit().Task(ctx, 2)
 	require.NoError(t, err)
-	_, err = FinishTask.Fire(ctx, st, bob, task2, transition.NoInput{})
+	err = FinishTask.Fire(ctx, st, bob, task2, transition.NoInput{})
 	require.NoError(t, err)
 	_, err = Delete.FireConfirmed(ctx, st, admin, p, transition.NoInput{}, plan.Digest())
 	require.ErrorIs(t, err, transition.ErrConflict)
@@ -429,10 +429,10 @@ func testConcurrentWriterLoses(t *testing.T) {
 	ctx := context.Background()
 	st, _ := memory(t, project(Published, Approved, -month))
 	stale := stored(t, st, 1) // Published, version 0
-	_, err := Withdraw.Fire(ctx, st, alice, stored(t, st, 1), WithdrawInput{Reason: "out of budget"})
+	err := Withdraw.Fire(ctx, st, alice, stored(t, st, 1), WithdrawInput{Reason: "out of budget"})
 	require.NoError(t, err)
 
-	_, err = Withdraw.Fire(ctx, st, alice, stale, WithdrawInput{Reason: "late"})
+	err = Withdraw.Fire(ctx, st, alice, stale, WithdrawInput{Reason: "late"})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	var conflict *transition.ConflictError
 	require.ErrorAs(t, err, &conflict)
@@ -462,12 +462,12 @@ func testStaleCopyKeepingTheState(t *testing.T) {
 	st, _ := memory(t, project(Published, Approved, month), &Task{ID: 4, ProjectID: 1, Title: "Write the copy", Owner: "bob", Status: Open})
 	first, second := storedTask(t, st, 4), storedTask(t, st, 4)
 
-	ev, err := Assign.Fire(ctx, st, bob, first, AssignInput{Owner: "carol"})
+	ev, err := Assign.FireEvent(ctx, st, bob, first, AssignInput{Owner: "carol"})
 	require.NoError(t, err)
 	assert.Equal(t, Open, ev.To, "assign keeps the state")
 	assert.Equal(t, int64(1), first.Version)
 
-	_, err = Assign.Fire(ctx, st, admin, second, AssignInput{Owner: "dave"})
+	err = Assign.Fire(ctx, st, admin, second, AssignInput{Owner: "dave"})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Equal(t, "bob", second.Owner, "the stale copy is restored")
 	assert.Zero(t, second.Version)
@@ -487,7 +487,7 @@ func testIdempotencyKey(t *testing.T) {
 	other.ID = 2
 	st, _ := memory(t, project(Published, Approved, -month), other)
 	for i := range 2 {
-		ev, err := Withdraw.Fire(ctx, st.Key("k"), alice, stored(t, st, 1), WithdrawInput{Reason: "late"})
+		ev, err := Withdraw.FireEvent(ctx, st.Key("k"), alice, stored(t, st, 1), WithdrawInput{Reason: "late"})
 		require.NoError(t, err, "the repeat is not refused as not Published")
 		assert.Equal(t, i == 1, ev.Replayed)
 		assert.Equal(t, Withdrawn, ev.To)
@@ -497,7 +497,7 @@ func testIdempotencyKey(t *testing.T) {
 		`main.Project 1 v0: withdraw status 2 -> 3 by alice key "k"`,
 		`main.Project 1 v0: withdraw review approved -> pending by alice key "k"`)
 
-	_, err := Withdraw.Fire(ctx, st.Key("k"), alice, stored(t, st, 2), WithdrawInput{Reason: "late"})
+	err := Withdraw.Fire(ctx, st.Key("k"), alice, stored(t, st, 2), WithdrawInput{Reason: "late"})
 	require.ErrorIs(t, err, transition.ErrIdempotency, "the key was used for project 1")
 	assert.Equal(t, Published, stored(t, st, 2).Status)
 }

@@ -254,7 +254,7 @@ func BenchmarkFire(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			o.Status = Submitted
-			if _, err := Orders.Approve.Fire(ctx, unobserved, Mia, o, transition.NoInput{}); err != nil {
+			if err := Orders.Approve.Fire(ctx, unobserved, Mia, o, transition.NoInput{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -322,7 +322,7 @@ func BenchmarkFireObserved(b *testing.B) {
 			for b.Loop() {
 				n++
 				o.Status, o.Tracking = Approved, ""
-				if _, err := om.Ship.Fire(ctx, mem, Walt, o, shipInput); err != nil {
+				if err := om.Ship.Fire(ctx, mem, Walt, o, shipInput); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -598,7 +598,7 @@ func BenchmarkFireParallel(b *testing.B) {
 			o := &Order{ID: 1, Amount: amount}
 			for pb.Next() {
 				o.Status = Submitted
-				if _, err := Orders.Approve.Fire(ctx, unobserved, Mia, o, transition.NoInput{}); err != nil {
+				if err := Orders.Approve.Fire(ctx, unobserved, Mia, o, transition.NoInput{}); err != nil {
 					b.Error(err)
 					return
 				}
@@ -696,12 +696,12 @@ func BenchmarkClockReads(b *testing.B) {
 	})
 	run("fire", func(mem *transition.MemoryStore[*Observer], o *Order) error {
 		o.Status = Submitted
-		_, err := Orders.Approve.Fire(ctx, mem, Mia, o, transition.NoInput{})
+		err := Orders.Approve.Fire(ctx, mem, Mia, o, transition.NoInput{})
 		return err
 	})
 	run("fire-observed", func(mem *transition.MemoryStore[*Observer], o *Order) error {
 		o.Status = Approved
-		_, err := ObservedOrders.Ship.Fire(ctx, mem, Walt, o, shipInput)
+		err := ObservedOrders.Ship.Fire(ctx, mem, Walt, o, shipInput)
 		return err
 	})
 }

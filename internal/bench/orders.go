@@ -140,13 +140,13 @@ func (om *OrderMachine) Fire(ctx context.Context, mem transition.Store[*Observer
 	var err error
 	switch name {
 	case EvSubmit:
-		_, err = om.Submit.Fire(ctx, mem, u, o, transition.NoInput{})
+		err = om.Submit.Fire(ctx, mem, u, o, transition.NoInput{})
 	case EvApprove:
-		_, err = om.Approve.Fire(ctx, mem, u, o, transition.NoInput{})
+		err = om.Approve.Fire(ctx, mem, u, o, transition.NoInput{})
 	case EvShip:
-		_, err = om.Ship.Fire(ctx, mem, u, o, in)
+		err = om.Ship.Fire(ctx, mem, u, o, in)
 	case EvCancel:
-		_, err = om.Cancel.Fire(ctx, mem, u, o, transition.NoInput{})
+		err = om.Cancel.Fire(ctx, mem, u, o, transition.NoInput{})
 	default:
 		return transition.ErrNotFound
 	}

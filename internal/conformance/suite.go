@@ -173,7 +173,7 @@ func testFireWritesStateVersionAndHistory(t *testing.T, open Opener) {
 	s := opened(t, open, sqlstore.Options{}, false)
 	Drain()
 	p := Seed(t, s, "Roof", Draft, 0)
-	ev, err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
+	ev, err := Publish.FireEvent(ctx, s, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Published, ev.To)
 	assert.Equal(t, &Project{ID: p.ID, Title: "Roof", Status: Published, Version: 1}, p)
@@ -186,7 +186,7 @@ func testFireWritesStateVersionAndHistory(t *testing.T, open Opener) {
 
 	// A transition that keeps the state and changes a column: the column
 	// and the version are written, and the history says so.
-	_, err = Rename.Fire(ctx, s, Bob, p, RenameInput{Title: "Attic"})
+	err = Rename.Fire(ctx, s, Bob, p, RenameInput{Title: "Attic"})
 	require.NoError(t, err)
 	assert.Equal(t, &Project{ID: p.ID, Title: "Attic", Status: Published, Version: 2}, LoadProject(t, s, p.ID))
 	h := History(t, s)
@@ -202,7 +202,7 @@ func testFireWritesStateVersionAndHistory(t *testing.T, open Opener) {
 func testCreate(t *testing.T, open Opener) {
 	s := opened(t, open, sqlstore.Options{}, false)
 	p := &Project{}
-	_, err := CreateProject.Fire(ctx, s, Alice, p, RenameInput{Title: "New"})
+	err := CreateProject.Fire(ctx, s, Alice, p, RenameInput{Title: "New"})
 	require.NoError(t, err)
 	require.NotZero(t, p.ID)
 	assert.Equal(t, &Project{ID: p.ID, Title: "New", Status: Draft, Version: 1}, LoadProject(t, s, p.ID))
@@ -214,7 +214,7 @@ func testCreate(t *testing.T, open Opener) {
 
 	// A second creation gets a key of its own.
 	q := &Project{}
-	_, err = CreateProject.Fire(ctx, s, Alice, q, RenameInput{Title: "Newer"})
+	err = CreateProject.Fire(ctx, s, Alice, q, RenameInput{Title: "Newer"})
 	require.NoError(t, err)
 	assert.NotEqual(t, p.ID, q.ID)
 }
@@ -225,10 +225,10 @@ func testStaleCopyConflicts(t *testing.T, open Opener) {
 	s := opened(t, open, sqlstore.Options{}, false)
 	p := Seed(t, s, "Roof", Draft, 0)
 	stale := *p
-	_, err := Rename.Fire(ctx, s, Bob, p, RenameInput{Title: "Attic"}) // the other writer
+	err := Rename.Fire(ctx, s, Bob, p, RenameInput{Title: "Attic"}) // the other writer
 	require.NoError(t, err)
 
-	_, err = Publish.Fire(ctx, s, Alice, &stale, transition.NoInput{})
+	err = Publish.Fire(ctx, s, Alice, &stale, transition.NoInput{})
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, &transition.ConflictError{Object: "conformance.Project " + Itoa(p.ID), Expected: "version 0", Found: "version 1"}, ce)
@@ -243,26 +243,26 @@ func testStaleCopyConflicts(t *testing.T, open Opener) {
 	})
 	task := TasksIn(t, s, p.ID)[0]
 	staleTask := *task
-	_, err = Assign.Fire(ctx, s, Alice, task, AssignInput{Owner: "dave"})
+	err = Assign.Fire(ctx, s, Alice, task, AssignInput{Owner: "dave"})
 	require.NoError(t, err)
-	_, err = Assign.Fire(ctx, s, Bob, &staleTask, AssignInput{Owner: "erin"})
+	err = Assign.Fire(ctx, s, Bob, &staleTask, AssignInput{Owner: "erin"})
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, &transition.ConflictError{Object: "conformance.Task " + Itoa(task.ID), Expected: "owner 'carol'", Found: "owner 'dave'"}, ce)
 	assert.Equal(t, "dave", TasksIn(t, s, p.ID)[0].Owner)
 
 	// A state field is compared too: the task closed under the writer.
-	_, err = CloseTask.Fire(ctx, s, Alice, task, transition.NoInput{})
+	err = CloseTask.Fire(ctx, s, Alice, task, transition.NoInput{})
 	require.NoError(t, err)
 	staleTask = *task
 	staleTask.Status = Open
-	_, err = CloseTask.Fire(ctx, s, Bob, &staleTask, transition.NoInput{})
+	err = CloseTask.Fire(ctx, s, Bob, &staleTask, transition.NoInput{})
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "status Open", ce.Expected)
 	assert.Equal(t, "status Closed", ce.Found)
 
 	// A row that is gone.
 	gone := Project{ID: 999, Title: "Gone", Status: Draft}
-	_, err = Publish.Fire(ctx, s, Alice, &gone, transition.NoInput{})
+	err = Publish.Fire(ctx, s, Alice, &gone, transition.NoInput{})
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "no row", ce.Found)
 }
@@ -273,9 +273,9 @@ func testRetriesConflicts(t *testing.T, open Opener) {
 	Drain()
 	p := Seed(t, s, "Roof", Draft, 0)
 	stale := *p
-	_, err := Rename.Fire(ctx, s, Bob, p, RenameInput{Title: "Attic"})
+	err := Rename.Fire(ctx, s, Bob, p, RenameInput{Title: "Attic"})
 	require.NoError(t, err)
-	_, err = Publish.Fire(ctx, s, Alice, &stale, transition.NoInput{})
+	err = Publish.Fire(ctx, s, Alice, &stale, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"publish " + Itoa(p.ID)}, Drain())
 	assert.Equal(t, Project{ID: p.ID, Title: "Attic", Status: Published, Version: 2}, stale, "the model holds the row as reloaded, then moved")
@@ -285,9 +285,9 @@ func testRetriesConflicts(t *testing.T, open Opener) {
 	// be published.
 	p2 := Seed(t, s, "Shed", Draft, 0)
 	stale2 := *p2
-	_, err = DeleteProject.Fire(ctx, s, Bob, p2, transition.NoInput{})
+	err = DeleteProject.Fire(ctx, s, Bob, p2, transition.NoInput{})
 	require.NoError(t, err)
-	_, err = Publish.Fire(ctx, s, Alice, &stale2, transition.NoInput{})
+	err = Publish.Fire(ctx, s, Alice, &stale2, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrWrongState)
 }
 
@@ -297,7 +297,7 @@ func testCascade(t *testing.T, open Opener) {
 	s := opened(t, open, sqlstore.Options{}, false)
 	p := Seed(t, s, "Roof", Draft, 5)
 	other := Seed(t, s, "Shed", Draft, 2)
-	_, err := DeleteProject.Fire(ctx, s, Alice, p, transition.NoInput{})
+	err := DeleteProject.Fire(ctx, s, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, ProjectDeleted, LoadProject(t, s, p.ID).Status)
 	for _, task := range TasksIn(t, s, p.ID) {
@@ -324,7 +324,7 @@ func testCascade(t *testing.T, open Opener) {
 		return err
 	}))
 	tasks := TasksIn(t, s, p3.ID)
-	_, err = CloseTask.Fire(ctx, s, Bob, tasks[1], transition.NoInput{}) // the other writer
+	err = CloseTask.Fire(ctx, s, Bob, tasks[1], transition.NoInput{}) // the other writer
 	require.NoError(t, err)
 	before := Take(t, s)
 	tx, err := s.Begin(ctx)
@@ -344,20 +344,20 @@ func testCascade(t *testing.T, open Opener) {
 func testFaultsLeaveNothingBehind(t *testing.T, open Opener) {
 	s := opened(t, open, sqlstore.Options{}, false)
 	p := Seed(t, s, "Roof", Draft, 3)
-	_, err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
+	err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	Drain()
 	before := Take(t, s)
 	model := *p
 
 	t.Run("an effect that fails", func(t *testing.T) {
-		_, err := Rename.Fire(ctx, s, Alice, p, RenameInput{Title: "fail"})
+		err := Rename.Fire(ctx, s, Alice, p, RenameInput{Title: "fail"})
 		require.ErrorIs(t, err, transition.ErrStep)
 		require.ErrorIs(t, err, ErrEffectFailed)
 		assert.Contains(t, err.Error(), `step "title" failed`)
 	})
 	t.Run("an effect that panics", func(t *testing.T) {
-		_, err := Rename.Fire(ctx, s, Alice, p, RenameInput{Title: "panic"})
+		err := Rename.Fire(ctx, s, Alice, p, RenameInput{Title: "panic"})
 		require.ErrorIs(t, err, transition.ErrStep)
 		var pe *transition.PanicError
 		require.ErrorAs(t, err, &pe)
@@ -366,7 +366,7 @@ func testFaultsLeaveNothingBehind(t *testing.T, open Opener) {
 	t.Run("a context cancelled mid-transaction", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		_, err := CancelMidway.Fire(ctx, s, Alice, p, CancelInput{Cancel: cancel})
+		err := CancelMidway.Fire(ctx, s, Alice, p, CancelInput{Cancel: cancel})
 		require.ErrorIs(t, err, context.Canceled)
 	})
 	assert.Equal(t, model, *p, "the model is as it was")
@@ -393,18 +393,18 @@ func testAfterCommitOnlyAfterCommit(t *testing.T, open Opener) {
 	Drain()
 	p := Seed(t, s, "Roof", Draft, 0)
 	stale := *p
-	_, err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
+	err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"publish " + Itoa(p.ID)}, Drain())
-	_, err = Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
+	err = Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
-	_, err = Publish.Fire(ctx, s, Alice, &stale, transition.NoInput{})
+	err = Publish.Fire(ctx, s, Alice, &stale, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
 	assert.Empty(t, Drain(), "not after a conflict")
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = Publish.Fire(cctx, s, Alice, p, transition.NoInput{})
+	err = Publish.Fire(cctx, s, Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, Drain(), "not after a cancelled unit of work")
 	assert.Equal(t, Draft, LoadProject(t, s, p.ID).Status)
@@ -429,10 +429,10 @@ func testHistoryReader(t *testing.T, open Opener) {
 	q := Seed(t, s, "Shed", Draft, 0)
 	clock.started.Store(1)
 	for _, fire := range []func() error{
-		func() error { _, err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{}); return err },   // 09:31
-		func() error { _, err := Rename.Fire(ctx, s, Bob, q, RenameInput{Title: "Hut"}); return err }, // 09:32
-		func() error { _, err := Unpublish.Fire(ctx, s, Bob, p, transition.NoInput{}); return err },   // 09:33
-		func() error { _, err := DeleteProject.Fire(ctx, s, Alice, p, transition.NoInput{}); return err },
+		func() error { err := Publish.Fire(ctx, s, Alice, p, transition.NoInput{}); return err },   // 09:31
+		func() error { err := Rename.Fire(ctx, s, Bob, q, RenameInput{Title: "Hut"}); return err }, // 09:32
+		func() error { err := Unpublish.Fire(ctx, s, Bob, p, transition.NoInput{}); return err },   // 09:33
+		func() error { err := DeleteProject.Fire(ctx, s, Alice, p, transition.NoInput{}); return err },
 	} {
 		require.NoError(t, fire())
 	}
@@ -489,11 +489,11 @@ func testIdempotencyKey(t *testing.T, open Opener) {
 	Drain()
 	p := Seed(t, s, "Roof", Draft, 0)
 	again := *p
-	ev, err := Publish.Fire(ctx, s.Key("k1"), Alice, p, transition.NoInput{})
+	ev, err := Publish.FireEvent(ctx, s.Key("k1"), Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.False(t, ev.Replayed)
 
-	ev, err = Publish.Fire(ctx, s.Key("k1"), Alice, &again, transition.NoInput{})
+	ev, err = Publish.FireEvent(ctx, s.Key("k1"), Alice, &again, transition.NoInput{})
 	require.NoError(t, err, "the repeat is not refused as in the wrong state")
 	assert.True(t, ev.Replayed)
 	assert.Equal(t, Draft, ev.From)
@@ -507,15 +507,15 @@ func testIdempotencyKey(t *testing.T, open Opener) {
 
 	// The same key with another input, transition or object: refused,
 	// nothing written.
-	_, err = Rename.Fire(ctx, s.Key("k2"), Alice, p, RenameInput{Title: "Attic"})
+	err = Rename.Fire(ctx, s.Key("k2"), Alice, p, RenameInput{Title: "Attic"})
 	require.NoError(t, err)
-	_, err = Rename.Fire(ctx, s.Key("k2"), Alice, p, RenameInput{Title: "Cellar"})
+	err = Rename.Fire(ctx, s.Key("k2"), Alice, p, RenameInput{Title: "Cellar"})
 	require.ErrorIs(t, err, transition.ErrIdempotency)
 	assert.Contains(t, err.Error(), `key "k2" of alice was used for`)
-	_, err = Unpublish.Fire(ctx, s.Key("k2"), Alice, p, transition.NoInput{})
+	err = Unpublish.Fire(ctx, s.Key("k2"), Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrIdempotency)
 	other := Seed(t, s, "Other", Published, 0)
-	_, err = Rename.Fire(ctx, s.Key("k2"), Alice, other, RenameInput{Title: "Attic"})
+	err = Rename.Fire(ctx, s.Key("k2"), Alice, other, RenameInput{Title: "Attic"})
 	require.ErrorIs(t, err, transition.ErrIdempotency)
 	assert.Equal(t, "Attic", LoadProject(t, s, p.ID).Title)
 	assert.Equal(t, Published, LoadProject(t, s, p.ID).Status)
@@ -523,17 +523,17 @@ func testIdempotencyKey(t *testing.T, open Opener) {
 	assert.Len(t, History(t, s), 2)
 
 	// Keys are per actor.
-	_, err = Rename.Fire(ctx, s.Key("k2"), Bob, p, RenameInput{Title: "Cellar"})
+	err = Rename.Fire(ctx, s.Key("k2"), Bob, p, RenameInput{Title: "Cellar"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cellar", LoadProject(t, s, p.ID).Title)
 
 	// A request that fails leaves no key behind: its retry applies.
 	stale := *p
-	_, err = Rename.Fire(ctx, s.Key("k3"), Alice, p, RenameInput{Title: "Loft"}) // moves the version on
+	err = Rename.Fire(ctx, s.Key("k3"), Alice, p, RenameInput{Title: "Loft"}) // moves the version on
 	require.NoError(t, err)
-	_, err = Unpublish.Fire(ctx, s.Key("k4"), Alice, &stale, transition.NoInput{})
+	err = Unpublish.Fire(ctx, s.Key("k4"), Alice, &stale, transition.NoInput{})
 	require.ErrorIs(t, err, transition.ErrConflict)
-	_, err = Unpublish.Fire(ctx, s.Key("k4"), Alice, p, transition.NoInput{})
+	err = Unpublish.Fire(ctx, s.Key("k4"), Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Draft, LoadProject(t, s, p.ID).Status)
 
@@ -561,7 +561,7 @@ func testIdempotencyKeyUnderContention(t *testing.T, open Opener) {
 	for range 16 {
 		copy := *p
 		wg.Go(func() {
-			ev, err := DeleteProject.Fire(ctx, s.Key("same"), Alice, &copy, transition.NoInput{})
+			ev, err := DeleteProject.FireEvent(ctx, s.Key("same"), Alice, &copy, transition.NoInput{})
 			if !assert.NoError(t, err) {
 				return
 			}
@@ -602,11 +602,11 @@ func Hammer(t *testing.T, q sqlstore.Querier, s transition.Store[*Repo], project
 				p := ps[0]
 				switch {
 				case renameOnly || r%3 == 2:
-					_, err = Rename.Fire(ctx, s, Alice, p, RenameInput{Title: fmt.Sprintf("w%d r%d", w, r)})
+					err = Rename.Fire(ctx, s, Alice, p, RenameInput{Title: fmt.Sprintf("w%d r%d", w, r)})
 				case p.Status == Draft:
-					_, err = Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
+					err = Publish.Fire(ctx, s, Alice, p, transition.NoInput{})
 				default:
-					_, err = Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
+					err = Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
 				}
 				var ce *transition.ConflictError
 				switch {
@@ -698,7 +698,7 @@ func testTasksCreatedWhileTheProjectIsDeleted(t *testing.T, open Opener) {
 			wg.Go(func() {
 				<-start
 				for range 4 {
-					_, err := CreateTask.Fire(ctx, s, Alice, &Task{ProjectID: p.ID}, transition.NoInput{})
+					err := CreateTask.Fire(ctx, s, Alice, &Task{ProjectID: p.ID}, transition.NoInput{})
 					switch {
 					case err == nil:
 						created.Add(1)
@@ -714,10 +714,10 @@ func testTasksCreatedWhileTheProjectIsDeleted(t *testing.T, open Opener) {
 			<-start
 			time.Sleep(time.Duration(round) * time.Millisecond)
 			stored := LoadProject(t, s, p.ID)
-			_, err := DeleteProject.Fire(ctx, s, Bob, stored, transition.NoInput{})
+			err := DeleteProject.Fire(ctx, s, Bob, stored, transition.NoInput{})
 			for errors.Is(err, transition.ErrConflict) { // a task's creation does not move the project: no conflict expected, but be sure
 				stored = LoadProject(t, s, p.ID)
-				_, err = DeleteProject.Fire(ctx, s, Bob, stored, transition.NoInput{})
+				err = DeleteProject.Fire(ctx, s, Bob, stored, transition.NoInput{})
 			}
 			assert.NoError(t, err)
 		})
@@ -747,7 +747,7 @@ func testImportedHistory(t *testing.T, open Opener) {
 			Cause: -1, Created: true, Imported: true,
 		}})
 	})
-	_, err := Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
+	err := Unpublish.Fire(ctx, s, Alice, p, transition.NoInput{})
 	require.NoError(t, err)
 	h := History(t, s)
 	require.Len(t, h, 2)

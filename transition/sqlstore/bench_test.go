@@ -57,7 +57,7 @@ func BenchmarkDurableTransition(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					i++
-					if _, err := Rename.Fire(e.ctx, e.store, Alice, p, RenameInput{Title: titles[i%2]}); err != nil {
+					if err := Rename.Fire(e.ctx, e.store, Alice, p, RenameInput{Title: titles[i%2]}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -206,7 +206,7 @@ func BenchmarkCascade(b *testing.B) {
 						p := e.projectWithTasks(b, n)
 						w.Reset()
 						b.StartTimer()
-						if _, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{}); err != nil {
+						if err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{}); err != nil {
 							b.Fatal(err)
 						}
 						b.StopTimer()
@@ -271,7 +271,7 @@ func TestCascadeStatementsDoNotGrowPerChild(t *testing.T) {
 			for _, n := range cascadeSizes {
 				p := e.projectWithTasks(t, n)
 				w.Reset()
-				_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+				err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 				require.NoError(t, err)
 				counts[n] = w.Count()
 				assert.Equal(t, cascadeStatements(name, n), counts[n], "%d children: the statements of the cascade:\n%s", n, opsSummary(w.Log()))

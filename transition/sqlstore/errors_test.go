@@ -34,11 +34,11 @@ func TestSerializationFailureIsAConflict(t *testing.T) {
 	require.NoError(t, err)
 
 	mine, theirs := *p, *p
-	_, err = Rename.Fire(e.ctx, e.store.In(first), Alice, &mine, RenameInput{Title: "Attic"})
+	err = Rename.Fire(e.ctx, e.store.In(first), Alice, &mine, RenameInput{Title: "Attic"})
 	require.NoError(t, err)
 	require.NoError(t, first.Commit())
 
-	_, err = Rename.Fire(e.ctx, e.store.In(second), Bob, &theirs, RenameInput{Title: "Cellar"})
+	err = Rename.Fire(e.ctx, e.store.In(second), Bob, &theirs, RenameInput{Title: "Cellar"})
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "40001", sqlState(ce.Err), "%v", err)
@@ -65,11 +65,11 @@ func TestDeadlockIsAConflict(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Go(func() {
-		_, errs[0] = Rename.Fire(e.ctx, e.store.In(a), Alice, &Project{ID: q.ID, Title: "Shed", Status: Draft}, RenameInput{Title: "x"})
+		errs[0] = Rename.Fire(e.ctx, e.store.In(a), Alice, &Project{ID: q.ID, Title: "Shed", Status: Draft}, RenameInput{Title: "x"})
 	})
 	time.Sleep(100 * time.Millisecond) // a waits for b's row
 	wg.Go(func() {
-		_, errs[1] = Rename.Fire(e.ctx, e.store.In(b), Bob, &Project{ID: p.ID, Title: "Roof", Status: Draft}, RenameInput{Title: "y"})
+		errs[1] = Rename.Fire(e.ctx, e.store.In(b), Bob, &Project{ID: p.ID, Title: "Roof", Status: Draft}, RenameInput{Title: "y"})
 	})
 	time.Sleep(1500 * time.Millisecond) // the server's deadlock_timeout is 1s: one of them is chosen
 	require.NoError(t, a.Rollback())
@@ -110,7 +110,7 @@ func TestSQLiteBusyIsWaitedOut(t *testing.T) {
 		assert.NoError(t, err)
 		close(released)
 	}()
-	_, err = Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+	err = Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 	require.NoError(t, err, "waited for the other writer")
 	select {
 	case <-released:
@@ -125,7 +125,7 @@ func TestSQLiteBusyIsWaitedOut(t *testing.T) {
 	defer conn.ExecContext(context.Background(), `ROLLBACK`)
 	ctx, cancel := context.WithTimeout(e.ctx, 100*time.Millisecond)
 	defer cancel()
-	_, err = Unpublish.Fire(ctx, e.store, Alice, p, transition.NoInput{})
+	err = Unpublish.Fire(ctx, e.store, Alice, p, transition.NoInput{})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, transition.ErrConflict)
 }
@@ -154,7 +154,7 @@ func TestDatabaseClosedUnderIt(t *testing.T) {
 				}
 				return nil
 			}
-			_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+			err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 			require.ErrorIs(t, err, closed)
 			assert.Contains(t, err.Error(), "appending the history")
 			assert.Equal(t, Draft, p.Status)
@@ -180,7 +180,7 @@ func TestCommitErrorIsAnUnknownOutcome(t *testing.T) {
 				}
 				return nil
 			}
-			_, err := Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+			err := Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 			w.Fail = nil
 			require.ErrorIs(t, err, transition.ErrCommit)
 			require.ErrorIs(t, err, lost)

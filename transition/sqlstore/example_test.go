@@ -87,13 +87,13 @@ func Example() {
 	// Two clerks read order 1; the first ships it.
 	orders, _ := orderRows.Select(ctx, store.Querier(), sqlexpr.Col("id").Eq(1), sqlstore.NoLock)
 	mine, theirs := *orders[0], *orders[0]
-	if _, err := Ship.Fire(ctx, store, Clerk{"ann"}, &mine, transition.NoInput{}); err != nil {
+	if err := Ship.Fire(ctx, store, Clerk{"ann"}, &mine, transition.NoInput{}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("ann:", mine.Status, "version", mine.Version)
 
 	// The second holds a stale copy: the compare-and-set refuses it.
-	_, err = Ship.Fire(ctx, store, Clerk{"ben"}, &theirs, transition.NoInput{})
+	err = Ship.Fire(ctx, store, Clerk{"ben"}, &theirs, transition.NoInput{})
 	fmt.Println("ben:", err)
 
 	// The history, written in the same transaction as the state.

@@ -21,7 +21,7 @@ func TestFaultsLeaveNothingBehind(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		e := setup(t, db, nil)
 		p := e.project(t, "Roof", Draft, 3)
-		_, err := Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+		err := Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 		require.NoError(t, err)
 		Drain()
 		before := Take(t, e.store)
@@ -30,14 +30,14 @@ func TestFaultsLeaveNothingBehind(t *testing.T) {
 		t.Run("a history write that fails", func(t *testing.T) {
 			e.exec(t, `ALTER TABLE statecraft_history RENAME TO statecraft_history_away`)
 			defer e.exec(t, `ALTER TABLE statecraft_history_away RENAME TO statecraft_history`)
-			_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+			err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "appending the history")
 		})
 		t.Run("a save that fails", func(t *testing.T) {
 			// A value the CHECK constraint refuses: the database fails the
 			// UPDATE of the second batch, after the first was written.
-			_, err := Corrupt.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+			err := Corrupt.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "saving")
 		})
@@ -59,7 +59,7 @@ func TestUnknownStateInARow(t *testing.T) {
 		e.exec(t, `CREATE TABLE tasks AS SELECT * FROM tasks_checked`)
 		e.exec(t, `UPDATE tasks SET status = 'archived' WHERE id = ?`, tasks[1].ID)
 		before := e.raw(t)
-		_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+		err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 		require.ErrorIs(t, err, state.ErrUnknownValue)
 		assert.Contains(t, err.Error(), `"archived"`)
 		assert.Contains(t, err.Error(), `tasks`)

@@ -13,7 +13,7 @@ import (
 // key, given by the client of a request (an Idempotency-Key header), so
 // that a request it repeats applies once:
 //
-//	_, err := Publish.Fire(ctx, store.Key(r.Header.Get("Idempotency-Key")), user, p, in)
+//	err := Publish.Fire(ctx, store.Key(r.Header.Get("Idempotency-Key")), user, p, in)
 //
 // The key is claimed first in the transaction, unique per actor: a repeat
 // of a request that committed applies nothing and returns the first

@@ -60,7 +60,7 @@ func TestLockOption(t *testing.T) {
 		stale := *p
 
 		w.Reset()
-		_, err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
+		err := DeleteProject.Fire(e.ctx, e.store, Alice, p, transition.NoInput{})
 		require.NoError(t, err)
 		lockClause := ""
 		if db.Name == "postgres" {
@@ -76,7 +76,7 @@ func TestLockOption(t *testing.T) {
 
 		// A stale copy: the conflict comes from the lock, before any effect.
 		before := renames.Load()
-		_, err = CountedRename.Fire(e.ctx, e.store, Alice, &stale, RenameInput{Title: "x"})
+		err = CountedRename.Fire(e.ctx, e.store, Alice, &stale, RenameInput{Title: "x"})
 		var ce *transition.ConflictError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, &transition.ConflictError{Object: "conformance.Project " + Itoa(p.ID), Expected: "version 0", Found: "version 1"}, ce)
@@ -91,7 +91,7 @@ func TestNoLockReadsNothing(t *testing.T) {
 		e := setup(t, db, nil)
 		p := e.project(t, "Roof", Draft, 0)
 		w.Reset()
-		_, err := Rename.Fire(e.ctx, e.store, Alice, p, RenameInput{Title: "Attic"})
+		err := Rename.Fire(e.ctx, e.store, Alice, p, RenameInput{Title: "Attic"})
 		require.NoError(t, err)
 		var kinds []string
 		for _, op := range w.Log() {

@@ -49,7 +49,7 @@ func TestVersionColumnWithoutMachineVersion(t *testing.T) {
 		e.exec(t, `CREATE TABLE notes (id BIGINT PRIMARY KEY, status TEXT NOT NULL, version BIGINT NOT NULL)`)
 		e.exec(t, `INSERT INTO notes VALUES (1, 'open', 0)`)
 		n := &Note{ID: 1, Status: NoteOpen}
-		_, err := CloseNote.Fire(e.ctx, e.store, Alice, n, transition.NoInput{})
+		err := CloseNote.Fire(e.ctx, e.store, Alice, n, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrDefinition)
 		assert.Contains(t, err.Error(), `"notes" has a Version column ("version"), but the machine of sqlstore_test.Note 1 did not move it`)
 		assert.Equal(t, &Note{ID: 1, Status: NoteOpen}, n)
@@ -62,7 +62,7 @@ func TestUnitOfWorkThatPanics(t *testing.T) {
 		setup(t, db, nil)
 		st, err := sqlstore.New(db.DB, db.Dialect, func(sqlstore.Querier) *Repo { panic("no repo today") }, nil)
 		require.NoError(t, err)
-		_, err = Publish.Fire(context.Background(), st, Alice, &Project{ID: 1, Status: Draft}, transition.NoInput{})
+		err = Publish.Fire(context.Background(), st, Alice, &Project{ID: 1, Status: Draft}, transition.NoInput{})
 		require.ErrorContains(t, err, "building the unit of work panicked: no repo today")
 		assert.Zero(t, db.Stats().InUse, "the connection went back to the pool")
 	})

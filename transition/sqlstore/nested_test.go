@@ -21,19 +21,19 @@ func TestInCallersTransaction(t *testing.T) {
 		p := e.project(t, "Roof", Draft, 0)
 		other := e.project(t, "Shed", Draft, 0)
 		stale := *other
-		_, err := Rename.Fire(e.ctx, e.store, Bob, other, RenameInput{Title: "Hut"})
+		err := Rename.Fire(e.ctx, e.store, Bob, other, RenameInput{Title: "Hut"})
 		require.NoError(t, err)
 
 		tx, err := e.BeginTx(e.ctx, nil)
 		require.NoError(t, err)
 		in := e.store.In(tx)
-		_, err = Publish.Fire(e.ctx, in, Alice, p, transition.NoInput{})
+		err = Publish.Fire(e.ctx, in, Alice, p, transition.NoInput{})
 		require.NoError(t, err)
 		assert.Empty(t, Drain(), "no after-commit hook before the caller commits")
 
-		_, err = Publish.Fire(e.ctx, in, Alice, &stale, transition.NoInput{})
+		err = Publish.Fire(e.ctx, in, Alice, &stale, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrConflict)
-		_, err = Publish.Fire(e.ctx, in, Alice, &stale, transition.NoInput{})
+		err = Publish.Fire(e.ctx, in, Alice, &stale, transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrConflict, "never retried in the caller's transaction, and its savepoint is gone")
 
 		// The caller's transaction is still usable (on PostgreSQL a failed
@@ -59,7 +59,7 @@ func TestInCallersTransaction(t *testing.T) {
 		require.NoError(t, err)
 		in = e.store.In(tx)
 		p2 := e.project(t, "Barn", Draft, 2)
-		_, err = DeleteProject.Fire(e.ctx, in, Alice, p2, transition.NoInput{})
+		err = DeleteProject.Fire(e.ctx, in, Alice, p2, transition.NoInput{})
 		require.NoError(t, err)
 		require.NoError(t, tx.Rollback())
 		assert.Empty(t, Drain())

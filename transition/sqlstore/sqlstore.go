@@ -8,7 +8,7 @@
 //
 //	store, err := sqlstore.New(db, sqlexpr.Postgres, NewRepo, nil)
 //	...
-//	_, err = Publish.Fire(ctx, store, user, project, in)
+//	err = Publish.Fire(ctx, store, user, project, in)
 //
 // Each model is mapped once to its table, with a [Table] (see [Map]); the
 // machine then loads and saves through it:

@@ -37,7 +37,7 @@ func TestCover(t *testing.T) {
 		transitiontest.Cover(f, Boxes, s)
 		put(t, s, &Box{ID: 1, Label: "a", Status: Packed})
 		b := get(t, s, 1)
-		_, err := Send.Fire(context.Background(), s, ann, b, transition.NoInput{}) // fired through the store
+		err := Send.Fire(context.Background(), s, ann, b, transition.NoInput{}) // fired through the store
 		require.NoError(t, err)
 		transitiontest.Blocked(t, Relabel, s, ann, &Box{ID: 1, Status: Lost}, "wrong_state.status") // refused
 		transitiontest.Blocked(t, Crumple, s, ann, &Box{ID: 1, Status: Lost}, "wrong_state.status")
@@ -56,11 +56,11 @@ func TestCoverCountsStoresMadeLater(t *testing.T) {
 		t.Run("own store", func(t *testing.T) {
 			s := transitiontest.NewStore(newDepot, &sqlstore.Options{Now: transitiontest.NewClock(start).Now})
 			put(t, s, &Box{ID: 1, Label: "a", Status: Packed}, &Box{ID: 2, Parent: 1, Label: "b", Status: Packed})
-			_, err := Send.Fire(context.Background(), s, ann, get(t, s, 1), transition.NoInput{})
+			err := Send.Fire(context.Background(), s, ann, get(t, s, 1), transition.NoInput{})
 			require.NoError(t, err)
-			_, err = Lose.Fire(context.Background(), s, root, get(t, s, 1), transition.NoInput{}) // and its cascade
+			err = Lose.Fire(context.Background(), s, root, get(t, s, 1), transition.NoInput{}) // and its cascade
 			require.NoError(t, err)
-			_, err = Relabel.Fire(context.Background(), s, ann, get(t, s, 1), LabelInput{"x"}) // refused by Fire: not counted
+			err = Relabel.Fire(context.Background(), s, ann, get(t, s, 1), LabelInput{"x"}) // refused by Fire: not counted
 			require.ErrorIs(t, err, transition.ErrWrongState)
 		})
 	})

@@ -25,9 +25,9 @@ func ExampleNewStore() {
 	boxes, _ := boxRows.Select(ctx, store.Querier(), sqlexpr.True, sqlstore.NoLock)
 	mine, theirs := *boxes[0], *boxes[0]
 
-	_, err := Send.Fire(ctx, store, ann, &mine, transition.NoInput{})
+	err := Send.Fire(ctx, store, ann, &mine, transition.NoInput{})
 	fmt.Println("ann sends:", err, mine.Status)
-	_, err = Relabel.Fire(ctx, store, bob, &theirs, LabelInput{"comics"})
+	err = Relabel.Fire(ctx, store, bob, &theirs, LabelInput{"comics"})
 	fmt.Println("bob relabels his stale copy:", err)
 
 	history, _ := store.History(ctx, sqlstore.Filter{})
@@ -52,7 +52,7 @@ func ExampleHistoryOf() {
 			boxRows.Insert(ctx, tx, &Box{ID: 2, Parent: 1, Label: "books", Status: Packed}))
 	})
 	crate, _ := boxRows.Select(ctx, store.Querier(), sqlexpr.Col("id").Eq(1), sqlstore.NoLock)
-	_, err := Lose.Fire(ctx, store.Key("lost-1"), root, crate[0], transition.NoInput{})
+	err := Lose.Fire(ctx, store.Key("lost-1"), root, crate[0], transition.NoInput{})
 	fmt.Println(err)
 
 	// In a test: transitiontest.History(t, store, sqlstore.Filter{}, "transitiontest_test.Box 1 v0: ...", ...)

@@ -38,7 +38,7 @@ func Try[M any, T comparable, A, U, I any](tr *transition.Transition[M, T, A, U,
 		if i >= len(ms)*len(inputs) {
 			return "", false, nil
 		}
-		ev, err := tr.Fire(ctx, s, actor, ms[i/len(inputs)], inputs[i%len(inputs)])
+		ev, err := tr.FireEvent(ctx, s, actor, ms[i/len(inputs)], inputs[i%len(inputs)])
 		if err != nil {
 			return "", true, err
 		}

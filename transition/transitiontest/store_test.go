@@ -154,7 +154,7 @@ func TestStoreBehavesAsTheDurableOne(t *testing.T) {
 		sentNotes = nil
 		b := get(t, s, 5)
 		stale := *b
-		_, err := Send.Fire(ctx, s, ann, b, transition.NoInput{})
+		err := Send.Fire(ctx, s, ann, b, transition.NoInput{})
 		require.NoError(t, err)
 		assert.Equal(t, &Box{ID: 5, Label: "e", Status: Sent, Version: 1}, get(t, s, 5))
 		assert.Equal(t, []int64{5}, sentNotes)
@@ -164,7 +164,7 @@ func TestStoreBehavesAsTheDurableOne(t *testing.T) {
 		assert.Equal(t, []string{"send", "packed", "sent", "ann", "0"}, []string{h[0].Transition, h[0].From, h[0].To, h[0].Actor, strconv.FormatInt(h[0].Version, 10)})
 
 		// A stale copy: the same conflict, nothing written, no hook.
-		_, err = Relabel.Fire(ctx, s, bob, &stale, LabelInput{"x"})
+		err = Relabel.Fire(ctx, s, bob, &stale, LabelInput{"x"})
 		var ce *transition.ConflictError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, &transition.ConflictError{Object: "transitiontest_test.Box 5", Expected: "version 0", Found: "version 1"}, ce)
@@ -173,14 +173,14 @@ func TestStoreBehavesAsTheDurableOne(t *testing.T) {
 
 		// A cascade is all or nothing: bob's box inside blocks it.
 		put(t, s, &Box{ID: 6, Parent: 4, Label: "bob's", Status: Packed})
-		_, err = Lose.Fire(ctx, s, ann, get(t, s, 1), transition.NoInput{})
+		err = Lose.Fire(ctx, s, ann, get(t, s, 1), transition.NoInput{})
 		require.ErrorIs(t, err, transition.ErrForbidden)
 		assert.Contains(t, err.Error(), "transitiontest_test.Box 6 (lose)")
 		for id := int64(1); id <= 6; id++ {
 			assert.NotEqual(t, Lost, get(t, s, id).Status, "box %d", id)
 		}
 		// The admin may: every box inside is lost, each row pointing at its cause.
-		_, err = Lose.Fire(ctx, s, root, get(t, s, 1), transition.NoInput{})
+		err = Lose.Fire(ctx, s, root, get(t, s, 1), transition.NoInput{})
 		require.NoError(t, err)
 		for _, id := range []int64{1, 2, 3, 4, 6} {
 			assert.Equal(t, Lost, get(t, s, id).Status, "box %d", id)
@@ -200,13 +200,13 @@ func TestStoreBehavesAsTheDurableOne(t *testing.T) {
 		// Idempotency keys: a repeat applies nothing; another request is refused.
 		b = get(t, s, 5)
 		again := *b
-		_, err = Relabel.Fire(ctx, s.Key("k"), ann, b, LabelInput{"f"})
+		err = Relabel.Fire(ctx, s.Key("k"), ann, b, LabelInput{"f"})
 		require.NoError(t, err)
-		ev, err := Relabel.Fire(ctx, s.Key("k"), ann, &again, LabelInput{"f"})
+		ev, err := Relabel.FireEvent(ctx, s.Key("k"), ann, &again, LabelInput{"f"})
 		require.NoError(t, err)
 		assert.True(t, ev.Replayed)
 		assert.Equal(t, *b, again)
-		_, err = Relabel.Fire(ctx, s.Key("k"), ann, &again, LabelInput{"g"})
+		err = Relabel.Fire(ctx, s.Key("k"), ann, &again, LabelInput{"g"})
 		require.ErrorIs(t, err, transition.ErrIdempotency)
 		h, err = s.History(ctx, sqlstore.Filter{Transition: "relabel"})
 		require.NoError(t, err)
@@ -214,7 +214,7 @@ func TestStoreBehavesAsTheDurableOne(t *testing.T) {
 		assert.Equal(t, "k", h[0].Key)
 
 		// A row that is gone.
-		_, err = Send.Fire(ctx, s, ann, &Box{ID: 99, Status: Packed}, transition.NoInput{})
+		err = Send.Fire(ctx, s, ann, &Box{ID: 99, Status: Packed}, transition.NoInput{})
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, "no row", ce.Found)
 	})
@@ -256,9 +256,9 @@ func TestHistoryAssertion(t *testing.T) {
 	ctx := context.Background()
 	stores(t, func(t *testing.T, s durable) {
 		put(t, s, &Box{ID: 1, Label: "a", Status: Packed}, &Box{ID: 2, Parent: 1, Label: "b", Status: Packed})
-		_, err := Send.Fire(ctx, s.Key("k1"), ann, get(t, s, 1), transition.NoInput{})
+		err := Send.Fire(ctx, s.Key("k1"), ann, get(t, s, 1), transition.NoInput{})
 		require.NoError(t, err)
-		_, err = Lose.Fire(ctx, s, root, get(t, s, 1), transition.NoInput{})
+		err = Lose.Fire(ctx, s, root, get(t, s, 1), transition.NoInput{})
 		require.NoError(t, err)
 
 		assert.Empty(t, failed(t, func(tb testing.TB) bool {
@@ -283,7 +283,7 @@ func TestHistoryAssertion(t *testing.T) {
 		// A broken transition, whose target is wrong: the check of what
 		// it should have written fails, and shows what it wrote.
 		put(t, s, &Box{ID: 3, Label: "c", Status: Packed})
-		_, err = BrokenSend.Fire(ctx, s, ann, get(t, s, 3), transition.NoInput{})
+		err = BrokenSend.Fire(ctx, s, ann, get(t, s, 3), transition.NoInput{})
 		require.NoError(t, err)
 		msg = failed(t, func(tb testing.TB) bool {
 			return transitiontest.History(tb, s, sqlstore.Filter{ObjectID: "3"}, "transitiontest_test.Box 3 v0: send status packed -> sent by ann")

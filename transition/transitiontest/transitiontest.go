@@ -11,7 +11,7 @@
 //	store := transitiontest.NewStore(NewRepo, &sqlstore.Options{Now: clock.Now})
 //	transitiontest.Available(t, Publish, store, alice, project)
 //	transitiontest.Blocked(t, Publish, store, bob, project, "forbidden.owner")
-//	if _, err := Publish.Fire(ctx, store, alice, project, transition.NoInput{}); err != nil {
+//	if err := Publish.Fire(ctx, store, alice, project, transition.NoInput{}); err != nil {
 //		t.Fatal(err)
 //	}
 //	transitiontest.InState(t, Status, project, Published, clock.Now())

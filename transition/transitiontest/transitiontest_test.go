@@ -111,7 +111,7 @@ func TestClock(t *testing.T) {
 	c.Advance(2 * time.Hour)
 	transitiontest.Available(t, Escalate, mem, ann, tk)
 	transitiontest.InState(t, Status, tk, Overdue, c.Now())
-	ev, err := Escalate.Fire(context.Background(), mem, ann, tk, transition.NoInput{})
+	ev, err := Escalate.FireEvent(context.Background(), mem, ann, tk, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, c.Now(), ev.At)
 }

@@ -163,7 +163,7 @@ func BenchmarkDurable(b *testing.B) {
 				e.w.Reset()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					if _, err := Ship.Fire(e.ctx, e.store, bench.Walt, orders[i], shipInput); err != nil {
+					if err := Ship.Fire(e.ctx, e.store, bench.Walt, orders[i], shipInput); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -214,7 +214,7 @@ func BenchmarkCascade(b *testing.B) {
 						o := e.orderWithItems(b, n)
 						e.w.Reset()
 						b.StartTimer()
-						if _, err := Cancel.Fire(e.ctx, e.store, bench.Carol, o, transition.NoInput{}); err != nil {
+						if err := Cancel.Fire(e.ctx, e.store, bench.Carol, o, transition.NoInput{}); err != nil {
 							b.Fatal(err)
 						}
 						b.StopTimer()
@@ -243,7 +243,7 @@ func TestSameWork(t *testing.T) {
 			orders := e.insertOrders(t, 2, bench.StApproved)
 
 			e.w.Reset()
-			if _, err := Ship.Fire(e.ctx, e.store, bench.Walt, orders[0], shipInput); err != nil {
+			if err := Ship.Fire(e.ctx, e.store, bench.Walt, orders[0], shipInput); err != nil {
 				t.Fatal(err)
 			}
 			statecraft := e.w.Log()
