@@ -115,7 +115,7 @@ func (t *Transition[M, T, A, U, I]) Can(ctx context.Context, sc Scope[U], actor 
 	if model == nil {
 		return false
 	}
-	ok, err := t.precheck(ctx, sc.Unit(), t.now(sc), actor, model, nil)
+	_, ok, err := t.precheck(ctx, sc.Unit(), t.now(sc), actor, model, t.m.mgr.Get(model), nil)
 	return ok && err == nil
 }
 
@@ -143,30 +143,32 @@ func (t *Transition[M, T, A, U, I]) Check(ctx context.Context, sc Scope[U], acto
 // of work's time if the transition has causal chains.
 func (t *Transition[M, T, A, U, I]) checkAt(ctx context.Context, u U, now time.Time, actor A, model *M) error {
 	if len(t.cascades) == 0 {
-		return t.prevalidate(ctx, u, now, actor, model)
+		_, err := t.prevalidate(ctx, u, now, actor, model, t.m.mgr.Get(model))
+		return err
 	}
 	var in I
 	_, err := t.planAt(ctx, u, now, actor, model, in, planCheck, false)
 	return err
 }
 
-// prevalidate runs every check on model once and returns nil, or the
-// blocked *Error with every reason, or an error from user code.
-func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now time.Time, actor A, model *M) error {
+// prevalidate runs every check on model, whose state is cur, once, and
+// returns the rule that applies, or the blocked *Error with every reason,
+// or an error from user code.
+func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now time.Time, actor A, model *M, cur state.State[T]) (*Rule[T], error) {
 	var b *blocked[M, T, A, U, I]
-	ok, err := t.precheck(ctx, u, now, actor, model, func(r Reason) {
+	r, ok, err := t.precheck(ctx, u, now, actor, model, cur, func(check int, why string) {
 		if b == nil {
 			b = t.newBlocked(actor, model)
 		}
-		b.add(r)
+		b.add(t.reasonOf(check, why, actor, model, cur))
 	})
 	switch {
 	case err != nil:
-		return err
+		return nil, err
 	case !ok:
-		return &b.err
+		return nil, &b.err
 	}
-	return nil
+	return r, nil
 }
 
 // now reads sc's clock for the checks, if they have a condition to test at
@@ -183,11 +185,13 @@ func (t *Transition[M, T, A, U, I]) nilModel() error {
 	return fmt.Errorf("transition: %s %q: the model is a nil *%s: %w", t.m, t.name, t.m.modelName(), ErrNilModel)
 }
 
-// precheck runs the pre-validation checks on model. With add nil it stops
-// at the first failure; otherwise it runs every check and adds a Reason
-// for each failure. Each check runs once. The reasons' words are made when
-// they are read.
-func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.Time, actor A, model *M, add func(Reason)) (_ bool, err error) {
+// precheck runs the pre-validation checks on model, whose state is cur,
+// and returns the rule that applies to it, if one does. With add nil it
+// stops at the first failure; otherwise it runs every check and calls add
+// with each failed check's number (see reasonOf) and, for a related
+// condition, why it does not hold. Each check runs once. The reasons are
+// made by reasonOf, their words when they are read.
+func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.Time, actor A, model *M, cur state.State[T], add func(check int, why string)) (r *Rule[T], _ bool, err error) {
 	check, related := "state", 0
 	defer func() {
 		if v := recover(); v != nil {
@@ -198,56 +202,90 @@ func (t *Transition[M, T, A, U, I]) precheck(ctx context.Context, u U, now time.
 		}
 	}()
 	ok := true
-	cur := t.m.mgr.Get(model)
-	if t.rule(model, cur, now) == nil {
+	if r = t.rule(model, cur, now); r == nil {
 		if add == nil {
-			return false, nil
+			return nil, false, nil
 		}
 		ok = false
-		add(Reason{Err: ErrWrongState, Code: t.stateCode, decl: t.m.mgr, msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}})
+		add(checkState, "")
 	}
-	for _, mv := range t.also {
+	for j, mv := range t.also {
 		if !mv.sourceOK(model, now) {
 			if add == nil {
-				return false, nil
+				return r, false, nil
 			}
 			ok = false
-			add(mv.reason(model))
+			add(checkState+1+j, "")
 		}
 	}
 	check = "allow"
 	if !t.allowed(ctx, actor, model) {
 		if add == nil {
-			return false, nil
+			return r, false, nil
 		}
 		ok = false
-		add(t.forbidden(actor))
+		if t.m.nilable && isNil(any(actor)) {
+			add(t.checkAllow()+1, "")
+		} else {
+			add(t.checkAllow(), "")
+		}
 	}
 	check = "when"
 	for i, c := range t.when {
 		if !c.Match(model, now) {
 			if add == nil {
-				return false, nil
+				return r, false, nil
 			}
 			ok = false
-			add(Reason{Err: ErrUnmet, Code: t.whenCodes[i], decl: c, msg: message{text: t.whenNeeds[i]}})
+			add(t.checkAllow()+2+i, "")
 		}
 	}
-	for i, r := range t.related {
+	for i, rel := range t.related {
 		check, related = "related", i
-		holds, why, err := r.holds(ctx, u, model, now)
+		holds, why, err := rel.holds(ctx, u, model, now)
 		if err != nil {
-			return false, t.stepError(actor, model, "load "+r.name(), err)
+			return r, false, t.stepError(actor, model, "load "+rel.name(), err)
 		}
 		if !holds {
 			if add == nil {
-				return false, nil
+				return r, false, nil
 			}
 			ok = false
-			add(Reason{Err: ErrUnmet, Code: "related." + r.name(), decl: r, msg: message{text: why}})
+			add(t.checkAllow()+2+len(t.when)+i, why)
 		}
 	}
-	return ok, nil
+	return r, ok, nil
+}
+
+// The checks of a transition are numbered in the order they run: its
+// state rules (checkState), each other field it moves, who may run it
+// (checkAllow, and the one after it for no actor), each When condition
+// and each related condition.
+const checkState = 0
+
+// checkAllow is the number of the check of who may run the transition.
+func (t *Transition[M, T, A, U, I]) checkAllow() int { return checkState + 1 + len(t.also) }
+
+// reasonOf is the reason check (see checkState) failed on model, whose
+// state is cur, for actor; why says why a related condition does not
+// hold.
+func (t *Transition[M, T, A, U, I]) reasonOf(check int, why string, actor A, model *M, cur state.State[T]) Reason {
+	allow := t.checkAllow()
+	switch {
+	case check == checkState:
+		return Reason{Err: ErrWrongState, Code: t.stateCode, decl: t.m.mgr, msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}}
+	case check < allow:
+		return t.also[check-checkState-1].reason(model)
+	case check == allow:
+		return t.forbidden(false)
+	case check == allow+1:
+		return t.forbidden(true)
+	case check < allow+2+len(t.when):
+		i := check - allow - 2
+		return Reason{Err: ErrUnmet, Code: t.whenCodes[i], decl: t.when[i], msg: message{text: t.whenNeeds[i]}}
+	}
+	rel := t.related[check-allow-2-len(t.when)]
+	return Reason{Err: ErrUnmet, Code: "related." + rel.name(), decl: rel, msg: message{text: why}}
 }
 
 // allowed reports whether actor may run the transition on model. No actor
@@ -268,11 +306,12 @@ func (t *Transition[M, T, A, U, I]) allowed(ctx context.Context, actor A, model 
 	return false
 }
 
-// forbidden is the reason actor may not run the transition.
-func (t *Transition[M, T, A, U, I]) forbidden(actor A) Reason {
+// forbidden is the reason an actor may not run the transition; noActor
+// says the actor is nil.
+func (t *Transition[M, T, A, U, I]) forbidden(noActor bool) Reason {
 	r := Reason{Err: ErrForbidden, Code: t.forbidCode, decl: t}
 	switch {
-	case t.m.nilable && isNil(any(actor)):
+	case noActor:
 		r.Code, r.msg = "forbidden.no_actor", message{text: t.noActor}
 	case len(t.allow) == 0 && !t.anyone:
 		r.msg = message{text: "no actor may " + t.title + " (it declares no Allow)"}
@@ -420,49 +459,67 @@ func setTitles[T comparable](sets []state.Source[T]) string {
 //
 // Its Reasons, Targets and Required are shared with other availabilities
 // of the transition: read them, do not modify them. For a transition
-// without causal chains or related conditions whose checks are
-// comparable values, it allocates nothing once each list of reasons it
-// gives has been given before.
+// without causal chains, related conditions or other fields to move, it
+// allocates nothing once each list of reasons it gives has been given
+// before.
 func (t *Transition[M, T, A, U, I]) Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error) {
+	var av Availability
+	err := t.availability(ctx, &av, sc, actor, model)
+	return av, err
+}
+
+// availability fills in av, the transition's Availability.
+func (t *Transition[M, T, A, U, I]) availability(ctx context.Context, av *Availability, sc Scope[U], actor A, model *M) error {
 	t.m.use()
-	av := Availability{Name: t.name, Title: t.title, NeedsInput: t.input != nil, Required: t.required}
+	*av = Availability{Name: t.name, Title: t.title, NeedsInput: t.input != nil, Required: t.required}
 	if model == nil {
-		return av, t.nilModel()
+		return t.nilModel()
 	}
 	now := t.now(sc) // read once: the check and the targets see one time
-	var err error
-	if av.Reasons, err = t.availabilityReasons(ctx, sc.Unit(), now, actor, model); err != nil {
-		return av, err
+	reasons, r, err := t.availabilityReasons(ctx, sc.Unit(), now, actor, model, t.m.mgr.Get(model))
+	if err != nil {
+		return err
 	}
-	av.Available = len(av.Reasons) == 0
-	if r := t.rule(model, t.m.mgr.Get(model), now); r != nil {
+	av.Reasons, av.Available = reasons, len(reasons) == 0
+	if r != nil {
 		av.Targets, av.Stays = r.refs, r.stay
 	}
-	return av, nil
+	return nil
 }
 
 // availabilityReasons runs every check, and plans the causal chain if
 // there is one, and returns every reason the transition is not available,
-// or an error from user code. The reasons of its own checks name no actor
-// (see Reason.Message) and come from t.reasons.
-func (t *Transition[M, T, A, U, I]) availabilityReasons(ctx context.Context, u U, now time.Time, actor A, model *M) ([]Reason, error) {
+// or an error from user code, and the rule that applies to model, whose
+// state is cur. The reasons name no actor (see Reason.Message); those of
+// its own checks come from t.reasons.
+func (t *Transition[M, T, A, U, I]) availabilityReasons(ctx context.Context, u U, now time.Time, actor A, model *M, cur state.State[T]) ([]Reason, *Rule[T], error) {
 	if len(t.cascades) > 0 || !t.cacheable {
 		err := t.checkAt(ctx, u, now, actor, model)
 		if b, ok := err.(*Error); ok && b.kind == ErrBlocked {
 			for i := range b.Reasons {
 				b.Reasons[i].msg.who = nil // the reasons are the error's own
 			}
-			return b.Reasons, nil
+			return b.Reasons, t.rule(model, cur, now), nil
 		}
-		return nil, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, t.rule(model, cur, now), nil
 	}
-	var buf [4]Reason
-	rs := buf[:0]
-	ok, err := t.precheck(ctx, u, now, actor, model, func(r Reason) { rs = append(rs, r) })
+	var failed uint64
+	r, ok, err := t.precheck(ctx, u, now, actor, model, cur, func(check int, _ string) { failed |= 1 << check })
 	if err != nil || ok {
-		return nil, err
+		return nil, r, err
 	}
-	return t.reasons.of(rs), nil
+	return t.reasons.of(cur, failed, func() []Reason {
+		var rs []Reason
+		for check := range 64 {
+			if failed&(1<<check) != 0 {
+				rs = append(rs, t.reasonOf(check, "", actor, model, cur))
+			}
+		}
+		return rs
+	}), r, nil
 }
 
 // Availability describes one transition for one actor and model, so that a

@@ -78,10 +78,11 @@ func (t *Transition[M, T, A, U, I]) fireBare(ctx context.Context, s *MemoryStore
 	if t.checksTime() {
 		now = s.Now()
 	}
-	if err := t.prevalidate(ctx, s.unit, now, actor, model); err != nil {
+	from := t.m.mgr.Get(model)
+	r, err := t.prevalidate(ctx, s.unit, now, actor, model, from)
+	if err != nil {
 		return nil, err
 	}
-	from := t.m.mgr.Get(model)
 	if t.validates() {
 		v := in // only a validated input is moved to the heap
 		if err := t.validate(ctx, s.unit, actor, model, &v); err != nil {
@@ -89,7 +90,7 @@ func (t *Transition[M, T, A, U, I]) fireBare(ctx context.Context, s *MemoryStore
 		}
 		in = v
 	}
-	to, err := t.target(ctx, actor, model, from, in, now)
+	to, err := t.targetOf(ctx, r, actor, model, from, in)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +395,7 @@ func (t *Transition[M, T, A, U, I]) fireIn(ctx context.Context, tx Tx[U], u U, n
 
 	// One step: the same stages, with the plan on the stack.
 	if !checked {
-		if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
+		if _, err := t.prevalidate(ctx, u, now, actor, model, t.m.mgr.Get(model)); err != nil {
 			rollback(ctx, tx)
 			return nil, nil, err
 		}
@@ -484,7 +485,7 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 			return p, nil
 		}
 		if attempt == 1 {
-			if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
+			if _, err := t.prevalidate(ctx, u, now, actor, model, t.m.mgr.Get(model)); err != nil {
 				rollback(ctx, tx)
 				return nil, err
 			}
@@ -514,8 +515,14 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 	return p, err
 }
 
+// target chooses the state the transition moves model to from state
+// from, at time now.
 func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I, now time.Time) (state.State[T], error) {
-	r := t.rule(model, from, now)
+	return t.targetOf(ctx, t.rule(model, from, now), actor, model, from, in)
+}
+
+// targetOf is target by rule r, the rule that applies to model.
+func (t *Transition[M, T, A, U, I]) targetOf(ctx context.Context, r *Rule[T], actor A, model *M, from state.State[T], in I) (state.State[T], error) {
 	switch {
 	case r == nil: // cannot happen after precheck
 		return from, fmt.Errorf("transition: %s of %s: %w: no rule from %s", t, t.m.object(model), ErrWrongState, from)
@@ -607,7 +614,7 @@ func (t *Transition[M, T, A, U, I]) planJSON(ctx context.Context, sc Scope[U], a
 		return nil, t.nilModel()
 	}
 	u, now := sc.Unit(), sc.Now()
-	if err := t.prevalidate(ctx, u, now, actor, model); err != nil {
+	if _, err := t.prevalidate(ctx, u, now, actor, model, t.m.mgr.Get(model)); err != nil {
 		return nil, err
 	}
 	in, err := t.decode(payload, check)

@@ -238,7 +238,7 @@ type action[M any, T comparable, A, U any] interface {
 	Name() string
 	Title() string
 	Can(ctx context.Context, sc Scope[U], actor A, model *M) bool
-	Availability(ctx context.Context, sc Scope[U], actor A, model *M) (Availability, error)
+	availability(ctx context.Context, av *Availability, sc Scope[U], actor A, model *M) error
 	fireJSON(ctx context.Context, s Store[U], actor A, model *M, payload []byte, check func([]byte) []FieldError, confirmed *string) (*Plan[U], error)
 	planJSON(ctx context.Context, sc Scope[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error)
 	info() graph.Transition
@@ -258,12 +258,13 @@ func (m *Machine[M, T, A, U]) Available(ctx context.Context, sc Scope[U], actor 
 // AppendAvailable is Available appending to dst.
 func (m *Machine[M, T, A, U]) AppendAvailable(ctx context.Context, dst []Availability, sc Scope[U], actor A, model *M) ([]Availability, error) {
 	m.use()
-	for _, a := range m.actions {
-		av, err := a.Availability(ctx, sc, actor, model)
-		if err != nil {
-			return dst, err
+	n := len(dst)
+	dst = slices.Grow(dst, len(m.actions))[:n+len(m.actions)]
+	for i, a := range m.actions {
+		if err := a.availability(ctx, &dst[n+i], sc, actor, model); err != nil {
+			clear(dst[n:])
+			return dst[:n], err
 		}
-		dst = append(dst, av)
 	}
 	return dst, nil
 }

@@ -277,14 +277,15 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 	}
 	ok := true
 	if !root || !c.checked {
-		add := func(r Reason) {
+		add := func(check int, why string) {
+			r := t.reasonOf(check, why, c.actor, model, from)
 			r.Object = object
 			if r.msg.kind == msgForbidden {
 				r.msg.who = c.who
 			}
 			c.reasons = append(c.reasons, r)
 		}
-		if ok, err = t.precheck(c.ctx, c.u, c.at, c.actor, model, add); err != nil {
+		if _, ok, err = t.precheck(c.ctx, c.u, c.at, c.actor, model, from, add); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/statecraft/statecraft/state"
 )
 
 // A Reason says why one pre-validation check refused a transition. Reasons
@@ -140,46 +142,55 @@ func errText(err error) string {
 
 // reasonCache keeps the lists of reasons a transition's availabilities
 // have given, so that listing availability allocates none once a list
-// was seen: an availability's reasons name no actor and no object, so a
-// list depends only on the model's state and on which checks failed, and
-// there are few. Lists are shared, read-only.
-type reasonCache struct {
-	lists atomic.Pointer[[][]Reason] // copied on write
-	mu    sync.Mutex                 // held while adding a list
+// was seen. An availability's reasons name no actor and no object, so for
+// a transition whose reasons depend on nothing else (see cacheable) a list
+// is fixed by the model's state and the checks that failed, and there are
+// few. Lists are shared, read-only.
+type reasonCache[T comparable] struct {
+	lists atomic.Pointer[[]reasonList[T]] // copied on write
+	mu    sync.Mutex                      // held while adding a list
+}
+
+// reasonList is the list of reasons of a model in state cur when the
+// checks whose bits failed has set failed (see checkState).
+type reasonList[T comparable] struct {
+	cur     state.State[T]
+	failed  uint64
+	reasons []Reason
 }
 
 // maxReasonLists bounds the lists a transition keeps.
-const maxReasonLists = 64
+const maxReasonLists = 256
 
-// of returns the kept list equal to rs, keeping a copy of rs first if there
-// is none. Reasons must be comparable (see cacheable).
-func (c *reasonCache) of(rs []Reason) []Reason {
+// of returns the list kept for state cur and the checks failed, making
+// and keeping it with build if there is none.
+func (c *reasonCache[T]) of(cur state.State[T], failed uint64, build func() []Reason) []Reason {
 	if p := c.lists.Load(); p != nil {
-		if l := findReasons(*p, rs); l != nil {
+		if l := findReasons(*p, cur, failed); l != nil {
 			return l
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var lists [][]Reason
+	var lists []reasonList[T]
 	if p := c.lists.Load(); p != nil {
-		if l := findReasons(*p, rs); l != nil {
+		if l := findReasons(*p, cur, failed); l != nil {
 			return l
 		}
 		lists = *p
 	}
-	l := slices.Clip(slices.Clone(rs))
+	l := slices.Clip(build())
 	if len(lists) < maxReasonLists {
-		lists = append(slices.Clip(lists), l)
+		lists = append(slices.Clip(lists), reasonList[T]{cur: cur, failed: failed, reasons: l})
 		c.lists.Store(&lists)
 	}
 	return l
 }
 
-func findReasons(lists [][]Reason, rs []Reason) []Reason {
-	for _, l := range lists {
-		if slices.Equal(l, rs) {
-			return l
+func findReasons[T comparable](lists []reasonList[T], cur state.State[T], failed uint64) []Reason {
+	for i := range lists {
+		if l := &lists[i]; l.cur == cur && l.failed == failed {
+			return l.reasons
 		}
 	}
 	return nil

@@ -59,14 +59,14 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 	afterCommit []commitHook[M, T, A, I]
 	onFailure   []failureHook[M, T, A, I]
 	cascades    []Cascade[M, A, U]
-	input       reflect.Type // nil for NoInput
-	shape       *shape       // the JSON the input accepts, for strict decoding
-	self        selfCheck    // how I's own Validate method is called, if it has one
-	ptrInput    bool         // whether I is a pointer type, so that nil is no input
-	bare        bool         // set when frozen: see fireBare
-	required    []string     // the input's required fields, made when frozen
-	reasons     reasonCache  // the reasons of its availabilities
-	cacheable   bool         // whether reasons can be kept in reasons
+	input       reflect.Type   // nil for NoInput
+	shape       *shape         // the JSON the input accepts, for strict decoding
+	self        selfCheck      // how I's own Validate method is called, if it has one
+	ptrInput    bool           // whether I is a pointer type, so that nil is no input
+	bare        bool           // set when frozen: see fireBare
+	required    []string       // the input's required fields, made when frozen
+	reasons     reasonCache[T] // the reasons of its availabilities
+	cacheable   bool           // whether reasons can be kept in reasons
 	// The words of refusals, made as the transition is declared (see
 	// describe), so that refusing builds none.
 	timed      bool     // a rule's source, or a field move's, is conditional: checks read the clock
@@ -455,12 +455,10 @@ func (t *Transition[M, T, A, U, I]) freeze() {
 		}
 	}
 	t.required = t.shape.required()
-	t.cacheable = true // every check's reason compares as a value (see reasonCache)
-	for _, c := range t.when {
-		if !reflect.TypeOf(c).Comparable() {
-			t.cacheable = false
-		}
-	}
+	// The reasons of other fields and of related conditions depend on
+	// more than the checks that failed (see reasonCache); the failed
+	// checks must fit in a uint64.
+	t.cacheable = len(t.also) == 0 && len(t.related) == 0 && t.checkAllow()+2+len(t.when) <= 64
 	t.bare = len(t.cascades) == 0 && len(t.also) == 0 && t.m.table == nil && len(t.m.after) == 0 &&
 		len(t.before) == 0 && len(t.effects) == 0 && len(t.after) == 0 && len(t.afterCommit) == 0 && len(t.onFailure) == 0
 }
