@@ -2,6 +2,7 @@ package transition
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/statecraft/statecraft/internal/callsite"
@@ -79,6 +80,10 @@ type Rule[T comparable] struct {
 	conds   []state.Source[T] // the conditional ones
 	targets []state.State[T]
 	refs    []StateRef // the targets as StateRefs, made when the machine is frozen
+	// in lists the states of sets, once the machine is frozen (see
+	// settle), so that from compares handles rather than asking each set.
+	in      []state.State[T]
+	settled bool
 	stay    bool
 	create  bool // from no state
 	pos     string
@@ -90,12 +95,31 @@ func (r *Rule[T]) from(s state.State[T]) bool {
 	if r.create {
 		return s.IsZero()
 	}
+	if r.settled {
+		return slices.Contains(r.in, s)
+	}
 	for _, set := range r.sets {
 		if set.Contains(s) {
 			return true
 		}
 	}
 	return false
+}
+
+// settle makes what the rule needs once its Type, of; is frozen: its
+// targets as StateRefs (by ref) and the states it applies from.
+func (r *Rule[T]) settle(of *state.Type[T], ref func(state.State[T]) StateRef) {
+	r.refs = nil
+	for _, s := range r.targets {
+		r.refs = append(r.refs, ref(s))
+	}
+	r.in = nil
+	for s := range of.States() {
+		if r.from(s) {
+			r.in = append(r.in, s)
+		}
+	}
+	r.settled = true
 }
 
 // mayFrom reports whether the rule may apply from s: from reports it, or s

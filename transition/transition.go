@@ -448,11 +448,7 @@ func (t *Transition[M, T, A, U, I]) freeze() {
 		mv.freeze()
 	}
 	for i := range t.rules {
-		r := &t.rules[i]
-		r.refs = nil
-		for _, s := range r.targets {
-			r.refs = append(r.refs, t.m.ref(s))
-		}
+		t.rules[i].settle(t.m.mgr.Type(), t.m.ref)
 	}
 	t.required = t.shape.required()
 	// The reasons of other fields and of related conditions depend on
