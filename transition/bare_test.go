@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -363,4 +364,97 @@ func TestAvailabilityReasonsAreKept(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A machine whose transitions have hooks and effects: in a Memory store
+// they run their stages on the event alone, without a plan.
+var (
+	hookedTickets = transition.For[bareUser, *[]string](bareStatusOf).
+			Identify(func(t *bareTicket) any { return t.ID }).
+			Version(func(t *bareTicket) *int64 { return &t.Version }).
+			After("audit", func(_ context.Context, log *[]string, tk *bareTicket, s transition.Step) error {
+			*log = append(*log, s.String())
+			if tk.Note == "audit fails" {
+				return errors.New("the audit is down")
+			}
+			return nil
+		})
+
+	hookedSubmit = transition.New[bareNote](hookedTickets, "submit", transition.From(bareOpen).To(bareReview)).AllowAnyone().
+			Effect("keep the note", func(_ context.Context, _ *[]string, e *transition.Event[bareTicket, bareStatus, bareUser, bareNote]) error {
+			switch e.Input.Note {
+			case "nothing to do":
+				return transition.Abort("no-op")
+			case "cancel":
+				return transition.Cancel("not today")
+			}
+			e.Model.Note = e.Input.Note
+			return nil
+		}).
+		OnFailure("count the failure", func(context.Context, *transition.Event[bareTicket, bareStatus, bareUser, bareNote], error) {
+			hookedFailures.Add(1)
+		}).
+		AfterCommit("notify", func(_ context.Context, e *transition.Event[bareTicket, bareStatus, bareUser, bareNote]) error {
+			if e.Input.Note == "notify fails" {
+				return errors.New("no mail server")
+			}
+			return nil
+		})
+)
+
+// hookedFailures counts the failures hookedSubmit's OnFailure hook saw.
+var hookedFailures atomic.Int32
+
+// TestHookedFireAgreesWithThePlan is TestBareFireAgreesWithThePlan for
+// transitions with hooks: the Memory store's path and the general one
+// give the same error, model, event and audit log.
+func TestHookedFireAgreesWithThePlan(t *testing.T) {
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	ann := bareUser{Name: "ann"}
+	for _, c := range []struct {
+		note     string
+		want     bareTicket
+		wantErr  error
+		aborted  bool
+		wantLogs int
+		failures int32 // the failure hook's calls, on both paths
+	}{
+		{note: "ready", want: bareTicket{ID: 1, Status: bareReview, Note: "ready", Version: 1}, wantLogs: 1},
+		{note: "nothing to do", want: bareTicket{ID: 1, Status: bareOpen}, aborted: true},
+		{note: "cancel", want: bareTicket{ID: 1, Status: bareOpen}, wantErr: transition.ErrCanceled, failures: 2},
+		{note: "audit fails", want: bareTicket{ID: 1, Status: bareOpen}, wantErr: transition.ErrStep, wantLogs: 1, failures: 2},
+		{note: "notify fails", want: bareTicket{ID: 1, Status: bareReview, Note: "notify fails", Version: 1}, wantErr: transition.ErrAfterCommit, wantLogs: 1},
+	} {
+		t.Run(c.note, func(t *testing.T) {
+			clock := func() time.Time { return at }
+			var memLog, genLog []string
+			failures := hookedFailures.Load()
+			mine, theirs := bareTicket{ID: 1, Status: bareOpen}, bareTicket{ID: 1, Status: bareOpen}
+			memEv, memErr := hookedSubmit.FireEvent(context.Background(), transition.Memory(&memLog, clock), ann, &mine, bareNote{Note: c.note})
+			genEv, genErr := hookedSubmit.FireEvent(context.Background(), generalStore[*[]string]{transition.Memory(&genLog, clock)}, ann, &theirs, bareNote{Note: c.note})
+			if c.wantErr == nil {
+				require.NoError(t, memErr)
+				require.NoError(t, genErr)
+			} else {
+				require.ErrorIs(t, memErr, c.wantErr)
+				require.ErrorIs(t, genErr, c.wantErr)
+				assert.Equal(t, genErr.Error(), memErr.Error())
+			}
+			assert.Equal(t, c.want, mine, "the ticket after the Memory store's path")
+			assert.Equal(t, c.want, theirs, "the ticket after the general path")
+			assert.Equal(t, c.failures, hookedFailures.Load()-failures, "failure hook calls")
+			assert.Len(t, memLog, c.wantLogs)
+			assert.Equal(t, genLog, memLog)
+			if memEv == nil || genEv == nil {
+				assert.Equal(t, genEv == nil, memEv == nil, "an event from one path only")
+				return
+			}
+			assert.Equal(t, c.aborted, memEv.Aborted)
+			m, g := *memEv, *genEv
+			m.Model, g.Model = nil, nil
+			if diff := cmp.Diff(g, m, cmpopts.IgnoreUnexported(m), cmp.Comparer(func(a, b state.State[bareStatus]) bool { return a == b })); diff != "" {
+				t.Errorf("the events (-general +memory):\n%s", diff)
+			}
+		})
+	}
 }

@@ -40,8 +40,8 @@ func (t *Transition[M, T, A, U, I]) Fire(ctx context.Context, s Store[U], actor 
 	if model == nil {
 		return t.nilModel()
 	}
-	if mem, ok := s.(*MemoryStore[U]); ok && t.bare {
-		_, err := t.fireBare(ctx, mem, actor, model, in, false)
+	if mem, ok := s.(*MemoryStore[U]); ok && t.inMemory {
+		_, err := t.fireMemory(ctx, mem, actor, model, in, false)
 		return err
 	}
 	_, err := t.fire(ctx, s, actor, model, in, false, "")
@@ -59,29 +59,33 @@ func (t *Transition[M, T, A, U, I]) FireEvent(ctx context.Context, s Store[U], a
 	if model == nil {
 		return nil, t.nilModel()
 	}
-	if mem, ok := s.(*MemoryStore[U]); ok && t.bare {
-		return t.fireBare(ctx, mem, actor, model, in, true)
+	if mem, ok := s.(*MemoryStore[U]); ok && t.inMemory {
+		return t.fireMemory(ctx, mem, actor, model, in, true)
 	}
 	return t.fire(ctx, s, actor, model, in, false, "")
 }
 
-// fireBare is Fire in a Memory store for a transition with no user code
-// to run once it is checked and validated, no Table and nothing else to
-// move (see bare): there is nothing to snapshot, no history and no commit,
-// so it sets the state on the stack. It builds the event only when keep
-// is set.
-func (t *Transition[M, T, A, U, I]) fireBare(ctx context.Context, s *MemoryStore[U], actor A, model *M, in I, keep bool) (*Event[M, T, A, I], error) {
+// fireMemory is Fire in a Memory store, for a transition of one step
+// that moves one field of a model without a Table (see inMemory): there
+// is no unit of work to begin, lock or commit and no history, so it runs
+// the stages itself rather than plan. Without hooks or effects (see bare)
+// nothing needs the event: it builds one only when keep is set, and reads
+// the clock only for a check that tests a time or for that event.
+func (t *Transition[M, T, A, U, I]) fireMemory(ctx context.Context, s *MemoryStore[U], actor A, model *M, in I, keep bool) (*Event[M, T, A, I], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var now time.Time
-	if t.checksTime() {
+	if t.checksTime() || !t.bare {
 		now = s.Now()
 	}
 	from := t.m.mgr.Get(model)
 	r, err := t.prevalidate(ctx, s.unit, now, actor, model, from)
 	if err != nil {
 		return nil, err
+	}
+	if !t.bare {
+		return t.fireHooked(ctx, s.unit, actor, model, in, from, r, now)
 	}
 	if t.validates() {
 		v := in // only a validated input is moved to the heap
@@ -110,6 +114,77 @@ func (t *Transition[M, T, A, U, I]) fireBare(ctx context.Context, s *MemoryStore
 		now = s.Now()
 	}
 	return &Event[M, T, A, I]{Name: t.name, Model: model, From: from, To: to, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}, nil
+}
+
+// eventBox is an event with room for the move of the Step a machine's
+// After hooks receive: what fireHooked allocates, once.
+type eventBox[M any, T comparable, A, I any] struct {
+	ev    Event[M, T, A, I]
+	moves [1]Move
+}
+
+// fireHooked is fireMemory for a transition with hooks or effects, from
+// its checks on (they passed: r is the rule that applies): it runs the
+// stages of Store's order on the event, and restores model if they fail.
+func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A, model *M, in I, from state.State[T], r *Rule[T], now time.Time) (*Event[M, T, A, I], error) {
+	box := &eventBox[M, T, A, I]{ev: Event[M, T, A, I]{Name: t.name, Model: model, From: from, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}}
+	ev := &box.ev
+	if t.validates() {
+		if err := t.validate(ctx, u, actor, model, &ev.Input); err != nil {
+			return nil, err
+		}
+	}
+	to, err := t.targetOf(ctx, r, actor, model, from, ev.Input)
+	if err != nil {
+		return nil, err
+	}
+	ev.To = to
+	var snap M
+	if err := guard(func() error {
+		if t.m.copy != nil {
+			snap = t.m.copy(model)
+		} else {
+			snap = *model
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("transition: taking a snapshot: %w", err)
+	}
+	var read int64
+	if t.m.version != nil {
+		read = *t.m.version(model)
+	}
+	err = ctx.Err()
+	if err == nil {
+		err = t.runStages(ctx, u, ev, to, func() error { return t.m.mgr.Set(model, to) }, func() Step {
+			st := t.stepOf(ev, -1, read)
+			st.Moves = append(box.moves[:0:1], Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(to)})
+			return st
+		})
+	}
+	if err == nil {
+		if t.m.version != nil {
+			*t.m.version(model) = read + 1
+		}
+		err = ctx.Err()
+	}
+	if err != nil {
+		*model = snap
+		if ab, ok := err.(*abortError); ok {
+			aborted(ev, from, ab.result)
+			return ev, nil
+		}
+		t.failureHooks(ctx, ev, err)
+		return nil, err
+	}
+	if len(t.afterCommit) > 0 {
+		if err := t.commitHooks(ctx, ev); err != nil {
+			e := &Error{kind: ErrAfterCommit, Err: err}
+			t.nameError(e, ev)
+			return ev, e
+		}
+	}
+	return ev, nil
 }
 
 // FireConfirmed is FireEvent for a plan a person confirmed: it plans again in

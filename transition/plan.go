@@ -884,12 +884,15 @@ func (p *planned[M, T, A, U, I]) hookInfo() Step {
 }
 
 // info0 is info without Moves.
-func (p *planned[M, T, A, U, I]) info0() Step {
-	t := p.t
-	st := Step{Machine: t.m.name, Object: t.m.identity(p.ev.Model), Transition: t.name, Actor: actorNameOf(&p.ev.Actor),
-		At: p.ev.At, Cause: p.cause, Version: p.obj.read, Created: t.creates}
-	if p.ev.Cause == nil && t.input != nil {
-		st.Input = &p.ev.Input
+func (p *planned[M, T, A, U, I]) info0() Step { return p.t.stepOf(&p.ev, p.cause, p.obj.read) }
+
+// stepOf describes the step of ev, without Moves: cause is the index of
+// the step that caused it, or -1; version the object's version as read.
+func (t *Transition[M, T, A, U, I]) stepOf(ev *Event[M, T, A, I], cause int, version int64) Step {
+	st := Step{Machine: t.m.name, Object: t.m.identity(ev.Model), Transition: t.name, Actor: actorNameOf(&ev.Actor),
+		At: ev.At, Cause: cause, Version: version, Created: t.creates}
+	if ev.Cause == nil && t.input != nil {
+		st.Input = &ev.Input
 	}
 	return st
 }
@@ -903,9 +906,12 @@ func (p *planned[M, T, A, U, I]) appendMoves(dst []Move) []Move {
 func (p *planned[M, T, A, U, I]) object() object[U]    { return p.obj }
 func (p *planned[M, T, A, U, I]) aborted() (bool, any) { return p.ev.Aborted, p.ev.Result }
 
-func (p *planned[M, T, A, U, I]) name(e *Error) {
-	e.Machine, e.Transition = p.t.m.name, p.t.name
-	e.src = names{object: p.t.m.object(p.ev.Model), actor: actorName(p.ev.Actor)}
+func (p *planned[M, T, A, U, I]) name(e *Error) { p.t.nameError(e, &p.ev) }
+
+// nameError names the transition of ev, its object and actor in e.
+func (t *Transition[M, T, A, U, I]) nameError(e *Error, ev *Event[M, T, A, I]) {
+	e.Machine, e.Transition = t.m.name, t.name
+	e.src = names{object: t.m.object(ev.Model), actor: actorName(ev.Actor)}
 }
 
 // verify checks that the fields the step moves are still as planned, so
@@ -926,55 +932,67 @@ func (p *planned[M, T, A, U, I]) verify() error {
 // run runs the step's before hooks and effects, sets its states and runs
 // its after hooks and its machine's.
 func (p *planned[M, T, A, U, I]) run(ctx context.Context, u U) error {
-	t, ev := p.t, &p.ev
+	t := p.t
+	return t.runStages(ctx, u, &p.ev, p.to, func() error {
+		p.obj.changed = true
+		if p.obj.table != nil {
+			p.obj.fields = append(p.obj.fields, FieldWrite{Column: t.m.mgr.Name(), From: dbValue(p.from), To: dbValue(p.to)})
+			for i, mv := range t.also {
+				p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: p.alsoFrom[i], To: mv.write(p.ev.Model, true)})
+			}
+		}
+		if err := t.m.mgr.Set(p.ev.Model, p.to); err != nil {
+			return err
+		}
+		for _, mv := range t.also {
+			if err := mv.set(p.ev.Model); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, p.hookInfo)
+}
+
+// runStages runs the stages of one step on ev, planned to move to state
+// to: its before hooks and effects, set (which sets the states), its after
+// hooks, and its machine's After hooks, which receive step().
+func (t *Transition[M, T, A, U, I]) runStages(ctx context.Context, u U, ev *Event[M, T, A, I], to state.State[T], set func() error, step func() Step) error {
 	for i := range t.before {
-		if err := p.runHook(ctx, u, &t.before[i]); err != nil {
+		if err := t.runHook(ctx, u, ev, &t.before[i]); err != nil {
 			return err
 		}
 	}
 	for i := range t.effects {
-		if err := p.runHook(ctx, u, &t.effects[i]); err != nil {
+		if err := t.runHook(ctx, u, ev, &t.effects[i]); err != nil {
 			return err
 		}
 	}
-	if ev.To != p.to {
+	if ev.To != to {
 		return t.stepError(ev.Actor, ev.Model, "set state",
-			fmt.Errorf("an effect changed the target from %s to %s: a transition moves only to its planned target", p.to, ev.To))
+			fmt.Errorf("an effect changed the target from %s to %s: a transition moves only to its planned target", to, ev.To))
 	}
-	p.obj.changed = true
-	if p.obj.table != nil {
-		p.obj.fields = append(p.obj.fields, FieldWrite{Column: t.m.mgr.Name(), From: dbValue(p.from), To: dbValue(p.to)})
-		for i, mv := range t.also {
-			p.obj.fields = append(p.obj.fields, FieldWrite{Column: mv.column(), From: p.alsoFrom[i], To: mv.write(ev.Model, true)})
-		}
-	}
-	if err := t.m.mgr.Set(ev.Model, p.to); err != nil {
+	if err := set(); err != nil {
 		return t.stepError(ev.Actor, ev.Model, "set state", err)
 	}
-	for _, mv := range t.also {
-		if err := mv.set(ev.Model); err != nil {
-			return t.stepError(ev.Actor, ev.Model, "set state", err)
-		}
-	}
 	for i := range t.after {
-		if err := p.runHook(ctx, u, &t.after[i]); err != nil {
+		if err := t.runHook(ctx, u, ev, &t.after[i]); err != nil {
 			return err
 		}
 	}
 	if len(t.m.after) > 0 {
-		st := p.hookInfo()
+		st := step()
 		for _, h := range t.m.after {
 			if err := guard(func() error { return h.fn(ctx, u, ev.Model, st) }); err != nil {
-				return p.hookError(h.title, err)
+				return t.hookError(ev, h.title, err)
 			}
 		}
 	}
 	return nil
 }
 
-func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T, A, U, I]) error {
-	if err := guard(func() error { return h.fn(ctx, u, &p.ev) }); err != nil {
-		return p.hookError(h.title, err)
+func (t *Transition[M, T, A, U, I]) runHook(ctx context.Context, u U, ev *Event[M, T, A, I], h *hook[M, T, A, U, I]) error {
+	if err := guard(func() error { return h.fn(ctx, u, ev) }); err != nil {
+		return t.hookError(ev, h.title, err)
 	}
 	return nil
 }
@@ -982,7 +1000,7 @@ func (p *planned[M, T, A, U, I]) runHook(ctx context.Context, u U, h *hook[M, T,
 // hookError turns what a hook returned into the step's error: an abort
 // as it is, a cancel as a copy naming the step (the hook's error may be a
 // shared value), anything else as a step that failed.
-func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
+func (t *Transition[M, T, A, U, I]) hookError(ev *Event[M, T, A, I], title string, err error) error {
 	var ab *abortError
 	var ce *cancelError
 	var e *Error
@@ -993,17 +1011,22 @@ func (p *planned[M, T, A, U, I]) hookError(title string, err error) error {
 		return e // a transition fired inside a hook was canceled: it names itself
 	case errors.As(err, &ce):
 		e := &Error{Step: title, Err: ce, kind: ErrCanceled}
-		p.name(e)
+		t.nameError(e, ev)
 		return e
 	}
-	return p.t.stepError(p.ev.Actor, p.ev.Model, title, err)
+	return t.stepError(ev.Actor, ev.Model, title, err)
 }
 
 func (p *planned[M, T, A, U, I]) afterCommit(ctx context.Context) error {
+	return p.t.commitHooks(ctx, &p.ev)
+}
+
+// commitHooks runs the after-commit hooks on ev and joins their errors.
+func (t *Transition[M, T, A, U, I]) commitHooks(ctx context.Context, ev *Event[M, T, A, I]) error {
 	var errs []error
-	for _, h := range p.t.afterCommit {
-		if err := guard(func() error { return h.fn(ctx, &p.ev) }); err != nil {
-			errs = append(errs, &hookFailed{hook: h.title, object: p.t.m.object(p.ev.Model), err: err})
+	for _, h := range t.afterCommit {
+		if err := guard(func() error { return h.fn(ctx, ev) }); err != nil {
+			errs = append(errs, &hookFailed{hook: h.title, object: t.m.object(ev.Model), err: err})
 		}
 	}
 	return errors.Join(errs...)
@@ -1031,13 +1054,21 @@ func (e *hookFailed) Unwrap() error {
 }
 
 func (p *planned[M, T, A, U, I]) failed(ctx context.Context, err error) {
-	for _, h := range p.t.onFailure {
-		_ = guard(func() error { h.fn(ctx, &p.ev, err); return nil })
+	p.t.failureHooks(ctx, &p.ev, err)
+}
+
+// failureHooks runs the failure hooks on ev, which failed with err.
+func (t *Transition[M, T, A, U, I]) failureHooks(ctx context.Context, ev *Event[M, T, A, I], err error) {
+	for _, h := range t.onFailure {
+		_ = guard(func() error { h.fn(ctx, ev, err); return nil })
 	}
 }
 
-func (p *planned[M, T, A, U, I]) abort(result any) {
-	p.ev.Aborted, p.ev.Result, p.ev.To, p.ev.Also = true, result, p.from, nil
+func (p *planned[M, T, A, U, I]) abort(result any) { aborted(&p.ev, p.from, result) }
+
+// aborted marks ev, which moved from state from, aborted with result.
+func aborted[M any, T comparable, A, I any](ev *Event[M, T, A, I], from state.State[T], result any) {
+	ev.Aborted, ev.Result, ev.To, ev.Also = true, result, from, nil
 }
 
 // dbValue is a state's value as a database value, nil for no state.

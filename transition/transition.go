@@ -63,7 +63,8 @@ type Transition[M any, T comparable, A any, U any, I any] struct {
 	shape       *shape         // the JSON the input accepts, for strict decoding
 	self        selfCheck      // how I's own Validate method is called, if it has one
 	ptrInput    bool           // whether I is a pointer type, so that nil is no input
-	bare        bool           // set when frozen: see fireBare
+	inMemory    bool           // set when frozen: see fireMemory
+	bare        bool           // set when frozen: see fireMemory
 	required    []string       // the input's required fields, made when frozen
 	reasons     reasonCache[T] // the reasons of its availabilities
 	cacheable   bool           // whether reasons can be kept in reasons
@@ -455,7 +456,8 @@ func (t *Transition[M, T, A, U, I]) freeze() {
 	// more than the checks that failed (see reasonCache); the failed
 	// checks must fit in a uint64.
 	t.cacheable = len(t.also) == 0 && len(t.related) == 0 && t.checkAllow()+2+len(t.when) <= 64
-	t.bare = len(t.cascades) == 0 && len(t.also) == 0 && t.m.table == nil && len(t.m.after) == 0 &&
+	t.inMemory = len(t.cascades) == 0 && len(t.also) == 0 && t.m.table == nil
+	t.bare = t.inMemory && len(t.m.after) == 0 &&
 		len(t.before) == 0 && len(t.effects) == 0 && len(t.after) == 0 && len(t.afterCommit) == 0 && len(t.onFailure) == 0
 }
 
