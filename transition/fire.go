@@ -117,7 +117,8 @@ func (t *Transition[M, T, A, U, I]) fireMemory(ctx context.Context, s *MemorySto
 }
 
 // eventBox is an event with room for the move of the Step a machine's
-// After hooks receive: what fireHooked allocates, once.
+// After hooks receive: what fireHooked allocates for a machine with such
+// hooks (the event alone otherwise).
 type eventBox[M any, T comparable, A, I any] struct {
 	ev    Event[M, T, A, I]
 	moves [1]Move
@@ -127,8 +128,15 @@ type eventBox[M any, T comparable, A, I any] struct {
 // its checks on (they passed: r is the rule that applies): it runs the
 // stages of Store's order on the event, and restores model if they fail.
 func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A, model *M, in I, from state.State[T], r *Rule[T], now time.Time) (*Event[M, T, A, I], error) {
-	box := &eventBox[M, T, A, I]{ev: Event[M, T, A, I]{Name: t.name, Model: model, From: from, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}}
-	ev := &box.ev
+	var ev *Event[M, T, A, I]
+	var moves []Move // room for the Step's move, when a machine's After hook receives one
+	if len(t.m.after) > 0 {
+		box := new(eventBox[M, T, A, I])
+		ev, moves = &box.ev, box.moves[:0:1]
+	} else {
+		ev = new(Event[M, T, A, I])
+	}
+	*ev = Event[M, T, A, I]{Name: t.name, Model: model, From: from, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}
 	if t.validates() {
 		if err := t.validate(ctx, u, actor, model, &ev.Input); err != nil {
 			return nil, err
@@ -158,7 +166,7 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 	if err == nil {
 		err = t.runStages(ctx, u, ev, to, func() error { return t.m.mgr.Set(model, to) }, func() Step {
 			st := t.stepOf(ev, -1, read)
-			st.Moves = append(box.moves[:0:1], Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(to)})
+			st.Moves = append(moves, Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(to)})
 			return st
 		})
 	}
