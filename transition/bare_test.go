@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -457,4 +458,69 @@ func TestHookedFireAgreesWithThePlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFireJSONInMemoryAgreesWithThePlan: FireJSON in a Memory store
+// returns the plan the general path returns, digest included, for a
+// transition with hooks and one without.
+func TestFireJSONInMemoryAgreesWithThePlan(t *testing.T) {
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return at }
+	ann := bareUser{Name: "ann"}
+	for _, c := range []struct {
+		name    string
+		fire    func(s transition.Store[*[]string], tk *bareTicket) (*transition.Plan[*[]string], error)
+		want    bareTicket
+		wantErr error
+	}{
+		{"with hooks", func(s transition.Store[*[]string], tk *bareTicket) (*transition.Plan[*[]string], error) {
+			return hookedSubmit.FireJSON(context.Background(), s, ann, tk, []byte(`{"note": " ready "}`))
+		}, bareTicket{ID: 1, Status: bareReview, Note: "ready", Version: 1}, nil},
+		{"aborted", func(s transition.Store[*[]string], tk *bareTicket) (*transition.Plan[*[]string], error) {
+			return hookedSubmit.FireJSON(context.Background(), s, ann, tk, []byte(`{"note": "nothing to do"}`))
+		}, bareTicket{ID: 1, Status: bareOpen}, nil},
+		{"invalid", func(s transition.Store[*[]string], tk *bareTicket) (*transition.Plan[*[]string], error) {
+			return hookedSubmit.FireJSON(context.Background(), s, ann, tk, []byte(`{"note": 7}`))
+		}, bareTicket{ID: 1, Status: bareOpen}, transition.ErrInvalidInput},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var memLog, genLog []string
+			mine, theirs := bareTicket{ID: 1, Status: bareOpen}, bareTicket{ID: 1, Status: bareOpen}
+			memPlan, memErr := c.fire(transition.Memory(&memLog, clock), &mine)
+			genPlan, genErr := c.fire(generalStore[*[]string]{transition.Memory(&genLog, clock)}, &theirs)
+			assert.Equal(t, c.want, mine)
+			assert.Equal(t, c.want, theirs)
+			if c.wantErr != nil {
+				require.ErrorIs(t, memErr, c.wantErr)
+				require.ErrorIs(t, genErr, c.wantErr)
+				assert.Equal(t, genErr.Error(), memErr.Error())
+				assert.Nil(t, memPlan)
+				return
+			}
+			require.NoError(t, memErr)
+			require.NoError(t, genErr)
+			memJSON, err := json.Marshal(memPlan)
+			require.NoError(t, err)
+			genJSON, err := json.Marshal(genPlan)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(genJSON), string(memJSON))
+			memAborted, memResult := memPlan.Aborted()
+			genAborted, genResult := genPlan.Aborted()
+			assert.Equal(t, genAborted, memAborted)
+			assert.Equal(t, genResult, memResult)
+			assert.Equal(t, genLog, memLog)
+		})
+	}
+	// Without hooks, in the registry's way: by a plan of one allocation.
+	var memTk, genTk = bareTicket{ID: 2, Status: bareReview}, bareTicket{ID: 2, Status: bareReview}
+	lead := bareUser{Name: "lea", Lead: true}
+	memPlan, err := bareDecide.FireJSON(context.Background(), transition.Memory(struct{}{}, clock), lead, &memTk, []byte(`{"accept": true}`))
+	require.NoError(t, err)
+	genPlan, err := bareDecide.FireJSON(context.Background(), generalStore[struct{}]{transition.Memory(struct{}{}, clock)}, lead, &genTk, []byte(`{"accept": true}`))
+	require.NoError(t, err)
+	assert.Equal(t, genTk, memTk)
+	assert.Equal(t, bareDone, memTk.Status)
+	assert.Equal(t, genPlan.Digest(), memPlan.Digest())
+	assert.Equal(t, genPlan.String(), memPlan.String())
+	assert.Equal(t, genPlan.Steps, memPlan.Steps)
 }

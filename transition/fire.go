@@ -76,7 +76,7 @@ func (t *Transition[M, T, A, U, I]) fireMemory(ctx context.Context, s *MemorySto
 		return nil, err
 	}
 	var now time.Time
-	if t.checksTime() || !t.bare {
+	if t.checksTime() || !t.bare || keep {
 		now = s.Now()
 	}
 	from := t.m.mgr.Get(model)
@@ -84,36 +84,57 @@ func (t *Transition[M, T, A, U, I]) fireMemory(ctx context.Context, s *MemorySto
 	if err != nil {
 		return nil, err
 	}
+	f, err := t.fireChecked(ctx, s.unit, actor, model, in, from, r, now, keep)
+	if err != nil && !errors.Is(err, ErrAfterCommit) {
+		return nil, err
+	}
+	return f.ev, err
+}
+
+// fired is what fireChecked did.
+type fired[M any, T comparable, A, I any] struct {
+	ev      *Event[M, T, A, I] // nil for a bare transition unless kept
+	input   I                  // the input as validated
+	to      state.State[T]     // the target, as planned
+	version int64              // the model's version before
+}
+
+// fireChecked is fireMemory once the checks passed (r is the rule that
+// applies; now the time, if it was read).
+func (t *Transition[M, T, A, U, I]) fireChecked(ctx context.Context, u U, actor A, model *M, in I, from state.State[T], r *Rule[T], now time.Time, keep bool) (fired[M, T, A, I], error) {
 	if !t.bare {
-		return t.fireHooked(ctx, s.unit, actor, model, in, from, r, now)
+		return t.fireHooked(ctx, u, actor, model, in, from, r, now)
 	}
+	var f fired[M, T, A, I]
 	if t.validates() {
-		v := in // only a validated input is moved to the heap
-		if err := t.validate(ctx, s.unit, actor, model, &v); err != nil {
-			return nil, err
+		v := new(I) // only a validated input is moved to the heap
+		*v = in
+		if err := t.validate(ctx, u, actor, model, v); err != nil {
+			return f, err
 		}
-		in = v
+		in = *v
 	}
+	f.input = in
 	to, err := t.targetOf(ctx, r, actor, model, from, in)
 	if err != nil {
-		return nil, err
+		return f, err
 	}
 	if err := ctx.Err(); err != nil { // a check or validation outlasted it
-		return nil, err
+		return f, err
 	}
 	if err := t.m.mgr.Set(model, to); err != nil {
-		return nil, t.stepError(actor, model, "set state", err)
+		return f, t.stepError(actor, model, "set state", err)
 	}
+	f.to = to
 	if t.m.version != nil {
-		*t.m.version(model)++
+		v := t.m.version(model)
+		f.version = *v
+		*v = f.version + 1
 	}
-	if !keep {
-		return nil, nil
+	if keep {
+		f.ev = &Event[M, T, A, I]{Name: t.name, Model: model, From: from, To: to, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}
 	}
-	if !t.checksTime() {
-		now = s.Now()
-	}
-	return &Event[M, T, A, I]{Name: t.name, Model: model, From: from, To: to, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}, nil
+	return f, nil
 }
 
 // eventBox is an event with room for the move of the Step a machine's
@@ -127,7 +148,8 @@ type eventBox[M any, T comparable, A, I any] struct {
 // fireHooked is fireMemory for a transition with hooks or effects, from
 // its checks on (they passed: r is the rule that applies): it runs the
 // stages of Store's order on the event, and restores model if they fail.
-func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A, model *M, in I, from state.State[T], r *Rule[T], now time.Time) (*Event[M, T, A, I], error) {
+func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A, model *M, in I, from state.State[T], r *Rule[T], now time.Time) (fired[M, T, A, I], error) {
+	var f fired[M, T, A, I]
 	var ev *Event[M, T, A, I]
 	var moves []Move // room for the Step's move, when a machine's After hook receives one
 	if len(t.m.after) > 0 {
@@ -137,16 +159,18 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 		ev = new(Event[M, T, A, I])
 	}
 	*ev = Event[M, T, A, I]{Name: t.name, Model: model, From: from, Actor: actor, Input: in, At: now, Created: t.creates, m: t.m}
+	f.ev = ev
 	if t.validates() {
 		if err := t.validate(ctx, u, actor, model, &ev.Input); err != nil {
-			return nil, err
+			return f, err
 		}
 	}
+	f.input = ev.Input
 	to, err := t.targetOf(ctx, r, actor, model, from, ev.Input)
 	if err != nil {
-		return nil, err
+		return f, err
 	}
-	ev.To = to
+	ev.To, f.to = to, to
 	var snap M
 	if err := guard(func() error {
 		if t.m.copy != nil {
@@ -156,12 +180,12 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("transition: taking a snapshot: %w", err)
+		return f, fmt.Errorf("transition: taking a snapshot: %w", err)
 	}
-	var read int64
 	if t.m.version != nil {
-		read = *t.m.version(model)
+		f.version = *t.m.version(model)
 	}
+	read := f.version
 	err = ctx.Err()
 	if err == nil {
 		err = t.runStages(ctx, u, ev, to, func() error { return t.m.mgr.Set(model, to) }, func() Step {
@@ -180,19 +204,20 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 		*model = snap
 		if ab, ok := err.(*abortError); ok {
 			aborted(ev, from, ab.result)
-			return ev, nil
+			return f, nil
 		}
 		t.failureHooks(ctx, ev, err)
-		return nil, err
+		f.ev = nil
+		return f, err
 	}
 	if len(t.afterCommit) > 0 {
 		if err := t.commitHooks(ctx, ev); err != nil {
 			e := &Error{kind: ErrAfterCommit, Err: err}
 			t.nameError(e, ev)
-			return ev, e
+			return f, e
 		}
 	}
-	return ev, nil
+	return f, nil
 }
 
 // FireConfirmed is FireEvent for a plan a person confirmed: it plans again in
@@ -548,6 +573,9 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 			return nil, t.unconfirmed(model)
 		}
 	}
+	if mem, ok := s.(*MemoryStore[U]); ok && t.inMemory && confirmedDigest == nil {
+		return t.fireJSONMemory(ctx, mem, actor, model, payload, check)
+	}
 	var (
 		in  I
 		st  *planned[M, T, A, U, I]
@@ -563,7 +591,7 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 			return nil, oerr
 		case replay != nil:
 			p := &Plan[U]{Steps: replay, replayed: true}
-			p.lazy = func() string { return digest[U](p.Steps, nil, json.RawMessage(payload)) }
+			p.lazy = digestFunc(func() string { return digest(p.Steps, nil, json.RawMessage(payload)) })
 			p.applied.Store(true)
 			return p, nil
 		}
@@ -591,7 +619,7 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 	}
 	if p == nil {
 		p = &Plan[U]{Steps: []Step{st.info()}, steps: []step[U]{st}, objs: []object[U]{st.obj}}
-		p.lazy = func() string { return digest(p.Steps, p.objs, in) }
+		p.lazy = digestFunc(func() string { return digest(p.Steps, versions(p.objs), in) })
 		p.applied.Store(true)
 	}
 	p.aborted = st.ev.Aborted
@@ -600,6 +628,49 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 
 // target chooses the state the transition moves model to from state
 // from, at time now.
+// fireJSONMemory is fireJSON in a Memory store for a transition that
+// fireMemory fires: it checks, decodes, fires and describes the step in
+// a plan of one allocation (and the event's, if the transition has hooks).
+func (t *Transition[M, T, A, U, I]) fireJSONMemory(ctx context.Context, s *MemoryStore[U], actor A, model *M, payload []byte, check func([]byte) []FieldError) (*Plan[U], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Now() // the step's time
+	from := t.m.mgr.Get(model)
+	r, err := t.prevalidate(ctx, s.unit, now, actor, model, from)
+	if err != nil {
+		return nil, err
+	}
+	in, err := t.decode(payload, check)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.src = names{object: t.m.object(model), actor: actorName(actor)}
+		}
+		return nil, err
+	}
+	f, err := t.fireChecked(ctx, s.unit, actor, model, in, from, r, now, false)
+	if err != nil && !errors.Is(err, ErrAfterCommit) {
+		return nil, err
+	}
+	o := &onePlan[A, U, I]{in: in, input: f.input, actor: actor, version: f.version}
+	st := Step{Machine: t.m.name, Object: t.m.identity(model), Transition: t.name, Actor: actorNameOf(&o.actor),
+		At: now, Cause: -1, Version: f.version, Created: t.creates}
+	if t.input != nil {
+		st.Input = &o.input
+		if f.ev != nil {
+			st.Input = &f.ev.Input // as the hooks left it
+		}
+	}
+	st.Moves = append(o.move[:0:1], Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(f.to)})
+	o.step[0] = st
+	o.plan.Steps, o.plan.lazy = o.step[:], o
+	o.plan.applied.Store(true)
+	if f.ev != nil && f.ev.Aborted {
+		o.plan.aborted, o.plan.result = true, f.ev.Result
+	}
+	return &o.plan, err
+}
+
 func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I, now time.Time) (state.State[T], error) {
 	return t.targetOf(ctx, t.rule(model, from, now), actor, model, from, in)
 }

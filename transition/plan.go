@@ -39,10 +39,11 @@ type Plan[U any] struct {
 	digest string
 	// lazy, when set, computes digest the first time it is asked for: a
 	// plan FireJSON made of one step, whose digest is seldom read.
-	lazy     func() string
+	lazy     digester
 	lazyOnce sync.Once
 	applied  atomic.Bool
 	aborted  bool
+	result   any // what Abort was given, for a plan without steps
 	replayed bool
 }
 
@@ -86,7 +87,7 @@ func (p *Plan[U]) MarshalJSON() ([]byte, error) {
 // digest apply the same changes to the same stored objects.
 func (p *Plan[U]) Digest() string {
 	if p.lazy != nil {
-		p.lazyOnce.Do(func() { p.digest = p.lazy() })
+		p.lazyOnce.Do(func() { p.digest = p.lazy.digest() })
 	}
 	return p.digest
 }
@@ -220,7 +221,7 @@ func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Tim
 	if len(c.reasons) > 0 {
 		return nil, t.blockedError(actor, model, c.reasons)
 	}
-	c.plan.digest = digest(c.plan.Steps, c.plan.objs, in)
+	c.plan.digest = digest(c.plan.Steps, versions(c.plan.objs), in)
 	return c.plan, nil
 }
 
@@ -338,7 +339,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 
 // digest hashes the steps, the versions their objects had, and the input
 // of the transition asked for.
-func digest[U any](steps []Step, objs []object[U], in any) string {
+func digest(steps []Step, versions []int64, in any) string {
 	h := sha256.New()
 	if b, err := json.Marshal(in); err == nil {
 		h.Write(b)
@@ -352,12 +353,43 @@ func digest[U any](steps []Step, objs []object[U], in any) string {
 			fmt.Fprintf(h, "%s\x00%v\x00%v\x00", mv.Field, mv.From.Value, mv.To.Value)
 		}
 	}
-	for _, o := range objs {
-		h.Write(strconv.AppendInt(nil, o.version(), 10))
+	for _, v := range versions {
+		h.Write(strconv.AppendInt(nil, v, 10))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
+
+// versions lists the versions of objs as read (see digest).
+func versions[U any](objs []object[U]) []int64 {
+	vs := make([]int64, len(objs))
+	for i, o := range objs {
+		vs[i] = o.version()
+	}
+	return vs
+}
+
+// A digester computes a plan's digest when it is first asked for.
+type digester interface{ digest() string }
+
+// digestFunc is a digester.
+type digestFunc func() string
+
+func (f digestFunc) digest() string { return f() }
+
+// onePlan is the plan of one step that FireJSON applied in a Memory store
+// (see fireJSONMemory), with room for its step and move: one allocation.
+type onePlan[A, U, I any] struct {
+	plan    Plan[U]
+	step    [1]Step
+	move    [1]Move
+	in      I // as decoded, for the digest (as planning digests it)
+	input   I // as validated, for the step
+	actor   A // named through a pointer, which a parameter cannot give without escaping
+	version int64
+}
+
+func (o *onePlan[A, U, I]) digest() string { return digest(o.plan.Steps, []int64{o.version}, o.in) }
 
 // Plan pre-validates the transition on model with input in, and plans its
 // whole causal chain, in the unit of work sc: it runs every check and
@@ -407,8 +439,11 @@ func (p *Plan[U]) Apply(ctx context.Context, tx Tx[U], lock bool) error {
 // Aborted reports whether a hook stopped the plan's application with
 // Abort, and the result it gave.
 func (p *Plan[U]) Aborted() (bool, any) {
-	if !p.aborted || len(p.steps) == 0 {
+	switch {
+	case !p.aborted:
 		return false, nil
+	case len(p.steps) == 0: // a plan of fireJSONMemory
+		return true, p.result
 	}
 	return p.steps[0].aborted()
 }
