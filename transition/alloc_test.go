@@ -3,8 +3,8 @@ package transition_test
 import (
 	"context"
 	"fmt"
-	"time"
 	"testing"
+	"time"
 
 	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
