@@ -35,7 +35,7 @@ var operations = []operation{
 
 // implementations explains the rows' names.
 var implementations = [][2]string{
-	{"statecraft", "the library as its documentation uses it: `Transition.Fire`, `Can` and `Machine.AppendAvailable` (into the caller's slice) in a `transition.Memory` store on the wall clock, `Group.Contains`, `Conditional.Match`; the observer is a `Machine.After` hook"},
+	{"statecraft", "the library as its documentation uses it: `Transition.Fire` (which returns only an error), `Can` and `Machine.AppendAvailable` (into the caller's slice) in a `transition.Memory` store on the wall clock, `Group.Contains`, `Conditional.Match`; the observer is a `Machine.After` hook"},
 	{"statecraft-new", "`Machine.Available`: the list, with every reason, in a new slice"},
 	{"statecraft-registry", "through the `registry`: `Registry.Available` (each transition's targets and form too) and `Registry.Fire` (by name)"},
 	{"statecraft-names", "a names-only list the caller builds from each transition's `Can`: statecraft offers no names-only form"},

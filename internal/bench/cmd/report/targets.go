@@ -104,7 +104,7 @@ func (r *report) checks() []check {
 		r.allocCheck("may-fire, refused, allocates nothing", 0, "CanRefused:statecraft"),
 		r.allocCheck("membership tests allocate nothing", 0, "Group:statecraft", "Group:statecraft-in"),
 		r.allocCheck("conditional tests allocate nothing", 0, "Conditional:statecraft"),
-		r.allocCheck("firing allocates nothing when nothing keeps the event (the caller drops Fire's event)", 0, "Fire:statecraft"),
+		r.allocCheck("firing allocates nothing when nothing keeps the event (Fire returns only an error)", 0, "Fire:statecraft"),
 		r.allocCheck("firing allocates at most the event otherwise (an observer receives it)", 1, "FireObserved:statecraft", "FireObserved:statecraft-transition-after"))
 
 	clock := check{target: "the clock is read only when something uses the time (approve uses none)", verdict: met}
