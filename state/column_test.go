@@ -536,6 +536,30 @@ func TestColumnJSONNonCanonical(t *testing.T) {
 	assertState(t, Requested, r)
 }
 
+// A JSON string holding a byte that is not UTF-8 reads as encoding/json
+// reads it, with U+FFFD in the byte's place: not as the state whose value
+// is that byte.
+func TestColumnJSONInvalidUTF8(t *testing.T) {
+	typ := state.NewType[string]("Bytes")
+	bad := typ.State("\x80", "Bad")
+	fffd := typ.State("\ufffd", "U+FFFD")
+	data := []byte("\"\x80\"")
+	var want string
+	require.NoError(t, json.Unmarshal(data, &want))
+	require.Equal(t, "\ufffd", want)
+
+	s := bad
+	require.NoError(t, s.UnmarshalJSON(data))
+	assert.Equal(t, fffd, s)
+
+	other := state.NewType[string]("OnlyBad")
+	onlyBad := other.State("\x80", "Bad")
+	s = onlyBad
+	var ute *json.UnmarshalTypeError
+	assert.ErrorAs(t, s.UnmarshalJSON(data), &ute)
+	assert.Equal(t, onlyBad, s)
+}
+
 // JSON null is the absence of a state: an error for a State, and no state
 // for a Null, whatever whitespace surrounds it and even when the Type
 // declares a state whose value is the zero value.
