@@ -876,6 +876,22 @@ func TestColumnFmt(t *testing.T) {
 	assert.Equal(t, `ReviewState."Review requested"("requested")`, fmt.Sprintf("%#v", Requested))
 	assert.Equal(t, "state.State{}", fmt.Sprintf("%#v", State{}))
 	assert.Contains(t, fmt.Sprintf("%#v", []State{Draft, Deleted}), "{ProjectState.Draft(1), ProjectState.Deleted(4)}")
+
+	// A title is quoted unless it is a Go identifier: letters, digits and
+	// underscores, not starting with a digit.
+	levels := state.NewType[int]("Level")
+	for i, tt := range []struct{ title, want string }{
+		{"Level2", "Level.Level2(1)"},
+		{"_draft", "Level._draft(2)"},
+		{"in_review", "Level.in_review(3)"},
+		{"Été", "Level.Été(4)"},
+		{"_", "Level._(5)"},
+		{"2nd", `Level."2nd"(6)`},
+		{"a-b", `Level."a-b"(7)`},
+		{"a b", `Level."a b"(8)`},
+	} {
+		assert.Equal(t, tt.want, fmt.Sprintf("%#v", levels.State(i+1, tt.title)))
+	}
 }
 
 // log/slog logs a state, and a Null, as String writes it (its LogValue):
