@@ -214,10 +214,10 @@ func plainJSONString(data []byte) ([]byte, bool) {
 	text := data[1 : len(data)-1]
 	ascii := true
 	for _, c := range text {
-		switch {
-		case c < 0x20 || c == '"' || c == '\\':
+		if c < 0x20 || c == '"' || c == '\\' {
 			return nil, false
-		case c >= utf8.RuneSelf:
+		}
+		if c >= utf8.RuneSelf {
 			ascii = false
 		}
 	}

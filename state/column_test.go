@@ -536,6 +536,30 @@ func TestColumnJSONNonCanonical(t *testing.T) {
 	assertState(t, Requested, r)
 }
 
+// A JSON string holding a byte that is not UTF-8 reads as encoding/json
+// reads it, with U+FFFD in the byte's place: not as the state whose value
+// is that byte.
+func TestColumnJSONInvalidUTF8(t *testing.T) {
+	typ := state.NewType[string]("Bytes")
+	bad := typ.State("\x80", "Bad")
+	fffd := typ.State("\ufffd", "U+FFFD")
+	data := []byte("\"\x80\"")
+	var want string
+	require.NoError(t, json.Unmarshal(data, &want))
+	require.Equal(t, "\ufffd", want)
+
+	s := bad
+	require.NoError(t, s.UnmarshalJSON(data))
+	assert.Equal(t, fffd, s)
+
+	other := state.NewType[string]("OnlyBad")
+	onlyBad := other.State("\x80", "Bad")
+	s = onlyBad
+	var ute *json.UnmarshalTypeError
+	assert.ErrorAs(t, s.UnmarshalJSON(data), &ute)
+	assert.Equal(t, onlyBad, s)
+}
+
 // JSON null is the absence of a state: an error for a State, and no state
 // for a Null, whatever whitespace surrounds it and even when the Type
 // declares a state whose value is the zero value.
@@ -852,6 +876,22 @@ func TestColumnFmt(t *testing.T) {
 	assert.Equal(t, `ReviewState."Review requested"("requested")`, fmt.Sprintf("%#v", Requested))
 	assert.Equal(t, "state.State{}", fmt.Sprintf("%#v", State{}))
 	assert.Contains(t, fmt.Sprintf("%#v", []State{Draft, Deleted}), "{ProjectState.Draft(1), ProjectState.Deleted(4)}")
+
+	// A title is quoted unless it is a Go identifier: letters, digits and
+	// underscores, not starting with a digit.
+	levels := state.NewType[int]("Level")
+	for i, tt := range []struct{ title, want string }{
+		{"Level2", "Level.Level2(1)"},
+		{"_draft", "Level._draft(2)"},
+		{"in_review", "Level.in_review(3)"},
+		{"Été", "Level.Été(4)"},
+		{"_", "Level._(5)"},
+		{"2nd", `Level."2nd"(6)`},
+		{"a-b", `Level."a-b"(7)`},
+		{"a b", `Level."a b"(8)`},
+	} {
+		assert.Equal(t, tt.want, fmt.Sprintf("%#v", levels.State(i+1, tt.title)))
+	}
 }
 
 // log/slog logs a state, and a Null, as String writes it (its LogValue):

@@ -71,14 +71,16 @@ func (m *Manager[M, T]) Conditional(name, title string, base Set[T], test func(m
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	switch {
-	case base == nil:
+	if base == nil {
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: fmt.Sprintf("conditional state %q has no base state", title)})
-	case base.Type() != m.typ:
+	}
+	if base.Type() != m.typ {
 		panic(foreignSet(m.typ, pos, base))
-	case test == nil:
+	}
+	if test == nil {
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: fmt.Sprintf("conditional state %q has no test", title)})
-	case o.final:
+	}
+	if o.final {
 		panic(&DeclarationError{Type: m.typ.name, At: pos, Msg: fmt.Sprintf("conditional state %q: only states can be final", title)})
 	}
 	m.declare("conditional state", name, title, pos)
@@ -197,10 +199,10 @@ func (c *Conditional[M, T]) Match(model *M, now time.Time) bool {
 // for Recallable. It fails to render with an error wrapping ErrNoSQL if a
 // conditional member has no SQL.
 func (c *Conditional[M, T]) Expr() sqlexpr.Expr {
-	switch {
-	case !c.sql.IsZero():
+	if !c.sql.IsZero() {
 		return sqlexpr.And(setExpr(c.base, c.m.column), c.sql)
-	case c.members == nil:
+	}
+	if c.members == nil {
 		return sqlexpr.Err(fmt.Errorf("state: conditional state %q of %s: %w", c.title, c.m, ErrNoSQL))
 	}
 	es := make([]sqlexpr.Expr, 0, len(c.conds)+1)

@@ -165,7 +165,7 @@ func echoCut[S string | []byte](s S) (int, bool) {
 		return len(s), false
 	}
 	n := echoLimit
-	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+	for i := n; i > n-utf8.UTFMax; i-- {
 		if utf8.RuneStart(s[i]) {
 			return i, true
 		}

@@ -43,12 +43,13 @@ type Manager[M any, T comparable] struct {
 func Bind[M any, T comparable](t *Type[T], column string, field func(m *M) *State[T]) *Manager[M, T] {
 	pos := callerPos(1)
 	model := reflect.TypeFor[M]().String()
-	switch {
-	case t == nil:
+	if t == nil {
 		panic(&DeclarationError{At: pos, Msg: "Bind of a nil Type to " + model})
-	case column == "":
+	}
+	if column == "" {
 		panic(&DeclarationError{Type: t.name, At: pos, Msg: "Bind to " + model + " needs a column name"})
-	case field == nil:
+	}
+	if field == nil {
 		panic(&DeclarationError{Type: t.name, At: pos, Msg: "Bind to " + model + "." + column + " needs a field function"})
 	}
 	if field(new(M)) == nil {

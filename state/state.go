@@ -181,7 +181,7 @@ func (s State[T]) bits() bitset {
 	if s.d == nil {
 		return nil
 	}
-	b := make(bitset, s.d.index/64+1)
+	var b bitset
 	b.set(s.d.index)
 	return b
 }

@@ -127,6 +127,40 @@ func TestDuplicateConditionalOnOneManager(t *testing.T) {
 	require.Len(t, positions(de.Error()), 2, de.Error())
 }
 
+// byteCode is stored in SQL as bytes.
+type byteCode string
+
+func (c byteCode) Value() (driver.Value, error) { return []byte(c), nil }
+
+// The text form of a state is its SQL value written out in full, whatever
+// the kind of value, and Parse reads it back.
+func TestTextFormOfEachValueKind(t *testing.T) {
+	check := func(t *testing.T, text string, s interface {
+		MarshalText() ([]byte, error)
+		Name() string
+	}, parse func(string) (any, error),
+	) {
+		t.Helper()
+		b, err := s.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, text, string(b))
+		assert.Equal(t, text, s.Name())
+		back, err := parse(text)
+		require.NoError(t, err)
+		assert.Equal(t, s, back)
+	}
+
+	floats := state.NewType[float64]("Floats")
+	for v, text := range map[float64]string{1.25: "1.25", -0.125: "-0.125", 1e21: "1e+21", 3: "3"} {
+		check(t, text, floats.State(v, text), func(s string) (any, error) { return floats.Parse(s) })
+	}
+	bools := state.NewType[bool]("Bools")
+	check(t, "true", bools.State(true, "Yes"), func(s string) (any, error) { return bools.Parse(s) })
+	check(t, "false", bools.State(false, "No"), func(s string) (any, error) { return bools.Parse(s) })
+	codes := state.NewType[byteCode]("Codes")
+	check(t, "a-1", codes.State("a-1", "A1"), func(s string) (any, error) { return codes.Parse(s) })
+}
+
 func TestTextFormsMustBeDistinct(t *testing.T) {
 	typ := state.NewType[float64]("F")
 	typ.State(1, "One")
@@ -166,6 +200,26 @@ func TestMatchEnum(t *testing.T) {
 		t.Errorf("MatchEnum mismatch (-want +got):\n%s", diff)
 	}
 	assert.Equal(t, "state: Color does not match its enum: no state for enum values [Blue]; states [Green] are not in the enum; enum values [Red] are listed more than once", err.Error())
+
+	// Any one kind of difference, or any two, is a mismatch.
+	for _, tt := range []struct {
+		values []color
+		want   *state.EnumMismatchError[color]
+	}{
+		{[]color{red, green, red}, &state.EnumMismatchError[color]{Type: "Color", Duplicates: []color{red}}},
+		{[]color{red}, &state.EnumMismatchError[color]{Type: "Color", Extra: []color{green}}},
+		{[]color{red, green, blue}, &state.EnumMismatchError[color]{Type: "Color", Missing: []color{blue}}},
+		{[]color{red, blue}, &state.EnumMismatchError[color]{Type: "Color", Missing: []color{blue}, Extra: []color{green}}},
+		{[]color{red, red}, &state.EnumMismatchError[color]{Type: "Color", Extra: []color{green}, Duplicates: []color{red}}},
+		{[]color{red, green, blue, blue}, &state.EnumMismatchError[color]{Type: "Color", Missing: []color{blue}, Duplicates: []color{blue}}},
+	} {
+		err := colors.MatchEnum(tt.values...)
+		var me *state.EnumMismatchError[color]
+		require.ErrorAs(t, err, &me, "%v", tt.values)
+		if diff := cmp.Diff(tt.want, me); diff != "" {
+			t.Errorf("MatchEnum(%v) mismatch (-want +got):\n%s", tt.values, diff)
+		}
+	}
 }
 
 func TestGroups(t *testing.T) {

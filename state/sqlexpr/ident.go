@@ -56,10 +56,10 @@ func (id Ident) Quote(d Dialect) (string, error) {
 
 func (r *renderer) ident(id Ident) error {
 	if id.outer {
-		switch {
-		case r.exists == 0:
+		if r.exists == 0 {
 			return fmt.Errorf("%w: Outer(%q) outside Exists", ErrNoOuter, id.parts[0])
-		case r.outer == "":
+		}
+		if r.outer == "" {
 			return fmt.Errorf("%w: Outer(%q) in an Exists whose enclosing predicate has no alias: render it On(alias)", ErrNoOuter, id.parts[0])
 		}
 		id = Ident{parts: []string{r.outer, id.parts[0]}}

@@ -249,10 +249,10 @@ func compare(l, r any) (int, error) {
 		}
 	case bool:
 		if r, ok := r.(bool); ok {
-			switch {
-			case l == r:
+			if l == r {
 				return 0, nil
-			case !l:
+			}
+			if !l {
 				return -1, nil
 			}
 			return 1, nil
@@ -280,10 +280,10 @@ func compare(l, r any) (int, error) {
 }
 
 func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
+	if a < b {
 		return -1
-	case a > b:
+	}
+	if a > b {
 		return 1
 	}
 	return 0

@@ -52,6 +52,8 @@ func TestMatchAgreesWithTheDatabase(t *testing.T) {
 		sqlexpr.Col("n").Eq(1),
 		sqlexpr.Col("n").Ne(1),
 		sqlexpr.Col("n").Lt(2),
+		sqlexpr.Col("n").Le(2),
+		sqlexpr.Col("n").Gt(2),
 		sqlexpr.Col("n").Ge(2),
 		sqlexpr.Col("n").In(1, 3),
 		sqlexpr.Col("n").NotIn(1, 3),
@@ -111,6 +113,82 @@ func TestMatchAgreesWithTheDatabase(t *testing.T) {
 			})
 		}
 	})
+}
+
+// Match orders each kind of value a driver returns as SQL does: numbers
+// by value whatever their Go type, false before true, bytes and strings
+// byte by byte, times as instants.
+func TestMatchComparesEachKindOfValue(t *testing.T) {
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    any // the value of column c
+		e    sqlexpr.Expr
+		want bool
+	}{
+		{false, sqlexpr.Col("c").Lt(true), true},
+		{false, sqlexpr.Col("c").Eq(false), true},
+		{false, sqlexpr.Col("c").Gt(true), false},
+		{true, sqlexpr.Col("c").Gt(false), true},
+		{true, sqlexpr.Col("c").Lt(false), false},
+		{true, sqlexpr.Col("c").Eq(true), true},
+		{true, sqlexpr.Col("c").Ne(false), true},
+		{true, sqlexpr.Col("c").Ge(true), true},
+		{true, sqlexpr.Col("c").Le(false), false},
+		{int64(2), sqlexpr.Col("c").Le(2), true},
+		{int64(2), sqlexpr.Col("c").Le(1), false},
+		{int64(2), sqlexpr.Col("c").Le(3), true},
+		{int64(2), sqlexpr.Col("c").Lt(2), false},
+		{int64(2), sqlexpr.Col("c").Gt(2), false},
+		{int64(2), sqlexpr.Col("c").Ge(2), true},
+		{int64(2), sqlexpr.Col("c").Ge(3), false},
+		{int64(2), sqlexpr.Col("c").Lt(2.5), true},
+		{int64(2), sqlexpr.Col("c").Eq(2.0), true},
+		{int64(3), sqlexpr.Col("c").Gt(2.5), true},
+		{2.5, sqlexpr.Col("c").Gt(2), true},
+		{2.5, sqlexpr.Col("c").Lt(3), true},
+		{2.0, sqlexpr.Col("c").Eq(2), true},
+		{2.5, sqlexpr.Col("c").Le(2.5), true},
+		{2.5, sqlexpr.Col("c").Lt(2.5), false},
+		{2.5, sqlexpr.Col("c").Gt(2.25), true},
+		{"b", sqlexpr.Col("c").Gt([]byte("a")), true},
+		{"b", sqlexpr.Col("c").Eq([]byte("b")), true},
+		{[]byte("b"), sqlexpr.Col("c").Lt("c"), true},
+		{[]byte("b"), sqlexpr.Col("c").Eq("b"), true},
+		{[]byte("b"), sqlexpr.Col("c").Gt([]byte("ab")), true},
+		{[]byte("b"), sqlexpr.Col("c").In([]byte("a"), []byte("b")), true},
+		{at, sqlexpr.Col("c").Eq(at.In(time.FixedZone("UTC+1", 3600))), true},
+		{at, sqlexpr.Col("c").Lt(at.Add(time.Second)), true},
+		{at, sqlexpr.Col("c").Gt(at.Add(time.Second)), false},
+	} {
+		t.Run(fmt.Sprintf("%#v %v", tc.v, tc.e), func(t *testing.T) {
+			got, err := tc.e.Match(func(col string) (any, bool) { return tc.v, col == "c" })
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// Values of kinds that SQL does not compare with each other are an error,
+// not a silent false.
+func TestMatchValuesThatDoNotCompare(t *testing.T) {
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v   any
+		arg any
+	}{
+		{int64(1), "1"},
+		{1.5, "1.5"},
+		{true, int64(1)},
+		{"a", int64(1)},
+		{[]byte("a"), int64(1)},
+		{at, at.Format(time.RFC3339)},
+	} {
+		t.Run(fmt.Sprintf("%T %T", tc.v, tc.arg), func(t *testing.T) {
+			_, err := sqlexpr.Col("c").Eq(tc.arg).Match(func(string) (any, bool) { return tc.v, true })
+			assert.ErrorIs(t, err, sqlexpr.ErrNoMatch)
+			assert.ErrorContains(t, err, fmt.Sprintf("%T and %T do not compare", tc.v, tc.arg))
+		})
+	}
 }
 
 func TestMatchErrors(t *testing.T) {

@@ -279,6 +279,7 @@ func TestRenderErrors(t *testing.T) {
 		{"Raw error inside And", sqlexpr.And(ok, sqlexpr.Raw("?")), nil, "more placeholders"},
 		{"Raw placeholder then digit", sqlexpr.Raw("a = ?1", 1), nil, "followed by a digit"},
 		{"Raw placeholder then digit later", sqlexpr.Raw("a = ? AND b = ?0", 1, 2), nil, "followed by a digit"},
+		{"Raw placeholder then 9", sqlexpr.Raw("a = ?9", 1), nil, "followed by a digit"},
 
 		{"Col no parts", sqlexpr.Col().Eq(1), nil, "empty identifier"},
 		{"Col empty part", sqlexpr.Col("").Eq(1), nil, "empty part"},
