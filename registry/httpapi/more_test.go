@@ -3,10 +3,13 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -195,4 +198,22 @@ func TestNewRefusesAnIncompleteConfig(t *testing.T) {
 		httpapi.NewModel[Board, User, *Repo]("cards", nil, nil),
 	}})
 	assert.Equal(t, "httpapi: no Registry\nmodel \"boards\": served twice\nmodel 2: the name \"a/b\" is no path segment\nmodel 3: the name \"feed\" is the feed's\nmodel \"cards\": no load function", err.Error())
+}
+
+// A body the server cannot read to its end (the client went away) is a
+// bad request, and nothing runs.
+func TestUnreadableBody(t *testing.T) {
+	a := newAPI(t)
+	before := snapshot(t, a.store)
+	r := httptest.NewRequest("POST", "/cards/1/transitions/finish", iotest.ErrReader(errors.New("connection reset")))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("X-User", "alice")
+	w := httptest.NewRecorder()
+	a.h.ServeHTTP(w, r)
+	res := response{w.Code, w.Result().Header, w.Body.String()}
+	require.Equal(t, http.StatusBadRequest, res.status, res.body)
+	p := res.problem(t)
+	assert.Equal(t, "bad_request", p.Code)
+	assert.Equal(t, "reading the body: connection reset", p.Detail)
+	assert.Equal(t, before, snapshot(t, a.store), "nothing changed")
 }
