@@ -161,6 +161,32 @@ func TestList(t *testing.T) {
 	assert.Len(t, plan.Steps, 2, "cut to MaxSteps")
 	assert.NotEmpty(t, plan.Digest)
 	assert.Equal(t, "root", plan.Steps[0].Actor)
+
+	// The shortest chain, a board and its one card, has its plan too.
+	r = a.do("GET", "/boards/2/transitions", "root", "")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	list = httpapi.TransitionList{}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &list))
+	require.Equal(t, "archive", list.Transitions[0].Name)
+	plan = list.Transitions[0].Plan
+	require.NotNil(t, plan, "a chain of two steps is a chain")
+	assert.Equal(t, 2, plan.Total)
+	require.Len(t, plan.Steps, 2)
+	assert.Equal(t, "httpapi_test.Board.status", plan.Steps[0].Machine)
+	assert.Equal(t, "httpapi_test.Card.status", plan.Steps[1].Machine)
+	assert.Equal(t, 0, plan.Steps[1].Cause)
+
+	// A transition of one step, available without input, is no chain: no plan.
+	r = a.do("GET", "/cards/1/transitions", "alice", "")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	list = httpapi.TransitionList{}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &list))
+	require.Len(t, list.Transitions, 2)
+	archive = list.Transitions[1]
+	require.Equal(t, "archive", archive.Name)
+	assert.True(t, archive.Available)
+	assert.False(t, archive.NeedsInput)
+	assert.Nil(t, archive.Plan)
 }
 
 // POST runs a transition by name, decoding the body as its input.
