@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,7 @@ func do(t *testing.T, h http.Handler, method, path, user, body string, header ..
 	h.ServeHTTP(w, r)
 	b, err := io.ReadAll(w.Result().Body)
 	require.NoError(t, err)
+	assert.Equal(t, strconv.Itoa(len(b)), w.Result().Header.Get("Content-Length"), "the body's length, newline included")
 	return response{w.Code, w.Result().Header, string(b)}
 }
 
@@ -208,6 +210,7 @@ func TestFire(t *testing.T) {
 	for _, s := range applied.Steps[1:] {
 		assert.Equal(t, 0, s.Cause)
 	}
+	assert.Empty(t, a.logs.String(), "a success logs nothing")
 }
 
 // Every error status, with its problem's code, and its reasons or field
@@ -233,6 +236,13 @@ func TestErrors(t *testing.T) {
 		{name: "bad key", method: "POST", path: "/cards/1/transitions/finish", user: "alice", body: `{"note": "abc"}`,
 			header: []string{"Idempotency-Key", "two words"}, status: 400, code: "bad_request"},
 		{name: "bad limit", method: "GET", path: "/cards/1/history?limit=0", user: "alice", status: 400, code: "bad_request"},
+		{name: "limit over 1000", method: "GET", path: "/feed?limit=1001", user: "root", status: 400, code: "bad_request"},
+		{name: "negative cursor", method: "GET", path: "/cards/1/history?after=-1", user: "alice", status: 400, code: "bad_request"},
+		{name: "malformed cursor", method: "GET", path: "/feed?after=x", user: "root", status: 400, code: "bad_request"},
+		{name: "key too long", method: "POST", path: "/cards/1/transitions/finish", user: "alice", body: `{"note": "abc"}`,
+			header: []string{"Idempotency-Key", strings.Repeat("k", 256)}, status: 400, code: "bad_request"},
+		{name: "empty key", method: "POST", path: "/cards/1/transitions/finish", user: "alice", body: `{"note": "abc"}`,
+			header: []string{"Idempotency-Key", ""}, status: 400, code: "bad_request"},
 		{name: "bad cursor", method: "GET", path: "/feed?after=99", user: "root", status: 400, code: "bad_request"},
 		{name: "unknown model", method: "GET", path: "/lists/1/transitions", user: "alice", status: 404, code: "not_found"},
 		{name: "unknown object", method: "GET", path: "/boards/99/transitions", user: "alice", status: 404, code: "not_found"},
