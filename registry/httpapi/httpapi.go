@@ -337,7 +337,7 @@ func (h *Handler[A, U]) list(w http.ResponseWriter, r *http.Request, actor A) {
 			}
 			p, err := h.c.Registry.Plan(ctx, sc, actor, obj, av.Name, nil)
 			if err != nil && errorProblem(err, false) == nil {
-				return err
+				return err // a failure, not a refusal
 			}
 			if err != nil || len(p.Steps) < 2 {
 				continue // refused now after all (the list says so next time), or no chain
