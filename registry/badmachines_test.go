@@ -51,6 +51,18 @@ var (
 	_ = transition.New[transition.NoInput](TicketStatuses, "revive", transition.From(Orphan).To(New)).AllowAnyone()
 )
 
+// Several initial states: a ticket starts New or Triaged, and nothing
+// leads to Stuck or Orphan from either.
+
+type Intake struct{ Status state.State[TicketStatus] }
+
+var (
+	Intakes = transition.For[User, *DB](state.Bind(TicketState, "status", func(i *Intake) *state.State[TicketStatus] { return &i.Status })).
+		Initial(New, Triaged)
+
+	_ = transition.New[transition.NoInput](Intakes, "archive", transition.From(New, Triaged).To(Archived)).AllowAnyone()
+)
+
 // Duplicates: two machines of Article with a transition of the same name,
 // and a second machine on Article's status column.
 

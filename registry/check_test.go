@@ -32,6 +32,7 @@ func TestCheck(t *testing.T) {
 		article = "registry_test.Article.status"
 		ticket  = "registry_test.Ticket.status"
 		ballot  = "registry_test.Ballot.status"
+		intake  = "registry_test.Intake.status"
 	)
 	tests := []struct {
 		name     string
@@ -43,6 +44,13 @@ func TestCheck(t *testing.T) {
 		want: []registry.Problem{
 			{Machine: ticket, Kind: registry.Unreachable, Message: "no transition leads to Orphan from the initial state New"},
 			{Machine: ticket, Kind: registry.DeadEnd, Message: "no transition leaves Stuck, and it is not declared Final"},
+		},
+	}, {
+		name:     "unreachable from several initial states",
+		machines: []any{Intakes},
+		want: []registry.Problem{
+			{Machine: intake, Kind: registry.Unreachable, Message: "no transition leads to Stuck from the initial states New, Triaged"},
+			{Machine: intake, Kind: registry.Unreachable, Message: "no transition leads to Orphan from the initial states New, Triaged"},
 		},
 	}, {
 		name:     "one name in two machines of a model",

@@ -123,7 +123,8 @@ func build[A, U any](opts *Options, machines []any) (*Registry[A, U], error) {
 		if !ok {
 			m = engine.Open(rn).(machine[A, U])
 		}
-		if j := slices.IndexFunc(r.runners, func(o any) bool { return same(o, rn) }); j >= 0 {
+		j := slices.IndexFunc(r.runners, func(o any) bool { return same(o, rn) })
+		if j >= 0 {
 			r.problems = append(r.problems, Problem{Machine: m.String(), Kind: Duplicate,
 				Message: fmt.Sprintf("the same machine is registered twice (machines %d and %d given to New)", r.args[j], arg)})
 			continue

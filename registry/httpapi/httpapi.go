@@ -336,10 +336,10 @@ func (h *Handler[A, U]) list(w http.ResponseWriter, r *http.Request, actor A) {
 				continue
 			}
 			p, err := h.c.Registry.Plan(ctx, sc, actor, obj, av.Name, nil)
-			switch {
-			case err != nil && errorProblem(err, false) == nil:
-				return err
-			case err != nil || len(p.Steps) < 2:
+			if err != nil && errorProblem(err, false) == nil {
+				return err // a failure, not a refusal
+			}
+			if err != nil || len(p.Steps) < 2 {
 				continue // refused now after all (the list says so next time), or no chain
 			}
 			shown := p.Steps[:min(len(p.Steps), h.c.MaxSteps)]
@@ -347,14 +347,15 @@ func (h *Handler[A, U]) list(w http.ResponseWriter, r *http.Request, actor A) {
 		}
 		return nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		h.fail(w, r, err)
-	case prob != nil:
-		prob.write(w)
-	default:
-		writeJSON(w, http.StatusOK, body)
+		return
 	}
+	if prob != nil {
+		prob.write(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // Applied is the body of a successful POST: the steps the transition
@@ -400,10 +401,11 @@ func (h *Handler[A, U]) fire(w http.ResponseWriter, r *http.Request, actor A) {
 	}
 
 	var obj any
-	if err := h.c.Store.View(ctx, func(sc transition.Scope[U]) (err error) {
+	err = h.c.Store.View(ctx, func(sc transition.Scope[U]) (err error) {
 		_, obj, err = h.object(ctx, sc, r, actor)
 		return err
-	}); err != nil {
+	})
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -458,10 +460,11 @@ func (h *Handler[A, U]) history(w http.ResponseWriter, r *http.Request, actor A)
 	}
 	var m *Model[A, U]
 	var obj any
-	if err := h.c.Store.View(ctx, func(sc transition.Scope[U]) (err error) {
+	err := h.c.Store.View(ctx, func(sc transition.Scope[U]) (err error) {
 		m, obj, err = h.object(ctx, sc, r, actor)
 		return err
-	}); err != nil {
+	})
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -489,14 +492,15 @@ func (h *Handler[A, U]) feed(w http.ResponseWriter, r *http.Request, actor A) {
 		return
 	}
 	rs, err := h.c.Store.Feed(ctx, after, limit+1)
-	switch {
-	case errors.Is(err, sqlstore.ErrCursor):
+	if errors.Is(err, sqlstore.ErrCursor) {
 		problem(http.StatusBadRequest, codeBadRequest, fmt.Sprintf("after=%d is no row of the history", after)).write(w)
-	case err != nil:
-		h.fail(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, historyPage(rs, limit))
+		return
 	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, historyPage(rs, limit))
 }
 
 // historyPage is the page of up to limit rows of rs, which holds one more

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,7 @@ func do(t *testing.T, h http.Handler, method, path, user, body string, header ..
 	h.ServeHTTP(w, r)
 	b, err := io.ReadAll(w.Result().Body)
 	require.NoError(t, err)
+	assert.Equal(t, strconv.Itoa(len(b)), w.Result().Header.Get("Content-Length"), "the body's length, newline included")
 	return response{w.Code, w.Result().Header, string(b)}
 }
 
@@ -161,6 +163,32 @@ func TestList(t *testing.T) {
 	assert.Len(t, plan.Steps, 2, "cut to MaxSteps")
 	assert.NotEmpty(t, plan.Digest)
 	assert.Equal(t, "root", plan.Steps[0].Actor)
+
+	// The shortest chain, a board and its one card, has its plan too.
+	r = a.do("GET", "/boards/2/transitions", "root", "")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	list = httpapi.TransitionList{}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &list))
+	require.Equal(t, "archive", list.Transitions[0].Name)
+	plan = list.Transitions[0].Plan
+	require.NotNil(t, plan, "a chain of two steps is a chain")
+	assert.Equal(t, 2, plan.Total)
+	require.Len(t, plan.Steps, 2)
+	assert.Equal(t, "httpapi_test.Board.status", plan.Steps[0].Machine)
+	assert.Equal(t, "httpapi_test.Card.status", plan.Steps[1].Machine)
+	assert.Equal(t, 0, plan.Steps[1].Cause)
+
+	// A transition of one step, available without input, is no chain: no plan.
+	r = a.do("GET", "/cards/1/transitions", "alice", "")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	list = httpapi.TransitionList{}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &list))
+	require.Len(t, list.Transitions, 2)
+	archive = list.Transitions[1]
+	require.Equal(t, "archive", archive.Name)
+	assert.True(t, archive.Available)
+	assert.False(t, archive.NeedsInput)
+	assert.Nil(t, archive.Plan)
 }
 
 // POST runs a transition by name, decoding the body as its input.
@@ -182,6 +210,7 @@ func TestFire(t *testing.T) {
 	for _, s := range applied.Steps[1:] {
 		assert.Equal(t, 0, s.Cause)
 	}
+	assert.Empty(t, a.logs.String(), "a success logs nothing")
 }
 
 // Every error status, with its problem's code, and its reasons or field
@@ -207,6 +236,13 @@ func TestErrors(t *testing.T) {
 		{name: "bad key", method: "POST", path: "/cards/1/transitions/finish", user: "alice", body: `{"note": "abc"}`,
 			header: []string{"Idempotency-Key", "two words"}, status: 400, code: "bad_request"},
 		{name: "bad limit", method: "GET", path: "/cards/1/history?limit=0", user: "alice", status: 400, code: "bad_request"},
+		{name: "limit over 1000", method: "GET", path: "/feed?limit=1001", user: "root", status: 400, code: "bad_request"},
+		{name: "negative cursor", method: "GET", path: "/cards/1/history?after=-1", user: "alice", status: 400, code: "bad_request"},
+		{name: "malformed cursor", method: "GET", path: "/feed?after=x", user: "root", status: 400, code: "bad_request"},
+		{name: "key too long", method: "POST", path: "/cards/1/transitions/finish", user: "alice", body: `{"note": "abc"}`,
+			header: []string{"Idempotency-Key", strings.Repeat("k", 256)}, status: 400, code: "bad_request"},
+		{name: "empty key", method: "POST", path: "/cards/1/transitions/finish", user: "alice", body: `{"note": "abc"}`,
+			header: []string{"Idempotency-Key", ""}, status: 400, code: "bad_request"},
 		{name: "bad cursor", method: "GET", path: "/feed?after=99", user: "root", status: 400, code: "bad_request"},
 		{name: "unknown model", method: "GET", path: "/lists/1/transitions", user: "alice", status: 404, code: "not_found"},
 		{name: "unknown object", method: "GET", path: "/boards/99/transitions", user: "alice", status: 404, code: "not_found"},
