@@ -172,14 +172,7 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 	}
 	ev.To, f.to = to, to
 	var snap M
-	if err := guard(func() error {
-		if t.m.copy != nil {
-			snap = t.m.copy(model)
-		} else {
-			snap = *model
-		}
-		return nil
-	}); err != nil {
+	if err := guard(func() error { snap = snapshot(t.m.copy, model); return nil }); err != nil {
 		return f, fmt.Errorf("transition: taking a snapshot: %w", err)
 	}
 	if t.m.version != nil {
@@ -190,7 +183,7 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 	if err == nil {
 		err = t.runStages(ctx, u, ev, to, func() error { return t.m.mgr.Set(model, to) }, func() Step {
 			st := t.stepOf(ev, -1, read)
-			st.Moves = append(moves, Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(to)})
+			st.Moves = append(moves, t.move(from, to))
 			return st
 		})
 	}
@@ -626,8 +619,6 @@ func (t *Transition[M, T, A, U, I]) fireJSON(ctx context.Context, s Store[U], ac
 	return p, err
 }
 
-// target chooses the state the transition moves model to from state
-// from, at time now.
 // fireJSONMemory is fireJSON in a Memory store for a transition that
 // fireMemory fires: it checks, decodes, fires and describes the step in
 // a plan of one allocation (and the event's, if the transition has hooks).
@@ -653,16 +644,12 @@ func (t *Transition[M, T, A, U, I]) fireJSONMemory(ctx context.Context, s *Memor
 		return nil, err
 	}
 	o := &onePlan[A, U, I]{in: in, input: f.input, actor: actor, version: f.version}
-	st := Step{Machine: t.m.name, Object: t.m.identity(model), Transition: t.name, Actor: actorNameOf(&o.actor),
-		At: now, Cause: -1, Version: f.version, Created: t.creates}
-	if t.input != nil {
-		st.Input = &o.input
-		if f.ev != nil {
-			st.Input = &f.ev.Input // as the hooks left it
-		}
+	input := &o.input
+	if f.ev != nil {
+		input = &f.ev.Input // as the hooks left it
 	}
-	st.Moves = append(o.move[:0:1], Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(f.to)})
-	o.step[0] = st
+	o.step[0] = t.stepFor(model, &o.actor, input, now, -1, f.version)
+	o.step[0].Moves = append(o.move[:0:1], t.move(from, f.to))
 	o.plan.Steps, o.plan.lazy = o.step[:], o
 	o.plan.applied.Store(true)
 	if f.ev != nil && f.ev.Aborted {
@@ -671,6 +658,8 @@ func (t *Transition[M, T, A, U, I]) fireJSONMemory(ctx context.Context, s *Memor
 	return &o.plan, err
 }
 
+// target chooses the state the transition moves model to from state
+// from, at time now.
 func (t *Transition[M, T, A, U, I]) target(ctx context.Context, actor A, model *M, from state.State[T], in I, now time.Time) (state.State[T], error) {
 	return t.targetOf(ctx, t.rule(model, from, now), actor, model, from, in)
 }

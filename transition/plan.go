@@ -689,12 +689,17 @@ func (o *objectOf[M, U]) adopt(other *objectOf[M, U]) {
 func (o *objectOf[M, U]) version() int64 { return o.read }
 
 func (o *objectOf[M, U]) snapshot() {
-	if o.copy != nil {
-		o.snap = o.copy(o.model)
-	} else {
-		o.snap = *o.model
-	}
+	o.snap = snapshot(o.copy, o.model)
 	o.took = true
+}
+
+// snapshot copies model, by copy if the machine declared one (see
+// Machine.Snapshot).
+func snapshot[M any](copy func(*M) M, model *M) M {
+	if copy != nil {
+		return copy(model)
+	}
+	return *model
 }
 
 func (o *objectOf[M, U]) restore() {
@@ -924,17 +929,33 @@ func (p *planned[M, T, A, U, I]) info0() Step { return p.t.stepOf(&p.ev, p.cause
 // stepOf describes the step of ev, without Moves: cause is the index of
 // the step that caused it, or -1; version the object's version as read.
 func (t *Transition[M, T, A, U, I]) stepOf(ev *Event[M, T, A, I], cause int, version int64) Step {
-	st := Step{Machine: t.m.name, Object: t.m.identity(ev.Model), Transition: t.name, Actor: actorNameOf(&ev.Actor),
-		At: ev.At, Cause: cause, Version: version, Created: t.creates}
-	if ev.Cause == nil && t.input != nil {
-		st.Input = &ev.Input
+	input := &ev.Input
+	if ev.Cause != nil { // a cascaded step's input is its cause's business
+		input = nil
+	}
+	return t.stepFor(ev.Model, &ev.Actor, input, ev.At, cause, version)
+}
+
+// stepFor describes a step of the transition on model, without Moves:
+// actor and input point to values that stay put (they are named and kept
+// by pointer); input is nil for none.
+func (t *Transition[M, T, A, U, I]) stepFor(model *M, actor *A, input *I, at time.Time, cause int, version int64) Step {
+	st := Step{Machine: t.m.name, Object: t.m.identity(model), Transition: t.name, Actor: actorNameOf(actor),
+		At: at, Cause: cause, Version: version, Created: t.creates}
+	if input != nil && t.input != nil {
+		st.Input = input
 	}
 	return st
 }
 
+// move is the move of the transition's own field from state from to to.
+func (t *Transition[M, T, A, U, I]) move(from, to state.State[T]) Move {
+	return Move{Field: t.m.mgr.Name(), From: t.m.ref(from), To: t.m.ref(to)}
+}
+
 // appendMoves appends the fields the step moves to dst, its own first.
 func (p *planned[M, T, A, U, I]) appendMoves(dst []Move) []Move {
-	dst = append(dst, Move{Field: p.t.m.mgr.Name(), From: p.t.m.ref(p.from), To: p.t.m.ref(p.to)})
+	dst = append(dst, p.t.move(p.from, p.to))
 	return append(dst, p.also...)
 }
 
