@@ -234,13 +234,13 @@ func (e *env) projectWithTasks(t testing.TB, n int) *Project {
 	return p
 }
 
-// The limits batching works within (see maxArgs and maxRowsPostgres in
-// table.go, and Append in history.go): a statement binds at most this many
-// arguments, and on PostgreSQL an UPDATE compares at most 1,000 rows (its
-// parser recurses once per row of a row-valued IN list).
+// The limits batching works within (see maxArgs and maxRows in table.go,
+// and Append in history.go): a statement binds at most this many
+// arguments, and an UPDATE compares at most 1,500 rows (past which the
+// parsers take a row-valued IN list badly).
 var maxArgsOf = map[string]int{"sqlite": 32766, "postgres": 65535}
 
-const maxRowsPostgres = 1000
+const maxRows = 1500
 
 // cascadeStatements is the exact number of statements DeleteProject over
 // a project with n open tasks sends: BEGIN, the SELECT of the tasks, the
@@ -250,10 +250,7 @@ const maxRowsPostgres = 1000
 // second; 13 arguments a row), COMMIT.
 func cascadeStatements(name string, n int) int64 {
 	limit := maxArgsOf[name]
-	perUpdate := (limit - 1) / 2
-	if name == "postgres" {
-		perUpdate = min(perUpdate, maxRowsPostgres)
-	}
+	perUpdate := min((limit-1)/2, maxRows)
 	perInsert := limit / 14 // a history row's arguments
 	batches := func(n, per int) int { return (n + per - 1) / per }
 	return int64(1 + 1 + 1 + batches(n, perUpdate) + 1 + batches(n, perInsert) + 1)
@@ -285,8 +282,7 @@ func TestCascadeStatementsDoNotGrowPerChild(t *testing.T) {
 			t.Logf("statements per cascade: %v", counts)
 			// 10 children: one batch of each kind; 10,000: the history's
 			// rows need ceil(10000/(limit/14)) batches (5 on SQLite, 3 on
-			// PostgreSQL), the tasks' UPDATE one on SQLite, 10 on
-			// PostgreSQL.
+			// PostgreSQL), the tasks' UPDATEs ceil(10000/1500) = 7.
 			assert.LessOrEqual(t, counts[10000]-counts[10], int64(12), "statements grow per child beyond batching")
 		})
 	}

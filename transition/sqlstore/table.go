@@ -452,12 +452,7 @@ func (t *Table[U, M]) update(ctx context.Context, x *txn[U], cs []*change[M]) er
 		}
 	}
 	width := 1 + len(cmp)
-	per := max(1, (maxArgs(x.s.d)-len(first.vals))/width)
-	if x.s.d == sqlexpr.Postgres {
-		// PostgreSQL's parser recurses once per row of a row-valued IN
-		// list: past some 7,700 rows it runs out of stack.
-		per = min(per, maxRowsPostgres)
-	}
+	per := min(max(1, (maxArgs(x.s.d)-len(first.vals))/width), maxRows)
 	for lo := 0; lo < len(cs); lo += per {
 		batch := cs[lo:min(len(cs), lo+per)]
 		b := &stmt{d: x.s.d}
@@ -715,8 +710,12 @@ func (b *stmt) expr(e sqlexpr.Expr) error {
 	return nil
 }
 
-// maxRowsPostgres is how many rows one UPDATE compares on PostgreSQL.
-const maxRowsPostgres = 1000
+// maxRows is how many rows one UPDATE compares, in a row-valued IN list.
+// Neither parser takes long lists well: PostgreSQL's recurses once per
+// row and runs out of stack past some 7,700 rows; SQLite's time per row
+// grows with the list past some 2,000 rows (fourfold at 10,000), so that
+// one long statement costs more than a few short ones.
+const maxRows = 1500
 
 // maxArgs is how many arguments one statement may bind.
 func maxArgs(d sqlexpr.Dialect) int {
