@@ -379,10 +379,10 @@ func compareValues(a, b any) int {
 	}
 	switch a := a.(type) {
 	case bool:
-		switch {
-		case a == b.(bool):
+		if a == b.(bool) {
 			return 0
-		case a:
+		}
+		if a {
 			return 1
 		}
 		return -1

@@ -70,10 +70,10 @@ func (t *keyedTx[U]) Claim(ctx context.Context, r transition.Request) ([]transit
 	b.s.WriteString(`) ON CONFLICT (actor, idempotency_key) DO NOTHING RETURNING actor`)
 	var got string
 	err := t.q.QueryRowContext(ctx, b.s.String(), b.args...).Scan(&got)
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil, nil // claimed
-	case err != sql.ErrNoRows:
+	}
+	if err != sql.ErrNoRows {
 		return nil, fmt.Errorf("sqlstore: claiming idempotency key %q: %w", t.key, classify(err))
 	}
 	// Used, and committed (a claim in flight was waited for).

@@ -324,13 +324,12 @@ func (t *txn[U]) Commit(ctx context.Context) error {
 	}
 	t.done = true
 	var err error
-	switch {
-	case t.sp != "":
+	if t.sp != "" {
 		_, err = t.q.ExecContext(ctx, `RELEASE SAVEPOINT `+t.sp)
 		if err != nil {
 			t.rollbackTo(ctx)
 		}
-	case t.conn != nil:
+	} else if t.conn != nil {
 		// Not cancelled half-way: a COMMIT interrupted is an unknown outcome.
 		_, err = t.conn.ExecContext(context.WithoutCancel(ctx), `COMMIT`)
 		if err != nil {
@@ -338,7 +337,7 @@ func (t *txn[U]) Commit(ctx context.Context) error {
 		} else {
 			t.conn.Close()
 		}
-	default:
+	} else {
 		err = t.tx.Commit()
 	}
 	return classify(err)
@@ -350,14 +349,13 @@ func (t *txn[U]) Rollback(ctx context.Context) error {
 		return nil
 	}
 	t.done = true
-	switch {
-	case t.sp != "":
+	if t.sp != "" {
 		return t.rollbackTo(ctx)
-	case t.conn != nil:
-		return t.endConn(ctx)
-	default:
-		return t.tx.Rollback()
 	}
+	if t.conn != nil {
+		return t.endConn(ctx)
+	}
+	return t.tx.Rollback()
 }
 
 // rollbackTo rolls back to the savepoint and releases it.

@@ -582,10 +582,9 @@ func (t *Table[U, M]) conflict(ctx context.Context, x *txn[U], c *change[M]) err
 	b.s.WriteString(` = `)
 	b.arg(c.key)
 	rows, err := t.query(ctx, x.q, b, NoLock)
-	switch {
-	case err != nil:
+	if err != nil {
 		e.Found = "a row that cannot be read: " + err.Error()
-	case len(rows) > 0:
+	} else if len(rows) > 0 {
 		e.Found = t.describe(t.columns(rows[0]), c.cmp)
 	}
 	return e
