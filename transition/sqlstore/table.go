@@ -54,7 +54,8 @@ type Table[U, M any] struct {
 	name     string   // the table, quoted
 	names    []string // the columns, quoted, in order
 	columns  func(*M) []Column
-	key, ver int // the key's index; the version's, or -1
+	key, ver int  // the key's index; the version's, or -1
+	binary   bool // whether the key is binary: keyOf gives it as a string, bound as bytes
 	typeName string
 }
 
@@ -106,6 +107,9 @@ func Map[U, M any](table string, columns func(m *M) []Column) *Table[U, M] {
 	}
 	if t.key < 0 {
 		fail("no Key column")
+	}
+	if v, err := driver.DefaultParameterConverter.ConvertValue(columns(&m)[t.key].field); err == nil {
+		_, t.binary = v.([]byte) // not value's: a zero model's key is NULL
 	}
 	return t
 }
@@ -195,7 +199,8 @@ func fields(cs []Column) []any {
 	return out
 }
 
-// keyOf returns m's key as a comparable value.
+// keyOf returns m's key as a comparable value: a binary key as a string
+// (see keyArg).
 func (t *Table[U, M]) keyOf(m *M) (any, error) {
 	v, err := value(t.columns(m)[t.key].field)
 	if err != nil {
@@ -207,7 +212,17 @@ func (t *Table[U, M]) keyOf(m *M) (any, error) {
 	return v, nil
 }
 
-// Key returns the value of m's key column, as the database holds it.
+// keyArg is key k, from keyOf, as a statement binds it: a binary key as
+// bytes, since SQLite never finds a BLOB equal to text.
+func (t *Table[U, M]) keyArg(k any) any {
+	if s, ok := k.(string); ok && t.binary {
+		return []byte(s)
+	}
+	return k
+}
+
+// Key returns the value of m's key column, as the database holds it, but
+// comparable: a binary key is given as a string.
 func (t *Table[U, M]) Key(m *M) (any, error) { return t.keyOf(m) }
 
 // object names m for errors, as the transition package does: "main.Project 7".
@@ -245,7 +260,7 @@ func (t *Table[U, M]) Load(ctx context.Context, tx transition.Tx[U], ms []*M, lo
 			if i > 0 {
 				b.s.WriteString(", ")
 			}
-			b.arg(k)
+			b.arg(t.keyArg(k))
 		}
 		b.s.WriteString(`)`)
 		rows, err := t.query(ctx, x.q, b, l)
@@ -487,7 +502,7 @@ func (t *Table[U, M]) update(ctx context.Context, x *txn[U], cs []*change[M]) er
 			c := batch[0]
 			b.s.WriteString(t.names[t.key])
 			b.s.WriteString(` = `)
-			b.arg(c.key)
+			b.arg(t.keyArg(c.key))
 			j := 0
 			for _, v := range c.was {
 				if v == nil { // compared with IS NULL, above
@@ -522,7 +537,7 @@ func (t *Table[U, M]) update(ctx context.Context, x *txn[U], cs []*change[M]) er
 				b.s.WriteString(", ")
 			}
 			b.s.WriteString(`(`)
-			b.arg(c.key)
+			b.arg(t.keyArg(c.key))
 			for _, v := range c.was {
 				if v != nil { // NULLs are compared with IS NULL, above
 					b.s.WriteString(", ")
@@ -580,7 +595,7 @@ func (t *Table[U, M]) conflict(ctx context.Context, x *txn[U], c *change[M]) err
 	b.s.WriteString(` WHERE `)
 	b.s.WriteString(t.names[t.key])
 	b.s.WriteString(` = `)
-	b.arg(c.key)
+	b.arg(t.keyArg(c.key))
 	rows, err := t.query(ctx, x.q, b, NoLock)
 	if err != nil {
 		e.Found = "a row that cannot be read: " + err.Error()
@@ -628,9 +643,13 @@ func display(v driver.Value) string {
 }
 
 // value returns the database value of field, a pointer to a model's
-// field, as database/sql would send it.
+// field, as database/sql would send it: a nil []byte is NULL.
 func value(field any) (driver.Value, error) {
-	return driver.DefaultParameterConverter.ConvertValue(field)
+	v, err := driver.DefaultParameterConverter.ConvertValue(field)
+	if b, ok := v.([]byte); ok && b == nil {
+		return nil, err
+	}
+	return v, err
 }
 
 func isZero(v any) bool {
