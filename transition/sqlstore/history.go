@@ -50,14 +50,15 @@ const historyColumns = `id, object_type, object_id, version, field, transition, 
 // (column tx, pg_current_xact_id()), so that Feed never skips a row whose
 // transaction commits after one with a higher id.
 func (s *Store[U]) Schema() []string {
-	base := s.opts.History
+	schema, base := "", s.opts.History
 	if i := strings.LastIndexByte(base, '.'); i >= 0 {
-		base = base[i+1:]
+		schema, base = base[:i+1], base[i+1:]
 	}
-	idx := func(suffix string) string {
-		q, _ := sqlexpr.ParseIdent(base + "_" + suffix).Quote(s.d)
+	quote := func(name string) string {
+		q, _ := sqlexpr.ParseIdent(name).Quote(s.d) // New checked the History name
 		return q
 	}
+	idx := func(suffix string) string { return quote(base + "_" + suffix) }
 	if s.d == sqlexpr.Postgres {
 		return []string{
 			`CREATE TABLE IF NOT EXISTS ` + s.history + ` (
@@ -104,11 +105,13 @@ func (s *Store[U]) Schema() []string {
 	at TEXT NOT NULL,
 	input TEXT,
 	seq INTEGER NOT NULL,
-	cause INTEGER REFERENCES ` + s.history + ` (id),
+	cause INTEGER REFERENCES ` + quote(base) + ` (id),
 	idempotency_key TEXT,
 	imported INTEGER NOT NULL DEFAULT 0 CHECK (imported IN (0, 1))
 )`,
-		`CREATE INDEX IF NOT EXISTS ` + idx("object") + ` ON ` + s.history + ` (object_type, object_id, id)`,
+		// SQLite names the schema of an index on the index, and a
+		// foreign key's table in no schema but its own.
+		`CREATE INDEX IF NOT EXISTS ` + quote(schema+base+"_object") + ` ON ` + quote(base) + ` (object_type, object_id, id)`,
 		`CREATE TABLE IF NOT EXISTS ` + s.keys + ` (
 	actor TEXT NOT NULL,
 	idempotency_key TEXT NOT NULL,

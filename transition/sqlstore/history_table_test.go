@@ -45,6 +45,26 @@ func TestHistoryInAQualifiedTable(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+// On SQLite, an index goes in its table's schema by its own name, and a
+// foreign key names its table in no schema: Schema qualifies the history
+// table, its index's name, and nothing else, and Migrate succeeds.
+func TestHistoryInAQualifiedTableOnSQLite(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := setup(t, db, &sqlstore.Options{History: "main.audit"})
+	stmts := e.store.Schema()
+	require.Len(t, stmts, 3)
+	assert.Contains(t, stmts[0], `CREATE TABLE IF NOT EXISTS "main"."audit" (`)
+	assert.Contains(t, stmts[0], `cause INTEGER REFERENCES "audit" (id),`, "a foreign key names no schema")
+	assert.Equal(t, `CREATE INDEX IF NOT EXISTS "main"."audit_object" ON "audit" (object_type, object_id, id)`, stmts[1])
+	var indexes int
+	require.NoError(t, db.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM main.sqlite_master WHERE type = 'index' AND name = 'audit_object' AND tbl_name = 'audit'`).Scan(&indexes))
+	assert.Equal(t, 1, indexes)
+
+	p := e.project(t, "Roof", Draft, 0)
+	require.NoError(t, Publish.Fire(e.ctx, e.store, Alice, p, transition.NoInput{}))
+	assert.Equal(t, []string{"publish"}, Transitions(e.history(t)))
+}
+
 // A time another program wrote to SQLite's history as a BLOB, rather than
 // as text, reads as the time it spells; one that spells no time is an
 // error naming its row.
