@@ -113,3 +113,29 @@ func TestCascadedInvalidInputIsAReason(t *testing.T) {
 		Message: "Approve has invalid input: /text: must not be empty; /by: is missing"}}, ReasonsOf(e.Reasons))
 	assert.Equal(t, Doc{ID: 3, Status: DocDraft, Review: DocPending}, *d)
 }
+
+// A cascade's loader that returns a nil object fails the step that
+// cascades, naming the loader.
+func TestCascadeLoaderReturningNilFails(t *testing.T) {
+	docs := transition.For[User, *recorder](DocStatus).Identify(func(d *Doc) any { return d.ID })
+	reviews := transition.For[User, *recorder](DocReview).Identify(func(d *Doc) any { return d.ID })
+	approve := transition.New[transition.NoInput](reviews, "approve", transition.From(DocPending).To(DocOK)).AllowAnyone()
+	publish := transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).AllowAnyone().
+		Cascade(transition.Each("reviews", func(context.Context, *recorder, *Doc) ([]*Doc, error) { return []*Doc{nil}, nil }, approve))
+	d := &Doc{ID: 4, Status: DocDraft, Review: DocPending}
+	err := publish.Fire(context.Background(), newRecorder(), Alice, d, transition.NoInput{})
+	e := errorOf(t, err, transition.ErrStep)
+	assert.Equal(t, "load reviews", e.Step)
+	assert.EqualError(t, e.Err, "it returned a nil *transition_test.Doc")
+	assert.Equal(t, "transition_test.Doc 4 (publish)", e.Object())
+	assert.Equal(t, "alice", e.Actor())
+	assert.Equal(t, DocDraft, d.Status)
+}
+
+// A Reason shows itself for test failures, with or without an error.
+func TestReasonGoString(t *testing.T) {
+	r := transition.Reason{Code: "custom", Err: transition.ErrForbidden, Object: "doc 1"}
+	assert.Equal(t, `transition.Reason{Code: "custom", Err: "actor not allowed", Object: "doc 1", Message: ""}`, r.GoString())
+	r.Err = nil
+	assert.Equal(t, `transition.Reason{Code: "custom", Err: "", Object: "doc 1", Message: ""}`, r.GoString())
+}
