@@ -139,3 +139,26 @@ func TestReasonGoString(t *testing.T) {
 	r.Err = nil
 	assert.Equal(t, `transition.Reason{Code: "custom", Err: "", Object: "doc 1", Message: ""}`, r.GoString())
 }
+
+// An Identify that panics on the model an effect left is named for what
+// it is when the save fails, rather than crashing the message.
+func TestSaveErrorNamesAPanickingIdentify(t *testing.T) {
+	docs := transition.For[User, *recorder](DocStatus).Identify(func(d *Doc) any {
+		if d.Body == "published" {
+			panic("no identity after publishing")
+		}
+		return d.ID
+	}).Version(func(d *Doc) *int64 { return &d.Version }).Table(docTable{})
+	publish := transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).AllowAnyone().
+		Effect("publish", func(_ context.Context, _ *recorder, e *transition.Event[Doc, string, User, transition.NoInput]) error {
+			e.Model.Body = "published"
+			return nil
+		})
+	r := newRecorder(Doc{ID: 1, Version: 1, Status: DocDraft})
+	r.fail = "save"
+	d := &Doc{ID: 1, Version: 1, Status: DocDraft}
+	err := publish.Fire(context.Background(), r, Alice, d, transition.NoInput{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "transition: saving transition_test.Doc (its Identify panicked): save failed")
+	assert.Equal(t, Doc{ID: 1, Version: 1, Status: DocDraft}, *d, "the model is restored")
+}

@@ -51,3 +51,19 @@ func TestRunnerPlan(t *testing.T) {
 	assert.Equal(t, int64(9), plan.Steps[0].Object)
 	assert.Equal(t, Published, p.Status, "planned, not applied")
 }
+
+// A Runner's Fire with an empty confirmation digest confirms nothing.
+func TestRunnerFireConfirmedNeedsADigest(t *testing.T) {
+	ctx, mem := ContextOf(&DB{})
+	run := openRunner(t, Projects)
+	p := &Project{ID: 9, Owner: "alice", Status: Draft}
+	empty := ""
+	_, err := run.Fire(ctx, mem, Alice, p, "edit", []byte(`{}`), nil, &empty)
+	require.ErrorIs(t, err, transition.ErrConflict)
+	assert.Equal(t, Draft, p.Status)
+	plan, err := run.Plan(ctx, mem, Alice, p, "edit", []byte(`{}`), nil)
+	require.NoError(t, err)
+	digest := plan.Digest()
+	_, err = run.Fire(ctx, mem, Alice, p, "edit", []byte(`{}`), nil, &digest)
+	require.NoError(t, err, "the plan's own digest confirms it")
+}
