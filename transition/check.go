@@ -162,10 +162,10 @@ func (t *Transition[M, T, A, U, I]) prevalidate(ctx context.Context, u U, now ti
 		}
 		b.add(t.reasonOf(check, why, actor, model, cur))
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case !ok:
+	}
+	if !ok {
 		return nil, &b.err
 	}
 	return r, nil
@@ -271,16 +271,19 @@ func (t *Transition[M, T, A, U, I]) checkAllow() int { return checkState + 1 + l
 // hold.
 func (t *Transition[M, T, A, U, I]) reasonOf(check int, why string, actor A, model *M, cur state.State[T]) Reason {
 	allow := t.checkAllow()
-	switch {
-	case check == checkState:
+	if check == checkState {
 		return Reason{Err: ErrWrongState, Code: t.stateCode, decl: t.m.mgr, msg: message{kind: msgState, text: t.m.mgr.Name(), state: cur.Title(), needs: t.needs}}
-	case check < allow:
+	}
+	if check < allow {
 		return t.also[check-checkState-1].reason(model)
-	case check == allow:
+	}
+	if check == allow {
 		return t.forbidden(false)
-	case check == allow+1:
+	}
+	if check == allow+1 {
 		return t.forbidden(true)
-	case check < allow+2+len(t.when):
+	}
+	if check < allow+2+len(t.when) {
 		i := check - allow - 2
 		return Reason{Err: ErrUnmet, Code: t.whenCodes[i], decl: t.when[i], msg: message{text: t.whenNeeds[i]}}
 	}

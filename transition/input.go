@@ -110,10 +110,11 @@ const (
 // selfValidating reports how I implements Validator, if it does.
 func selfValidating[I any]() selfCheck {
 	v := reflect.TypeFor[Validator]()
-	switch t := reflect.TypeFor[I](); {
-	case reflect.PointerTo(t).Implements(v):
+	t := reflect.TypeFor[I]()
+	if reflect.PointerTo(t).Implements(v) {
 		return selfByAddress
-	case t.Kind() == reflect.Pointer && t.Implements(v):
+	}
+	if t.Kind() == reflect.Pointer && t.Implements(v) {
 		return selfByValue
 	}
 	return selfNone

@@ -196,10 +196,10 @@ func (m *Machine[M, T, A, U]) initialStates() []state.State[T] {
 			}
 		}
 	}
-	switch {
-	case len(created) > 0:
+	if len(created) > 0 {
 		return created
-	case len(m.initial) > 0:
+	}
+	if len(m.initial) > 0 {
 		return append([]state.State[T](nil), m.initial...)
 	}
 	for s := range m.mgr.Type().States() {

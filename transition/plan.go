@@ -256,12 +256,13 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 		model = obj.model
 	}
 	key := stepKey{machine: t.m, object: t.m.key(model)}
-	switch {
-	case c.path[key]:
+	if c.path[key] {
 		return fmt.Errorf("transition: %s %q reaches %s again below itself: %w", t.m, t.name, t.m.object(model), ErrCycle)
-	case c.planned[key]:
+	}
+	if c.planned[key] {
 		return nil
-	case depth > MaxChainDepth:
+	}
+	if depth > MaxChainDepth {
 		return fmt.Errorf("transition: %s %q: the chain is deeper than %d steps: %w", t.m, t.name, MaxChainDepth, ErrCycle)
 	}
 	c.planned[key], c.path[key] = true, true
@@ -439,10 +440,10 @@ func (p *Plan[U]) Apply(ctx context.Context, tx Tx[U], lock bool) error {
 // Aborted reports whether a hook stopped the plan's application with
 // Abort, and the result it gave.
 func (p *Plan[U]) Aborted() (bool, any) {
-	switch {
-	case !p.aborted:
+	if !p.aborted {
 		return false, nil
-	case len(p.steps) == 0: // a plan of fireJSONMemory
+	}
+	if len(p.steps) == 0 { // a plan of fireJSONMemory
 		return true, p.result
 	}
 	return p.steps[0].aborted()
@@ -818,11 +819,11 @@ func (o *objectOf[M, U]) prepareSave(ctx context.Context, tx Tx[U]) (write bool,
 // saveError says which object failed to save, filling in a
 // *ConflictError's Object when the Table left it empty.
 func (o *objectOf[M, U]) saveError(err error) error {
-	var ce *ConflictError
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
-	case errors.As(err, &ce):
+	}
+	var ce *ConflictError
+	if errors.As(err, &ce) {
 		c := *ce // the Table's error may be shared
 		if c.Object == "" {
 			c.Object = o.name()

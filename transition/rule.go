@@ -215,12 +215,13 @@ type FieldMove[M any] interface {
 // does not have exactly one target.
 func Field[M any, T comparable](mgr *state.Manager[M, T], r Rule[T]) FieldMove[M] {
 	pos := callsite.Pos(0)
-	switch {
-	case mgr == nil:
+	if mgr == nil {
 		panic(&DeclarationError{At: pos, Msg: "Field(nil, ...): a field move needs a state.Manager"})
-	case len(r.targets) != 1:
+	}
+	if len(r.targets) != 1 {
 		panic(&DeclarationError{Machine: mgr.String(), At: pos, Msg: "a field move needs a rule with exactly one target"})
-	case !r.create && len(r.sources) == 0:
+	}
+	if !r.create && len(r.sources) == 0 {
 		panic(&DeclarationError{Machine: mgr.String(), At: pos, Msg: "a field move's rule has no source states"})
 	}
 	checkSources(&r, mgr, mgr.String(), "", pos)

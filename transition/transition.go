@@ -122,12 +122,13 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	fail := func(msg string) {
 		panic(&DeclarationError{Machine: m.name, Transition: name, At: pos, Msg: msg})
 	}
-	switch {
-	case name == "":
+	if name == "" {
 		fail("a transition needs a name")
-	case strings.ContainsAny(name, " \t\n/"):
+	}
+	if strings.ContainsAny(name, " \t\n/") {
 		fail("a transition's name is used in URLs and diagrams: use no spaces or slashes (give it a title with Titled)")
-	case len(rules) == 0:
+	}
+	if len(rules) == 0 {
 		fail("a transition needs at least one rule, such as transition.From(Draft).To(Published)")
 	}
 	if prev, ok := m.byName[name]; ok {
@@ -214,10 +215,10 @@ func (t *Transition[M, T, A, U, I]) Describe(text string) *Transition[M, T, A, U
 func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T, A, U, I] {
 	defer t.m.declaring(t.name, callsite.Pos(1))()
 	for _, mv := range moves {
-		switch {
-		case mv == nil:
+		if mv == nil {
 			t.fail("Also(nil)")
-		case mv.column() == t.m.mgr.Name():
+		}
+		if mv.column() == t.m.mgr.Name() {
 			t.fail("Also moves the transition's own field " + mv.column() + ": give it a rule instead")
 		}
 		for _, prev := range t.also {
