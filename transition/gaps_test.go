@@ -39,6 +39,10 @@ func TestAlsoAndFieldDeclarationsAreChecked(t *testing.T) {
 		transition.New[transition.NoInput](docs, "also_again", transition.From(DocDraft).To(DocLive)).AllowAnyone().Also(review).Also(review)
 	})
 	assert.Equal(t, "Also moves review twice", de.Msg)
+	de = declPanic(t, func() {
+		transition.New[transition.NoInput](docs, "also_twice", transition.From(DocDraft).To(DocLive)).AllowAnyone().Also(review, review)
+	})
+	assert.Equal(t, "Also moves review twice", de.Msg, "in one call too")
 
 	de = declPanic(t, func() { transition.Field[Doc, string](nil, transition.From(DocPending).To(DocOK)) })
 	assert.Equal(t, "Field(nil, ...): a field move needs a state.Manager", de.Msg)

@@ -226,8 +226,8 @@ func (t *Transition[M, T, A, U, I]) Also(moves ...FieldMove[M]) *Transition[M, T
 				t.fail("Also moves " + mv.column() + " twice")
 			}
 		}
+		t.also = append(t.also, mv) // so that the next is checked against it
 	}
-	t.also = append(t.also, moves...)
 	t.timed = t.conditional()
 	return t
 }
