@@ -321,10 +321,10 @@ func tameNumber(n json.Number) any {
 	if neg {
 		sign = "-"
 	}
-	switch {
-	case mag > maxExponent:
+	if mag > maxExponent {
 		return json.Number(sign + "1e" + strconv.Itoa(maxExponent))
-	case mag <= -maxExponent: // below 10^-400
+	}
+	if mag <= -maxExponent { // below 10^-400
 		return json.Number(sign + "1e-" + strconv.Itoa(maxExponent))
 	}
 	if len(sig) > maxDigits {
@@ -418,22 +418,23 @@ func (c *collector) alternatives(e *jsonschema.ValidationError) {
 	}
 	at := pointer(e.InstanceLocation)
 	values, types = unique(values), unique(types)
-	switch {
-	case len(types) == 0 && len(values) > 0:
+	if len(types) == 0 && len(values) > 0 {
 		c.add(at, "enum", oneOf(values))
-	case len(values) == 0 || (len(values) == 1 && values[0] == "null"):
+		return
+	}
+	if len(values) == 0 || (len(values) == 1 && values[0] == "null") {
 		want := types
 		if len(values) == 1 {
 			want = append(want, "null")
 		}
 		c.add(at, "type", typeMessage(want, typeName(valueAt(c.inst, e.InstanceLocation))))
-	default:
-		descs := slices.Clone(values)
-		for _, t := range types {
-			descs = append(descs, typeNames[t])
-		}
-		c.add(at, "enum", "must be "+orList(descs))
+		return
 	}
+	descs := slices.Clone(values)
+	for _, t := range types {
+		descs = append(descs, typeNames[t])
+	}
+	c.add(at, "enum", "must be "+orList(descs))
 }
 
 // leaves lists the errors at the ends of e's tree of causes.

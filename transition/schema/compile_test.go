@@ -256,6 +256,12 @@ func TestCheckCutsLongKeysShort(t *testing.T) {
 	require.Len(t, got, 1)
 	require.Equal(t, "/"+strings.Repeat("k", 64)+"... (1000 bytes)", got[0].Field)
 	require.Equal(t, "unknown", got[0].Code)
+
+	// A key is cut at a character's boundary, never inside it: é takes
+	// bytes 63 and 64, so the cut comes before it.
+	key = strings.Repeat("k", 63) + "éé"
+	got = check([]byte(`{"id":"x","` + key + `":1}`))
+	require.Equal(t, fes{fe("/"+strings.Repeat("k", 63)+"... (67 bytes)", "unknown", "is not a field of this input")}, got)
 }
 
 func TestCheckMalformedPayload(t *testing.T) {
@@ -330,10 +336,31 @@ func TestCompileRejectsABadPattern(t *testing.T) {
 			Name string `json:"name" jsonschema:"pattern=(?<x)"`
 		} `json:"lines"`
 	}
+	type nullable struct {
+		Code *string `json:"code" jsonschema:"nullable,pattern=(["`
+	}
+	type inPatternProperty struct {
+		P badPatternProperty `json:"p"`
+	}
+	type inDefinition struct {
+		P badDefinition `json:"p"`
+	}
+	type inDependentSchema struct {
+		P badDependentSchema `json:"p"`
+	}
+	type asPatternName struct {
+		P badPatternName `json:"p"`
+	}
+	const bracket = `"([" is not a valid Go regular expression: error parsing regexp: missing closing ]: ` + "`[`"
 	for _, tc := range []struct {
 		typ  reflect.Type
 		want string
 	}{
+		{reflect.TypeFor[nullable](), `schema: schema_test.nullable: field /code: pattern ` + bracket},
+		{reflect.TypeFor[inPatternProperty](), `schema: schema_test.inPatternProperty: field /p/*: pattern ` + bracket},
+		{reflect.TypeFor[inDefinition](), `schema: schema_test.inDefinition: field /p: pattern ` + bracket},
+		{reflect.TypeFor[inDependentSchema](), `schema: schema_test.inDependentSchema: field /p: pattern ` + bracket},
+		{reflect.TypeFor[asPatternName](), `schema: schema_test.asPatternName: field /p/a b~1c/*: pattern ` + bracket},
 		{reflect.TypeFor[topLevel](), `schema: schema_test.topLevel: field /code: pattern "([" is not a valid Go regular expression: error parsing regexp: missing closing ]: ` + "`[`"},
 		{reflect.TypeFor[inItems](), `schema: schema_test.inItems: field /tags/*: pattern "a**" is not a valid Go regular expression: error parsing regexp: invalid nested repetition operator: ` + "`**`"},
 		{reflect.TypeFor[nested](), `schema: schema_test.nested: field /lines/*/name: pattern "(?<x)" is not a valid Go regular expression: `},

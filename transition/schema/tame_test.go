@@ -74,3 +74,31 @@ func TestTameNumberKeepsTheValue(t *testing.T) {
 		}
 	}
 }
+
+// TestTameNumberAtTheLimits: the short forms on either side of 10^400 and
+// 10^-400, and numbers left as they are.
+func TestTameNumberAtTheLimits(t *testing.T) {
+	z32 := strings.Repeat("0", 32)
+	for _, tc := range []struct{ in, want string }{
+		{"12", "12"},
+		{"-1.5e3", "-1.5e3"},
+		{"1e400", "1e400"},
+		{"1.5e400", "1e400"},          // above 10^400
+		{"-1.5e400", "-1e400"},        // below -10^400
+		{"5" + z32 + "e367", "5e399"}, // 5×10^399, long but within
+		{"1" + z32 + "e368", "1e400"}, // 10^400 exactly
+		{"1" + z32 + "1e368", "1e400"},
+		{"1e-400", "1e-400"},
+		{"1.5e-400", "15e-401"}, // 1.5×10^-400, within
+		{"-1.5e-400", "-15e-401"},
+		{"9.9e-401", "1e-400"}, // below 10^-400
+		{"1e-401", "1e-400"},
+		{"-1e-401", "-1e-400"},
+		{"0e-999", "0"},
+		{"0." + z32 + "5", "5e-33"},
+	} {
+		if got := tameNumber(json.Number(tc.in)); got != json.Number(tc.want) {
+			t.Errorf("tameNumber(%s) = %v, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -213,13 +213,13 @@ func Explore[M any, T comparable, A, U any](t testing.TB, s *Store[U], x Explora
 					if !probe {
 						note(t, mv.key)
 					}
-					switch {
-					case err == nil:
-					case errors.Is(err, transition.ErrBlocked), errors.Is(err, transition.ErrInvalidInput), errors.Is(err, transition.ErrConflict):
-						continue // refused: no step
-					case probe:
-						continue // beyond the budget: its failures are not the walk's
-					default:
+					if err != nil {
+						if errors.Is(err, transition.ErrBlocked) || errors.Is(err, transition.ErrInvalidInput) || errors.Is(err, transition.ErrConflict) {
+							continue // refused: no step
+						}
+						if probe {
+							continue // beyond the budget: its failures are not the walk's
+						}
 						t.Errorf("Explore: %s by %s after %s: %v", mv.name, a.Name, pathString(n.path), err)
 						return r
 					}

@@ -152,15 +152,14 @@ func (s *Store[U]) History(_ context.Context, f sqlstore.Filter) ([]sqlstore.Rec
 	defer s.mu.Unlock()
 	var out []sqlstore.Record
 	for _, r := range s.history {
-		switch {
-		case f.ObjectType != "" && r.ObjectType != f.ObjectType,
-			f.ObjectID != "" && r.ObjectID != f.ObjectID,
-			f.Actor != "" && r.Actor != f.Actor,
-			f.Transition != "" && r.Transition != f.Transition,
-			!f.Since.IsZero() && r.At.Before(f.Since),
-			!f.Until.IsZero() && !r.At.Before(f.Until),
-			r.ID <= f.After:
-			continue
+		if f.ObjectType != "" && r.ObjectType != f.ObjectType ||
+			f.ObjectID != "" && r.ObjectID != f.ObjectID ||
+			f.Actor != "" && r.Actor != f.Actor ||
+			f.Transition != "" && r.Transition != f.Transition ||
+			!f.Since.IsZero() && r.At.Before(f.Since) ||
+			!f.Until.IsZero() && !r.At.Before(f.Until) ||
+			r.ID <= f.After {
+			continue // f leaves r out
 		}
 		out = append(out, r)
 		if f.Limit > 0 && len(out) == f.Limit {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -186,4 +187,32 @@ func TestMatrix(t *testing.T) {
 		return false
 	})
 	assert.Equal(t, "Matrix of transitiontest_test.Ticket.status: no sample is in Closed, Archived: give one a model in each", msg)
+}
+
+// With update set, Golden writes the file, and the directories it needs,
+// and passes; what it cannot write fails the test, saying why.
+func TestGoldenUpdate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "new", "tickets.matrix")
+	assert.Empty(t, failed(t, func(tb testing.TB) bool { return transitiontest.Golden(tb, path, "a\nb\n", true) }))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "a\nb\n", string(b))
+	assert.Empty(t, failed(t, func(tb testing.TB) bool { return transitiontest.Golden(tb, path, "a\nb\n", false) }), "what it wrote is then the golden file")
+
+	// Without update, a missing file fails and says how to write it.
+	missing := filepath.Join(dir, "missing.matrix")
+	assert.Equal(t, "Golden: open "+missing+": no such file or directory (run the test with -update to write it)",
+		failed(t, func(tb testing.TB) bool { return transitiontest.Golden(tb, missing, "a", false) }))
+
+	// A file where its directory should be.
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	assert.Equal(t, "Golden: mkdir "+file+": not a directory",
+		failed(t, func(tb testing.TB) bool {
+			return transitiontest.Golden(tb, filepath.Join(file, "sub", "x.matrix"), "a", true)
+		}))
+	// A directory where the file should be.
+	assert.Equal(t, "Golden: open "+dir+": is a directory",
+		failed(t, func(tb testing.TB) bool { return transitiontest.Golden(tb, dir, "a", true) }))
 }
