@@ -83,14 +83,33 @@ func fe(field, code, message string) transition.FieldError {
 
 type fes = []transition.FieldError
 
+// A ruleCase is a payload that breaks a rule, the errors the check gives
+// for it, and one that keeps the rule.
+type ruleCase struct {
+	rule string
+	bad  string // breaks the rule
+	want fes
+	good string // keeps it
+}
+
+// checkRules runs each case through check, as a subtest named after its rule.
+func checkRules(t *testing.T, check func([]byte) []transition.FieldError, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.rule, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, check([]byte(tc.bad))); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.bad, diff)
+			}
+			if diff := cmp.Diff(fes(nil), check([]byte(tc.good))); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.good, diff)
+			}
+		})
+	}
+}
+
 func TestCheckEnforcesEachRule(t *testing.T) {
 	check := compile(t, reflect.TypeFor[rulesInput]())
-	for _, tc := range []struct {
-		rule string
-		bad  string // breaks the rule
-		want fes
-		good string // keeps it
-	}{
+	checkRules(t, check, []ruleCase{
 		{"minLength", `{"id":"x","short":"a"}`, fes{fe("/short", "min_length", "must be at least 2 characters long")}, `{"id":"x","short":"ab"}`},
 		{"minLength counts characters, not bytes", `{"id":"x","short":"é"}`, fes{fe("/short", "min_length", "must be at least 2 characters long")}, `{"id":"x","short":"éé"}`},
 		{"maxLength", `{"id":"x","long":"abcdef"}`, fes{fe("/long", "max_length", "must be at most 5 characters long")}, `{"id":"x","long":"abcde"}`},
@@ -122,16 +141,7 @@ func TestCheckEnforcesEachRule(t *testing.T) {
 		{"slice element field", `{"id":"x","lines":[{"name":"a"},{"name":""}]}`, fes{fe("/lines/1/name", "min_length", "must be at least 1 character long")}, `{"id":"x","lines":[{"name":"a"},{"name":"b"}]}`},
 		{"slice element required", `{"id":"x","lines":[{"name":"a"},{"qty":1}]}`, fes{fe("/lines/1/name", "required", "is required")}, `{"id":"x","lines":[{"name":"a"},{"name":"b","qty":1}]}`},
 		{"key escaped with ~0 and ~1", `{"id":"x","a/b~c":""}`, fes{fe("/a~1b~0c", "min_length", "must be at least 1 character long")}, `{"id":"x","a/b~c":"y"}`},
-	} {
-		t.Run(tc.rule, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, check([]byte(tc.bad))); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tc.bad, diff)
-			}
-			if diff := cmp.Diff(fes(nil), check([]byte(tc.good))); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tc.good, diff)
-			}
-		})
-	}
+	})
 }
 
 func TestCheckAgreesWithDecoding(t *testing.T) {

@@ -93,12 +93,7 @@ type customInput struct {
 
 func TestCheckEnforcesCustomRules(t *testing.T) {
 	check := compile(t, reflect.TypeFor[customInput]())
-	for _, tc := range []struct {
-		rule string
-		bad  string // breaks the rule
-		want fes
-		good string // keeps it
-	}{
+	checkRules(t, check, []ruleCase{
 		{"dependentRequired", `{"pair":{"from":"a"}}`, fes{fe("/pair/to", "dependent_required", `is required when "from" is given`)}, `{"pair":{"from":"a","to":"b"}}`},
 		{"minContains", `{"tags":["a"]}`, fes{fe("/tags", "min_contains", "must contain at least 2 items of the kind it needs")}, `{"tags":["a",1,"b"]}`},
 		{"minContains, of none", `{"tags":[]}`, fes{fe("/tags", "min_contains", "must contain at least 2 items of the kind it needs")}, `{"tags":["a","b"]}`},
@@ -114,16 +109,7 @@ func TestCheckEnforcesCustomRules(t *testing.T) {
 		{"draft-07 dependencies", `{"legacy":{"from":"a"}}`, fes{fe("/legacy/to", "dependencies", `is required when "from" is given`), fe("/legacy/via", "dependencies", `is required when "from" is given`)}, `{"legacy":{"from":"a","to":"b","via":"c"}}`},
 		{"draft 2019-09 additionalItems", `{"tuple":["a",1,2]}`, fes{fe("/tuple", "additional_items", "has 2 items too many")}, `{"tuple":["a"]}`},
 		{"draft 2019-09 additionalItems, one", `{"tuple":["a",1]}`, fes{fe("/tuple", "additional_items", "has 1 item too many")}, `{"tuple":[]}`},
-	} {
-		t.Run(tc.rule, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, check([]byte(tc.bad))); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tc.bad, diff)
-			}
-			if diff := cmp.Diff(fes(nil), check([]byte(tc.good))); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tc.good, diff)
-			}
-		})
-	}
+	})
 }
 
 // A schema that refers to itself in a loop cannot judge a value; the

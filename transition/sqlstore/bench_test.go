@@ -300,3 +300,42 @@ func opsSummary(ops []dbwrap.Op) string {
 	}
 	return s.String()
 }
+
+// BenchmarkRowValuedIn measures what maxRows (table.go) rests on: the
+// time per row of an UPDATE comparing rows by a row-valued IN list, as a
+// batch of a cascade does, on SQLite, by the length of the list. The
+// table is empty, so the time is SQLite's parsing and planning:
+//
+//	go test -run x -bench RowValuedIn -benchtime 20x ./transition/sqlstore/
+func BenchmarkRowValuedIn(b *testing.B) {
+	db := dbtest.SQLite(b)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE rows_in (id INTEGER PRIMARY KEY, status TEXT, version INTEGER)`); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{500, 1500, 2000, 5000, 10000} {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			var q strings.Builder
+			q.WriteString(`UPDATE rows_in SET status = ?, version = version + 1 WHERE (id, version) IN (`)
+			args := []any{"done"}
+			for i := range n {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?)")
+				args = append(args, i, 0)
+			}
+			q.WriteString(`) RETURNING id`)
+			for b.Loop() {
+				rows, err := db.QueryContext(ctx, q.String(), args...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := rows.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/row")
+		})
+	}
+}

@@ -74,6 +74,15 @@ func within(t *testing.T, s transition.Store[*Repo], fn func(ctx context.Context
 	return nil
 }
 
+// selectID reads the row of table whose id is id, which must be there.
+func selectID[M any](t *testing.T, s Store, table *sqlstore.Table[*Repo, M], id int64) *M {
+	t.Helper()
+	got, err := table.Select(context.Background(), s.Querier(), sqlexpr.Col("id").Eq(id), sqlstore.NoLock)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	return got[0]
+}
+
 // save saves one write of table in a unit of work of s.
 func save[M any](t *testing.T, s transition.Store[*Repo], table *sqlstore.Table[*Repo, M], w transition.Write[M]) error {
 	t.Helper()
@@ -134,13 +143,7 @@ func TestKeeperInsertsSelectsAndLoadsAsTheDatabase(t *testing.T) {
 
 func TestKeeperComparesAndSetsAsTheDatabase(t *testing.T) {
 	eachStore(t, func(t *testing.T, s Store) {
-		ctx := context.Background()
-		load := func(id int64) *Item {
-			got, err := itemRows.Select(ctx, s.Querier(), sqlexpr.Col("id").Eq(id), sqlstore.NoLock)
-			require.NoError(t, err)
-			require.Len(t, got, 1)
-			return got[0]
-		}
+		load := func(id int64) *Item { return selectID(t, s, itemRows, id) }
 		require.NoError(t, within(t, s, func(ctx context.Context, tx transition.Tx[*Repo]) error {
 			if err := itemRows.Insert(ctx, tx, &Item{Name: "one"}); err != nil {
 				return err
@@ -176,13 +179,7 @@ func TestKeeperComparesAndSetsAsTheDatabase(t *testing.T) {
 func TestKeeperComparesNullsAsTheDatabase(t *testing.T) {
 	text := func(s string) *string { return &s }
 	eachStore(t, func(t *testing.T, s Store) {
-		ctx := context.Background()
-		load := func(id int64) *Memo {
-			got, err := memoRows.Select(ctx, s.Querier(), sqlexpr.Col("id").Eq(id), sqlstore.NoLock)
-			require.NoError(t, err)
-			require.Len(t, got, 1)
-			return got[0]
-		}
+		load := func(id int64) *Memo { return selectID(t, s, memoRows, id) }
 		require.NoError(t, within(t, s, func(ctx context.Context, tx transition.Tx[*Repo]) error {
 			if err := memoRows.Insert(ctx, tx, &Memo{}); err != nil {
 				return err

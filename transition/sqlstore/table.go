@@ -731,8 +731,9 @@ func (b *stmt) expr(e sqlexpr.Expr) error {
 // maxRows is how many rows one UPDATE compares, in a row-valued IN list.
 // Neither parser takes long lists well: PostgreSQL's recurses once per
 // row and runs out of stack past some 7,700 rows; SQLite's time per row
-// grows with the list past some 2,000 rows (fourfold at 10,000), so that
-// one long statement costs more than a few short ones.
+// grows with the list past some 2,000 rows (fourfold at 10,000; see
+// BenchmarkRowValuedIn), so that one long statement costs more than a few
+// short ones.
 const maxRows = 1500
 
 // maxArgs is how many arguments one statement may bind.
