@@ -46,7 +46,8 @@ func (e *each[M, R, RT, A, U, RI]) info() graph.Cascade {
 // step that cascades, for errors.
 func (e *each[M, R, RT, A, U, RI]) plan(c *chain[A, U], parent *M, cause *Step, causeIdx, depth int, by string) error {
 	var rs []*R
-	if err := guard(func() (err error) { rs, err = e.load(c.ctx, c.u, parent); return err }); err != nil {
+	err := guard(func() (err error) { rs, err = e.load(c.ctx, c.u, parent); return err })
+	if err != nil {
 		return &Error{Step: "load " + e.name, Err: err, kind: ErrStep, src: names{object: by, actor: actorName(c.actor)}}
 	}
 	var zero RI

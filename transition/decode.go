@@ -257,7 +257,8 @@ func (t *Transition[M, T, A, U, I]) decode(payload []byte, check func([]byte) []
 		return zero, &Error{Machine: t.m.name, Transition: t.name, Step: "decode", Err: pe, kind: ErrStep}
 	}
 	if len(fe) == 0 && check != nil {
-		if err := guard(func() error { fe = check(payload); return nil }); err != nil {
+		err := guard(func() error { fe = check(payload); return nil })
+		if err != nil {
 			return zero, &Error{Machine: t.m.name, Transition: t.name, Step: "check the schema", Err: err, kind: ErrStep}
 		}
 	}
@@ -302,7 +303,8 @@ func decodeInput[I any](payload []byte, root *shape) (I, []FieldError, *PanicErr
 	if len(d.errs) > 0 {
 		return in, d.errs, nil
 	}
-	if err := guard(func() error { return json.Unmarshal(payload, &in) }); err != nil {
+	err := guard(func() error { return json.Unmarshal(payload, &in) })
+	if err != nil {
 		var zero I
 		if pe, ok := err.(*PanicError); ok {
 			return zero, nil, pe
@@ -590,7 +592,8 @@ func validKey(t reflect.Type, key string) bool {
 	doc := make([]byte, 0, len(q)+4)
 	doc = append(append(append(doc, '{'), q...), ":{}}"...)
 	probe := reflect.MapOf(t.Key(), reflect.TypeFor[struct{}]())
-	return guard(func() error { return json.Unmarshal(doc, reflect.New(probe).Interface()) }) == nil
+	err := guard(func() error { return json.Unmarshal(doc, reflect.New(probe).Interface()) })
+	return err == nil
 }
 
 // key reads an object's next key.

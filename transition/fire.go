@@ -172,7 +172,8 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 	}
 	ev.To, f.to = to, to
 	var snap M
-	if err := guard(func() error { snap = snapshot(t.m.copy, model); return nil }); err != nil {
+	err = guard(func() error { snap = snapshot(t.m.copy, model); return nil })
+	if err != nil {
 		return f, fmt.Errorf("transition: taking a snapshot: %w", err)
 	}
 	if t.m.version != nil {
@@ -382,7 +383,8 @@ func (t *Transition[M, T, A, U, I]) retry(ctx context.Context, s Store[U], attem
 		return false
 	}
 	var again bool
-	if perr := guard(func() error { again = r.Retry(ctx, attempt, err); return nil }); perr != nil {
+	perr := guard(func() error { again = r.Retry(ctx, attempt, err); return nil })
+	if perr != nil {
 		return false
 	}
 	return again && ctx.Err() == nil
@@ -455,13 +457,15 @@ func (t *Transition[M, T, A, U, I]) begin(ctx context.Context, s Store[U]) (tx T
 	if s == nil {
 		return nil, u, now, fmt.Errorf("transition: %s %q: no Store (use transition.Memory for none)", t.m, t.name)
 	}
-	if err := guard(func() (err error) { tx, err = s.Begin(ctx); return err }); err != nil {
+	err = guard(func() (err error) { tx, err = s.Begin(ctx); return err })
+	if err != nil {
 		return nil, u, now, fmt.Errorf("transition: %s %q: beginning a unit of work: %w", t.m, t.name, err)
 	}
 	if tx == nil {
 		return nil, u, now, fmt.Errorf("transition: %s %q: the Store's Begin returned no unit of work", t.m, t.name)
 	}
-	if err := guard(func() error { u, now = tx.Unit(), tx.Now(); return nil }); err != nil {
+	err = guard(func() error { u, now = tx.Unit(), tx.Now(); return nil })
+	if err != nil {
 		rollback(ctx, tx)
 		return nil, u, now, fmt.Errorf("transition: %s %q: the unit of work: %w", t.m, t.name, err)
 	}
@@ -677,7 +681,8 @@ func (t *Transition[M, T, A, U, I]) targetOf(ctx context.Context, r *Rule[T], ac
 		return from, fmt.Errorf("transition: %s of %s: %w: the rule from %s has %d targets and the transition no Choose function", t, t.m.object(model), ErrDefinition, from, len(r.targets))
 	}
 	var to state.State[T]
-	if err := guard(func() error { to = t.choose(ctx, model, in); return nil }); err != nil {
+	err := guard(func() error { to = t.choose(ctx, model, in); return nil })
+	if err != nil {
 		return from, t.stepError(actor, model, "choose the target", err)
 	}
 	if !r.allows(to) {

@@ -53,7 +53,8 @@ func (t *Transition[M, T, A, U, I]) validate(ctx context.Context, u U, actor A, 
 		}
 	}
 	for i, fn := range t.validators {
-		if se := run(fmt.Sprintf("Validate function %d", i+1), func() error { return fn(ctx, u, model, *in) }); se != nil {
+		se := run(fmt.Sprintf("Validate function %d", i+1), func() error { return fn(ctx, u, model, *in) })
+		if se != nil {
 			return se
 		}
 	}

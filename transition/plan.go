@@ -504,7 +504,8 @@ func afterCommit[U any](ctx context.Context, steps []step[U]) error {
 // history. On error the caller restores objs.
 func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []object[U], lock bool) (err error) {
 	for _, o := range objs {
-		if err := guard(func() error { o.snapshot(); return nil }); err != nil {
+		err := guard(func() error { o.snapshot(); return nil })
+		if err != nil {
 			return fmt.Errorf("transition: taking a snapshot: %w", err)
 		}
 	}
@@ -513,7 +514,8 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 		order = byDepth(objs)
 	}
 	if lock {
-		if err := inBatches(objs, order, func(b object[U], batch []object[U]) error { return b.load(ctx, tx, batch) }); err != nil {
+		err := inBatches(objs, order, func(b object[U], batch []object[U]) error { return b.load(ctx, tx, batch) })
+		if err != nil {
 			return err
 		}
 	}
@@ -523,7 +525,8 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 		}
 	}
 	var u U
-	if err := guard(func() error { u = tx.Unit(); return nil }); err != nil {
+	err = guard(func() error { u = tx.Unit(); return nil })
+	if err != nil {
 		return fmt.Errorf("transition: the unit of work: %w", err)
 	}
 	for _, s := range steps {
@@ -551,7 +554,8 @@ func applySteps[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []ob
 		for i, s := range steps {
 			history[i] = s.info()
 		}
-		if err := guard(func() error { return tx.Append(ctx, history) }); err != nil {
+		err := guard(func() error { return tx.Append(ctx, history) })
+		if err != nil {
 			return fmt.Errorf("transition: appending the history: %w", err)
 		}
 	}
@@ -614,7 +618,8 @@ func complete[U any](ctx context.Context, tx Tx[U], steps []step[U], objs []obje
 		err = ctx.Err()
 	}
 	if err == nil {
-		if cerr := guard(func() error { return tx.Commit(ctx) }); cerr != nil {
+		cerr := guard(func() error { return tx.Commit(ctx) })
+		if cerr != nil {
 			if errors.Is(cerr, ErrConflict) {
 				err = cerr
 			} else {
@@ -730,7 +735,8 @@ func (o *objectOf[M, U]) load(ctx context.Context, tx Tx[U], batch []object[U]) 
 		return nil
 	}
 	var stored []*M
-	if err := guard(func() (err error) { stored, err = o.table.Load(ctx, tx, ms, true); return err }); err != nil {
+	err := guard(func() (err error) { stored, err = o.table.Load(ctx, tx, ms, true); return err })
+	if err != nil {
 		return fmt.Errorf("transition: loading %s: %w", o.names(objs), err)
 	}
 	if len(stored) != len(ms) {
@@ -1039,7 +1045,8 @@ func (t *Transition[M, T, A, U, I]) runStages(ctx context.Context, u U, ev *Even
 	if len(t.m.after) > 0 {
 		st := step()
 		for _, h := range t.m.after {
-			if err := guard(func() error { return h.fn(ctx, u, ev.Model, st) }); err != nil {
+			err := guard(func() error { return h.fn(ctx, u, ev.Model, st) })
+			if err != nil {
 				return t.hookError(ev, h.title, err)
 			}
 		}
@@ -1048,7 +1055,8 @@ func (t *Transition[M, T, A, U, I]) runStages(ctx context.Context, u U, ev *Even
 }
 
 func (t *Transition[M, T, A, U, I]) runHook(ctx context.Context, u U, ev *Event[M, T, A, I], h *hook[M, T, A, U, I]) error {
-	if err := guard(func() error { return h.fn(ctx, u, ev) }); err != nil {
+	err := guard(func() error { return h.fn(ctx, u, ev) })
+	if err != nil {
 		return t.hookError(ev, h.title, err)
 	}
 	return nil
@@ -1082,7 +1090,8 @@ func (p *planned[M, T, A, U, I]) afterCommit(ctx context.Context) error {
 func (t *Transition[M, T, A, U, I]) commitHooks(ctx context.Context, ev *Event[M, T, A, I]) error {
 	var errs []error
 	for _, h := range t.afterCommit {
-		if err := guard(func() error { return h.fn(ctx, ev) }); err != nil {
+		err := guard(func() error { return h.fn(ctx, ev) })
+		if err != nil {
 			errs = append(errs, &hookFailed{hook: h.title, object: t.m.object(ev.Model), err: err})
 		}
 	}
