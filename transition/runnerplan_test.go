@@ -67,3 +67,37 @@ func TestRunnerFireConfirmedNeedsADigest(t *testing.T) {
 	_, err = run.Fire(ctx, mem, Alice, p, "edit", []byte(`{}`), nil, &digest)
 	require.NoError(t, err, "the plan's own digest confirms it")
 }
+
+// A schema check that panics fails the step "check the schema", with the
+// panic, and changes nothing; one that reports fields makes the input
+// invalid.
+func TestRunnerSchemaCheck(t *testing.T) {
+	ctx, mem := ContextOf(&DB{})
+	run := openRunner(t, Projects)
+	p := &Project{ID: 9, Owner: "alice", Status: Published}
+	panics := func([]byte) []transition.FieldError { panic("schema broke") }
+	for name, call := range map[string]func() error{
+		"Plan": func() error {
+			_, err := run.Plan(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": "done"}`), panics)
+			return err
+		},
+		"Fire": func() error {
+			_, err := run.Fire(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": "done"}`), panics, nil)
+			return err
+		},
+	} {
+		err := call()
+		e := errorOf(t, err, transition.ErrStep, name)
+		assert.Equal(t, "check the schema", e.Step, name)
+		assert.Equal(t, "schema broke", panicOfError(err), name)
+		assert.Equal(t, Published, p.Status, name)
+	}
+
+	refuses := func([]byte) []transition.FieldError {
+		return []transition.FieldError{{Field: "/reason", Code: "maxLength", Message: "is too long"}}
+	}
+	_, err := run.Fire(ctx, mem, Alice, p, "withdraw", []byte(`{"reason": "done"}`), refuses, nil)
+	e := errorOf(t, err, transition.ErrInvalidInput)
+	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "maxLength", Message: "is too long"}}, e.Fields)
+	assert.Equal(t, Published, p.Status)
+}

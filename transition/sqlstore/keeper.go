@@ -45,7 +45,8 @@ func (t *Table[U, M]) row(m *M) sqlexpr.Row {
 func (t *Table[U, M]) keptSelect(k Keeper, where sqlexpr.Expr) ([]*M, error) {
 	if !where.IsZero() {
 		// A predicate that cannot be evaluated fails even on no rows.
-		if _, err := where.Match(func(string) (any, bool) { return nil, true }); err != nil {
+		_, err := where.Match(func(string) (any, bool) { return nil, true })
+		if err != nil {
 			return nil, fmt.Errorf("sqlstore: selecting from %s in memory: %w", t.name, err)
 		}
 	}

@@ -200,7 +200,8 @@ func (s *Store[U]) begin(ctx context.Context, write bool) (*txn[U], error) {
 		if write {
 			begin = "BEGIN IMMEDIATE"
 		}
-		if err := waitBusy(ctx, func() error { _, err := conn.ExecContext(ctx, begin); return err }); err != nil {
+		err = waitBusy(ctx, func() error { _, err := conn.ExecContext(ctx, begin); return err })
+		if err != nil {
 			conn.Close()
 			return nil, err
 		}
