@@ -81,11 +81,19 @@ type field struct {
 	shape    *shape
 }
 
-// shapeOf returns the shape of t. memo holds the composite types met so
-// far, so a recursive type (a tree of comments, a map of maps of its own
-// type) has a finite shape.
-func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
-	if s, ok := memo[t]; ok {
+// A shaper computes the shapes of one input type.
+type shaper struct {
+	// memo holds the composite types met so far, so a recursive type (a
+	// tree of comments, a map of maps of its own type) has a finite shape.
+	memo map[reflect.Type]*shape
+	// loop is the first pointer type met that points only to pointers
+	// (type loop *loop): see loopsForever.
+	loop reflect.Type
+}
+
+// of returns the shape of t.
+func (sh *shaper) of(t reflect.Type) *shape {
+	if s, ok := sh.memo[t]; ok {
 		return s
 	}
 	if custom(t) {
@@ -94,8 +102,8 @@ func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 	}
 	// elem fills in s's element shape, after s is in memo.
 	elem := func(s *shape) *shape {
-		memo[t] = s
-		s.elem = shapeOf(t.Elem(), memo)
+		sh.memo[t] = s
+		s.elem = sh.of(t.Elem())
 		return s
 	}
 	switch t.Kind() {
@@ -103,13 +111,19 @@ func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 		if custom(t.Elem()) { // encoding/json handles null and the pointer
 			return &shape{kind: customShape, typ: t, nullable: true}
 		}
+		if loopsForever(t) {
+			if sh.loop == nil {
+				sh.loop = t
+			}
+			return &shape{kind: opaqueShape, typ: t, nullable: true}
+		}
 		return elem(&shape{kind: pointerShape, typ: t, nullable: true})
 	case reflect.Interface:
 		return &shape{kind: anyShape, typ: t, nullable: true}
 	case reflect.Struct:
 		s := &shape{kind: objectShape, typ: t, index: map[string]int{}}
-		memo[t] = s
-		s.fields = fieldsOf(t, memo)
+		sh.memo[t] = s
+		s.fields = sh.fields(t)
 		for i, f := range s.fields {
 			if _, ok := s.index[f.name]; !ok {
 				s.index[f.name] = i
@@ -138,6 +152,22 @@ func shapeOf(t reflect.Type, memo map[reflect.Type]*shape) *shape {
 	return &shape{kind: opaqueShape, typ: t}
 }
 
+// loopsForever reports whether pointer type t leads only to pointers, as
+// type loop *loop does: such a value holds nothing but nil, encoding/json
+// allocates forever decoding anything else into it, and a JSON Schema
+// reflector recurses until the stack overflows. New refuses an input that
+// holds one.
+func loopsForever(t reflect.Type) bool {
+	seen := []reflect.Type{t}
+	for u := t.Elem(); u.Kind() == reflect.Pointer; u = u.Elem() {
+		if slices.Contains(seen, u) {
+			return true
+		}
+		seen = append(seen, u)
+	}
+	return false
+}
+
 // custom reports whether t decodes itself: it has UnmarshalJSON or
 // UnmarshalText, as a state or a time does.
 func custom(t reflect.Type) bool {
@@ -145,9 +175,9 @@ func custom(t reflect.Type) bool {
 	return pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
 }
 
-// fieldsOf lists the JSON keys of struct type t, following encoding/json's
+// fields lists the JSON keys of struct type t, following encoding/json's
 // rules for names, "-" and embedded structs.
-func fieldsOf(t reflect.Type, memo map[reflect.Type]*shape) []field {
+func (sh *shaper) fields(t reflect.Type) []field {
 	var fs []field
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -161,8 +191,8 @@ func fieldsOf(t reflect.Type, memo map[reflect.Type]*shape) []field {
 			if et.Kind() == reflect.Pointer {
 				et = et.Elem()
 			}
-			if s := shapeOf(et, memo); s.kind == objectShape {
-				fs = append(fs, fieldsOf(et, memo)...)
+			if s := sh.of(et); s.kind == objectShape {
+				fs = append(fs, sh.fields(et)...)
 				continue
 			}
 		}
@@ -178,7 +208,7 @@ func fieldsOf(t reflect.Type, memo map[reflect.Type]*shape) []field {
 		}
 		o := strings.Split(opts, ",")
 		optional := slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero")
-		s := shapeOf(f.Type, memo)
+		s := sh.of(f.Type)
 		if slices.Contains(o, "string") && s.kind == leafShape {
 			s = &shape{kind: opaqueShape, typ: f.Type} // a number or boolean written as a string
 		}
@@ -187,19 +217,22 @@ func fieldsOf(t reflect.Type, memo map[reflect.Type]*shape) []field {
 	return fs
 }
 
-// rootShape returns the shape of input type I; nil for NoInput.
-func rootShape[I any]() (reflect.Type, *shape) {
+// rootShape returns the shape of input type I; nil for NoInput. loop is
+// a pointer type in I that points only to pointers, if there is one (see
+// loopsForever): I cannot be decoded.
+func rootShape[I any]() (_ reflect.Type, _ *shape, loop reflect.Type) {
 	t := reflect.TypeFor[I]()
-	s := shapeOf(t, map[reflect.Type]*shape{})
+	sh := shaper{memo: map[reflect.Type]*shape{}}
+	s := sh.of(t)
 	if t == reflect.TypeFor[NoInput]() {
-		return nil, s
+		return nil, s, nil
 	}
-	return t, s
+	return t, s, sh.loop
 }
 
 // object returns the struct shape s is or points to, or nil.
 func (s *shape) object() *shape {
-	for i := 0; s.kind == pointerShape && i < maxDepth; i++ {
+	for s.kind == pointerShape {
 		s = s.elem
 	}
 	if s.kind == objectShape {
@@ -439,11 +472,7 @@ func (d *decoder) value(s *shape, p *path, nullMsg string, depth int) {
 		}
 		return
 	}
-	for i := 0; s.kind == pointerShape; i++ {
-		if i == maxDepth { // a type that is only pointers to itself: leave it to encoding/json
-			s = &shape{kind: opaqueShape, typ: s.typ}
-			break
-		}
+	for s.kind == pointerShape {
 		s = s.elem
 	}
 	// depth containers hold this value; an object or array opens one more.

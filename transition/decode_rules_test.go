@@ -110,6 +110,67 @@ func TestDecodeRecursiveMapsAndSlices(t *testing.T) {
 	assert.Equal(t, []transition.FieldError{{Field: "/1/0", Code: "type", Message: "must be an array, not string"}}, inputErrorFields(t, chains, `[[], ["x"]]`))
 }
 
+// Types that hold nothing but nil. encoding/json allocates forever
+// decoding anything but null into one, and a JSON Schema reflector
+// recurses until the stack overflows: New refuses an input that holds one
+// where decoding would reach it.
+type (
+	loop   *loop
+	loopA  *loopB
+	loopB  *loopA
+	toLoop *loop
+	inLoop struct {
+		Name string             `json:"name"`
+		Deep []map[string]*loop `json:"deep"`
+	}
+	skipsLoop struct {
+		Name    string   `json:"name"`
+		Twice   **string `json:"twice,omitempty"` // a chain of pointers that ends
+		Skipped loop     `json:"-"`
+		hidden  loop
+	}
+)
+
+func TestDeclarationRefusesPointerLoops(t *testing.T) {
+	doors := transition.For[User, *DB](DoorStatus)
+	for _, c := range []struct {
+		name string
+		f    func()
+		msg  string
+	}{
+		{"itself", func() { transition.New[loop](doors, "loop", transition.From(Closed).Stay()) },
+			"the input type transition_test.loop points only to pointers: it can hold nothing but nil, and encoding/json never returns from decoding into it"},
+		{"two types", func() { transition.New[loopA](doors, "loop", transition.From(Closed).Stay()) },
+			"the input type transition_test.loopA points only to pointers"},
+		{"into a loop", func() { transition.New[toLoop](doors, "loop", transition.From(Closed).Stay()) },
+			"the input type transition_test.toLoop points only to pointers"},
+		{"a pointer to one", func() { transition.New[*loop](doors, "loop", transition.From(Closed).Stay()) },
+			"the input type *transition_test.loop points only to pointers"},
+		{"deep in a field", func() { transition.New[inLoop](doors, "loop", transition.From(Closed).Stay()) },
+			"the input type transition_test.inLoop holds *transition_test.loop, which points only to pointers: it can hold nothing but nil"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			de := declPanic(t, c.f)
+			assert.Contains(t, de.Error(), c.msg)
+			assert.Contains(t, de.Error(), "decode_rules_test.go:", "the error points at the declaration")
+		})
+	}
+	// A field decoding never reaches may have such a type.
+	skips := transition.New[skipsLoop](doors, "skips", transition.From(Closed).Stay()).AllowAnyone()
+	assert.Equal(t, []string{"skips"}, doors.Names(), "a refused New leaves nothing behind")
+	in, err := skips.Decode([]byte(`{"name": "x", "twice": "y"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "x", in.Name)
+	require.NotNil(t, in.Twice)
+	require.NotNil(t, *in.Twice)
+	assert.Equal(t, "y", **in.Twice)
+	assert.Nil(t, in.Skipped)
+	assert.Equal(t, []transition.FieldError{{Field: "/twice", Code: "type", Message: "must be a string, not number"}},
+		inputErrorFields(t, skips, `{"name": "x", "twice": 1}`))
+	assert.Equal(t, []transition.FieldError{{Field: "/Skipped", Code: "unknown", Message: "is not a field of this input"}},
+		inputErrorFields(t, skips, `{"name": "x", "Skipped": 1}`))
+}
+
 // The nesting limit is encoding/json's, at its exact boundary.
 func TestDecodeNestingLimit(t *testing.T) {
 	doors := transition.For[User, *DB](DoorStatus)

@@ -111,8 +111,9 @@ type failureHook[M any, T comparable, A, I any] struct {
 //
 // New panics with a *DeclarationError if there are no rules, a rule has no
 // sources or mentions a state of another Type, two rules start from the
-// same state, Create rules are mixed with others, or the name is empty or
-// already taken on m.
+// same state, Create rules are mixed with others, the name is empty or
+// already taken on m, or I holds a type that can hold nothing but nil
+// (type loop *loop), which encoding/json cannot decode.
 func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name string, rules ...Rule[T]) *Transition[M, T, A, U, I] {
 	pos := callsite.Pos(0)
 	if m == nil {
@@ -165,8 +166,16 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 			}
 		}
 	}
+	input, shape, loop := rootShape[I]()
+	if loop != nil {
+		what := fmt.Sprintf("the input type %v", reflect.TypeFor[I]())
+		if loop != reflect.TypeFor[I]() {
+			what += fmt.Sprintf(" holds %v, which", loop)
+		}
+		fail(what + " points only to pointers: it can hold nothing but nil, and encoding/json never returns from decoding into it")
+	}
 	t := &Transition[M, T, A, U, I]{m: m, name: name, title: defaultTitle(name), pos: pos, rules: rules, creates: creates > 0}
-	t.input, t.shape = rootShape[I]()
+	t.input, t.shape = input, shape
 	t.self = selfValidating[I]()
 	t.ptrInput = reflect.TypeFor[I]().Kind() == reflect.Pointer
 	t.describe()
