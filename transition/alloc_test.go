@@ -3,8 +3,10 @@ package transition_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	. "github.com/statecraft/statecraft/internal/fixture"
 	"github.com/statecraft/statecraft/transition"
@@ -91,6 +93,72 @@ func TestHotPathAllocations(t *testing.T) {
 	} {
 		if got := testing.AllocsPerRun(100, c.f); got > c.max {
 			t.Errorf("%s: %v allocations, want at most %v", c.name, got, c.max)
+		}
+	}
+}
+
+// bytesPerRun is testing.AllocsPerRun for bytes: how many bytes f
+// allocates, on average over runs calls, after one call to warm up.
+func bytesPerRun(runs int, f func()) float64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	f()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.TotalAlloc-before.TotalAlloc) / float64(runs)
+}
+
+// A transition with an effect, on a machine with no After hook: its
+// event needs no room for a Step's move.
+var (
+	plainTickets = transition.For[bareUser, struct{}](bareStatusOf)
+	plainSubmit  = transition.New[bareNote](plainTickets, "submit", transition.From(bareOpen).To(bareReview)).AllowAnyone().
+			Effect("keep the note", func(_ context.Context, _ struct{}, e *transition.Event[bareTicket, bareStatus, bareUser, bareNote]) error {
+			e.Model.Note = e.Input.Note
+			return nil
+		})
+)
+
+// TestHookedFireAllocatesTheEventAlone pins the bytes behind the one
+// allocation of firing a transition with hooks in memory: the event, and
+// room for the Step's move only when a machine's After hook receives one.
+// (A size class rounds an allocation up by less than 16 bytes at these
+// sizes.)
+func TestHookedFireAllocatesTheEventAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation sizes")
+	}
+	ctx := context.Background()
+	ticket := &bareTicket{ID: 1}
+	note := bareNote{Note: "n"}
+	plain := transition.Memory(struct{}{}, nil)
+	draft := &Project{ID: 2, Owner: "alice", Status: Draft}
+	move := unsafe.Sizeof(transition.Move{})
+	for _, c := range []struct {
+		name string
+		max  uintptr
+		f    func()
+	}{
+		{"no After hook: the event", unsafe.Sizeof(transition.Event[bareTicket, bareStatus, bareUser, bareNote]{}), func() {
+			ticket.Status = bareOpen
+			if err := plainSubmit.Fire(ctx, plain, bareUser{}, ticket, note); err != nil {
+				panic(err)
+			}
+		}},
+		{"an After hook: the event and its move", unsafe.Sizeof(transition.Event[Project, ProjectStatus, User, transition.NoInput]{}) + move, func() {
+			draft.Status = Draft
+			if err := Edit.Fire(ctx, Mem, Alice, draft, transition.NoInput{}); err != nil {
+				panic(err)
+			}
+		}},
+	} {
+		if got := bytesPerRun(1000, c.f); got >= float64(c.max+16) {
+			t.Errorf("%s: %v bytes, want at most %v", c.name, got, c.max)
+		} else {
+			t.Logf("%s: %v bytes (at most %v)", c.name, got, c.max)
 		}
 	}
 }
