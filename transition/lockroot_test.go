@@ -95,3 +95,40 @@ func TestLoadRootFailureIsNamed(t *testing.T) {
 	assert.Equal(t, DocDraft, d.Status)
 	assert.Equal(t, int64(1), d.Version)
 }
+
+// lockingRetrier asks for locks, as lockingRecorder does, and retries one
+// conflict, as retryingRecorder does.
+type lockingRetrier struct{ lockingRecorder }
+
+func (l lockingRetrier) Retry(ctx context.Context, attempt int, err error) bool {
+	return retryingRecorder(l.lockingRecorder).Retry(ctx, attempt, err)
+}
+
+// A stale model loses the lock's comparison: Fire reloads it and fires
+// again, in a Store that retries; FireConfirmed never retries, since the
+// person confirmed what they saw, and leaves the model as it was.
+func TestLockRootConflictIsRetried(t *testing.T) {
+	docs := transition.For[User, *recorder](DocStatus).Identify(func(d *Doc) any { return d.ID }).
+		Version(func(d *Doc) *int64 { return &d.Version }).Table(docTable{})
+	publish := transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).AllowAnyone()
+	ctx := context.Background()
+
+	r := newRecorder(Doc{ID: 1, Version: 2, Status: DocDraft})
+	d := &Doc{ID: 1, Version: 1, Status: DocDraft}
+	require.NoError(t, publish.Fire(ctx, lockingRetrier{lockingRecorder{r}}, Alice, d, transition.NoInput{}))
+	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocLive}, *d)
+	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocLive}, r.stored[1])
+	assert.Equal(t, []string{
+		"begin", "load doc 1 lock=true", "rollback", "retry after 1",
+		"begin", "load doc 1 lock=false", "load doc 1 lock=true",
+	}, r.log[:7], "the first attempt lost the lock's comparison, the second reloaded the model")
+
+	r = newRecorder(Doc{ID: 1, Version: 2, Status: DocDraft})
+	d = &Doc{ID: 1, Version: 1, Status: DocDraft}
+	_, err := publish.FireConfirmed(ctx, lockingRetrier{lockingRecorder{r}}, Alice, d, transition.NoInput{}, "some digest")
+	var ce *transition.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, transition.ConflictError{Object: "transition_test.Doc 1", Expected: "version 1", Found: "version 2"}, *ce)
+	assert.Equal(t, []string{"begin", "load doc 1 lock=true", "rollback"}, r.log, "not retried")
+	assert.Equal(t, Doc{ID: 1, Version: 1, Status: DocDraft}, *d)
+}
