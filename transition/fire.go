@@ -44,7 +44,7 @@ func (t *Transition[M, T, A, U, I]) Fire(ctx context.Context, s Store[U], actor 
 		_, err := t.fireMemory(ctx, mem, actor, model, in, false)
 		return err
 	}
-	_, err := t.fire(ctx, s, actor, model, in, false, "")
+	_, err := t.fire(ctx, s, actor, model, in, "")
 	return err
 }
 
@@ -62,7 +62,7 @@ func (t *Transition[M, T, A, U, I]) FireEvent(ctx context.Context, s Store[U], a
 	if mem, ok := s.(*MemoryStore[U]); ok && t.inMemory {
 		return t.fireMemory(ctx, mem, actor, model, in, true)
 	}
-	return t.fire(ctx, s, actor, model, in, false, "")
+	return t.fire(ctx, s, actor, model, in, "")
 }
 
 // fireMemory is Fire in a Memory store, for a transition of one step
@@ -228,7 +228,7 @@ func (t *Transition[M, T, A, U, I]) FireConfirmed(ctx context.Context, s Store[U
 	if digest == "" {
 		return nil, t.unconfirmed(model)
 	}
-	return t.fire(ctx, s, actor, model, in, false, digest)
+	return t.fire(ctx, s, actor, model, in, digest)
 }
 
 // unconfirmed is the conflict of a confirmation without a digest.
@@ -237,7 +237,7 @@ func (t *Transition[M, T, A, U, I]) unconfirmed(model *M) error {
 }
 
 // fire is Fire; confirmed, if not "", is the digest the plan must have.
-func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor A, model *M, in I, checked bool, confirmed string) (*Event[M, T, A, I], error) {
+func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor A, model *M, in I, confirmed string) (*Event[M, T, A, I], error) {
 	for attempt := 1; ; attempt++ {
 		tx, u, now, replay, err := t.open(ctx, s, attempt, confirmed == "", actor, model, func() ([]byte, error) { return t.inputJSON(in) })
 		switch {
@@ -248,7 +248,7 @@ func (t *Transition[M, T, A, U, I]) fire(ctx context.Context, s Store[U], actor 
 		case replay != nil:
 			return t.replayEvent(actor, model, in, replay), nil
 		}
-		st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, checked && attempt == 1, confirmed)
+		st, _, err := t.fireIn(ctx, tx, u, now, actor, model, in, false, confirmed)
 		if confirmed == "" && t.retry(ctx, s, attempt, err) {
 			continue
 		}
