@@ -204,12 +204,10 @@ func (t *Transition[M, T, A, U, I]) fireHooked(ctx context.Context, u U, actor A
 		f.ev = nil
 		return f, err
 	}
-	if len(t.afterCommit) > 0 {
-		if err := t.commitHooks(ctx, ev); err != nil {
-			e := &Error{kind: ErrAfterCommit, Err: err}
-			t.nameError(e, ev)
-			return f, e
-		}
+	if err := t.commitHooks(ctx, ev); err != nil {
+		e := &Error{kind: ErrAfterCommit, Err: err}
+		t.nameError(e, ev)
+		return f, e
 	}
 	return f, nil
 }
