@@ -91,6 +91,57 @@ func TestDecodeWideStruct(t *testing.T) {
 	assert.Equal(t, []transition.FieldError{{Field: "/F66", Code: "duplicate", Message: "is given more than once"}}, fe)
 }
 
+// Structs of 63, 64 and 65 fields, all optional: decoding tracks the
+// keys of up to 64 fields on the stack, and allocates only for more.
+type (
+	sixty struct {
+		F00, F01, F02, F03, F04, F05, F06, F07, F08, F09 int `json:",omitempty"`
+		F10, F11, F12, F13, F14, F15, F16, F17, F18, F19 int `json:",omitempty"`
+		F20, F21, F22, F23, F24, F25, F26, F27, F28, F29 int `json:",omitempty"`
+		F30, F31, F32, F33, F34, F35, F36, F37, F38, F39 int `json:",omitempty"`
+		F40, F41, F42, F43, F44, F45, F46, F47, F48, F49 int `json:",omitempty"`
+		F50, F51, F52, F53, F54, F55, F56, F57, F58, F59 int `json:",omitempty"`
+	}
+	wide63 struct {
+		sixty
+		G0, G1, G2 int `json:",omitempty"`
+	}
+	wide64 struct {
+		sixty
+		G0, G1, G2, G3 int `json:",omitempty"`
+	}
+	wide65 struct {
+		sixty
+		G0, G1, G2, G3, G4 int `json:",omitempty"`
+	}
+)
+
+func TestDecodeTracksUpTo64FieldsWithoutAllocating(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	doors := transition.For[User, *DB](DoorStatus)
+	t63 := transition.New[wide63](doors, "w63", transition.From(Closed).Stay()).AllowAnyone()
+	t64 := transition.New[wide64](doors, "w64", transition.From(Closed).Stay()).AllowAnyone()
+	t65 := transition.New[wide65](doors, "w65", transition.From(Closed).Stay()).AllowAnyone()
+	payload := []byte(`{"G0": 1}`)
+	allocs := func(decode func([]byte) error) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if err := decode(payload); err != nil {
+				panic(err)
+			}
+		})
+	}
+	a63 := allocs(func(b []byte) error { _, err := t63.Decode(b); return err })
+	a64 := allocs(func(b []byte) error { _, err := t64.Decode(b); return err })
+	a65 := allocs(func(b []byte) error { _, err := t65.Decode(b); return err })
+	assert.Equal(t, a63, a64, "64 fields are tracked on the stack, as 63 are")
+	assert.Equal(t, a63+1, a65, "65 fields need one allocation to track them")
+	in, err := t65.Decode([]byte(`{"G4": 4, "F59": 59}`))
+	require.NoError(t, err)
+	assert.Equal(t, wide65{sixty: sixty{F59: 59}, G4: 4}, in)
+}
+
 // Recursive types that are not structs have finite shapes too.
 type tree map[string]tree
 
@@ -190,6 +241,15 @@ func TestDecodeNestingLimit(t *testing.T) {
 	_, err = trees.Decode([]byte(deep(9999)))
 	require.NoError(t, err)
 	fe = inputErrorFields(t, trees, deep(10000))
+	require.Len(t, fe, 1)
+	assert.Contains(t, fe[0].Message, "is nested more than 10000 levels deep")
+
+	// Arrays of a type of their own, not any: the walk counts them too.
+	chains := transition.New[chain](doors, "chain", transition.From(Closed).Stay()).AllowAnyone()
+	arrays := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	_, err = chains.Decode([]byte(arrays(10000)))
+	require.NoError(t, err)
+	fe = inputErrorFields(t, chains, arrays(10001))
 	require.Len(t, fe, 1)
 	assert.Contains(t, fe[0].Message, "is nested more than 10000 levels deep")
 }
