@@ -254,6 +254,27 @@ func TestDecodeNestingLimit(t *testing.T) {
 	assert.Contains(t, fe[0].Message, "is nested more than 10000 levels deep")
 }
 
+// Every integer kind names its own range, from int to int64 and uint to
+// uint64.
+func TestDecodeIntegerRanges(t *testing.T) {
+	doors := transition.For[User, *DB](DoorStatus)
+	type ints struct {
+		I   int    `json:"i,omitempty"`
+		I64 int64  `json:"i64,omitempty"`
+		U   uint   `json:"u,omitempty"`
+		U64 uint64 `json:"u64,omitempty"`
+	}
+	tr := transition.New[ints](doors, "ints", transition.From(Closed).Stay()).AllowAnyone()
+	for payload, want := range map[string]transition.FieldError{
+		`{"i": 9223372036854775808}`:    {Field: "/i", Code: "type", Message: "must be an integer from -9223372036854775808 to 9223372036854775807, not 9223372036854775808"},
+		`{"i64": -9223372036854775809}`: {Field: "/i64", Code: "type", Message: "must be an integer from -9223372036854775808 to 9223372036854775807, not -9223372036854775809"},
+		`{"u": -1}`:                     {Field: "/u", Code: "type", Message: "must be an integer from 0 to 18446744073709551615, not -1"},
+		`{"u64": 18446744073709551616}`: {Field: "/u64", Code: "type", Message: "must be an integer from 0 to 18446744073709551615, not 18446744073709551616"},
+	} {
+		assert.Equal(t, []transition.FieldError{want}, inputErrorFields(t, tr, payload), payload)
+	}
+}
+
 // Echoed values are cut at 64 bytes, never inside a character.
 func TestDecodeEchoCut(t *testing.T) {
 	doors := transition.For[User, *DB](DoorStatus)
