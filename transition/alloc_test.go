@@ -125,8 +125,8 @@ var (
 // TestHookedFireAllocatesTheEventAlone pins the bytes behind the one
 // allocation of firing a transition with hooks in memory: the event, and
 // room for the Step's move only when a machine's After hook receives one.
-// (A size class rounds an allocation up by less than 16 bytes at these
-// sizes.)
+// Go's size classes round an allocation up by at most an eighth, so that
+// is the slack allowed.
 func TestHookedFireAllocatesTheEventAlone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation sizes")
@@ -155,10 +155,9 @@ func TestHookedFireAllocatesTheEventAlone(t *testing.T) {
 			}
 		}},
 	} {
-		if got := bytesPerRun(1000, c.f); got >= float64(c.max+16) {
-			t.Errorf("%s: %v bytes, want at most %v", c.name, got, c.max)
-		} else {
-			t.Logf("%s: %v bytes (at most %v)", c.name, got, c.max)
+		limit := c.max + c.max/8
+		if got := bytesPerRun(1000, c.f); got > float64(limit) {
+			t.Errorf("%s: %v bytes, want %v rounded up to its size class (at most %v)", c.name, got, c.max, limit)
 		}
 	}
 }

@@ -118,6 +118,7 @@ func TestLockRootConflictIsRetried(t *testing.T) {
 	require.NoError(t, publish.Fire(ctx, lockingRetrier{lockingRecorder{r}}, Alice, d, transition.NoInput{}))
 	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocLive}, *d)
 	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocLive}, r.stored[1])
+	require.GreaterOrEqual(t, len(r.log), 7, "log: %q", r.log)
 	assert.Equal(t, []string{
 		"begin", "load doc 1 lock=true", "rollback", "retry after 1",
 		"begin", "load doc 1 lock=false", "load doc 1 lock=true",

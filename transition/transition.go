@@ -168,8 +168,9 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	}
 	input, shape, loop := rootShape[I]()
 	if loop != nil {
-		what := fmt.Sprintf("the input type %v", reflect.TypeFor[I]())
-		if loop != reflect.TypeFor[I]() {
+		typ := reflect.TypeFor[I]()
+		what := fmt.Sprintf("the input type %v", typ)
+		if loop != typ {
 			what += fmt.Sprintf(" holds %v, which", loop)
 		}
 		fail(what + " points only to pointers: it can hold nothing but nil, and encoding/json never returns from decoding into it")
