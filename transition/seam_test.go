@@ -382,3 +382,37 @@ func TestClaimerReplays(t *testing.T) {
 	assert.False(t, ev.Replayed)
 	assert.Equal(t, []string{"begin", "claim", "save 1", "history 1", "commit"}, s.log)
 }
+
+// A replayed event finds its states by value in whatever form the history
+// holds them: a JSON number read back as float64, the value's text, or a
+// value of no state (the zero State).
+func TestClaimerReplaysStatesInEveryStoredForm(t *testing.T) {
+	doors := transition.For[User, *shelf](DoorStatus)
+	open := transition.New[transition.NoInput](doors, "replay-open", transition.From(Closed).To(Opened))
+	ref := func(v any) transition.StateRef { return transition.StateRef{Value: v} }
+	cases := []struct {
+		name     string
+		from, to transition.StateRef
+		want     [2]state.State[int]
+	}{
+		{"numbers", ref(float64(1)), ref(float64(2)), [2]state.State[int]{Closed, Opened}},
+		{"texts", ref("1"), ref("3"), [2]state.State[int]{Closed, Locked}},
+		{"unknown text", ref("ajar"), ref("9"), [2]state.State[int]{}},
+		{"neither", ref(true), ref(nil), [2]state.State[int]{}},
+		{"unmarshalable", ref(func() {}), ref(float64(9)), [2]state.State[int]{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			also := transition.Move{Field: "other", From: ref("a"), To: ref("b")}
+			first := transition.Step{Transition: "replay-open", At: Clock(), Moves: []transition.Move{{Field: "status", From: c.from, To: c.to}, also}}
+			var asked transition.Request
+			d := &Door{Status: Closed}
+			ev, err := open.FireEvent(context.Background(), claiming{shelf: newShelf(), replay: []transition.Step{first}, asked: &asked}, Alice, d, transition.NoInput{})
+			require.NoError(t, err)
+			assert.True(t, ev.Replayed)
+			assert.Equal(t, c.want, [2]state.State[int]{ev.From, ev.To})
+			assert.Equal(t, []transition.Move{also}, ev.Also)
+			assert.Equal(t, Closed, d.Status, "nothing applied")
+		})
+	}
+}
