@@ -109,7 +109,9 @@ func TestHotPathAllocations(t *testing.T) {
 
 // opaqueStore hides a Memory store behind a type of its own, so that
 // firing through it takes the path of a durable Store.
-type opaqueStore struct{ *transition.MemoryStore[struct{}] }
+type opaqueStore struct {
+	*transition.MemoryStore[struct{}]
+}
 
 // bytesPerRun is testing.AllocsPerRun for bytes: how many bytes f
 // allocates, on average over runs calls, after one call to warm up.

@@ -124,9 +124,21 @@ func TestLockRootConflictIsRetried(t *testing.T) {
 		"begin", "load doc 1 lock=false", "load doc 1 lock=true",
 	}, r.log[:7], "the first attempt lost the lock's comparison, the second reloaded the model")
 
+	// FireJSON retries it alike.
 	r = newRecorder(Doc{ID: 1, Version: 2, Status: DocDraft})
 	d = &Doc{ID: 1, Version: 1, Status: DocDraft}
-	_, err := publish.FireConfirmed(ctx, lockingRetrier{lockingRecorder{r}}, Alice, d, transition.NoInput{}, "some digest")
+	_, err := publish.FireJSON(ctx, lockingRetrier{lockingRecorder{r}}, Alice, d, []byte(`{}`))
+	require.NoError(t, err)
+	assert.Equal(t, Doc{ID: 1, Version: 3, Status: DocLive}, *d)
+	require.GreaterOrEqual(t, len(r.log), 7, "log: %q", r.log)
+	assert.Equal(t, []string{
+		"begin", "load doc 1 lock=true", "rollback", "retry after 1",
+		"begin", "load doc 1 lock=false", "load doc 1 lock=true",
+	}, r.log[:7])
+
+	r = newRecorder(Doc{ID: 1, Version: 2, Status: DocDraft})
+	d = &Doc{ID: 1, Version: 1, Status: DocDraft}
+	_, err = publish.FireConfirmed(ctx, lockingRetrier{lockingRecorder{r}}, Alice, d, transition.NoInput{}, "some digest")
 	var ce *transition.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, transition.ConflictError{Object: "transition_test.Doc 1", Expected: "version 1", Found: "version 2"}, *ce)

@@ -251,6 +251,71 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 	assert.Equal(t, []string{"begin", "save 1", "rollback"}, s.log)
 }
 
+// FireJSON retries a lost conflict as Fire does, with a chain and with
+// one step: the payload is decoded once, and the transition's checks run
+// again on the reloaded row.
+func TestRetrierRetriesFireJSON(t *testing.T) {
+	ctx := context.Background()
+	body := []byte(`{}`)
+	for _, c := range []struct {
+		tr *transition.Transition[Folder, string, User, *shelf, transition.NoInput]
+		to state.State[string]
+	}{
+		{DeleteFolder, FolderDeleted},
+		{TouchFolder, FolderOpen},
+	} {
+		t.Run(c.tr.Name(), func(t *testing.T) {
+			s := newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
+			s.conflicts, s.retries = 2, 5
+			f := &Folder{ID: 1, Status: FolderOpen, Version: 1}
+			p, err := c.tr.FireJSON(ctx, retrying{shelf: s}, Alice, f, body)
+			require.NoError(t, err)
+			require.Len(t, p.Steps, 1)
+			assert.Equal(t, []string{
+				"begin", "save 1", "rollback", "retry after 1",
+				"begin", "load 1 lock=false", "save 1", "rollback", "retry after 2",
+				"begin", "load 1 lock=false", "save 1", "history 1", "commit",
+			}, s.log)
+			assert.Equal(t, Folder{ID: 1, Status: c.to, Version: 4}, *f, "the model holds the row as reloaded, moved on")
+			assert.Equal(t, *f, s.stored[1])
+
+			// Another writer deleted the folder meanwhile: the reloaded
+			// row is checked again, and refused.
+			s = newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
+			s.conflicts, s.retries = 1, 5
+			gone := retrying{shelf: s, onRetry: func() { s.stored[1] = Folder{ID: 1, Status: FolderDeleted, Version: 5} }}
+			f = &Folder{ID: 1, Status: FolderOpen, Version: 1}
+			_, err = c.tr.FireJSON(ctx, gone, Alice, f, body)
+			require.ErrorIs(t, err, transition.ErrWrongState)
+			assert.Equal(t, []string{"begin", "save 1", "rollback", "retry after 1", "begin", "load 1 lock=false", "rollback"}, s.log)
+			assert.Equal(t, Folder{ID: 1, Status: FolderDeleted, Version: 5}, *f, "the model holds the row as reloaded")
+			assert.Equal(t, *f, s.stored[1], "nothing saved")
+		})
+	}
+}
+
+// checks counts the runs of ArchiveFolder's Allow function.
+var (
+	checks        int
+	ArchiveFolder = transition.New[transition.NoInput](Folders, "archive", transition.From(FolderOpen).To(FolderDeleted)).
+			Allow("counted", func(context.Context, User, *Folder) bool { checks++; return true })
+)
+
+// FireJSON runs the transition's checks once per attempt: before decoding
+// on the first, and on the reloaded row on each retry.
+func TestFireJSONChecksOncePerAttempt(t *testing.T) {
+	ctx := context.Background()
+	for _, conflicts := range []int{0, 1, 2} {
+		s := newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
+		s.conflicts, s.retries = conflicts, 5
+		checks = 0
+		_, err := ArchiveFolder.FireJSON(ctx, retrying{shelf: s}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, []byte(`{}`))
+		require.NoError(t, err)
+		assert.Equal(t, 1+conflicts, checks, "after %d conflicts", conflicts)
+		assert.Equal(t, FolderDeleted, s.stored[1].Status)
+	}
+}
+
 // retrying is a shelf that is a Retrier (a shelf itself is none).
 type retrying struct {
 	*shelf
