@@ -161,3 +161,19 @@ func TestRunnerMethodsCheckTheModelType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, avs, len(Projects.Names()))
 }
+
+// A machine's graph says when its initial state is the Type's first state
+// only because nothing said otherwise.
+func TestGraphSaysWhenTheInitialStateIsByDefault(t *testing.T) {
+	g := transition.GraphOf(newArticleMachine())
+	assert.True(t, g.InitialByDefault, "no Initial, no creation")
+	assert.True(t, g.States[0].Initial)
+	assert.False(t, transition.GraphOf(Projects).InitialByDefault, "Initial(Draft)")
+
+	created := newArticleMachine()
+	transition.New[transition.NoInput](created, "write", transition.Create(ALive)).AllowAnyone()
+	g = transition.GraphOf(created)
+	assert.False(t, g.InitialByDefault, "a creation says where it starts")
+	assert.False(t, g.States[0].Initial)
+	assert.True(t, g.States[1].Initial)
+}

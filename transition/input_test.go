@@ -130,6 +130,7 @@ func TestValidationErrorsCombine(t *testing.T) {
 		{Field: "/code", Code: "invalid", Message: "must be digits"},
 		{Code: "invalid", Message: "the door is jammed"},
 	}, ie.Fields)
+	assert.Nil(t, ie.Err, "three validations failed: no one of them is the cause")
 	assert.Equal(t, "alice", ie.Actor())
 	assert.Equal(t, "transition_test.Door", ie.Object())
 	assert.Equal(t, Closed, d.Status)
