@@ -137,3 +137,32 @@ func ExampleEach() {
 	// <nil>
 	// Deleted Deleted Deleted
 }
+
+// Planning a causal chain shows every step before any of it runs:
+// deleting a project deletes its tasks, and the actor must be allowed
+// every step of the chain.
+func ExampleTransition_Plan() {
+	db := &DB{Tasks: map[int64][]*Task{7: {
+		{ID: 70, ProjectID: 7, Owner: "alice", Status: Open},
+		{ID: 71, ProjectID: 7, Owner: "bob", Status: Done},
+	}}}
+	ctx, mem := ContextOf(db)
+	p := &Project{ID: 7, Owner: "alice", Status: Draft}
+
+	// Alice owns the project, but not task 71.
+	_, err := Delete.Plan(ctx, mem, Alice, p, transition.NoInput{})
+	fmt.Println(errors.Is(err, transition.ErrForbidden))
+
+	plan, err := Delete.Plan(ctx, mem, Root, p, transition.NoInput{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(plan)
+	fmt.Println(p.Status, "until the plan is applied")
+	// Output:
+	// true
+	// fixture.Project.status 7: delete status Draft -> Deleted
+	// fixture.Task.status 70: delete status Open -> Deleted
+	// fixture.Task.status 71: delete status Done -> Deleted
+	// Draft until the plan is applied
+}

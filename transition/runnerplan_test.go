@@ -101,3 +101,24 @@ func TestRunnerSchemaCheck(t *testing.T) {
 	assert.Equal(t, []transition.FieldError{{Field: "/reason", Code: "maxLength", Message: "is too long"}}, e.Fields)
 	assert.Equal(t, Published, p.Status)
 }
+
+// A step names its object when it has one, and lists its moves with
+// commas; a plan puts a step on each line.
+func TestStepAndPlanStrings(t *testing.T) {
+	ref := func(title string) transition.StateRef { return transition.StateRef{Title: title} }
+	created := transition.Step{Machine: "main.Doc.status", Transition: "create", Moves: []transition.Move{
+		{Field: "status", From: ref("(none)"), To: ref("Draft")},
+		{Field: "review", From: ref("(none)"), To: ref("Pending")},
+	}}
+	deleted := transition.Step{Machine: "main.Doc.status", Object: int64(7), Transition: "delete", Moves: []transition.Move{
+		{Field: "status", From: ref("Draft"), To: ref("Deleted")},
+	}}
+	assert.Equal(t, "main.Doc.status: create status (none) -> Draft, review (none) -> Pending", created.String())
+	assert.Equal(t, "main.Doc.status 7: delete status Draft -> Deleted", deleted.String())
+	assert.Equal(t, "main.Doc.status 7: delete", transition.Step{Machine: "main.Doc.status", Object: 7, Transition: "delete"}.String())
+
+	p := &transition.Plan[*DB]{Steps: []transition.Step{deleted, created}}
+	assert.Equal(t, deleted.String()+"\n"+created.String(), p.String())
+	assert.Equal(t, created.String(), (&transition.Plan[*DB]{Steps: []transition.Step{created}}).String())
+	assert.Empty(t, (&transition.Plan[*DB]{}).String())
+}
