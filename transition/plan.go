@@ -169,7 +169,6 @@ type chain[A, U any] struct {
 	planned map[stepKey]bool     // every (machine, object) planned, for diamonds
 	path    map[stepKey]bool     // the objects from the root to the current one, for loops
 	reasons []Reason
-	who     namer // names the actor in the reasons
 }
 
 type stepKey struct {
@@ -214,7 +213,7 @@ func (t *Transition[M, T, A, U, I]) planAt(ctx context.Context, u U, at time.Tim
 		return nil, err
 	}
 	c := &chain[A, U]{ctx: ctx, u: u, actor: actor, at: at, mode: mode, checked: checked, plan: &Plan[U]{},
-		byObj: map[objKey]object[U]{}, moved: map[moveKey]string{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}, who: &actorOf[A]{actor}}
+		byObj: map[objKey]object[U]{}, moved: map[moveKey]string{}, planned: map[stepKey]bool{}, path: map[stepKey]bool{}}
 	if err := planStep(c, t, model, in, nil, -1, 0, true); err != nil {
 		return nil, err
 	}
@@ -282,10 +281,7 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 		add := func(check int, why string) {
 			r := t.reasonOf(check, why, c.actor, model, from)
 			r.Object = object
-			if r.msg.kind == msgForbidden {
-				r.msg.who = c.who
-			}
-			c.reasons = append(c.reasons, r)
+			c.reasons = append(c.reasons, r) // blockedError names the actor in them
 		}
 		if _, ok, err = t.precheck(c.ctx, c.u, c.at, c.actor, model, from, add); err != nil {
 			return err

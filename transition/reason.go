@@ -232,8 +232,3 @@ func (t *Transition[M, T, A, U, I]) blockedError(actor A, model *M, reasons []Re
 	}
 	return &b.err
 }
-
-// actorOf names an actor for the reasons of a chain.
-type actorOf[A any] struct{ actor A }
-
-func (a *actorOf[A]) actorName() string { return actorName(a.actor) }
