@@ -319,16 +319,14 @@ func planStep[M any, T comparable, A, U, I any](c *chain[A, U], t *Transition[M,
 			c.plan.Steps = append(c.plan.Steps, p.info())
 		}
 	}
-	if len(t.cascades) > 0 {
-		var st *Step // the cause of the cascaded steps
-		if idx >= 0 {
+	var st *Step // the cause of the cascaded steps, copied for the first (a step with none copies nothing)
+	for i, cs := range t.cascades {
+		if i == 0 && idx >= 0 {
 			s := c.plan.Steps[idx]
 			st = &s
 		}
-		for _, cs := range t.cascades {
-			if err := cs.plan(c, model, st, idx, depth+1, name); err != nil {
-				return err
-			}
+		if err := cs.plan(c, model, st, idx, depth+1, name); err != nil {
+			return err
 		}
 	}
 	return nil
