@@ -466,10 +466,8 @@ func restore[U any](objs []object[U]) {
 // abort it marks the event asked for and returns nil.
 func failed[U any](ctx context.Context, steps []step[U], objs []object[U], err error) error {
 	restore(objs)
-	if ab, ok := err.(*abortError); ok {
-		if len(steps) > 0 {
-			steps[0].abort(ab.result)
-		}
+	if ab, ok := err.(*abortError); ok { // only a step's hook aborts, so there is a step
+		steps[0].abort(ab.result)
 		return nil
 	}
 	for _, s := range steps {
