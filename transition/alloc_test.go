@@ -30,7 +30,7 @@ func TestHotPathAllocations(t *testing.T) {
 	lead := bareUser{Name: "lea", Lead: true}
 	bare := transition.Memory(struct{}{}, nil)
 	avs := make([]transition.Availability, 0, 8)
-	durable := opaqueStore{bare}
+	durable := generalStore[struct{}]{bare}
 
 	for _, c := range []struct {
 		name string
@@ -105,12 +105,6 @@ func TestHotPathAllocations(t *testing.T) {
 			t.Errorf("%s: %v allocations, want at most %v", c.name, got, c.max)
 		}
 	}
-}
-
-// opaqueStore hides a Memory store behind a type of its own, so that
-// firing through it takes the path of a durable Store.
-type opaqueStore struct {
-	*transition.MemoryStore[struct{}]
 }
 
 // bytesPerRun is testing.AllocsPerRun for bytes: how many bytes f

@@ -252,8 +252,7 @@ func TestRetrierRetriesConflicts(t *testing.T) {
 }
 
 // FireJSON retries a lost conflict as Fire does, with a chain and with
-// one step: the payload is decoded once, and the transition's checks run
-// again on the reloaded row.
+// one step, and checks the reloaded row again before it fires.
 func TestRetrierRetriesFireJSON(t *testing.T) {
 	ctx := context.Background()
 	body := []byte(`{}`)
@@ -301,8 +300,8 @@ var (
 			Allow("counted", func(context.Context, User, *Folder) bool { checks++; return true })
 )
 
-// FireJSON runs the transition's checks once per attempt: before decoding
-// on the first, and on the reloaded row on each retry.
+// FireJSON runs the transition's checks once per attempt: on the model
+// asked of, then on the reloaded row of each retry.
 func TestFireJSONChecksOncePerAttempt(t *testing.T) {
 	ctx := context.Background()
 	for _, conflicts := range []int{0, 1, 2} {
