@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -293,25 +294,63 @@ func TestRetrierRetriesFireJSON(t *testing.T) {
 	}
 }
 
-// checks counts the runs of ArchiveFolder's Allow function.
+// checks counts the runs of ArchiveFolder's Allow function, which refuses
+// Bob; decodes counts the decodings of its input.
 var (
-	checks        int
-	ArchiveFolder = transition.New[transition.NoInput](Folders, "archive", transition.From(FolderOpen).To(FolderDeleted)).
-			Allow("counted", func(context.Context, User, *Folder) bool { checks++; return true })
+	checks, decodes int
+	ArchiveFolder   = transition.New[ArchiveNote](Folders, "archive", transition.From(FolderOpen).To(FolderDeleted)).
+			Allow("not_bob", func(_ context.Context, u User, _ *Folder) bool { checks++; return u != Bob })
 )
 
+// ArchiveNote is ArchiveFolder's input; its Reason counts its decodings.
+type ArchiveNote struct {
+	Reason countedText `json:"reason"`
+}
+
+// countedText is a string that counts, in decodes, each time it is decoded.
+type countedText string
+
+func (c *countedText) UnmarshalJSON(b []byte) error {
+	decodes++
+	var s string
+	err := json.Unmarshal(b, &s)
+	*c = countedText(s)
+	return err
+}
+
 // FireJSON runs the transition's checks once per attempt: on the model
-// asked of, then on the reloaded row of each retry.
+// asked of, then on the reloaded row of each retry. It decodes the
+// payload once, whatever the retries, and not at all for an actor its
+// checks refuse.
 func TestFireJSONChecksOncePerAttempt(t *testing.T) {
 	ctx := context.Background()
+	body := []byte(`{"reason": "done"}`)
+	decodes = 0
+	_, err := ArchiveFolder.Decode(body)
+	require.NoError(t, err)
+	once := decodes // what one decoding of body costs: its checks, then encoding/json's
+	require.NotZero(t, once)
 	for _, conflicts := range []int{0, 1, 2} {
 		s := newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
 		s.conflicts, s.retries = conflicts, 5
-		checks = 0
-		_, err := ArchiveFolder.FireJSON(ctx, retrying{shelf: s}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, []byte(`{}`))
+		checks, decodes = 0, 0
+		p, err := ArchiveFolder.FireJSON(ctx, retrying{shelf: s}, Alice, &Folder{ID: 1, Status: FolderOpen, Version: 1}, body)
 		require.NoError(t, err)
-		assert.Equal(t, 1+conflicts, checks, "after %d conflicts", conflicts)
+		assert.Equal(t, 1+conflicts, checks, "checks after %d conflicts", conflicts)
+		assert.Equal(t, once, decodes, "decodings after %d conflicts", conflicts)
 		assert.Equal(t, FolderDeleted, s.stored[1].Status)
+		assert.Equal(t, &ArchiveNote{Reason: "done"}, p.Steps[0].Input)
+	}
+
+	// Bob is refused before the payload is decoded, even a malformed one.
+	for _, payload := range []string{`{"reason": "done"}`, `{"reason": 7`} {
+		s := newShelf(Folder{ID: 1, Status: FolderOpen, Version: 1})
+		checks, decodes = 0, 0
+		_, err := ArchiveFolder.FireJSON(ctx, retrying{shelf: s}, Bob, &Folder{ID: 1, Status: FolderOpen, Version: 1}, []byte(payload))
+		require.ErrorIs(t, err, transition.ErrForbidden, payload)
+		assert.Equal(t, 1, checks, payload)
+		assert.Equal(t, 0, decodes, payload)
+		assert.Equal(t, FolderOpen, s.stored[1].Status, "nothing saved")
 	}
 }
 
