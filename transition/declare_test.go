@@ -2,6 +2,7 @@ package transition_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,6 +48,11 @@ func TestDeclarationsAreChecked(t *testing.T) {
 	doors := transition.For[User, *DB](DoorStatus)
 	transition.New[transition.NoInput](doors, "open", transition.From(Closed).To(Opened))
 
+	shuts := 0
+	shut := func() *transition.Transition[Door, int, User, *DB, transition.NoInput] { // a fresh transition to misdeclare
+		shuts++
+		return transition.New[transition.NoInput](doors, fmt.Sprint("shut", shuts), transition.From(Opened).To(Closed))
+	}
 	cases := []struct {
 		name string
 		f    func()
@@ -77,6 +83,28 @@ func TestDeclarationsAreChecked(t *testing.T) {
 			transition.New[transition.NoInput](doors, "a3", transition.From(Opened).To(Closed)).Allow("the owner", func(context.Context, User, *Door) bool { return true })
 		}, `Allow's name "the owner" is an identifier, used in reason codes: use no spaces or dots`},
 		{"foreign initial", func() { doors.Initial(Elsewhere) }, "Elsewhere is a state of OtherType"},
+		{"nil source", func() { transition.New[transition.NoInput](doors, "close", transition.From[int](nil).To(Closed)) }, "a nil state, group or conditional state"},
+		{"creation among other rules", func() {
+			transition.New[transition.NoInput](doors, "make", transition.Create(Closed), transition.From(Opened).To(Closed))
+		}, "a creation transition has one rule"},
+		{"empty title", func() { shut().Titled("") }, `Titled("")`},
+		{"nil condition", func() { shut().When(nil) }, "When(nil)"},
+		{"nil related condition", func() { shut().WhenRelated(nil) }, "WhenRelated(nil)"},
+		{"nil validation", func() { shut().Validate(nil) }, "Validate(nil)"},
+		{"nil choice", func() { shut().Choose(nil) }, "Choose(nil)"},
+		{"untitled after-commit hook", func() {
+			shut().AfterCommit("", func(context.Context, *transition.Event[Door, int, User, transition.NoInput]) error { return nil })
+		}, "AfterCommit needs a title and a function"},
+		{"nil after-commit hook", func() { shut().AfterCommit("notify", nil) }, "AfterCommit needs a title and a function"},
+		{"untitled failure hook", func() {
+			shut().OnFailure("", func(context.Context, *transition.Event[Door, int, User, transition.NoInput], error) {})
+		}, "OnFailure needs a title and a function"},
+		{"nil failure hook", func() { shut().OnFailure("alert", nil) }, "OnFailure needs a title and a function"},
+		{"nil cascade", func() { shut().Cascade(nil) }, "Cascade(nil)"},
+		{"unnamed self cascade", func() {
+			shut().CascadeSelf("", func(context.Context, *DB, *Door) ([]*Door, error) { return nil, nil })
+		}, "CascadeSelf needs a name and a load function"},
+		{"self cascade loading nothing", func() { shut().CascadeSelf("inner", nil) }, "CascadeSelf needs a name and a load function"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,9 +117,17 @@ func TestDeclarationsAreChecked(t *testing.T) {
 	assert.ErrorIs(t, declPanic(t, func() {
 		transition.New[transition.NoInput](doors, "close", transition.From(Elsewhere).To(Closed))
 	}), state.ErrForeignState)
-	// A refused New leaves nothing behind; a refused Allow or Effect comes
-	// after its New, which stands.
-	assert.Equal(t, []string{"open", "a1", "a2", "a3"}, doors.Names())
+	// A refused New leaves nothing behind; a refused Allow, Effect, Titled
+	// and so on comes after its New, which stands. Names lists them by
+	// line: shut's New comes before the a1-a3 of the table.
+	assert.Equal(t, []string{"open", "shut1", "shut2", "shut3", "shut4", "shut5", "shut6", "shut7", "shut8", "shut9", "shut10", "shut11", "shut12", "a1", "a2", "a3"}, doors.Names())
+
+	de := declPanic(t, func() {
+		transition.New[transition.NoInput]((*transition.Machine[Door, int, User, *DB])(nil), "open", transition.From(Closed).To(Opened))
+	})
+	assert.Equal(t, "New on a nil Machine", de.Msg)
+	assert.Equal(t, "open", de.Transition)
+	assert.Contains(t, de.At, "declare_test.go:", "the error points at the declaration")
 }
 
 func TestInfoDescribesTheDeclaration(t *testing.T) {

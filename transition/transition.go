@@ -186,11 +186,10 @@ func New[I any, M any, T comparable, A, U any](m *Machine[M, T, A, U], name stri
 	return t
 }
 
+// defaultTitle is name capitalised, with - and _ as spaces. New refuses
+// an empty name before it asks.
 func defaultTitle(name string) string {
 	s := strings.NewReplacer("_", " ", "-", " ").Replace(name)
-	if s == "" {
-		return s
-	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 

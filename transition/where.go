@@ -114,10 +114,7 @@ func rulesExpr[M any, T comparable](mgr *state.Manager[M, T], rules []Rule[T]) (
 			ors = append(ors, e)
 		}
 	}
-	if len(ors) == 0 {
-		return sqlexpr.False, exact
-	}
-	return sqlexpr.Or(ors...), exact
+	return sqlexpr.Or(ors...), exact // never empty: New refuses a rule with no sources
 }
 
 // AllowSQL gives the Allow check named name its SQL form: the predicate on

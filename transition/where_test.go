@@ -53,6 +53,7 @@ func TestWhereRendersEveryCheck(t *testing.T) {
 		Allow("writer", func(_ context.Context, u User, d *Doc) bool { return u.Name == d.Body }).
 		AllowSQL("writer", func(u User) sqlexpr.Expr { return sqlexpr.Col("body").Eq(u.Name) }).
 		Also(transition.Field(DocReview, transition.From(whereFresh).To(DocOK))).
+		When(whereFresh).
 		WhenRelated(parent.WithSQL("docs", join))
 	loose := transition.New[transition.NoInput](docs, "loose", transition.From(whereStale, DocLive).To(DocGone)).
 		Allow("admin", func(_ context.Context, u User, _ *Doc) bool { return u.Admin }).
@@ -63,13 +64,17 @@ func TestWhereRendersEveryCheck(t *testing.T) {
 		WhenRelated(parent, parent.IfAny().WithSQL("docs", join))
 	nobody := transition.New[transition.NoInput](docs, "nobody", transition.From(DocDraft).To(DocGone))
 	anyone := transition.New[transition.NoInput](docs, "anyone", transition.From(DocLive).Stay()).AllowAnyone()
+	staleParent := transition.New[transition.NoInput](docs, "stale_parent", transition.From(DocLive).To(DocGone)).AllowAnyone().
+		WhenRelated(transition.Related("parent", loadWhereParent, whereStale).WithSQL("docs", join))
+	create := transition.New[transition.NoInput](docs, "create", transition.Create(DocDraft)).AllowAnyone()
 
 	where, unchecked := exact.Where(Alice)
 	assert.Empty(t, unchecked, "every check has an SQL form: the predicate is exact")
 	sql, args := whereSQL(t, where)
 	assert.Equal(t, `"d"."status" = $1 AND "d"."review" = $2 AND "d"."body" <> $3 AND "d"."body" = $4 AND `+
-		`EXISTS (SELECT 1 FROM "docs" AS "parent" WHERE "parent"."id" = "d"."parent_id" AND "parent"."status" = $5)`, sql)
-	assert.Equal(t, []any{"draft", "pending", "", "alice", "live"}, args)
+		`"d"."review" = $5 AND "d"."body" <> $6 AND `+
+		`EXISTS (SELECT 1 FROM "docs" AS "parent" WHERE "parent"."id" = "d"."parent_id" AND "parent"."status" = $7)`, sql)
+	assert.Equal(t, []any{"draft", "pending", "", "alice", "pending", "", "live"}, args)
 
 	where, unchecked = loose.Where(Alice)
 	assert.Equal(t, []string{"wrong_state.status", "wrong_state.review", "forbidden.admin_or_writer", "unmet.stale", "related.parent"}, unchecked)
@@ -83,6 +88,20 @@ func TestWhereRendersEveryCheck(t *testing.T) {
 	assert.Empty(t, unchecked)
 	sql, _ = whereSQL(t, where)
 	assert.Equal(t, "1=0", sql, "a transition no one may run selects nothing")
+
+	// A relation whose condition has no SQL form is left unchecked, even
+	// with a table and a join.
+	where, unchecked = staleParent.Where(Bob)
+	assert.Equal(t, []string{"related.parent"}, unchecked)
+	sql, args = whereSQL(t, where)
+	assert.Equal(t, `"d"."status" = $1`, sql)
+	assert.Equal(t, []any{"live"}, args)
+
+	// A creation starts from no row: its column is NULL.
+	where, unchecked = create.Where(Bob)
+	assert.Empty(t, unchecked)
+	sql, _ = whereSQL(t, where)
+	assert.Equal(t, `"d"."status" IS NULL`, sql)
 
 	where, unchecked = anyone.Where(Bob)
 	assert.Empty(t, unchecked)
