@@ -834,7 +834,7 @@ func clip(s string, n int) string {
 		return s
 	}
 	cut := n
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 { // inside a UTF-8 sequence
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // inside a UTF-8 sequence
 		cut--
 	}
 	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))

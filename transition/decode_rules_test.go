@@ -29,6 +29,12 @@ type tagged struct {
 	Count   int    `json:"count,string"`
 	Payload []byte `json:"payload,omitempty"`
 	Small   uint8  `json:"small,omitempty"`
+	Deep    *deep  `json:"deep,omitempty"`
+}
+
+// deep holds a ",string" field one level down.
+type deep struct {
+	N int `json:"n,string"`
 }
 
 func TestDecodeFollowsEncodingJSONNames(t *testing.T) {
@@ -48,6 +54,10 @@ func TestDecodeFollowsEncodingJSONNames(t *testing.T) {
 		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": 256}`:          {{Field: "/small", Code: "type", Message: "must be an integer from 0 to 255, not 256"}},
 		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "small": -1}`:           {{Field: "/small", Code: "type", Message: "must be an integer from 0 to 255, not -1"}},
 		`{"id": 1.5, "named": {"id": 2}, "-": "d", "count": "7"}`:                      {{Field: "/id", Code: "type", Message: "must be an integer, not 1.5"}},
+		// What only encoding/json checks (a ",string" field's inner value)
+		// is named by its path too.
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "1.5"}`:                     {{Field: "/count", Code: "type", Message: "must be an integer, not number 1.5"}},
+		`{"id": 1, "named": {"id": 2}, "-": "d", "count": "7", "deep": {"n": "1.5"}}`: {{Field: "/deep/n", Code: "type", Message: "must be an integer, not number 1.5"}},
 	} {
 		got := inputErrorFields(t, tr, payload)
 		if strings.Contains(payload, `"count": 7`) {

@@ -342,7 +342,25 @@ func TestPanickingActorStringIsContained(t *testing.T) {
 	err := open.Check(context.Background(), MemOf(&DB{}), touchy{}, &Door{Status: Closed})
 	be := errorOf(t, err, transition.ErrBlocked)
 	assert.Equal(t, "a transition_test.touchy (its String method panicked: no name)", be.Actor())
+
+	// A long panic value is cut short at a rune boundary; one that is
+	// no UTF-8 at all, cut to nothing.
+	ramblers := transition.For[rambler, *DB](DoorStatus)
+	shut := transition.New[transition.NoInput](ramblers, "shut", transition.From(Opened).To(Closed)).AllowAnyone()
+	for _, c := range []struct{ panic, said string }{
+		{"x" + strings.Repeat("é", 40), "x" + strings.Repeat("é", 31) + "... (81 bytes)"},
+		{strings.Repeat("\x80", 70), "... (70 bytes)"},
+	} {
+		err = shut.Check(context.Background(), MemOf(&DB{}), rambler(c.panic), &Door{Status: Closed})
+		be = errorOf(t, err, transition.ErrBlocked)
+		assert.Equal(t, "a transition_test.rambler (its String method panicked: "+c.said+")", be.Actor())
+	}
 }
+
+// rambler's String method panics with the rambler itself.
+type rambler string
+
+func (r rambler) String() string { panic(string(r)) }
 
 // Defect 10: an actor of a named string type was called by its type.
 type Login string
