@@ -308,23 +308,42 @@ type manyValue int
 
 func (manyValue) StateType() *state.Type[manyValue] { return manyType }
 
-var manyType = func() *state.Type[manyValue] {
-	t := state.NewType[manyValue]("Many")
-	for i := 1; i <= 10; i++ {
-		t.State(manyValue(i), fmt.Sprintf("S%d", i))
+var manyType = numbered[manyValue]("Many", 10)
+
+// nineValue has one value more than a message lists: it is listed
+// rather than counted as "and 1 more".
+type nineValue int
+
+func (nineValue) StateType() *state.Type[nineValue] { return nineType }
+
+var nineType = numbered[nineValue]("Nine", 9)
+
+// numbered declares a state type of n states, 1 (S1) to n (Sn).
+func numbered[T ~int](name string, n int) *state.Type[T] {
+	t := state.NewType[T](name)
+	for i := 1; i <= n; i++ {
+		t.State(T(i), fmt.Sprintf("S%d", i))
 	}
 	return t
-}()
+}
 
 func TestDecodeLongChoicesAreCut(t *testing.T) {
 	type pick struct {
 		S state.State[manyValue] `json:"s"`
 	}
 	doors := transition.For[User, *DB](DoorStatus)
+	type pickNine struct {
+		S state.State[nineValue] `json:"s"`
+	}
 	tr := transition.New[pick](doors, "pick", transition.From(Closed).Stay()).AllowAnyone()
+	nine := transition.New[pickNine](doors, "pick_nine", transition.From(Closed).Stay()).AllowAnyone()
 	fe := inputErrorFields(t, tr, `{"s": 99}`)
 	require.Len(t, fe, 1)
 	assert.Equal(t, "must be one of 1 (S1), 2 (S2), 3 (S3), 4 (S4), 5 (S5), 6 (S6), 7 (S7), 8 (S8), and 2 more, not 99", fe[0].Message)
+
+	fe = inputErrorFields(t, nine, `{"s": 99}`)
+	require.Len(t, fe, 1)
+	assert.Equal(t, "must be one of 1 (S1), 2 (S2), 3 (S3), 4 (S4), 5 (S5), 6 (S6), 7 (S7), 8 (S8), 9 (S9), not 99", fe[0].Message)
 }
 
 // Errors say what they know, and leave out what they do not.
@@ -341,4 +360,15 @@ func TestErrorMessagesOmitWhatIsUnknown(t *testing.T) {
 	assert.Equal(t, `transition: m "t" of o 1 by ann: step "s" panicked: boom: panic: x`,
 		transition.NewError(transition.ErrStep, transition.Error{Machine: "m", Transition: "t", Step: "s",
 			Err: fmt.Errorf("boom: %w", &transition.PanicError{Value: "x"})}, "o 1", "ann").Error())
+}
+
+// A type only encoding/json can judge (a complex number, which JSON
+// cannot hold) is named by its Go type when the payload does not fit it.
+func TestDecodeNamesTypesJSONHasNoWordFor(t *testing.T) {
+	type odd struct {
+		C complex128 `json:"c,omitempty"`
+	}
+	doors := transition.For[User, *DB](DoorStatus)
+	tr := transition.New[odd](doors, "odd", transition.From(Closed).Stay()).AllowAnyone()
+	assert.Equal(t, []transition.FieldError{{Field: "/c", Code: "type", Message: "must be a complex128, not number"}}, inputErrorFields(t, tr, `{"c": 1}`))
 }
