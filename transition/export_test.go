@@ -49,3 +49,12 @@ func NewError(kind error, e Error, object, actor string) *Error {
 	}
 	return &e
 }
+
+// ReasonListsOf returns how many lists of reasons t keeps for its
+// availabilities.
+func ReasonListsOf[M any, T comparable, A, U, I any](t *Transition[M, T, A, U, I]) int {
+	if p := t.reasons.lists.Load(); p != nil {
+		return len(*p)
+	}
+	return 0
+}
