@@ -140,12 +140,18 @@ type ConflictError struct {
 	Err      error  // the database's error, when it reported the conflict (a serialization failure, a deadlock), or nil
 }
 
-// Error describes the conflict.
+// Error describes the conflict, with what was expected and what was
+// found when they are known.
 func (e *ConflictError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "transition: %s changed since it was read", e.Object)
-	if e.Expected != "" || e.Found != "" {
-		fmt.Fprintf(&b, ": expected %s, found %s", e.Expected, e.Found)
+	sep := ": "
+	if e.Expected != "" {
+		b.WriteString(": expected " + e.Expected)
+		sep = ", "
+	}
+	if e.Found != "" {
+		b.WriteString(sep + "found " + e.Found)
 	}
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
