@@ -600,6 +600,46 @@ func TestObjectTouchedTwiceIsSavedOnce(t *testing.T) {
 	assert.Equal(t, stored, d, "both fields and the version are restored")
 }
 
+// An object planned through one machine takes what a machine of its
+// other field declares and the first does not: its identity, version,
+// snapshot and Table.
+func TestObjectTakesWhatItsOtherFieldDeclares(t *testing.T) {
+	copies := 0
+	docs := transition.For[User, *recorder](DocStatus) // declares nothing
+	reviews := transition.For[User, *recorder](DocReview).Identify(func(d *Doc) any { return d.ID }).
+		Version(func(d *Doc) *int64 { return &d.Version }).Table(docTable{}).
+		Snapshot(func(d *Doc) Doc { copies++; return *d })
+	approve := transition.New[transition.NoInput](reviews, "approve", transition.From(DocPending).To(DocOK)).AllowAnyone()
+	publish := transition.New[transition.NoInput](docs, "publish", transition.From(DocDraft).To(DocLive)).AllowAnyone().
+		Cascade(transition.Each("its review", func(_ context.Context, _ *recorder, d *Doc) ([]*Doc, error) { return []*Doc{d}, nil }, approve))
+
+	stored := Doc{ID: 1, Version: 7, Status: DocDraft, Review: DocPending}
+	r := newRecorder(stored)
+	d := stored
+	require.NoError(t, publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{}))
+	assert.Equal(t, []string{"begin",
+		"save doc 1 version 7->8 status draft->live review pending->ok", "save", "history 2", "commit"}, r.log)
+	assert.Equal(t, Doc{ID: 1, Version: 8, Status: DocLive, Review: DocOK}, d, "its version is bumped")
+	assert.Equal(t, 1, copies, "it is snapshotted by the Snapshot declared")
+
+	// The Table reports a conflict without naming the object: the
+	// identity declared names it.
+	r = newRecorder(stored)
+	r.verdict = func(step string) error {
+		if step == "save" {
+			return &transition.ConflictError{}
+		}
+		return nil
+	}
+	d = stored
+	err := publish.Fire(context.Background(), r, Alice, &d, transition.NoInput{})
+	var ce *transition.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "transition_test.Doc 1", ce.Object)
+	assert.Equal(t, stored, d, "restored from its snapshot")
+	assert.Equal(t, 2, copies)
+}
+
 // One clock: the store's. Events are stamped with it and conditional
 // states are tested at it, so a test fixes the time in one place, to the
 // microsecond; the conditional's SQL binds the same instant with At.
