@@ -878,15 +878,15 @@ func (t *Transition[M, T, A, U, I]) prepare(ctx context.Context, u U, p *planned
 		return err
 	}
 	p.ev.To, p.to = to, to
-	if len(t.also) > 0 {
-		p.also = make([]Move, len(t.also))
-		p.alsoFrom = make([]any, len(t.also))
-		for i, mv := range t.also {
-			p.also[i] = mv.move(p.ev.Model)
-			p.alsoFrom[i] = mv.write(p.ev.Model, false)
-		}
-		p.ev.Also = append([]Move(nil), p.also...)
+	// With no other fields, these are empty and allocate nothing, and
+	// the event's Also stays nil.
+	p.also = make([]Move, len(t.also))
+	p.alsoFrom = make([]any, len(t.also))
+	for i, mv := range t.also {
+		p.also[i] = mv.move(p.ev.Model)
+		p.alsoFrom[i] = mv.write(p.ev.Model, false)
 	}
+	p.ev.Also = append([]Move(nil), p.also...)
 	return nil
 }
 
