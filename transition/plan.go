@@ -910,15 +910,12 @@ func (p *planned[M, T, A, U, I]) info() Step {
 }
 
 // hookInfo is info for the machine's After hooks, its Moves in the step's
-// own buffer when they fit, so that an audit hook costs no allocation for
-// them. No other Step shares that buffer.
+// own buffer, so that an audit hook of a step of one field costs no
+// allocation for them; a step that moves more outgrows it, in one
+// allocation. No other Step shares that buffer.
 func (p *planned[M, T, A, U, I]) hookInfo() Step {
 	st := p.info0()
-	if 1+len(p.also) <= len(p.moveBuf) {
-		st.Moves = p.appendMoves(p.moveBuf[:0:len(p.moveBuf)])
-	} else {
-		st.Moves = p.appendMoves(nil)
-	}
+	st.Moves = p.appendMoves(p.moveBuf[:0:len(p.moveBuf)])
 	return st
 }
 
