@@ -33,6 +33,15 @@ var (
 
 func TestEveryOtherFieldMoves(t *testing.T) {
 	r := &Room{Status: PowerOn, Light: PowerOn, Fan: PowerOn}
+	p, err := LeaveRoom.Plan(context.Background(), MemOf(&DB{}), Alice, r, transition.NoInput{})
+	require.NoError(t, err)
+	require.Len(t, p.Steps, 1)
+	var planned []string
+	for _, m := range p.Steps[0].Moves {
+		planned = append(planned, m.Field+" "+m.From.Value.(string)+"->"+m.To.Value.(string))
+	}
+	assert.Equal(t, []string{"status on->off", "light on->off", "fan on->off"}, planned, "the plan's step lists its own move first")
+
 	ev, err := LeaveRoom.FireEvent(context.Background(), MemOf(&DB{}), Alice, r, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Room{Status: PowerOff, Light: PowerOff, Fan: PowerOff}, *r)
