@@ -140,12 +140,9 @@ func (r *Rule[T]) mayFrom(s state.State[T]) bool {
 // time now: s is in one of its states and groups, or the model matches one
 // of its conditional sources.
 func applies[M any, T comparable](r *Rule[T], model *M, s state.State[T], now time.Time) bool {
-	return r.from(s) || (len(r.conds) > 0 && matchesCondition(r, model, now))
-}
-
-// matchesCondition reports whether model matches one of r's conditional
-// sources at time now.
-func matchesCondition[M any, T comparable](r *Rule[T], model *M, now time.Time) bool {
+	if r.from(s) {
+		return true
+	}
 	for _, c := range r.conds {
 		if m, ok := c.(state.Condition[M]); ok && m.Match(model, now) {
 			return true
