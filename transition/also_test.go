@@ -3,6 +3,7 @@ package transition_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,4 +78,28 @@ func TestCanceledInnerTransitionNamesItself(t *testing.T) {
 	assert.Equal(t, "check the schedule", e.Step)
 	assert.EqualError(t, e.Err, "the fan runs until midnight")
 	assert.Equal(t, Room{Status: PowerOn, Light: PowerOn, Fan: PowerOn}, *r, "nothing changed")
+}
+
+// A field a transition moves from a conditional state is tested at the
+// store's clock; a field moved from plain states makes checking read no
+// clock.
+func TestOtherFieldFromAConditionalStateIsTestedAtTheClock(t *testing.T) {
+	ctx := context.Background()
+	m := transition.For[User, *DB](rvCur)
+	timed := transition.New[transition.NoInput](m, "timed", transition.From(rvA).To(rvB)).AllowAnyone().
+		Also(transition.Field(rvPrev, transition.From(rvPrevFuture).To(rvB)))
+	plain := transition.New[transition.NoInput](m, "plain", transition.From(rvA).To(rvB)).AllowAnyone().
+		Also(transition.Field(rvPrev, transition.From(rvA).To(rvB)))
+	reads := 0
+	noon := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	mem := transition.Memory(&DB{}, func() time.Time { reads++; return noon })
+
+	d := &rvDoc{Cur: rvA, Prev: rvA, StartAt: noon.Add(-time.Hour)}
+	assert.False(t, timed.Can(ctx, mem, Alice, d), "started an hour ago: prev is not Prev future")
+	d.StartAt = noon.Add(time.Hour)
+	assert.True(t, timed.Can(ctx, mem, Alice, d), "starts in an hour: prev is Prev future")
+	assert.Equal(t, 2, reads)
+
+	assert.True(t, plain.Can(ctx, mem, Alice, d))
+	assert.Equal(t, 2, reads, "a field moved from plain states reads no clock")
 }
