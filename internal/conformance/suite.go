@@ -582,7 +582,8 @@ func testIdempotencyKeyUnderContention(t *testing.T, open Opener) {
 // Hammer has workers goroutines fire conflicting transitions on the same
 // few projects, each reading its copy outside the unit of work (as a
 // service reads, then acts): publish, unpublish, and renames that keep the
-// state. It returns how many succeeded per project, and how many lost.
+// state. All read their first copies before any fires, so that some lose
+// whatever the scheduler does. It returns how many succeeded per project, and how many lost.
 // Reads go through q, fires through s.
 func Hammer(t *testing.T, q sqlstore.Querier, s transition.Store[*Repo], projects []int64, workers, rounds int, renameOnly bool) (ok map[int64]int, conflicts int64) {
 	var mu sync.Mutex
@@ -590,11 +591,20 @@ func Hammer(t *testing.T, q sqlstore.Querier, s transition.Store[*Repo], project
 	var lost atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
+	// Every worker reads its first copy before any fires, so the first
+	// round conflicts however the goroutines are scheduled: a slow
+	// machine can otherwise run them one after another.
+	var read sync.WaitGroup
+	read.Add(workers)
 	for w := range workers {
 		wg.Go(func() {
 			for r := range rounds {
 				id := projects[(w+r)%len(projects)]
 				ps, err := ProjectRows.Select(ctx, q, sqlexpr.Col("id").Eq(id), sqlstore.NoLock)
+				if r == 0 {
+					read.Done()
+					read.Wait()
+				}
 				if err != nil {
 					errs <- err
 					return
