@@ -37,20 +37,21 @@ func TestEveryOtherFieldMoves(t *testing.T) {
 	p, err := LeaveRoom.Plan(context.Background(), MemOf(&DB{}), Alice, r, transition.NoInput{})
 	require.NoError(t, err)
 	require.Len(t, p.Steps, 1)
-	var planned []string
-	for _, m := range p.Steps[0].Moves {
-		planned = append(planned, m.Field+" "+m.From.Value.(string)+"->"+m.To.Value.(string))
-	}
-	assert.Equal(t, []string{"status on->off", "light on->off", "fan on->off"}, planned, "the plan's step lists its own move first")
+	assert.Equal(t, []string{"status on->off", "light on->off", "fan on->off"}, moveTexts(p.Steps[0].Moves), "the plan's step lists its own move first")
 
 	ev, err := LeaveRoom.FireEvent(context.Background(), MemOf(&DB{}), Alice, r, transition.NoInput{})
 	require.NoError(t, err)
 	assert.Equal(t, Room{Status: PowerOff, Light: PowerOff, Fan: PowerOff}, *r)
-	var fields []string
-	for _, m := range ev.Also {
-		fields = append(fields, m.Field+" "+m.From.Value.(string)+"->"+m.To.Value.(string))
+	assert.Equal(t, []string{"light on->off", "fan on->off"}, moveTexts(ev.Also))
+}
+
+// moveTexts writes moves of Power fields as "light on->off".
+func moveTexts(moves []transition.Move) []string {
+	var ts []string
+	for _, m := range moves {
+		ts = append(ts, m.Field+" "+m.From.Value.(string)+"->"+m.To.Value.(string))
 	}
-	assert.Equal(t, []string{"light on->off", "fan on->off"}, fields)
+	return ts
 }
 
 // A transition fired inside a hook of another, and canceled, names

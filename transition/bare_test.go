@@ -333,13 +333,6 @@ func TestAvailabilityReasonsAreKept(t *testing.T) {
 	mem := transition.Memory(struct{}{}, func() time.Time { return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) })
 	actors := []bareUser{{Name: "lea", Lead: true}, {Name: "bob"}, {Name: "cy"}}
 	states := []state.State[bareStatus]{bareOpen, bareReview, bareDone, bareShelved}
-	codes := func(rs []transition.Reason) []string {
-		var cs []string
-		for _, r := range rs {
-			cs = append(cs, r.Code)
-		}
-		return cs
-	}
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -356,9 +349,9 @@ func TestAvailabilityReasonsAreKept(t *testing.T) {
 					var e *transition.Error
 					var want []string
 					if err := tr.Check(ctx, mem, u, tk); errors.As(err, &e) {
-						want = codes(e.Reasons)
+						want = reasonCodes(e.Reasons)
 					}
-					assert.Equal(t, want, codes(avs[j].Reasons), "%s for %s in %s", avs[j].Name, u, s)
+					assert.Equal(t, want, reasonCodes(avs[j].Reasons), "%s for %s in %s", avs[j].Name, u, s)
 					assert.Equal(t, want == nil, avs[j].Available)
 				}
 			}

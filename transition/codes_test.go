@@ -61,11 +61,7 @@ func TestReasonCodesComeFromNamesNotTitles(t *testing.T) {
 	codes := func(d ticketDecl) []string {
 		tk := &ticket{Status: d.closed, Triage: d.fresh}
 		err := d.close.Check(context.Background(), MemOf(&DB{}), Bob, tk)
-		var out []string
-		for _, r := range errorOf(t, err, transition.ErrBlocked).Reasons {
-			out = append(out, r.Code)
-		}
-		return out
+		return reasonCodes(errorOf(t, err, transition.ErrBlocked).Reasons)
 	}
 	want := []string{"wrong_state.status", "forbidden.admin", "unmet.urgent", "unmet.triage_done", "related.twin"}
 	assert.Equal(t, want, codes(a))

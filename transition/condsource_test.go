@@ -77,11 +77,7 @@ func TestConditionalSources(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, transition.ErrWrongState)
-			var codes []string
-			for _, r := range errorOf(t, err, transition.ErrBlocked).Reasons {
-				codes = append(codes, r.Code)
-			}
-			assert.Equal(t, tc.codes, codes)
+			assert.Equal(t, tc.codes, reasonCodes(errorOf(t, err, transition.ErrBlocked).Reasons))
 			before := g
 			err = moveGig.Fire(ctx, mem, Alice, &g, transition.NoInput{})
 			require.ErrorIs(t, err, transition.ErrWrongState)

@@ -48,3 +48,12 @@ func openRunner(t testing.TB, r transition.Runner[User, *DB]) engineMachine {
 	require.True(t, ok, "engine.Open(%v) is a %T", r, engine.Open(r))
 	return e
 }
+
+// reasonCodes returns the codes of reasons, in order.
+func reasonCodes(reasons []transition.Reason) []string {
+	var cs []string
+	for _, r := range reasons {
+		cs = append(cs, r.Code)
+	}
+	return cs
+}

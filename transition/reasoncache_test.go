@@ -55,15 +55,6 @@ var (
 	Warm  = transition.New[transition.NoInput](Panels, "warm", transition.From(PanelIdle).To(PanelLive)).AllowAnyone().When(switches(9)...)
 )
 
-// codes returns the codes of reasons.
-func codes(reasons []transition.Reason) []string {
-	var cs []string
-	for _, r := range reasons {
-		cs = append(cs, r.Code)
-	}
-	return cs
-}
-
 // Every check is reported, the last one too, whether the transition's
 // reasons are kept or, with more checks than the cache's key holds, not.
 func TestReasonsOfEveryCheck(t *testing.T) {
@@ -79,13 +70,13 @@ func TestReasonsOfEveryCheck(t *testing.T) {
 			av, err := c.tr.Availability(ctx, mem, Alice, p)
 			require.NoError(t, err)
 			assert.False(t, av.Available, c.tr.Name())
-			assert.Equal(t, []string{"unmet.condition_1", c.last}, codes(av.Reasons), c.tr.Name())
+			assert.Equal(t, []string{"unmet.condition_1", c.last}, reasonCodes(av.Reasons), c.tr.Name())
 			assert.Equal(t, fmt.Sprintf("needs switch %d on", n-1), av.Reasons[1].Message())
 		}
 		p.Status = PanelLive
 		av, err := c.tr.Availability(ctx, mem, Alice, p)
 		require.NoError(t, err)
-		assert.Equal(t, []string{"wrong_state.status", "unmet.condition_1", c.last}, codes(av.Reasons), c.tr.Name())
+		assert.Equal(t, []string{"wrong_state.status", "unmet.condition_1", c.last}, reasonCodes(av.Reasons), c.tr.Name())
 	}
 	assert.Equal(t, 2, transition.ReasonListsOf(Start), "Start's lists are kept")
 	assert.Zero(t, transition.ReasonListsOf(Boot), "Boot has a check too many to key a list by")
@@ -115,11 +106,11 @@ func TestReasonListsAreBounded(t *testing.T) {
 				want = append(want, fmt.Sprintf("unmet.condition_%d", i+1))
 			}
 		}
-		require.Equal(t, want, codes(av.Reasons), "switches off: %09b", off)
+		require.Equal(t, want, reasonCodes(av.Reasons), "switches off: %09b", off)
 	}
 	assert.Equal(t, 256, transition.ReasonListsOf(Warm))
 	av, err := Warm.Availability(ctx, mem, Alice, &Panel{Status: PanelIdle, Off: 1})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"unmet.condition_1"}, codes(av.Reasons))
+	assert.Equal(t, []string{"unmet.condition_1"}, reasonCodes(av.Reasons))
 	assert.Equal(t, 256, transition.ReasonListsOf(Warm), "a list seen again is found, not added")
 }
