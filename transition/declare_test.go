@@ -63,8 +63,8 @@ func TestDeclarationsAreChecked(t *testing.T) {
 		{"foreign source", func() { transition.New[transition.NoInput](doors, "close", transition.From(Elsewhere).To(Closed)) }, "Elsewhere is a state of OtherType, not of DoorState"},
 		{"foreign target", func() { transition.New[transition.NoInput](doors, "close", transition.From(Opened).To(Elsewhere)) }, "Elsewhere is a state of OtherType, not of DoorState"},
 		{"zero target", func() {
-			transition.New[transition.NoInput](doors, "close", transition.From(Opened).To(state.State[int]{}))
-		}, "zero State as a target"},
+			transition.New[transition.NoInput](doors, "close", transition.From(Locked).To(Opened), transition.From(Opened).To(state.State[int]{}))
+		}, "rule 2 has the zero State as a target"},
 		{"duplicate name", func() { transition.New[transition.NoInput](doors, "open", transition.From(Locked).To(Opened)) }, "already taken by the transition declared at transition/declare_test.go"},
 		{"empty name", func() { transition.New[transition.NoInput](doors, "", transition.From(Locked).To(Opened)) }, "needs a name"},
 		{"name with space", func() { transition.New[transition.NoInput](doors, "slam shut", transition.From(Opened).To(Closed)) }, "no spaces or slashes"},
