@@ -583,8 +583,8 @@ func testIdempotencyKeyUnderContention(t *testing.T, open Opener) {
 // few projects, each reading its copy outside the unit of work (as a
 // service reads, then acts): publish, unpublish, and renames that keep the
 // state. All read their first copies before any fires, so that some lose
-// whatever the scheduler does. It returns how many succeeded per project, and how many lost.
-// Reads go through q, fires through s.
+// whatever the scheduler does. It returns how many succeeded per project,
+// and how many lost. Reads go through q, fires through s.
 func Hammer(t *testing.T, q sqlstore.Querier, s transition.Store[*Repo], projects []int64, workers, rounds int, renameOnly bool) (ok map[int64]int, conflicts int64) {
 	var mu sync.Mutex
 	ok = map[int64]int{}
